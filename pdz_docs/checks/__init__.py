@@ -1,0 +1,1 @@
+"""Checks: small pure functions `check_<rule>(plan) -> list[Problem]`, registered per stage."""

@@ -1,0 +1,248 @@
+"""Structure and reference checks: codes, areas, objectives, sources, years, names.
+
+Each check is small and independent; a check whose inputs failed to load returns
+nothing (the loading problem is already reported).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pdz_docs.load.plan import Plan
+from pdz_docs.problems import Problem, avviso, errore
+
+RESERVED_YEAR_KEY = "importo"
+
+
+def _hint(value: str, choices) -> str:
+    match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f": forse «{match[0]}»?" if match else ""
+
+
+def _years(period: str, cycle_years: list[int]) -> list[int] | None:
+    """Years a budget key covers: '2022', '2023-2024' or 'ciclo'."""
+    if period == "ciclo":
+        return list(cycle_years)
+    if "-" in period:
+        a, b = (int(x) for x in period.split("-"))
+        return list(range(a, b + 1)) if a <= b else None
+    return [int(period)]
+
+
+def check_ciclo(plan: Plan) -> list[Problem]:
+    if not plan.piano or not plan.regole:
+        return []
+    if plan.piano.ciclo != plan.regole.ciclo:
+        return [errore(plan.loc("piano", "ciclo"), "ciclo-incoerente",
+                       f"il piano dichiara il ciclo {plan.piano.ciclo} ma le regole «{plan.piano.regole}» "
+                       f"sono del ciclo {plan.regole.ciclo}")]
+    return []
+
+
+def check_comuni(plan: Plan) -> list[Problem]:
+    if not plan.piano:
+        return []
+    out = []
+    names = [c.nome for c in plan.piano.comuni]
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            out.append(errore(plan.loc("piano", "comuni", i, "nome"), "comune-duplicato",
+                              f"il Comune «{name}» compare due volte"))
+        seen.add(name)
+    if plan.piano.capofila not in seen:
+        out.append(errore(plan.loc("piano", "capofila"), "comune-sconosciuto",
+                          f"il Comune capofila «{plan.piano.capofila}» non è tra i Comuni dell'Ambito"
+                          + _hint(plan.piano.capofila, names)))
+    if plan.regole:
+        bands = plan.regole.fasce_eta
+        for i, c in enumerate(plan.piano.comuni):
+            for key in c.fasce_eta:
+                if key not in bands:
+                    out.append(errore(plan.key_loc("piano", "comuni", i, "fasce_eta", key), "fascia-sconosciuta",
+                                      f"fascia d'età «{key}» sconosciuta (ammesse: {', '.join(bands)})"))
+            missing = [b for b in bands if c.fasce_eta and b not in c.fasce_eta]
+            if missing:
+                out.append(errore(plan.loc("piano", "comuni", i, "fasce_eta"), "campo-mancante",
+                                  f"{c.nome}: mancano le fasce d'età {', '.join(missing)}"))
+    return out
+
+
+def check_comuni_citati(plan: Plan) -> list[Problem]:
+    """Every Comune named in finanza.yaml is one of the plan's Comuni."""
+    if not plan.piano or not plan.finanza:
+        return []
+    names = [c.nome for c in plan.piano.comuni]
+    f = plan.finanza
+    places = []
+    if f.spesa_storica:
+        places += [(("spesa_storica", "comuni", n), n) for n in f.spesa_storica.comuni]
+    places += [(("cofinanziamento_precedente", n), n) for n in f.cofinanziamento_precedente]
+    if f.cofinanziamento:
+        places += [(("cofinanziamento", "per_comune", n), n) for n in f.cofinanziamento.per_comune]
+    return [errore(plan.key_loc("finanza", *path), "comune-sconosciuto",
+                   f"«{name}» non è tra i Comuni dell'Ambito" + _hint(name, names))
+            for path, name in places if name not in names]
+
+
+def check_codici_schede(plan: Plan) -> list[Problem]:
+    if not plan.regole:
+        return []
+    out = []
+    seen: dict[str, str] = {}
+    codes = plan.regole.nomenclatore
+    for s in plan.schede:
+        code = s.scheda.codice
+        if code not in codes:
+            out.append(errore(s.doc.loc("codice"), "codice-sconosciuto",
+                              f"codice di servizio «{code}» non previsto dal nomenclatore regionale"
+                              + _hint(code, codes)))
+        if code in seen:
+            out.append(errore(s.doc.loc("codice"), "scheda-duplicata",
+                              f"la scheda {code} è già definita in {seen[code]}"))
+        else:
+            seen[code] = s.file
+    return out
+
+
+def check_riferimenti_schede(plan: Plan) -> list[Problem]:
+    """Priority levels, areas, objectives, territorial scope and management mode exist in the rules."""
+    r = plan.regole
+    if not r:
+        return []
+    out = []
+    for s in plan.schede:
+        sc, doc = s.scheda, s.doc
+        for key in sc.livelli_priorita:
+            if key not in r.livelli_priorita:
+                out.append(errore(doc.key_loc("livelli_priorita", key), "livello-sconosciuto",
+                                  f"livello di priorità «{key}» sconosciuto (ammessi: {', '.join(r.livelli_priorita)})"))
+        for i, area in enumerate(sc.aree):
+            if area not in r.aree:
+                out.append(errore(doc.loc("aree", i), "area-sconosciuta",
+                                  f"area strategica «{area}» sconosciuta" + _hint(area, r.aree)))
+        for i, ob in enumerate(sc.obiettivi):
+            if ob.area not in r.aree:
+                out.append(errore(doc.loc("obiettivi", i, "area"), "area-sconosciuta",
+                                  f"area strategica «{ob.area}» sconosciuta" + _hint(ob.area, r.aree)))
+            elif ob.lettera not in r.aree[ob.area].obiettivi:
+                letters = ", ".join(r.aree[ob.area].obiettivi)
+                out.append(errore(doc.loc("obiettivi", i, "lettera"), "obiettivo-sconosciuto",
+                                  f"l'area «{ob.area}» non ha un obiettivo tematico «{ob.lettera}» (lettere: {letters})"))
+            elif ob.area not in sc.aree:
+                out.append(avviso(doc.loc("obiettivi", i, "area"), "area-non-indicata",
+                                  f"l'obiettivo {ob.lettera} è dell'area «{ob.area}», che non è tra le aree della scheda"))
+        for field, allowed in (("valenza_territoriale", r.valenze_territoriali), ("gestione", r.modalita_gestione)):
+            for i, v in enumerate(getattr(sc, field)):
+                if v not in allowed:
+                    out.append(errore(doc.loc(field, i), "valore-sconosciuto",
+                                      f"{field}: valore «{v}» non ammesso (ammessi: {', '.join(allowed)})"))
+    return out
+
+
+def check_fonti_schede(plan: Plan) -> list[Problem]:
+    r = plan.regole
+    if not r:
+        return []
+    known = set(r.fonti) | set(r.gruppi_fonti)
+    out = []
+    for s in plan.schede:
+        for year, fonti in s.scheda.programmazione.items():
+            for fonte, amount in fonti.items():
+                if fonte == RESERVED_YEAR_KEY:
+                    continue
+                if fonte not in known:
+                    out.append(errore(s.doc.key_loc("programmazione", year, fonte), "fonte-sconosciuta",
+                                      f"fonte di finanziamento «{fonte}» sconosciuta" + _hint(fonte, sorted(known))))
+    return out
+
+
+def check_anni(plan: Plan) -> list[Problem]:
+    """Every year and period written in cards and finanza.yaml falls inside the cycle."""
+    r = plan.regole
+    if not r:
+        return []
+    years = r.anni
+    out = []
+
+    def bad(loc, what: str, period) -> None:
+        out.append(errore(loc, "anno-fuori-ciclo", f"{what}: l'anno «{period}» è fuori dal ciclo {r.ciclo}"))
+
+    for s in plan.schede:
+        for year in s.scheda.programmazione:
+            if year not in years:
+                bad(s.doc.key_loc("programmazione", year), "programmazione", year)
+    f = plan.finanza
+    if f:
+        for fonte, periods in f.budget.items():
+            for period in periods or {}:
+                ys = _years(period, years)
+                if not ys or any(y not in years for y in ys):
+                    bad(plan.key_loc("finanza", "budget", fonte, _orig_key(plan, ("budget", fonte), period)),
+                        f"budget {fonte}", period)
+        for period in f.fnps_quote:
+            ys = _years(period, years)
+            if not ys or any(y not in years for y in ys):
+                bad(plan.key_loc("finanza", "fnps_quote", _orig_key(plan, ("fnps_quote",), period)), "fnps_quote", period)
+        if f.cofinanziamento:
+            for year in f.cofinanziamento.annualita:
+                if year not in years:
+                    bad(plan.key_loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento", year)
+    return out
+
+
+def _orig_key(plan: Plan, parent: tuple, period: str):
+    """The key as written in YAML (2022 is an int there, a str in the model)."""
+    doc = plan.docs.get("finanza")
+    if doc and period.isdigit() and parent + (int(period),) in doc.key_locs:
+        return int(period)
+    return period
+
+
+def check_fonti_budget(plan: Plan) -> list[Problem]:
+    r, f = plan.regole, plan.finanza
+    if not r or not f:
+        return []
+    out = []
+    for fonte in f.budget:
+        if fonte == "COM":
+            out.append(errore(plan.key_loc("finanza", "budget", fonte), "fonte-non-ammessa",
+                              "il cofinanziamento comunale non va nel budget: si scrive in «cofinanziamento»"))
+        elif fonte not in r.fonti:
+            hint = " (è un gruppo: indicare le singole fonti)" if fonte in r.gruppi_fonti else _hint(fonte, r.fonti)
+            out.append(errore(plan.key_loc("finanza", "budget", fonte), "fonte-sconosciuta",
+                              f"fonte di finanziamento «{fonte}» sconosciuta{hint}"))
+    for period, quote in f.fnps_quote.items():
+        for key in quote:
+            if key not in r.vincoli.quote_fnps:
+                out.append(errore(plan.key_loc("finanza", "fnps_quote", _orig_key(plan, ("fnps_quote",), period), key),
+                                  "quota-sconosciuta",
+                                  f"quota FNPS «{key}» sconosciuta (ammesse: {', '.join(r.vincoli.quote_fnps)})"))
+    for period, dest in f.fna_destinazione.items():
+        for code in dest:
+            if code not in r.nomenclatore:
+                out.append(errore(plan.loc("finanza", "fna_destinazione"), "codice-sconosciuto",
+                                  f"codice di servizio «{code}» non previsto dal nomenclatore regionale"))
+    return out
+
+
+def check_capitoli(plan: Plan) -> list[Problem]:
+    out = []
+    seen: dict[str, str] = {}
+    for c in plan.capitoli:
+        if c.meta.id in seen:
+            out.append(errore(c.loc, "capitolo-duplicato", f"l'id «{c.meta.id}» è già usato da {seen[c.meta.id]}"))
+        seen.setdefault(c.meta.id, c.file)
+    return out
+
+
+CHECKS = [
+    check_ciclo,
+    check_comuni,
+    check_comuni_citati,
+    check_codici_schede,
+    check_riferimenti_schede,
+    check_fonti_schede,
+    check_anni,
+    check_fonti_budget,
+    check_capitoli,
+]

@@ -1,0 +1,122 @@
+"""The `pdz` command: check, cifre, schema, build."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from pdz_docs import __version__
+from pdz_docs.problems import AVVISO, ERRORE, NOTA, has_errors, summary, to_json
+
+DEFAULT_PLAN = Path("content")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: exit code 2, in Italian
+        self.print_usage(sys.stderr)
+        print(f"pdz: errore: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pdz", description="Scrivere, verificare e produrre il Piano Sociale di Zona.")
+    p.add_argument("--version", action="version", version=f"pdz-docs {__version__}")
+    sub = p.add_subparsers(dest="comando", metavar="COMANDO", parser_class=_Parser)
+    c = sub.add_parser("check", help="verifica il piano e riporta tutti i problemi")
+    c.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN, help="cartella del piano (default: content)")
+    c.add_argument("--strict", action="store_true", help="anche gli avvisi fanno fallire la verifica")
+    c.add_argument("--json", action="store_true", help="stampa i problemi in JSON")
+    f = sub.add_parser("cifre", help="elenca le cifre citabili nei capitoli con il loro valore")
+    f.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
+    s = sub.add_parser("schema", help="scrive gli schemi JSON dei file YAML per l'editor")
+    s.add_argument("-o", "--output", type=Path, default=Path("schema"), help="cartella di destinazione (default: schema)")
+    b = sub.add_parser("build", help="produce il documento del piano (PDF, DOCX, HTML)")
+    b.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
+    b.add_argument("-o", "--output", type=Path, default=Path("output"), help="cartella di destinazione (default: output)")
+    b.add_argument("--format", default="pdf,docx", help="formati separati da virgola: pdf, docx, html (default: pdf,docx)")
+    b.add_argument("--strict", action="store_true", help="non produce nulla se ci sono avvisi")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.comando is None:
+        _parser().print_help()
+        return 2
+    return {"check": cmd_check, "cifre": cmd_cifre, "schema": cmd_schema, "build": cmd_build}[args.comando](args)
+
+
+def _report(problems, as_json: bool = False) -> None:
+    if as_json:
+        print(to_json(problems))
+        return
+    for p in problems:
+        print(p.format(), file=sys.stderr if p.severity == ERRORE else sys.stdout)
+
+
+def cmd_check(args) -> int:
+    from pdz_docs.pipeline import run
+
+    start = time.perf_counter()
+    result, problems = run(args.piano)
+    _report(problems, args.json)
+    if args.json:
+        return 1 if has_errors(problems, args.strict) else 0
+    if result is not None:
+        print()
+        print(fund_summary(result))
+    elapsed = time.perf_counter() - start
+    print(f"\n{summary(problems)} ({len(result.plan.schede) if result else 0} schede, "
+          f"{len(result.plan.capitoli) if result else 0} capitoli, {elapsed:.2f} s)")
+    return 1 if has_errors(problems, args.strict) else 0
+
+
+def fund_summary(result) -> str:
+    """Available, programmed and remaining per fund, per year and over the cycle."""
+    from pdz_docs.finance.money import fmt_euro
+
+    years = result.plan.regole.anni
+    lines = ["Riepilogo per fonte (disponibile / programmato / da programmare):"]
+    for fid, fo in result.computed.fondi.items():
+        if not fo.in_budget:
+            continue
+        per_year = ", ".join(f"{y}: {fmt_euro(fo.programmato.get(y))}" for y in years if fo.programmato.get(y))
+        avail = fmt_euro(fo.disponibile_ciclo) if fo.disponibile_ciclo is not None else "non indicato"
+        rest = fmt_euro(fo.residuo_ciclo) if fo.residuo_ciclo is not None else "—"
+        lines.append(f"  {fid:<9} {avail:>16} / {fmt_euro(fo.programmato_ciclo):>16} / {rest:>16}"
+                     + (f"   ({per_year})" if per_year else ""))
+    return "\n".join(lines)
+
+
+def cmd_cifre(args) -> int:
+    from pdz_docs.figures import flatten
+    from pdz_docs.pipeline import run
+
+    result, problems = run(args.piano)
+    if result is None:
+        _report(problems)
+        print(summary(problems))
+        return 1
+    for name, value in flatten(result.computed.cifre):
+        print(f"{{{{ {name} }}}}".ljust(52) + value)
+    print()
+    for tid in sorted(result.computed.tables):
+        print(f'{{{{ tabella("{tid}") }}}}'.ljust(52) + result.computed.tables[tid].title)
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from pdz_docs.schema import write_schemas
+
+    for path in write_schemas(args.output):
+        print(f"scritto {path}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from pdz_docs.build import build
+
+    return build(args.piano, args.output, [f.strip() for f in args.format.split(",") if f.strip()], args.strict)

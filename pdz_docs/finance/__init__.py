@@ -1,0 +1,1 @@
+"""Decimal money, Italian formatting and the computed tables of the plan."""

@@ -1,0 +1,528 @@
+"""Compute every derived figure and table of the plan from its raw data, once.
+
+Nothing here formats text for a renderer beyond choosing a cell format; nothing
+here reads files. The result feeds the money checks, the chapters' figures
+namespace (`cifre`) and every renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pdz_docs.finance.money import ZERO, allocate, fmt_euro, percent, ratio, round_cent
+from pdz_docs.finance.table import Cell, Table, cells
+from pdz_docs.load.plan import Plan
+from pdz_docs.model import Regole
+
+YEAR_TOTAL_KEY = "importo"
+
+
+@dataclass(frozen=True)
+class FonteAnno:
+    fonte: str
+    nome: str
+    importo: Decimal | None
+
+
+@dataclass(frozen=True)
+class AnnoScheda:
+    anno: int
+    importo: Decimal | None          # computed: sum of its sources (None if one is blank)
+    fonti: tuple[FonteAnno, ...]
+
+
+@dataclass(frozen=True)
+class ProgrammazioneScheda:
+    codice: str
+    anni: tuple[AnnoScheda, ...]
+    totale: Decimal | None
+
+
+@dataclass(frozen=True)
+class Fondo:
+    """A source or a group of sources: what is available and what the cards program, per period."""
+
+    id: str
+    nome: str
+    scheda: str                      # A or C
+    membri: tuple[str, ...]          # for a group, its sources; for a source, itself
+    disponibile: dict[str, Decimal | None]   # period ('2022', '2023-2024', 'ciclo') → amount
+    programmato: dict[int, Decimal]          # year → programmed amount
+    per_scheda: dict[str, Decimal]           # card code → programmed over the cycle
+    in_budget: bool
+
+    @property
+    def disponibile_ciclo(self) -> Decimal | None:
+        if not self.disponibile or any(v is None for v in self.disponibile.values()):
+            return None
+        return sum(self.disponibile.values(), ZERO)
+
+    @property
+    def programmato_ciclo(self) -> Decimal:
+        return sum(self.programmato.values(), ZERO)
+
+    @property
+    def residuo_ciclo(self) -> Decimal | None:
+        d = self.disponibile_ciclo
+        return None if d is None else d - self.programmato_ciclo
+
+
+@dataclass(frozen=True)
+class Computed:
+    tables: dict[str, Table]
+    schede: dict[str, ProgrammazioneScheda]
+    fondi: dict[str, Fondo]
+    cifre: dict
+    minimo: dict = field(default_factory=dict)   # name → Decimal, for checks
+
+
+def years_of(period: str, cycle: list[int]) -> list[int]:
+    if period == "ciclo":
+        return list(cycle)
+    if "-" in period:
+        a, b = (int(x) for x in period.split("-"))
+        return list(range(a, b + 1))
+    return [int(period)]
+
+
+def fonte_nome(r: Regole, fid: str) -> str:
+    if fid in r.fonti:
+        return r.fonti[fid].nome
+    return r.gruppi_fonti.get(fid, fid)
+
+
+def fonte_scheda(r: Regole, fid: str) -> str:
+    if fid in r.fonti:
+        return r.fonti[fid].scheda
+    members = [f.scheda for f in r.fonti.values() if f.gruppo == fid]
+    return members[0] if members else "C"
+
+
+def _sum(values) -> Decimal:
+    return sum((v for v in values if v is not None), ZERO)
+
+
+# --- cards -----------------------------------------------------------------------------
+
+def programmazione_schede(plan: Plan) -> dict[str, ProgrammazioneScheda]:
+    out = {}
+    for s in plan.schede:
+        anni = []
+        for year in sorted(s.scheda.programmazione):
+            fonti = tuple(FonteAnno(f, fonte_nome(plan.regole, f), a)
+                          for f, a in s.scheda.programmazione[year].items() if f != YEAR_TOTAL_KEY)
+            amount = None if any(f.importo is None for f in fonti) else _sum(f.importo for f in fonti)
+            anni.append(AnnoScheda(year, amount, fonti))
+        known = [a.importo for a in anni]
+        total = None if (not anni or any(v is None for v in known)) else _sum(known)
+        out[s.scheda.codice] = ProgrammazioneScheda(s.scheda.codice, tuple(anni), total)
+    return out
+
+
+def fondi(plan: Plan, prog: dict[str, ProgrammazioneScheda]) -> dict[str, Fondo]:
+    r, f = plan.regole, plan.finanza
+    budget: dict[str, dict[str, Decimal | None] | None] = dict(f.budget) if f else {}
+    if f and f.cofinanziamento:
+        budget["COM"] = {str(y): a for y, a in f.cofinanziamento.annualita.items()}
+    ids = list(r.fonti) + list(r.gruppi_fonti)
+    used = {fa.fonte for p in prog.values() for a in p.anni for fa in a.fonti}
+    out = {}
+    for fid in ids:
+        members = tuple(m for m, fr in r.fonti.items() if fr.gruppo == fid) if fid in r.gruppi_fonti else (fid,)
+        cited = set(members) | {fid}
+        disponibile: dict[str, Decimal | None] = {}
+        in_budget = False
+        for m in members:
+            if m in budget:
+                in_budget = True
+                periods = budget[m]
+                if periods is None:
+                    disponibile[f"{m}:ciclo"] = None
+                for period, amount in (periods or {}).items():
+                    key = period if fid == m else f"{m}:{period}"
+                    disponibile[key] = amount
+        programmato: dict[int, Decimal] = {}
+        per_scheda: dict[str, Decimal] = {}
+        for code, p in prog.items():
+            for a in p.anni:
+                for fa in a.fonti:
+                    if fa.fonte in cited and fa.importo is not None:
+                        programmato[a.anno] = programmato.get(a.anno, ZERO) + fa.importo
+                        per_scheda[code] = per_scheda.get(code, ZERO) + fa.importo
+        if not in_budget and fid not in used and not (cited & used):
+            continue
+        out[fid] = Fondo(fid, fonte_nome(r, fid), fonte_scheda(r, fid), members, disponibile,
+                         programmato, per_scheda, in_budget)
+    return out
+
+
+def available_in(fondo: Fondo, years: list[int], cycle: list[int]) -> Decimal | None | bool:
+    """Availability of a fund within `years`; False when the budget periods straddle the window."""
+    total = ZERO
+    for key, amount in fondo.disponibile.items():
+        period = key.split(":")[-1]
+        ys = set(years_of(period, cycle))
+        if ys <= set(years):
+            if amount is None:
+                return None
+            total += amount
+        elif ys & set(years):
+            return False
+    return total
+
+
+# --- the tables ------------------------------------------------------------------------
+
+def compute(plan: Plan) -> Computed:
+    r, p, f = plan.regole, plan.piano, plan.finanza
+    prog = programmazione_schede(plan)
+    fnd = fondi(plan, prog)
+    tables: dict[str, Table] = {}
+    minimo: dict = {}
+    cifre: dict = {}
+    add = lambda t: tables.__setitem__(t.id, t)  # noqa: E731
+    comuni = p.comuni
+    pop_tot = sum(c.popolazione for c in comuni)
+    note_dati = p.fonte_dati
+    bands = r.fasce_eta
+
+    # territory
+    if p.superficie_km2 is not None or all(c.superficie_km2 is not None for c in comuni):
+        rows = []
+        if all(c.superficie_km2 is not None for c in comuni):
+            rows = [cells(c.nome, Cell(c.superficie_km2, "dec"), Cell(c.popolazione, "int"),
+                          Cell(ratio(c.popolazione, c.superficie_km2), "dec")) for c in comuni]
+            sup = sum(c.superficie_km2 for c in comuni)
+        else:
+            sup = p.superficie_km2
+        dens = ratio(pop_tot, sup)
+        add(Table("territorio", "Territorio e popolazione residente",
+                  (("Comuni", "Superficie (km²)", "Popolazione residente", "Densità (ab./km²)"),),
+                  tuple(rows), (cells(f"Ambito ({len(comuni)} Comuni)", Cell(sup, "dec"), Cell(pop_tot, "int"),
+                                      Cell(dens, "dec")),), note_dati, (4, 2, 2, 2)))
+        cifre["territorio"] = {"superficie": Cell(sup, "dec"), "densita": Cell(dens, "dec")}
+
+    # age bands
+    band_tot = {b: sum(c.fasce_eta.get(b, 0) for c in comuni) for b in bands}
+    grand = sum(band_tot.values())
+    rows = [cells(c.nome, *(Cell(c.fasce_eta.get(b), "int") for b in bands),
+                  Cell(sum(c.fasce_eta.values()), "int")) for c in comuni]
+    add(Table("fasce_eta", "Popolazione per fasce d'età",
+              (("Comuni", *bands, "Totale"),), tuple(rows),
+              (cells("Totale Ambito", *(Cell(band_tot[b], "int") for b in bands), Cell(grand, "int")),
+               cells("Totale in %", *(Cell(percent(band_tot[b], grand), "pct") for b in bands),
+                     Cell(percent(grand, grand), "pct"))),
+              note_dati, (3,) + (2,) * (len(bands) + 1)))
+    minori = sum(band_tot[b] for b in r.fasce_minori)
+    anziani = sum(band_tot[b] for b in r.fasce_anziani)
+    key = lambda b: b.replace("-", "_").replace("+", "_piu")  # noqa: E731
+    cifre["eta"] = {**{f"f{key(b)}": Cell(band_tot[b], "int") for b in bands},
+                    **{f"perc_{key(b)}": Cell(percent(band_tot[b], grand), "pct") for b in bands},
+                    "minori": Cell(minori, "int"), "perc_minori": Cell(percent(minori, grand), "pct"),
+                    "anziani": Cell(anziani, "int"), "perc_anziani": Cell(percent(anziani, grand), "pct"),
+                    "totale": Cell(grand, "int")}
+
+    # families
+    if all(c.famiglie for c in comuni):
+        fam = sum(c.famiglie for c in comuni)
+        add(Table("famiglie", "Famiglie e numero medio di componenti",
+                  (("Comuni", "Famiglie", "Popolazione", "Componenti per famiglia"),),
+                  tuple(cells(c.nome, Cell(c.famiglie, "int"), Cell(c.popolazione, "int"),
+                              Cell(ratio(c.popolazione, c.famiglie), "dec")) for c in comuni),
+                  (cells("Totale Ambito", Cell(fam, "int"), Cell(pop_tot, "int"), Cell(ratio(pop_tot, fam), "dec")),),
+                  note_dati, (3, 2, 2, 2)))
+        cifre["famiglie"] = {"totale": Cell(fam, "int"), "media_componenti": Cell(ratio(pop_tot, fam), "dec")}
+
+    # migration
+    if all(c.emigrazioni is not None and c.immigrazioni is not None for c in comuni):
+        em = sum(c.emigrazioni for c in comuni)
+        im = sum(c.immigrazioni for c in comuni)
+        add(Table("migrazioni", "Flussi migratori",
+                  (("Comuni", "Emigrazioni", "Immigrazioni", "Saldo migratorio"),),
+                  tuple(cells(c.nome, Cell(c.emigrazioni, "int"), Cell(c.immigrazioni, "int"),
+                              Cell(c.immigrazioni - c.emigrazioni, "signed")) for c in comuni),
+                  (cells("Totale Ambito", Cell(em, "int"), Cell(im, "int"), Cell(im - em, "signed")),),
+                  note_dati, (3, 2, 2, 2)))
+        cifre["migrazioni"] = {"emigrazioni": Cell(em, "int"), "immigrazioni": Cell(im, "int"),
+                               "saldo": Cell(im - em, "signed")}
+
+    cifre["popolazione"] = {"totale": Cell(pop_tot, "int"), "data": Cell(p.data_riferimento, "date")}
+    cifre["ambito"] = {"nome": Cell(p.ambito), "provincia": Cell(p.provincia), "capofila": Cell(p.capofila),
+                       "numero_comuni": Cell(len(comuni), "int"),
+                       "comuni": Cell(_elenco([c.nome for c in comuni]))}
+
+    # comparison with a previous year
+    if p.confronto:
+        cf = p.confronto
+        now = {"popolazione": pop_tot, "minori": minori, "anziani": anziani,
+               "famiglie": sum(c.famiglie or 0 for c in comuni)}
+        labels = {"popolazione": "Popolazione residente", "minori": "Minori (0-17 anni)",
+                  "anziani": "Anziani (65 anni e oltre)", "famiglie": "Famiglie"}
+        rows = []
+        cifre["confronto"] = {"anno": Cell(cf.anno)}
+        ref_year = p.data_riferimento.year if p.data_riferimento else ""
+        for k, lab in labels.items():
+            old = getattr(cf, k)
+            if old is None:
+                continue
+            rows.append(cells(lab, Cell(old, "int"), Cell(now[k], "int"), Cell(now[k] - old, "signed"),
+                              Cell(percent(now[k] - old, old), "pct")))
+            cifre["confronto"][k] = Cell(old, "int")
+            cifre["confronto"][f"var_{k}"] = Cell(now[k] - old, "signed")
+        add(Table("confronto", f"Variazioni demografiche {cf.anno}-{ref_year}",
+                  (("Indicatore", str(cf.anno), str(ref_year), "Variazione", "Variazione %"),),
+                  tuple(rows), (), note_dati, (4, 2, 2, 2, 2)))
+
+    if p.servizi_precedenti:
+        add(Table("servizi_precedenti", "Servizi garantiti con il precedente Piano",
+                  (("N.", "Denominazione", "Ente titolare", "Attivo"),),
+                  tuple(cells(i + 1, s.denominazione, s.ente or f"Ambito di {p.ambito}",
+                              {True: "sì", False: "no", None: ""}[s.attivo]) for i, s in enumerate(p.servizi_precedenti)),
+                  (), None, (1, 8, 3, 1)))
+
+    if p.percorso:
+        add(Table("percorso", "Calendario del percorso di concertazione e programmazione partecipata",
+                  (("Data", "Fase", "Incontro", "Oggetto"),),
+                  tuple(cells(Cell(s.data, "date"), s.fase, s.incontro, s.oggetto) for s in p.percorso),
+                  (), None, (2, 3, 3, 6)))
+    if any(c.delibera for c in comuni):
+        add(Table("delibere", "Deliberazioni dei Consigli Comunali",
+                  (("Comune", "Delibera n.", "Data"),),
+                  tuple(cells(f"Comune di {c.nome}", c.delibera.numero if c.delibera else "",
+                              Cell(c.delibera.data if c.delibera else None, "date")) for c in comuni),
+                  (), None, (4, 2, 3)))
+
+    if f:
+        _finance_tables(plan, prog, fnd, add, cifre, minimo)
+    _programme_tables(plan, prog, fnd, add)
+    tables["quadro_sinottico"] = quadro_sinottico(plan)
+    cifre["schede"] = {"numero": Cell(len(plan.schede), "int")}
+    return Computed(tables, prog, fnd, cifre, minimo)
+
+
+def _elenco(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
+
+
+def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
+    r, p, f = plan.regole, plan.piano, plan.finanza
+    comuni = p.comuni
+    years = r.anni
+
+    if f.rendiconto_precedente:
+        rp = f.rendiconto_precedente
+        res = rp.budget - rp.impegnato
+        av = percent(rp.impegnato, rp.budget)
+        add(Table("rendiconto", f"Avanzamento della spesa del Piano {rp.periodo}",
+                  ((f"Budget PdZ {rp.periodo}", f"Totale impegnato {rp.periodo}", "Residuo di finanziamento",
+                    "% avanzamento spesa"),),
+                  (cells(Cell(rp.budget, "euro"), Cell(rp.impegnato, "euro"), Cell(res, "euro"), Cell(av, "pct")),),
+                  (), None, (3, 3, 3, 2)))
+        cifre["rendiconto"] = {"budget": Cell(rp.budget, "euro"), "impegnato": Cell(rp.impegnato, "euro"),
+                               "residuo": Cell(res, "euro"), "avanzamento": Cell(av, "pct")}
+
+    media_tot = None
+    if f.spesa_storica:
+        ss = f.spesa_storica
+        n = len(years_of(ss.periodo, years))
+        rows = [cells(c, Cell(v, "euro"), Cell(round_cent(v / n), "euro")) for c, v in ss.comuni.items()]
+        tot = sum(ss.comuni.values(), ZERO)
+        media_tot = round_cent(tot / n)
+        add(Table("spesa_storica", f"Spesa sociale storica dei Comuni {ss.periodo}",
+                  (("Comune", f"Spesa complessiva {ss.periodo}", f"Spesa media annua {ss.periodo}"),),
+                  tuple(rows), (cells("Totale Ambito", Cell(tot, "euro"), Cell(media_tot, "euro")),),
+                  None, (4, 3, 3)))
+        cifre["spesa_storica"] = {"totale": Cell(tot, "euro"), "media_annua": Cell(media_tot, "euro")}
+        minimo["spesa_storica_media"] = media_tot
+
+    if f.cofinanziamento_precedente:
+        ys = sorted({y for v in f.cofinanziamento_precedente.values() for y in v})
+        rows = [cells(c, *(Cell(v.get(y), "euro") for y in ys), Cell(sum(v.values(), ZERO), "euro"))
+                for c, v in f.cofinanziamento_precedente.items()]
+        tot = [sum((v.get(y, ZERO) for v in f.cofinanziamento_precedente.values()), ZERO) for y in ys]
+        add(Table("cofinanziamento_precedente", "Cofinanziamento comunale del precedente Piano",
+                  (("Comune", *(f"Quota {y}" for y in ys), "Totale"),), tuple(rows),
+                  (cells("Totale", *(Cell(t, "euro") for t in tot), Cell(sum(tot, ZERO), "euro")),),
+                  None, (3,) + (2,) * (len(ys) + 1)))
+
+    budget = f.budget
+    # FNPS and its quotas
+    if "FNPS" in budget and budget["FNPS"]:
+        quote_names = r.vincoli.quote_fnps
+        fnps_periods = budget["FNPS"]
+        rows = []
+        for period, qs in f.fnps_quote.items():
+            ys = years_of(period, years)
+            amount = _sum(a for k, a in fnps_periods.items() if set(years_of(k, years)) <= set(ys))
+            rows.append(cells(period, Cell(amount, "euro"), *(Cell(qs.get(q), "euro") for q in quote_names),
+                              Cell(sum(qs.values(), ZERO), "euro")))
+        tot_q = [_sum(qs.get(q) for qs in f.fnps_quote.values()) for q in quote_names]
+        fnps_tot = _sum(fnps_periods.values())
+        if rows:
+            add(Table("fnps_quote", "Ripartizione del FNPS per quote vincolate",
+                      (("Annualità", "Importo FNPS", *quote_names.values(), "Totale quote"),), tuple(rows),
+                      (cells("Totale", Cell(fnps_tot, "euro"), *(Cell(t, "euro") for t in tot_q),
+                             Cell(sum(tot_q, ZERO), "euro")),), None, (2,) + (2,) * (len(quote_names) + 2),
+                      landscape=False))
+        cifre["fnps"] = {"totale": Cell(fnps_tot, "euro")}
+    if "FNA" in budget and budget["FNA"]:
+        fna_tot = _sum(budget["FNA"].values())
+        rows = [cells(period, code, r.nomenclatore.get(code, ""), Cell(a, "euro"))
+                for period, dest in f.fna_destinazione.items() for code, a in dest.items()]
+        add(Table("fna", "Destinazione del Fondo Non Autosufficienza",
+                  (("Annualità", "Codice", "Servizio", "Importo"),), tuple(rows),
+                  (cells("Totale FNA disponibile", "", "", Cell(fna_tot, "euro")),), None, (2, 1, 6, 3)))
+        cifre["fna"] = {"totale": Cell(fna_tot, "euro")}
+    if "FGSA" in budget and budget["FGSA"]:
+        fg = budget["FGSA"]
+        fg_tot = _sum(fg.values())
+        add(Table("fgsa", "Fondo Globale Socio-Assistenziale",
+                  (("Annualità", "Importo"),), tuple(cells(k, Cell(v, "euro")) for k, v in fg.items()),
+                  (cells("Totale", Cell(fg_tot, "euro")),), None, (4, 3)))
+        cifre["fgsa"] = {"totale": Cell(fg_tot, "euro")}
+    qfp = [(fid, budget[fid]) for fid, fr in r.fonti.items() if fr.gruppo == "QFP" and budget.get(fid)]
+    if qfp:
+        rows = [cells(fonte_nome(r, fid), Cell(_sum(v.values()), "euro")) for fid, v in qfp]
+        tot = _sum(_sum(v.values()) for _, v in qfp)
+        add(Table("fondo_poverta", "Fondo Povertà disponibile", (("Fonte", "Importo"),), tuple(rows),
+                  (cells("Totale Fondo Povertà", Cell(tot, "euro")),), None, (5, 3)))
+        cifre["fondo_poverta"] = {"quota": Cell(_sum(budget.get("FPOV", {}).values()) if budget.get("FPOV") else None, "euro"),
+                                  "residui": Cell(_sum(budget.get("RES-FPOV", {}).values()) if budget.get("RES-FPOV") else None, "euro"),
+                                  "totale": Cell(tot, "euro")}
+
+    # minimum municipal co-financing
+    v = r.vincoli.cofinanziamento_minimo
+    base = ZERO
+    for fid in v.fonti:
+        for period, a in (budget.get(fid) or {}).items():
+            if period == str(v.anno) and a is not None:
+                base += a
+    if base:
+        total_min = round_cent(base * v.quota / 100)
+        quotas = allocate(total_min, [c.popolazione for c in comuni])
+        part_names = list(v.parti)
+        splits = [allocate(q, list(v.parti.values())) for q in quotas]
+        rows = [cells(c.nome, Cell(c.popolazione, "int"), Cell(q, "euro"), *(Cell(x, "euro") for x in s))
+                for c, q, s in zip(comuni, quotas, splits)]
+        part_tot = [sum((s[i] for s in splits), ZERO) for i in range(len(part_names))]
+        add(Table("cofinanziamento_minimo",
+                  f"Cofinanziamento comunale minimo ({_pct_text(v.quota)} dei trasferimenti {v.anno} "
+                  f"{' + '.join(v.fonti)}, ripartito per popolazione)",
+                  (("Comune", "Popolazione", f"Quota {_pct_text(v.quota)}",
+                    *(f"Quota {n} {_pct_text(v.parti[n])}" for n in part_names)),),
+                  tuple(rows), (cells("Totale", Cell(sum(c.popolazione for c in comuni), "int"), Cell(total_min, "euro"),
+                                      *(Cell(t, "euro") for t in part_tot)),), None, (3, 2, 3) + (3,) * len(part_names)))
+        minimo["cofinanziamento_minimo"] = total_min
+        minimo["cofinanziamento_minimo_comuni"] = dict(zip([c.nome for c in comuni], quotas))
+        cf = {"minimo": Cell(total_min, "euro")}
+        for n, t in zip(part_names, part_tot):
+            cf[f"minimo_{n}"] = Cell(t, "euro")
+        cifre["cofinanziamento"] = cf
+    if f.cofinanziamento:
+        an = f.cofinanziamento.annualita
+        first = an[min(an)]
+        tri = sum(an.values(), ZERO)
+        cf = cifre.setdefault("cofinanziamento", {})
+        cf["annuo"] = Cell(first, "euro")
+        cf["triennio"] = Cell(tri, "euro")
+        if "cofinanziamento_minimo" in minimo:
+            cf["percentuale_su_minimo"] = Cell(percent(first, minimo["cofinanziamento_minimo"]), "pct")
+        if media_tot is not None:
+            cf["scarto_spesa_storica"] = Cell(media_tot - first, "euro")
+
+    # the plan's budget by source (scheda A sources)
+    rows = []
+    total = ZERO
+    unknown = False
+    for fid, fr in r.fonti.items():
+        if fr.scheda != "A":
+            continue
+        fo = fnd.get(fid)
+        if fo is None or not fo.in_budget:
+            continue
+        amount = fo.disponibile_ciclo
+        unknown |= amount is None
+        total += amount or ZERO
+        rows.append(cells(fr.nome, fr.gruppo or "", Cell(amount, "euro")))
+    if rows:
+        add(Table("budget", f"Budget del Piano di Zona {r.ciclo} per fonte",
+                  (("Fonte di finanziamento", "Gruppo", "Importo"),), tuple(rows),
+                  (cells(f"Budget PdZ {r.ciclo}", "", Cell(None if unknown else total, "euro")),), None, (6, 2, 3)))
+        cifre["budget"] = {"totale": Cell(None if unknown else total, "euro")}
+        if "RES-PDZ" in fnd:
+            cifre["budget"]["residui_pdz"] = Cell(fnd["RES-PDZ"].disponibile_ciclo, "euro")
+
+
+def _pct_text(q: Decimal) -> str:
+    return f"{q.normalize():f}".replace(".", ",") + "%"
+
+
+def _programme_tables(plan: Plan, prog, fnd, add) -> None:
+    r = plan.regole
+    years = r.anni
+    order = {c: i for i, c in enumerate(r.nomenclatore)}
+    titles = {s.scheda.codice: s.scheda.titolo for s in plan.schede}
+    for which, title in (("A", "Scheda A – Servizi e interventi finanziati con il budget ordinario del PdZ"),
+                         ("C", "Scheda C – Servizi e interventi finanziati con ulteriori risorse")):
+        rows = []
+        per_fonte: dict[str, list[Decimal]] = {}
+        for code in sorted(prog, key=lambda c: order.get(c, 999)):
+            by_fonte: dict[str, list[Decimal | None]] = {}
+            for a in prog[code].anni:
+                for fa in a.fonti:
+                    if fonte_scheda(r, fa.fonte) != which:
+                        continue
+                    vals = by_fonte.setdefault(fa.fonte, [ZERO] * len(years))
+                    i = years.index(a.anno) if a.anno in years else None
+                    if i is not None:
+                        vals[i] = None if fa.importo is None or vals[i] is None else vals[i] + fa.importo
+            for k, (fid, vals) in enumerate(by_fonte.items()):
+                tot = None if any(v is None for v in vals) else sum(vals, ZERO)
+                rows.append(cells(code if k == 0 else "", titles[code] if k == 0 else "", fid,
+                                  *(Cell(v, "euro") for v in vals), Cell(tot, "euro")))
+                acc = per_fonte.setdefault(fid, [ZERO] * (len(years) + 1))
+                for i, v in enumerate(list(vals) + [tot]):
+                    acc[i] += v or ZERO
+        totals = [cells(f"Totale {fid}", "", "", *(Cell(v, "euro") for v in vals)) for fid, vals in per_fonte.items()]
+        grand = [sum((v[i] for v in per_fonte.values()), ZERO) for i in range(len(years) + 1)]
+        totals.append(cells(f"Totale Scheda {which}", "", "", *(Cell(v, "euro") for v in grand)))
+        add(Table(f"scheda_{which.lower()}", title,
+                  (("Codice", "Servizio / intervento", "Fonte", *(str(y) for y in years), "Totale"),),
+                  tuple(rows), tuple(totals), None, (1, 6, 2) + (2,) * (len(years) + 1), landscape=True))
+
+    rows = []
+    for fid, fo in fnd.items():
+        if not fo.in_budget and not fo.programmato:
+            continue
+        members = "" if fo.membri == (fid,) else " (" + ", ".join(m for m in fo.membri) + ")"
+        rows.append(cells(fid + members, fo.nome, Cell(fo.disponibile_ciclo, "euro"),
+                          Cell(fo.programmato_ciclo, "euro"), Cell(fo.residuo_ciclo, "euro")))
+    add(Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
+              (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
+              "Per le fonti senza importo disponibile la fonte non riporta la somma assegnata.", (2, 5, 3, 3, 3)))
+
+
+def quadro_sinottico(plan: Plan) -> Table:
+    r = plan.regole
+    by_code = {s.scheda.codice: s.scheda for s in plan.schede}
+    rows = []
+    for code, title in r.nomenclatore.items():
+        sc = by_code.get(code)
+        levels = []
+        for lv in r.livelli_priorita:
+            if sc is None or lv not in sc.livelli_priorita:
+                levels.append("")
+            else:
+                items = sc.livelli_priorita[lv]
+                levels.append("\n".join(items) if items else "✓")
+        rows.append(cells(code, title, *levels))
+    return Table("quadro_sinottico", "Quadro sinottico della programmazione di Ambito",
+                 (("Codice", "Interventi e servizi sociali", *r.livelli_priorita.values()),), tuple(rows), (),
+                 "Ricavato dalle schede di progettazione di dettaglio: ✓ indica un livello attivato senza interventi elencati.",
+                 (1, 4, 4, 4, 4, 4), landscape=True)
+
+
+def fmt_fonti(anno: AnnoScheda) -> str:
+    """The sources of a card year as the regional card prints them: '€ 1,00 PdZ + € 2,00 QFP'."""
+    return " + ".join(f"{fmt_euro(fa.importo)} {fa.fonte}" for fa in anno.fonti)

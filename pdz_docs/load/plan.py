@@ -1,0 +1,198 @@
+"""Load a plan directory: piano.yaml, finanza.yaml, schede/*.yaml, capitoli/*.md and the rules file."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pdz_docs.load.validate import validate
+from pdz_docs.load.yamlsrc import YamlDoc, load_yaml, read_text
+from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
+from pdz_docs.problems import Loc, Problem, avviso, errore
+
+PACKAGE_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+@dataclass(frozen=True)
+class Capitolo:
+    meta: FrontMatter
+    body: str
+    file: str
+    body_line: int  # line of the file where the body starts (1-based)
+
+    @property
+    def loc(self) -> Loc:
+        return Loc(self.file, 1, 1)
+
+
+@dataclass(frozen=True)
+class SchedaSrc:
+    """A card with the YAML document it came from, so checks can point at its lines."""
+
+    scheda: Scheda
+    doc: YamlDoc
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+
+@dataclass(frozen=True)
+class Plan:
+    root: Path
+    piano: Piano | None
+    finanza: Finanza | None
+    regole: Regole | None
+    schede: tuple[SchedaSrc, ...]
+    capitoli: tuple[Capitolo, ...]
+    docs: dict[str, YamlDoc] = field(default_factory=dict)  # "piano", "finanza", "regole"
+
+    def loc(self, which: str, *path) -> Loc:
+        doc = self.docs.get(which)
+        return doc.loc(*path) if doc else Loc(which)
+
+    def key_loc(self, which: str, *path) -> Loc:
+        doc = self.docs.get(which)
+        return doc.key_loc(*path) if doc else Loc(which)
+
+
+def label(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory when inside it."""
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
+    problems: list[Problem] = []
+    root = Path(root)
+    if not root.is_dir():
+        return None, [errore(Loc(label(root)), "piano-mancante", "la cartella del piano non esiste")]
+    docs: dict[str, YamlDoc] = {}
+
+    def load_model(name: str, model, path: Path, what: str, required: bool = True):
+        if not path.is_file():
+            if required:
+                problems.append(errore(Loc(label(path)), "file-mancante", f"manca il file {path.name}"))
+            return None
+        doc, probs = load_yaml(path, label(path))
+        problems.extend(probs)
+        docs[name] = doc
+        obj, probs = validate(model, doc, what)
+        problems.extend(probs)
+        return obj
+
+    piano = load_model("piano", Piano, root / "piano.yaml", "piano.yaml")
+    finanza = load_model("finanza", Finanza, root / "finanza.yaml", "finanza.yaml")
+    regole = None
+    if piano is not None:
+        rules_path = find_rules(root, piano.regole)
+        if rules_path is None:
+            problems.append(errore(docs["piano"].loc("regole"), "regole-sconosciute",
+                                   f"file di regole «{piano.regole}» non trovato (cercato in rules/)"))
+        else:
+            regole = load_model("regole", Regole, rules_path, "regole")
+    schede = _load_schede(root, problems)
+    capitoli = _load_capitoli(root, piano, docs.get("piano"), problems)
+    return Plan(root, piano, finanza, regole, tuple(schede), tuple(capitoli), docs), problems
+
+
+def find_rules(root: Path, name: str) -> Path | None:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or ".." in name:
+        return None
+    for base in (root / "rules", root.parent / "rules", PACKAGE_RULES):
+        path = base / f"{name}.yaml"
+        if path.is_file():
+            return path
+    return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _load_schede(root: Path, problems: list[Problem]) -> list[SchedaSrc]:
+    out: list[SchedaSrc] = []
+    folder = root / "schede"
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        if not _inside(path, root):
+            problems.append(errore(Loc(label(path)), "percorso-esterno",
+                                   "il file è un collegamento a un percorso fuori dalla cartella del piano"))
+            continue
+        doc, probs = load_yaml(path, label(path))
+        problems.extend(probs)
+        scheda, probs = validate(Scheda, doc, "scheda")
+        problems.extend(probs)
+        if scheda is not None:
+            if path.stem != scheda.codice:
+                problems.append(avviso(doc.loc("codice"), "nome-file-scheda",
+                                       f"il file si chiama «{path.name}» ma la scheda ha codice «{scheda.codice}»: "
+                                       f"rinominarlo in «{scheda.codice}.yaml»"))
+            out.append(SchedaSrc(scheda, doc))
+    return out
+
+
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*\n?", re.S | re.M)
+
+
+def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
+                   problems: list[Problem]) -> list[Capitolo]:
+    folder = root / "capitoli"
+    if piano is not None and piano.capitoli is not None:
+        paths = []
+        for i, name in enumerate(piano.capitoli):
+            path = folder / name
+            if not path.is_file() or not _inside(path, root):
+                problems.append(errore(piano_doc.loc("capitoli", i), "file-mancante",
+                                       f"il capitolo «{name}» elencato in piano.yaml non esiste in capitoli/"))
+            else:
+                paths.append(path)
+    else:
+        paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    out: list[Capitolo] = []
+    for path in paths:
+        if not _inside(path, root):
+            problems.append(errore(Loc(label(path)), "percorso-esterno",
+                                   "il file è un collegamento a un percorso fuori dalla cartella del piano"))
+            continue
+        cap = load_capitolo(path, problems)
+        if cap is not None:
+            out.append(cap)
+    out.sort(key=lambda c: (c.meta.ordine, c.file))
+    return out
+
+
+def load_capitolo(path: Path, problems: list[Problem]) -> Capitolo | None:
+    name = label(path)
+    text, probs = read_text(path, name)
+    problems.extend(probs)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.append(errore(Loc(name, 1, 1), "file-vuoto", "il capitolo è vuoto"))
+        return None
+    m = _FRONT.match(text)
+    if not m:
+        problems.append(errore(Loc(name, 1, 1), "front-matter",
+                               "manca l'intestazione del capitolo: il file deve iniziare con «---», "
+                               "le righe id/titolo/ordine e di nuovo «---»"))
+        return None
+    doc, probs = load_yaml(path, name, text=m.group(1) or "#", line_offset=1)
+    if probs and probs[0].code == "file-vuoto":
+        probs = [errore(Loc(name, 2, 1), "front-matter", "l'intestazione del capitolo è vuota")]
+    problems.extend(probs)
+    meta, probs = validate(FrontMatter, doc, "intestazione del capitolo")
+    problems.extend(probs)
+    if meta is None:
+        return None
+    body_line = text[: m.end()].count("\n") + 1
+    return Capitolo(meta, text[m.end():], name, body_line)

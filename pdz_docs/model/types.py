@@ -1,0 +1,246 @@
+"""Pydantic models of the plan files (piano.yaml, finanza.yaml, schede/*.yaml, rules, front matter)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from pdz_docs.finance.money import AmountError, YamlFloat, parse_importo
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _importo(value: Any) -> Decimal:
+    try:
+        return parse_importo(value)
+    except AmountError as exc:
+        raise PydanticCustomError(exc.code, exc.message.split(": ", 1)[-1])
+
+
+def _importo_opt(value: Any) -> Decimal | None:
+    return None if value is None else _importo(value)
+
+
+def _conteggio(value: Any) -> Any:
+    if isinstance(value, YamlFloat) or (isinstance(value, str) and re.fullmatch(r"\d{1,3}(\.\d{3})+", value)):
+        digits = str(value).replace(".", "")
+        raise PydanticCustomError(
+            "numero-ambiguo", f"«{value}» è ambiguo: scrivere il numero intero senza punti, es. {digits}"
+        )
+    return value
+
+
+def _codice(value: Any) -> Any:
+    if isinstance(value, (str, YamlFloat)):
+        m = re.fullmatch(r"\s*([A-Fa-f])\s*\.?\s*(\d+)\s*", str(value))
+        if m:
+            return f"{m.group(1).upper()}.{m.group(2)}"
+        return str(value).strip()
+    return value
+
+
+def _si_no(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("si", "sì"):
+        return True
+    if isinstance(value, str) and value.strip().lower() == "no":
+        return False
+    return value
+
+
+def _periodo(value: Any) -> Any:
+    return str(value) if isinstance(value, (int, YamlFloat)) and not isinstance(value, bool) else value
+
+
+_IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\\s?)?\\d{1,3}(\\.\\d{3})*(,\\d{1,2})?$|^\\d+(\\.\\d{2})?$",
+                   "description": "Importo in euro, es. \"€ 1.234,56\" (tra virgolette se dentro { })"}
+Importo = Annotated[Decimal, BeforeValidator(_importo), WithJsonSchema(_IMPORTO_SCHEMA)]
+ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
+                       WithJsonSchema({"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]})]
+Conteggio = Annotated[int, BeforeValidator(_conteggio), Field(ge=0)]
+Codice = Annotated[str, BeforeValidator(_codice)]
+Testo = Annotated[str, Field(min_length=1)]
+Periodo = Annotated[str, BeforeValidator(_periodo), Field(pattern=r"^(\d{4}|\d{4}-\d{4}|ciclo)$")]
+SiNo = Annotated[bool | None, BeforeValidator(_si_no)]
+
+
+# --- piano.yaml --------------------------------------------------------------------
+
+class Delibera(Model):
+    numero: int | Testo
+    data: date
+
+
+class Comune(Model):
+    nome: Testo
+    popolazione: Conteggio
+    fasce_eta: dict[str, Conteggio] = {}
+    famiglie: Conteggio | None = None
+    emigrazioni: Conteggio | None = None
+    immigrazioni: Conteggio | None = None
+    superficie_km2: ImportoOpt = None
+    delibera: Delibera | None = None
+
+
+class Confronto(Model):
+    anno: int
+    popolazione: Conteggio | None = None
+    minori: Conteggio | None = None
+    anziani: Conteggio | None = None
+    famiglie: Conteggio | None = None
+
+
+class Passo(Model):
+    data: date | None
+    fase: Testo
+    incontro: Testo
+    oggetto: Testo
+
+
+class ServizioPrecedente(Model):
+    denominazione: Testo
+    ente: Testo | None = None
+    attivo: SiNo = None
+
+
+class Piano(Model):
+    ambito: Testo
+    provincia: Testo
+    capofila: Testo
+    ciclo: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
+    regole: Testo
+    titolo: Testo = "Piano Sociale di Zona"
+    sede_udp: Testo | None = None
+    presidente: Testo | None = None
+    data_riferimento: date | None = None
+    fonte_dati: Testo | None = None
+    superficie_km2: ImportoOpt = None
+    comuni: Annotated[list[Comune], Field(min_length=1)]
+    confronto: Confronto | None = None
+    percorso: list[Passo] = []
+    servizi_precedenti: list[ServizioPrecedente] = []
+    capitoli: list[Testo] | None = None
+
+
+# --- finanza.yaml ------------------------------------------------------------------
+
+class Cofinanziamento(Model):
+    annualita: dict[int, Importo]
+    per_comune: dict[str, dict[int, Importo]] = {}
+    motivazione: Testo | None = None
+
+
+class SpesaStorica(Model):
+    periodo: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
+    comuni: dict[str, Importo]
+
+
+class Rendiconto(Model):
+    periodo: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
+    budget: Importo
+    impegnato: Importo
+
+
+class Finanza(Model):
+    budget: dict[str, dict[Periodo, ImportoOpt] | None] = {}
+    fnps_quote: dict[Periodo, dict[str, Importo]] = {}
+    fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
+    cofinanziamento: Cofinanziamento | None = None
+    spesa_storica: SpesaStorica | None = None
+    cofinanziamento_precedente: dict[str, dict[int, Importo]] = {}
+    rendiconto_precedente: Rendiconto | None = None
+
+
+# --- schede/*.yaml -------------------------------------------------------------------
+
+class Obiettivo(Model):
+    area: Testo
+    lettera: Annotated[str, Field(pattern=r"^[A-Z]$")]
+
+
+class Servizio(Model):
+    denominazione: Testo
+    articoli_rr: list[int | Testo] = []
+    altro_riferimento: Testo | None = None
+    utenza: Testo | None = None
+    numero_utenti: Conteggio | None = None
+    documenti: list[Testo] = []
+    operatori: list[Testo] = []
+    azioni: list[Testo] = []
+
+
+class Scheda(Model):
+    codice: Codice
+    titolo: Testo
+    livelli_priorita: dict[str, list[Testo]] = {}
+    aree: list[Testo] = []
+    obiettivi: list[Obiettivo] = []
+    risultati_attesi: list[Testo] = []
+    valenza_territoriale: list[Testo] = []
+    valenza_altro: Testo | None = None
+    gestione: list[Testo] = []
+    gestione_altro: Testo | None = None
+    # year → {source id: amount}; the reserved key "importo" is a year total the writer chose to type
+    programmazione: dict[int, dict[str, ImportoOpt]] = {}
+    totale: ImportoOpt = None
+    servizi: list[Servizio] = []
+
+
+# --- front matter of a chapter -------------------------------------------------------
+
+class FrontMatter(Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    titolo: Testo
+    numero: Annotated[int, Field(ge=1, le=20)] | None = None
+    ordine: int
+
+
+# --- rules/<ciclo>.yaml --------------------------------------------------------------
+
+class AreaRegole(Model):
+    titolo: Testo
+    obiettivi: dict[str, Testo]
+
+
+class FonteRegole(Model):
+    nome: Testo
+    scheda: Annotated[str, Field(pattern=r"^[AC]$")]
+    gruppo: str | None = None
+
+
+class VincoloCofinanziamento(Model):
+    quota: Importo
+    fonti: list[str]
+    anno: int
+    ripartizione: str
+    parti: dict[str, Importo]
+
+
+class Vincoli(Model):
+    cofinanziamento_minimo: VincoloCofinanziamento
+    spesa_storica_anni: list[int]
+    quote_fnps: dict[str, Testo]
+
+
+class Regole(Model):
+    ciclo: str
+    anni: list[int]
+    riferimento: Testo
+    livelli_priorita: dict[str, Testo]
+    valenze_territoriali: dict[str, Testo]
+    modalita_gestione: dict[str, Testo]
+    aree: dict[str, AreaRegole]
+    macro_attivita: dict[str, Testo]
+    nomenclatore: dict[str, Testo]
+    gruppi_fonti: dict[str, Testo]
+    fonti: dict[str, FonteRegole]
+    vincoli: Vincoli
+    fasce_eta: list[str]
+    fasce_minori: list[str]
+    fasce_anziani: list[str]

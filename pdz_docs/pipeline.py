@@ -1,0 +1,42 @@
+"""The orchestrator: load → check → compute → expand chapters, returning (result, problems).
+
+Nothing is written here; renderers run only on a result without errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pdz_docs import figures
+from pdz_docs.checks import finance as finance_checks
+from pdz_docs.checks import structure
+from pdz_docs.finance.compute import Computed, compute
+from pdz_docs.load.plan import Capitolo, Plan, load_plan
+from pdz_docs.problems import Problem, sort_problems
+
+
+@dataclass(frozen=True)
+class Result:
+    plan: Plan
+    computed: Computed
+    chapters: tuple[tuple[Capitolo, str], ...]   # each chapter with its expanded Markdown
+
+
+def run(plan_dir: Path) -> tuple[Result | None, list[Problem]]:
+    plan, problems = load_plan(Path(plan_dir))
+    if plan is None:
+        return None, sort_problems(problems)
+    for check in structure.CHECKS:
+        problems.extend(check(plan))
+    if plan.piano is None or plan.regole is None or plan.finanza is None:
+        return None, sort_problems(problems)
+    computed = compute(plan)
+    for check in finance_checks.CHECKS:
+        problems.extend(check(plan, computed))
+    chapters = []
+    for cap in plan.capitoli:
+        text, probs = figures.expand(cap, computed.cifre, set(computed.tables))
+        problems.extend(probs)
+        chapters.append((cap, text))
+    return Result(plan, computed, tuple(chapters)), sort_problems(problems)
