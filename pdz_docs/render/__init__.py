@@ -1,0 +1,1 @@
+"""Renderers: lay out the computed document (HTML → PDF with WeasyPrint, DOCX with python-docx)."""

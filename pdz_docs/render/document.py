@@ -1,0 +1,200 @@
+"""The document model of the rendered plan, built once from a checked Result.
+
+Chapters become a list of blocks (HTML from Markdown, computed tables, the cards);
+both renderers lay out the same blocks without doing arithmetic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import markdown
+from markupsafe import Markup
+
+from pdz_docs.figures import TABLE_RE
+from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
+from pdz_docs.finance.money import fmt_euro
+from pdz_docs.finance.table import Table
+from pdz_docs.model import Scheda
+from pdz_docs.pipeline import Result
+
+ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A checkbox row item of the regional card: ☒ when chosen."""
+
+    label: str
+    on: bool
+
+    @property
+    def box(self) -> str:
+        return "☒" if self.on else "☐"
+
+
+@dataclass(frozen=True)
+class CardView:
+    codice: str
+    titolo: str
+    anchor: str
+    priorita: tuple[Check, ...]
+    aree: tuple[Check, ...]
+    obiettivi: tuple[tuple[str, str, str], ...]        # (area title, letter, objective title)
+    risultati: tuple[str, ...]
+    servizi: tuple[tuple[str, str], ...]              # (name, legal reference)
+    valenza: tuple[Check, ...]
+    valenza_altro: str
+    gestione: tuple[Check, ...]
+    gestione_altro: str
+    macro: tuple[str, str]                            # (letter, title)
+    intervento: tuple[str, str]                       # (code, title)
+    programmazione: tuple[tuple[str, str, str], ...]  # (year, amount, sources)
+    totale: str
+    dettagli: tuple  # per service: Servizio model objects
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str                 # html | table | cards
+    html: Markup = Markup("")
+    table: Table | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    number: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    id: str
+    label: str               # "Capitolo I" or ""
+    title: str
+    anchor: str
+    blocks: tuple[Block, ...]
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    ambito: str
+    provincia: str
+    ciclo: str
+    comuni: tuple[str, ...]
+    chapters: tuple[ChapterView, ...]
+    annexes: tuple[Table, ...]
+    cards: tuple[CardView, ...]
+    revision: str
+    keywords: str
+    date: date | None = None
+    tables_in_text: frozenset = field(default_factory=frozenset)
+
+
+def _md() -> markdown.Markdown:
+    md = markdown.Markdown(extensions=["tables", "footnotes", "sane_lists"], output_format="html")
+    # Raw HTML in chapters is never passed through: it is shown as text.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+_SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.I)
+
+
+def _sanitize(html: str) -> str:
+    """Links only to http(s)/mailto/anchors; images are not allowed in chapters."""
+    html = re.sub(r'<a href="([^"]*)"', lambda m: m.group(0) if _SAFE_HREF.match(m.group(1)) else "<a", html)
+    html = re.sub(r"<img [^>]*>", "", html)
+    return html
+
+
+def chapter_view(cap, text: str, counters: dict) -> ChapterView:
+    md = _md()
+    n = cap.meta.numero
+    sections: list[Section] = []
+    sec = 0
+
+    def number_heading(m: re.Match) -> str:
+        nonlocal sec
+        level, title = len(m.group(1)), m.group(2).strip()
+        if level == 2:
+            sec += 1
+            num = f"{n}.{sec}" if n else f"{sec}"
+            anchor = f"{cap.meta.id}-{sec}"
+            sections.append(Section(anchor, num, title))
+            return f"{'#' * level} {num} {title} {{#{anchor}}}"
+        return m.group(0)
+
+    # "## Title" → "## 1.2 Title"; the heading id is set after conversion
+    text = re.sub(r"^(#{2,3})\s+(.+?)\s*#*\s*$", number_heading, text, flags=re.M)
+    blocks: list[Block] = []
+    pos = 0
+    for m in TABLE_RE.finditer(text):
+        blocks.extend(_html_blocks(md, text[pos:m.start()]))
+        kind, tid = m.group(1), m.group(2)
+        blocks.append(Block("cards") if kind == "SCHEDE" else Block("table", table=counters["tables"][tid]))
+        pos = m.end()
+    blocks.extend(_html_blocks(md, text[pos:]))
+    label = f"Capitolo {ROMAN[n] if n < len(ROMAN) else n}" if n else ""
+    return ChapterView(cap.meta.id, label, cap.meta.titolo, cap.meta.id, tuple(blocks), tuple(sections))
+
+
+def _html_blocks(md: markdown.Markdown, text: str) -> list[Block]:
+    if not text.strip():
+        return []
+    md.reset()
+    html = md.convert(text)
+    html = re.sub(r"<h2>(\S+) (.*?) \{#([\w-]+)\}</h2>", r'<h2 id="\3"><span class="num">\1</span> \2</h2>', html)
+    html = re.sub(r"<h3>(.*?)</h3>", r"<h3>\1</h3>", html)
+    return [Block("html", Markup(_sanitize(html)))]
+
+
+def card_view(sc: Scheda, prog: ProgrammazioneScheda, r) -> CardView:
+    def checks(options: dict, chosen) -> tuple[Check, ...]:
+        return tuple(Check(label, key in chosen) for key, label in options.items())
+
+    obiettivi = tuple((r.aree[o.area].titolo, o.lettera, r.aree[o.area].obiettivi[o.lettera]) for o in sc.obiettivi)
+    servizi = tuple((s.denominazione, _riferimento(s)) for s in sc.servizi)
+    letter = sc.codice.split(".")[0]
+    programmazione = tuple((str(a.anno), fmt_euro(a.importo), fmt_fonti(a)) for a in prog.anni)
+    return CardView(
+        sc.codice, sc.titolo, "scheda-" + sc.codice.replace(".", "-"),
+        checks(r.livelli_priorita, sc.livelli_priorita), checks({k: v.titolo for k, v in r.aree.items()}, sc.aree),
+        obiettivi, tuple(sc.risultati_attesi), servizi,
+        checks(r.valenze_territoriali, sc.valenza_territoriale), sc.valenza_altro or "",
+        checks(r.modalita_gestione, sc.gestione), sc.gestione_altro or "",
+        (letter, r.macro_attivita.get(letter, "")), (sc.codice, r.nomenclatore.get(sc.codice, "")),
+        programmazione, fmt_euro(prog.totale), tuple(sc.servizi))
+
+
+def _riferimento(s) -> str:
+    parts = []
+    if s.articoli_rr:
+        arts = ", ".join(str(a) for a in s.articoli_rr)
+        parts.append(f"art{'t' if len(s.articoli_rr) > 1 else ''}. {arts} R.R. 4/2007")
+    if s.altro_riferimento:
+        parts.append(s.altro_riferimento)
+    return "; ".join(parts)
+
+
+def build_document(result: Result, revision: str) -> Document:
+    plan, comp = result.plan, result.computed
+    p, r = plan.piano, plan.regole
+    counters = {"tables": comp.tables}
+    chapters = tuple(chapter_view(cap, text, counters) for cap, text in result.chapters)
+    order = {c: i for i, c in enumerate(r.nomenclatore)}
+    cards = tuple(card_view(s.scheda, comp.schede[s.scheda.codice], r)
+                  for s in sorted(plan.schede, key=lambda s: order.get(s.scheda.codice, 999)))
+    in_text = frozenset(b.table.id for ch in chapters for b in ch.blocks if b.kind == "table")
+    annexes = tuple(comp.tables[t] for t in ("scheda_a", "scheda_c") if t in comp.tables)
+    return Document(
+        title=p.titolo, ambito=p.ambito, provincia=p.provincia, ciclo=p.ciclo,
+        comuni=tuple(c.nome for c in p.comuni), chapters=chapters, annexes=annexes, cards=cards,
+        revision=revision, keywords=f"Piano Sociale di Zona, {p.ambito}, {p.ciclo}, Regione Puglia",
+        tables_in_text=in_text)

@@ -1,0 +1,375 @@
+"""DOCX rendering with python-docx: real headings, native tables, TOC field, landscape annexes.
+
+Styles come from the reference document `templates/riferimento.docx`: an Ambito can
+restyle its Word output by editing that file in Word.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from pdz_docs.finance.table import Table
+from pdz_docs.render.document import CardView, Document
+from pdz_docs.render.html import TEMPLATES
+
+REFERENCE = TEMPLATES / "riferimento.docx"
+FIXED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+# --- tiny HTML → element tree (python-markdown output) ----------------------------------
+
+class _Tree(HTMLParser):
+    VOID = {"br", "hr", "img"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = ET.Element("div")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        el = ET.SubElement(self.stack[-1], tag, {k: v or "" for k, v in attrs})
+        if tag not in self.VOID:
+            self.stack.append(el)
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data):
+        cur = self.stack[-1]
+        if len(cur):
+            cur[-1].tail = (cur[-1].tail or "") + data
+        else:
+            cur.text = (cur.text or "") + data
+
+
+def parse_html(html: str) -> ET.Element:
+    t = _Tree()
+    t.feed(html)
+    t.close()
+    return t.root
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def _field(paragraph, instr: str, placeholder: str = "") -> None:
+    """A Word field (PAGE, NUMPAGES, TOC…) with a cached result."""
+    def fld(kind):
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        r = paragraph.add_run()
+        r._r.append(el)
+    fld("begin")
+    r = paragraph.add_run()
+    it = OxmlElement("w:instrText")
+    it.set(qn("xml:space"), "preserve")
+    it.text = f" {instr} "
+    r._r.append(it)
+    fld("separate")
+    paragraph.add_run(placeholder)
+    fld("end")
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _cant_split(row) -> None:
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _shade(cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tc_pr.append(shd)
+
+
+def _set_cell(cell, text: str, bold: bool = False, right: bool = False, size: float = 8.5) -> None:
+    p = cell.paragraphs[0]
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        run = p.add_run(line)
+        run.bold = bold
+        run.font.size = Pt(size)
+        if i < len(lines) - 1:
+            run.add_break()
+    if right:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+class _Writer:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.d = new_docx(str(REFERENCE)) if REFERENCE.is_file() else new_docx()
+        body = self.d.element.body
+        for el in list(body):
+            if el.tag != qn("w:sectPr"):
+                body.remove(el)
+
+    # text
+    def inline(self, p, el: ET.Element, bold=False, italic=False) -> None:
+        if el.text:
+            r = p.add_run(el.text)
+            r.bold, r.italic = bold or None, italic or None
+        for child in el:
+            b = bold or child.tag in ("strong", "b")
+            i = italic or child.tag in ("em", "i")
+            if child.tag == "br":
+                p.add_run().add_break()
+            elif child.tag == "sup":
+                r = p.add_run("".join(child.itertext()))
+                r.font.superscript = True
+            else:
+                self.inline(p, child, b, i)
+            if child.tail:
+                r = p.add_run(child.tail)
+                r.bold, r.italic = bold or None, italic or None
+
+    def blocks(self, root: ET.Element) -> None:
+        for el in root:
+            tag = el.tag
+            if tag in ("h2", "h3", "h4"):
+                level = {"h2": 2, "h3": 3, "h4": 3}[tag]
+                self.d.add_heading("".join(el.itertext()).strip(), level)
+            elif tag == "p":
+                self.inline(self.d.add_paragraph(), el)
+            elif tag in ("ul", "ol"):
+                self.list(el, tag == "ol", 0)
+            elif tag == "table":
+                self.md_table(el)
+            elif tag == "div":
+                if "footnote" in el.get("class", ""):
+                    p = self.d.add_paragraph("Note")
+                    p.runs[0].bold = True
+                self.blocks(el)
+            elif tag == "hr":
+                continue
+            elif tag == "blockquote":
+                self.blocks(el)
+
+    def list(self, el: ET.Element, ordered: bool, level: int) -> None:
+        style = "List Number" if ordered else "List Bullet"
+        if level:
+            style += f" {min(level + 1, 3)}"
+        for li in el.findall("li"):
+            p = self.d.add_paragraph(style=style)
+            sub = [c for c in li if c.tag in ("ul", "ol")]
+            holder = ET.Element("span")
+            holder.text = li.text
+            for c in li:
+                if c.tag in ("ul", "ol"):
+                    continue
+                if c.tag == "p":
+                    holder.append(ET.Element("span"))
+                    holder[-1].text = "".join(c.itertext())
+                    holder[-1].tail = c.tail
+                else:
+                    holder.append(c)
+            self.inline(p, holder)
+            for s in sub:
+                self.list(s, s.tag == "ol", level + 1)
+
+    def md_table(self, el: ET.Element) -> None:
+        rows = el.findall(".//tr")
+        if not rows:
+            return
+        ncols = max(len(r) for r in rows)
+        t = self.d.add_table(rows=0, cols=ncols)
+        t.style = "Table Grid"
+        for i, r in enumerate(rows):
+            cells = t.add_row().cells
+            for j, c in enumerate(r):
+                _set_cell(cells[j], "".join(c.itertext()).strip(), bold=c.tag == "th", size=9)
+            if i == 0 and r[0].tag == "th":
+                _repeat_header(t.rows[0])
+        self.d.add_paragraph()
+
+    # computed tables and cards
+    def table(self, tab: Table) -> None:
+        cap = self.d.add_paragraph(tab.title, style="Caption")
+        cap.paragraph_format.keep_with_next = True
+        t = self.d.add_table(rows=0, cols=tab.ncols)
+        t.style = "Table Grid"
+        t.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for hrow in tab.header:
+            row = t.add_row()
+            for j, h in enumerate(hrow):
+                _set_cell(row.cells[j], h, bold=True)
+                _shade(row.cells[j], "E4EAF2")
+            _repeat_header(row)
+        for body, bold in ((tab.rows, False), (tab.totals, True)):
+            for values in body:
+                row = t.add_row()
+                _cant_split(row)
+                for j, c in enumerate(values):
+                    _set_cell(row.cells[j], c.text, bold=bold, right=c.numeric)
+                    if bold:
+                        _shade(row.cells[j], "F3F5F8")
+        if tab.note:
+            p = self.d.add_paragraph(f"Fonte: {tab.note}")
+            p.runs[0].font.size = Pt(7.5)
+        else:
+            self.d.add_paragraph()
+
+    def grid(self, rows: list[tuple[str, str]]) -> None:
+        t = self.d.add_table(rows=0, cols=2)
+        t.style = "Table Grid"
+        for label, value in rows:
+            row = t.add_row()
+            _cant_split(row)
+            _set_cell(row.cells[0], label, bold=True, size=9)
+            _shade(row.cells[0], "E4EAF2")
+            _set_cell(row.cells[1], value, size=9)
+
+    def card(self, c: CardView) -> None:
+        self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.d.add_heading(f"{c.codice} {c.titolo}", 3)
+        checks = lambda items: "   ".join(f"{x.box} {x.label}" for x in items)  # noqa: E731
+        self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
+                   ("Livello di priorità", checks(c.priorita)),
+                   ("Area strategica (PRPS)", "\n".join(f"{x.box} {x.label}" for x in c.aree))])
+        self.table(Table("obiettivi", "Obiettivi tematici", (("Area", "Lett.", "Titolo"),),
+                         tuple(tuple(_c(v) for v in o) for o in c.obiettivi)))
+        self.grid([("Risultati attesi", "\n".join(f"• {x}" for x in c.risultati) or "—")])
+        self.table(Table("servizi", "Denominazione dei servizi e/o degli interventi",
+                         (("Denominazione", "Riferimento normativo"),), tuple(tuple(_c(v) for v in s) for s in c.servizi)))
+        self.grid([("Valenza territoriale", checks(c.valenza) + (f"  {c.valenza_altro}" if c.valenza_altro else "")),
+                   ("Modalità di gestione", checks(c.gestione) + (f"  {c.gestione_altro}" if c.gestione_altro else "")),
+                   ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
+                                                       f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
+        self.table(Table("programmazione", "Programmazione economica",
+                         (("Annualità", "Importo programmato", "Fonti di finanziamento"),),
+                         tuple((_c(f"☒ {a}"), _c(i, num=True), _c(f)) for a, i, f in c.programmazione),
+                         ((_c("Totale"), _c(c.totale, num=True), _c("")),)))
+        for s in c.dettagli:
+            p = self.d.add_paragraph(s.denominazione, style="Caption")
+            p.paragraph_format.keep_with_next = True
+            utenza = (s.utenza or "") + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else "")
+            self.grid([("Utenza", utenza), ("Documenti collegati", "\n".join(f"• {x}" for x in s.documenti)),
+                       ("Profilo degli operatori", "\n".join(f"• {x}" for x in s.operatori)),
+                       ("Azioni da realizzare", "\n".join(f"• {x}" for x in s.azioni))])
+            self.d.add_paragraph()
+
+    # the whole document
+    def write(self) -> bytes:
+        doc, d = self.doc, self.d
+        sec = d.sections[0]
+        sec.page_width, sec.page_height = Mm(210), Mm(297)
+        sec.different_first_page_header_footer = True
+        sec.header.paragraphs[0].text = f"Ambito Territoriale Sociale di {doc.ambito} – {doc.title} {doc.ciclo}"
+        sec.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fp = sec.footer.paragraphs[0]
+        fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fp.add_run("pag. ")
+        _field(fp, "PAGE", "1")
+        fp.add_run(" di ")
+        _field(fp, "NUMPAGES", "1")
+        for name in doc.comuni:
+            p = d.add_paragraph(name.upper(), style="Cover Comune" if "Cover Comune" in d.styles else None)
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for text, size, bold in ((f"Ambito Territoriale Sociale di {doc.ambito}", 16, True),
+                                 (f"Provincia di {doc.provincia}", 12, False), (doc.title, 28, True),
+                                 (f"Programmazione {doc.ciclo}", 14, False)):
+            p = d.add_paragraph()
+            p.paragraph_format.space_before = Pt(30 if size >= 16 else 6)
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            r = p.add_run(text)
+            r.bold, r.font.size = bold, Pt(size)
+        d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        p = d.add_paragraph("Indice", style="TOC Heading" if "TOC Heading" in d.styles else "Title")
+        toc = d.add_paragraph()
+        entries = []
+        for ch in doc.chapters:
+            entries.append(f"{ch.label + ' – ' if ch.label else ''}{ch.title}")
+            entries.extend(f"    {s.number} {s.title}" for s in ch.sections)
+        entries.append("Allegati finanziari – Schede A e C")
+        _field(toc, 'TOC \\o "1-2" \\h \\z \\u', "")
+        run_holder = toc.runs[-2]  # the cached result goes before the field end
+        for i, e in enumerate(entries):
+            run_holder.add_text(e)
+            if i < len(entries) - 1:
+                run_holder.add_break()
+        for ch in doc.chapters:
+            d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            d.add_heading(f"{ch.label + ' – ' if ch.label else ''}{ch.title}", 1)
+            for b in ch.blocks:
+                if b.kind == "html":
+                    self.blocks(parse_html(str(b.html)))
+                elif b.kind == "table":
+                    self.table(b.table)
+                else:
+                    for c in doc.cards:
+                        self.card(c)
+        land = d.add_section()
+        land.orientation = WD_ORIENT.LANDSCAPE
+        land.page_width, land.page_height = Mm(297), Mm(210)
+        d.add_heading("Allegati finanziari – Schede A e C", 1)
+        for t in doc.annexes:
+            self.table(t)
+        back = d.add_section()
+        back.orientation = WD_ORIENT.PORTRAIT
+        back.page_width, back.page_height = Mm(210), Mm(297)
+        p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.revision}.")
+        p.runs[0].font.size = Pt(8)
+        cp = d.core_properties
+        cp.title = f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}"
+        cp.author = f"Ambito Territoriale Sociale di {doc.ambito}"
+        cp.language = "it-IT"
+        cp.subject = f"{doc.title} {doc.ciclo}"
+        cp.keywords = doc.keywords
+        cp.comments = f"Revisione: {doc.revision}"
+        cp.created = cp.modified = FIXED_DATE
+        cp.last_modified_by = "pdz-docs"
+        cp.revision = 1
+        buf = io.BytesIO()
+        d.save(buf)
+        return _normalize_zip(buf.getvalue())
+
+
+def _c(value, num: bool = False):
+    from pdz_docs.finance.table import Cell
+    return Cell(value, "text") if not num else _Num(value)
+
+
+class _Num:
+    def __init__(self, text):
+        self.text, self.numeric = text, True
+
+
+def _normalize_zip(data: bytes) -> bytes:
+    """Same content → same bytes: fixed timestamps and order inside the DOCX zip."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, src.read(name))
+    return out.getvalue()
+
+
+def render_docx(doc: Document) -> bytes:
+    return _Writer(doc).write()

@@ -1,0 +1,41 @@
+"""HTML (Jinja templates) and PDF (WeasyPrint) rendering of the document model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from pdz_docs.render.document import Document
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def template_env(folder: Path = TEMPLATES) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(doc: Document, folder: Path = TEMPLATES) -> str:
+    return template_env(folder).get_template("piano.html.j2").render(doc=doc)
+
+
+def render_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES, variant: str | None = None) -> bytes:
+    """Lay out the HTML with WeasyPrint; only files inside `allowed` folders can be fetched."""
+    import weasyprint
+
+    roots = [p.resolve() for p in allowed]
+
+    class Fetcher(weasyprint.urls.URLFetcher):
+        """Only local files inside the plan and template folders; nothing from the network."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                path = Path(weasyprint.urls.request.url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+                if any(path == r or r in path.parents for r in roots) and path.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError(f"risorsa esterna non ammessa: {url}")
+
+    fetcher = Fetcher(allowed_protocols=["file"])
+    document = weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False)
