@@ -68,6 +68,8 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
         print(f"pdz: errore: formato non previsto: {', '.join(unknown) or '(nessuno)'} "
               f"(ammessi: {', '.join(FORMATS)})", file=sys.stderr)
         return 2
+    # Fixed timestamps inside embedded fonts (fontTools reads it): same content, same bytes.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
     start = time.perf_counter()
     result, problems = run(plan_dir)
     for p in problems:

@@ -7,6 +7,7 @@ nothing (the loading problem is already reported).
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from pdz_docs.load.plan import Plan
 from pdz_docs.problems import Problem, avviso, errore
 
@@ -96,6 +97,10 @@ def check_codici_schede(plan: Plan) -> list[Problem]:
             out.append(errore(s.doc.loc("codice"), "codice-sconosciuto",
                               f"codice di servizio «{code}» non previsto dal nomenclatore regionale"
                               + _hint(code, codes)))
+        elif Path(s.file).stem != code:
+            out.append(avviso(s.doc.loc("codice"), "nome-file-scheda",
+                              f"il file si chiama «{Path(s.file).name}» ma la scheda ha codice «{code}»: "
+                              f"rinominarlo in «{code}.yaml»"))
         if code in seen:
             out.append(errore(s.doc.loc("codice"), "scheda-duplicata",
                               f"la scheda {code} è già definita in {seen[code]}"))
@@ -128,7 +133,7 @@ def check_riferimenti_schede(plan: Plan) -> list[Problem]:
                 letters = ", ".join(r.aree[ob.area].obiettivi)
                 out.append(errore(doc.loc("obiettivi", i, "lettera"), "obiettivo-sconosciuto",
                                   f"l'area «{ob.area}» non ha un obiettivo tematico «{ob.lettera}» (lettere: {letters})"))
-            elif ob.area not in sc.aree:
+            elif ob.area not in sc.aree and all(a in r.aree for a in sc.aree):
                 out.append(avviso(doc.loc("obiettivi", i, "area"), "area-non-indicata",
                                   f"l'obiettivo {ob.lettera} è dell'area «{ob.area}», che non è tra le aree della scheda"))
         for field, allowed in (("valenza_territoriale", r.valenze_territoriali), ("gestione", r.modalita_gestione)):

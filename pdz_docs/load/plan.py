@@ -10,8 +10,10 @@ from pathlib import Path
 from pdz_docs.load.validate import validate
 from pdz_docs.load.yamlsrc import YamlDoc, load_yaml, read_text
 from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
-from pdz_docs.problems import Loc, Problem, avviso, errore
+from pdz_docs.problems import Loc, Problem, errore
 
+# Problems after which a file's data is incomplete: validating it would only add noise.
+UNREADABLE = {"yaml-tag", "yaml-annidamento", "yaml-valore", "yaml-chiave"}
 PACKAGE_RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
@@ -79,6 +81,8 @@ def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         doc, probs = load_yaml(path, label(path))
         problems.extend(probs)
         docs[name] = doc
+        if any(p.code in UNREADABLE for p in probs):
+            return None
         obj, probs = validate(model, doc, what)
         problems.extend(probs)
         return obj
@@ -130,13 +134,11 @@ def _load_schede(root: Path, problems: list[Problem]) -> list[SchedaSrc]:
             continue
         doc, probs = load_yaml(path, label(path))
         problems.extend(probs)
+        if any(p.code in UNREADABLE for p in probs):
+            continue
         scheda, probs = validate(Scheda, doc, "scheda")
         problems.extend(probs)
         if scheda is not None:
-            if path.stem != scheda.codice:
-                problems.append(avviso(doc.loc("codice"), "nome-file-scheda",
-                                       f"il file si chiama «{path.name}» ma la scheda ha codice «{scheda.codice}»: "
-                                       f"rinominarlo in «{scheda.codice}.yaml»"))
             out.append(SchedaSrc(scheda, doc))
     return out
 

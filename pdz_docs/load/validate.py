@@ -97,10 +97,12 @@ def validate(model: type[BaseModel], doc: YamlDoc, what: str) -> tuple[Any, list
         problems = []
         seen = set()
         for err in exc.errors():
+            if err["type"] == "none_required":
+                continue
             path = _clean_loc(err["loc"])
             p = _problem(model, doc, path, err)
-            if (p.loc, p.code, p.message) not in seen:
-                seen.add((p.loc, p.code, p.message))
+            if (p.loc, p.code) not in seen:
+                seen.add((p.loc, p.code))
                 problems.append(p)
         return None, problems
 
