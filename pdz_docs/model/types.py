@@ -58,7 +58,7 @@ def _periodo(value: Any) -> Any:
     return str(value) if isinstance(value, (int, YamlFloat)) and not isinstance(value, bool) else value
 
 
-_IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\\s?)?\\d{1,3}(\\.\\d{3})*(,\\d{1,2})?$|^\\d+(\\.\\d{2})?$",
+_IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\s?)?-?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$|^\d+(\.\d{2})?$",
                    "description": "Importo in euro, es. \"€ 1.234,56\" (tra virgolette se dentro { })"}
 Importo = Annotated[Decimal, BeforeValidator(_importo), WithJsonSchema(_IMPORTO_SCHEMA)]
 ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
