@@ -49,7 +49,7 @@ def test_docx_structure(built):
     docx = next(out.glob("*.docx"))
     xml = zipfile.ZipFile(docx).read("word/document.xml").decode()
     assert 'w:val="Heading1"' in xml and 'w:val="Heading2"' in xml
-    assert "TOC \\o" in xml and " PAGE " in zipfile.ZipFile(docx).read("word/footer1.xml").decode() + xml or True
+    assert "TOC \\o" in xml
     assert "<w:tblHeader" in xml
     assert 'w:orient="landscape"' in xml
     footers = "".join(zipfile.ZipFile(docx).read(n).decode() for n in zipfile.ZipFile(docx).namelist() if "footer" in n)
