@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pdz_docs.problems import ERRORE, has_errors, summary
 
-FORMATS = ("pdf", "docx", "html")
+FORMATS = ("pdf", "docx", "html", "xlsx")
 
 
 def plan_revision(plan_dir: Path) -> str:
@@ -89,6 +89,10 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     if "docx" in formats:
         print("Composizione del DOCX…", flush=True)
         outputs[out_dir / f"{name}.docx"] = render_docx(doc)
+    if "xlsx" in formats:
+        from pdz_docs.render.xlsx import render_xlsx
+
+        outputs[out_dir / f"{name}.xlsx"] = render_xlsx(result)
     for path, data in outputs.items():
         write_atomic(path, data)
     print(f"{summary(problems)} File scritti in {time.perf_counter() - start:.1f} s:")

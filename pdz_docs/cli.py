@@ -38,6 +38,22 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", type=Path, default=Path("output"), help="cartella di destinazione (default: output)")
     b.add_argument("--format", default="pdf,docx", help="formati separati da virgola: pdf, docx, html (default: pdf,docx)")
     b.add_argument("--strict", action="store_true", help="non produce nulla se ci sono avvisi")
+    n = sub.add_parser("new", help="crea lo scheletro di un nuovo piano")
+    n.add_argument("piano", type=Path, help="cartella del nuovo piano (non deve esistere o deve essere vuota)")
+    n.add_argument("--ambito", required=True, help='nome dell\'Ambito, per es. "Casarano"')
+    n.add_argument("--provincia", required=True, help='provincia, per es. "Lecce"')
+    n.add_argument("--comuni", required=True, help='Comuni separati da virgola, per es. "Casarano,Ruffano"')
+    n.add_argument("--capofila", help="Comune capofila (default: il primo dell'elenco)")
+    n.add_argument("--ciclo", default="2022-2024", help="ciclo di programmazione (default: 2022-2024)")
+    w = sub.add_parser("watch", help="anteprima HTML nel browser, aggiornata a ogni salvataggio")
+    w.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
+    w.add_argument("--porta", type=int, default=8000, help="porta su 127.0.0.1 (default: 8000)")
+    d = sub.add_parser("diff", help="variazioni del piano tra due revisioni git")
+    d.add_argument("revisioni", nargs="+", metavar="REV",
+                   help="REV_A [REV_B] [CARTELLA]: REV_B di default è la copia di lavoro")
+    d.add_argument("--format", choices=["testo", "md", "docx", "pdf"], default="testo",
+                   help="testo (terminale, default), md, docx o pdf")
+    d.add_argument("-o", "--output", type=Path, help="file di destinazione per md, docx, pdf")
     return p
 
 
@@ -46,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.comando is None:
         _parser().print_help()
         return 2
-    return {"check": cmd_check, "cifre": cmd_cifre, "schema": cmd_schema, "build": cmd_build}[args.comando](args)
+    commands = {"check": cmd_check, "cifre": cmd_cifre, "schema": cmd_schema, "build": cmd_build,
+                "new": cmd_new, "watch": cmd_watch, "diff": cmd_diff}
+    return commands[args.comando](args)
 
 
 def _report(problems, as_json: bool = False) -> None:
@@ -120,3 +138,21 @@ def cmd_build(args) -> int:
     from pdz_docs.build import build
 
     return build(args.piano, args.output, [f.strip() for f in args.format.split(",") if f.strip()], args.strict)
+
+
+def cmd_new(args) -> int:
+    from pdz_docs.skeleton import main
+
+    return main(args)
+
+
+def cmd_watch(args) -> int:
+    from pdz_docs.watch import main
+
+    return main(args)
+
+
+def cmd_diff(args) -> int:
+    from pdz_docs.diff import main
+
+    return main(args)

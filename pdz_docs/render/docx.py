@@ -7,7 +7,6 @@ restyle its Word output by editing that file in Word.
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from pdz_docs.finance.table import Table
+from pdz_docs.render.zipfix import normalize_zip
 from pdz_docs.render.document import CardView, Document
 from pdz_docs.render.html import TEMPLATES
 
@@ -346,7 +346,7 @@ class _Writer:
         cp.revision = 1
         buf = io.BytesIO()
         d.save(buf)
-        return _normalize_zip(buf.getvalue())
+        return normalize_zip(buf.getvalue())
 
 
 def _c(value, num: bool = False):
@@ -357,18 +357,6 @@ def _c(value, num: bool = False):
 class _Num:
     def __init__(self, text):
         self.text, self.numeric = text, True
-
-
-def _normalize_zip(data: bytes) -> bytes:
-    """Same content → same bytes: fixed timestamps and order inside the DOCX zip."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
 
 
 def render_docx(doc: Document) -> bytes:
