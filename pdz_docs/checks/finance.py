@@ -67,7 +67,9 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
             if prog > avail:
                 period = "nel ciclo" if list(key) == list(cycle) else (
                     f"nel {key[0]}" if len(key) == 1 else f"nel periodo {key[0]}-{key[-1]}")
-                users = ", ".join(f"{code} ({fmt_euro(v)})" for code, v in sorted(fo.per_scheda.items()))
+                shares = {code: sum((v for y, v in ys.items() if y in key), ZERO)
+                          for code, ys in sorted(fo.per_scheda.items())}
+                users = ", ".join(f"{code} ({fmt_euro(v)})" for code, v in shares.items() if v)
                 loc_key = fo.membri[0] if fo.membri else fid
                 out.append(errore(plan.key_loc("finanza", "budget", loc_key), "fonte-eccedente",
                                   f"la fonte {fid} è programmata {period} per {fmt_euro(prog)} ma ne sono disponibili "
@@ -156,7 +158,8 @@ def check_destinazione_fna(plan: Plan, c: Computed) -> list[Problem]:
         avail = sum((a for k, a in f.budget["FNA"].items() if a is not None and set(years_of(k, cycle)) <= ys), ZERO)
         tot = sum(dest.values(), ZERO)
         if tot > avail:
-            out.append(errore(plan.loc("finanza", "fna_destinazione"), "fna-eccedente",
+            key = int(period) if period.isdigit() else period
+            out.append(errore(plan.key_loc("finanza", "fna_destinazione", key), "fna-eccedente",
                               f"la destinazione del FNA {period} ({fmt_euro(tot)}) supera il FNA disponibile "
                               f"({fmt_euro(avail)})"))
     return out

@@ -49,7 +49,7 @@ class Fondo:
     membri: tuple[str, ...]          # for a group, its sources; for a source, itself
     disponibile: dict[str, Decimal | None]   # period ('2022', '2023-2024', 'ciclo') → amount
     programmato: dict[int, Decimal]          # year → programmed amount
-    per_scheda: dict[str, Decimal]           # card code → programmed over the cycle
+    per_scheda: dict[str, dict[int, Decimal]]  # card code → year → programmed
     in_budget: bool
 
     @property
@@ -143,13 +143,14 @@ def fondi(plan: Plan, prog: dict[str, ProgrammazioneScheda]) -> dict[str, Fondo]
                     key = period if fid == m else f"{m}:{period}"
                     disponibile[key] = amount
         programmato: dict[int, Decimal] = {}
-        per_scheda: dict[str, Decimal] = {}
+        per_scheda: dict[str, dict[int, Decimal]] = {}
         for code, p in prog.items():
             for a in p.anni:
                 for fa in a.fonti:
                     if fa.fonte in cited and fa.importo is not None:
                         programmato[a.anno] = programmato.get(a.anno, ZERO) + fa.importo
-                        per_scheda[code] = per_scheda.get(code, ZERO) + fa.importo
+                        years = per_scheda.setdefault(code, {})
+                        years[a.anno] = years.get(a.anno, ZERO) + fa.importo
         if not in_budget and fid not in used and not (cited & used):
             continue
         out[fid] = Fondo(fid, fonte_nome(r, fid), fonte_scheda(r, fid), members, disponibile,
@@ -351,12 +352,18 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
     if "FNPS" in budget and budget["FNPS"]:
         quote_names = r.vincoli.quote_fnps
         fnps_periods = budget["FNPS"]
+        # One row per period with quotas, plus the FNPS years that have no quotas yet (blank quotas).
+        periods = dict(f.fnps_quote)
+        covered = {y for period in periods for y in years_of(period, years)}
+        for k in fnps_periods:
+            if not set(years_of(k, years)) <= covered:
+                periods[k] = {}
         rows = []
-        for period, qs in f.fnps_quote.items():
+        for period, qs in sorted(periods.items(), key=lambda kv: years_of(kv[0], years)[:1]):
             ys = years_of(period, years)
             amount = _sum(a for k, a in fnps_periods.items() if set(years_of(k, years)) <= set(ys))
             rows.append(cells(period, Cell(amount, "euro"), *(Cell(qs.get(q), "euro") for q in quote_names),
-                              Cell(sum(qs.values(), ZERO), "euro")))
+                              Cell(sum(qs.values(), ZERO) if qs else None, "euro")))
         tot_q = [_sum(qs.get(q) for qs in f.fnps_quote.values()) for q in quote_names]
         fnps_tot = _sum(fnps_periods.values())
         if rows:
