@@ -1,0 +1,258 @@
+"""The XLSX financial cards read back: sheets, layout, number formats, formulas against the computed totals."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.cell.cell import MergedCell
+
+from conftest import ROOT, edit
+from pdz_docs.finance.table import Cell, Table, cells
+from pdz_docs.pipeline import run
+from pdz_docs.render.xlsx import NUMBER_FORMATS, render_xlsx
+
+SHEETS = {"Scheda A": "scheda_a", "Scheda C": "scheda_c", "Budget per fonte": "budget",
+          "Cofinanziamento": "cofinanziamento_minimo", "Cofinanziamento precedente": "cofinanziamento_precedente"}
+PROGRAMME = "Programmazione schede"
+
+
+def compute(plan: Path):
+    result, problems = run(plan)
+    assert result is not None, [p.format() for p in problems]
+    return result
+
+
+@pytest.fixture(scope="module")
+def default():
+    """The default plan, computed and rendered once for the module."""
+    result = compute(ROOT / "content")
+    data = render_xlsx(result)
+    return result, data, openpyxl.load_workbook(io.BytesIO(data))
+
+
+# --- a tiny evaluator: numbers, SUM(range) and SUMIF(range,"text",range) ----------------
+
+def number(ws, ref: str) -> Decimal:
+    value = ws[ref].value
+    if isinstance(value, str) and value.startswith("="):
+        return evaluate(ws, value)
+    if value is None:
+        return Decimal(0)
+    assert isinstance(value, (int, float)) and not isinstance(value, bool), (ref, value)
+    return Decimal(repr(value))  # the shortest repr is the decimal text written in the file
+
+
+def area_refs(area: str) -> list[str]:
+    (c1, r1), (c2, r2) = (re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", x).groups() for x in area.split(":"))
+    cols = range(openpyxl.utils.column_index_from_string(c1), openpyxl.utils.column_index_from_string(c2) + 1)
+    return [f"{openpyxl.utils.get_column_letter(c)}{r}" for r in range(int(r1), int(r2) + 1) for c in cols]
+
+
+def evaluate(ws, formula: str) -> Decimal:
+    if m := re.fullmatch(r"=SUM\(([$A-Z0-9]+:[$A-Z0-9]+)\)", formula):
+        return sum((number(ws, ref) for ref in area_refs(m[1])), Decimal(0))
+    if m := re.fullmatch(r'=SUMIF\(([$A-Z0-9]+:[$A-Z0-9]+),"([^"]*)",([$A-Z0-9]+:[$A-Z0-9]+)\)', formula):
+        keys, values = area_refs(m[1]), area_refs(m[3])
+        assert len(keys) == len(values)
+        return sum((number(ws, v) for k, v in zip(keys, values) if ws[k].value == m[2]), Decimal(0))
+    raise AssertionError(f"formula not understood: {formula}")
+
+
+def is_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+# --- the default plan ---------------------------------------------------------------------
+
+def test_sheets_and_properties(default):
+    result, _, wb = default
+    assert wb.sheetnames == [*SHEETS, PROGRAMME]
+    assert all(len(name) <= 31 for name in wb.sheetnames)
+    props = wb.properties
+    assert props.title == "Piano Sociale di Zona 2022-2024 – Schede finanziarie"
+    assert props.creator == "Ambito Territoriale Sociale di Casarano"
+    assert props.created.year == props.modified.year == 2000
+
+
+@pytest.mark.parametrize("sheet", SHEETS)
+def test_table_sheet_layout(default, sheet: str):
+    result, _, wb = default
+    ws, table = wb[sheet], result.computed.tables[SHEETS[sheet]]
+    assert ws["A1"].value == table.title and ws["A1"].font.b
+    assert f"A1:{openpyxl.utils.get_column_letter(table.ncols)}1" in {str(r) for r in ws.merged_cells.ranges}
+    assert tuple(c.value for c in ws[2]) == table.header[-1]
+    assert ws.freeze_panes == "A3"
+    first_total = 3 + len(table.rows)
+    for i, row in enumerate(table.rows + table.totals):
+        for j, cell in enumerate(row, 1):
+            xl = ws.cell(3 + i, j)
+            if isinstance(xl, MergedCell):  # a total's label spans the empty cells after it
+                assert 3 + i >= first_total and not cell.text
+                continue
+            assert xl.font.b == (3 + i >= first_total)
+            if not cell.numeric:
+                assert (xl.value or "") == cell.text
+                continue
+            assert xl.number_format == NUMBER_FORMATS[cell.fmt]
+            if cell.value is None:
+                assert xl.value is None
+            elif not is_formula(xl.value):  # a real number, exact to the cent
+                assert isinstance(xl.value, (int, float)) and Decimal(repr(xl.value)) == cell.value
+    for j in range(1, table.ncols + 1):  # wide enough for every shown value
+        width = ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
+        assert width >= min(45, max(len(r[j - 1].text) for r in table.rows))
+
+
+@pytest.mark.parametrize("sheet", SHEETS)
+def test_totals_are_formulas_equal_to_computed(default, sheet: str):
+    result, _, wb = default
+    ws, table = wb[sheet], result.computed.tables[SHEETS[sheet]]
+    first_total = 3 + len(table.rows)
+    checked = 0
+    for i, row in enumerate(table.totals):
+        for j, cell in enumerate(row, 1):
+            if cell.fmt == "text":
+                continue
+            xl = ws.cell(first_total + i, j).value
+            assert is_formula(xl), (sheet, cell.text, xl)  # every total of these sheets is a plain sum
+            assert evaluate(ws, xl) == cell.value, (sheet, xl)
+            checked += 1
+    assert checked
+    if "Totale" in table.header[-1]:  # the row totals too
+        j = table.header[-1].index("Totale") + 1
+        for i, row in enumerate(table.rows):
+            xl = ws.cell(3 + i, j).value
+            if row[j - 1].value is None:
+                assert xl is None
+            else:
+                assert is_formula(xl) and evaluate(ws, xl) == row[j - 1].value
+
+
+def test_known_figures(default):
+    _, _, wb = default
+    budget = wb["Budget per fonte"]
+    last = budget.max_row
+    assert budget.cell(last, 1).value == "Budget PdZ 2022-2024"
+    assert budget.cell(last, 3).value == f"=SUM(C3:C{last - 1})"
+    assert evaluate(budget, budget.cell(last, 3).value) == Decimal("8515853.75")
+    a = wb["Scheda A"]
+    row = next(r for r in range(3, a.max_row + 1) if a.cell(r, 1).value == "Totale Scheda A")
+    assert evaluate(a, a.cell(row, 7).value) == Decimal("5440662.04")
+    pdz = next(r for r in range(3, a.max_row + 1) if a.cell(r, 1).value == "Totale PdZ")
+    assert a.cell(pdz, 4).value.startswith('=SUMIF($C$3:$C$')
+    assert evaluate(a, a.cell(pdz, 7).value) == Decimal("3731520.65")
+    cof = wb["Cofinanziamento"]
+    assert cof["B3"].value == 19552 and cof["B3"].number_format == NUMBER_FORMATS["int"]
+    assert cof["C3"].value == 251622.44 and cof["C3"].number_format == '[$-410]#,##0.00 "€"'
+
+
+def test_programme_sheet(default):
+    result, _, wb = default
+    ws = wb[PROGRAMME]
+    years = [str(y) for y in result.plan.regole.anni]
+    assert tuple(c.value for c in ws[2]) == ("Codice", "Servizio / intervento", "Fonte",
+                                              "Denominazione della fonte", *years, "Totale")
+    assert ws.freeze_panes == "A3"
+    totals = {ws.cell(r, 1).value.removeprefix("Totale "): r for r in range(3, ws.max_row + 1)
+              if str(ws.cell(r, 1).value).startswith("Totale ")}
+    assert list(totals) == [c for c in result.plan.regole.nomenclatore if c in result.computed.schede]
+    for code, prog in result.computed.schede.items():
+        r = totals[code]
+        assert ws.cell(r, 1).font.b
+        by_year = {str(a.anno): a.importo for a in prog.anni}
+        for k, y in enumerate(years):
+            value = ws.cell(r, 5 + k).value
+            expected = by_year.get(y, Decimal(0) if prog.anni else None)
+            if expected is None:
+                assert value is None, (code, y)
+            else:
+                assert is_formula(value) and evaluate(ws, value) == expected, (code, y)
+        value = ws.cell(r, 5 + len(years)).value
+        if prog.totale is None:
+            assert value is None, code
+        else:
+            assert is_formula(value) and evaluate(ws, value) == prog.totale, code
+    b2 = totals["B.2"]
+    assert evaluate(ws, ws.cell(b2, 8).value) == Decimal("404679.85")
+    assert [ws.cell(r, 3).value for r in range(b2 - 3, b2)] == ["PdZ", "QFP", "PAIS"]
+    assert ws.cell(b2 - 1, 4).value == "PON Inclusione – Avviso 1/2019 PaIS"
+    assert ws.cell(totals["B.1"], 8).value is None  # an amount not yet known stays blank
+
+
+def test_same_content_same_bytes(default):
+    result, data, _ = default
+    assert render_xlsx(result) == data
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice o pdftotext non installati: conversione dell'XLSX non verificata")
+def test_libreoffice_computes_the_formulas(default, tmp_path: Path):
+    _, data, _ = default
+    xlsx = tmp_path / "schede.xlsx"
+    xlsx.write_bytes(data)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(xlsx)], capture_output=True, timeout=240)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "schede.pdf"), "-"],
+                          capture_output=True, text=True).stdout
+    # totals exist in the file only as formulas: LibreOffice must have computed them
+    for needle in ("Budget PdZ 2022-2024", "8.515.853,75 €", "Totale Scheda A", "5.440.662,04 €",
+                   "904.396,85 €", "Totale B.2", "404.679,85 €", "Programmazione economica delle schede"):
+        assert needle in text, needle
+
+
+# --- the small fixture plan ---------------------------------------------------------------
+
+def test_fixture_plan_built_by_the_cli(plan_dir: Path, tmp_path: Path):
+    outs = []
+    for name in ("a", "b"):
+        r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan_dir), "-o", str(tmp_path / name),
+                            "--format", "xlsx"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        (xlsx,) = (tmp_path / name).glob("*.xlsx")
+        outs.append(xlsx.read_bytes())
+    assert outs[0] == outs[1]
+    wb = openpyxl.load_workbook(io.BytesIO(outs[0]))
+    # the fixture has no previous co-financing: no sheet for it
+    assert wb.sheetnames == ["Scheda A", "Scheda C", "Budget per fonte", "Cofinanziamento", PROGRAMME]
+    assert wb.properties.creator == "Ambito Territoriale Sociale di Prova"
+    ws = wb[PROGRAMME]
+    assert [c.value for c in ws[5]][:1] == ["Totale A.1"]
+    assert evaluate(ws, ws["H5"].value) == Decimal("100000.00")
+    assert evaluate(ws, ws["G5"].value) == 0  # 2024: nothing programmed
+
+
+def test_unknown_amount_stays_blank(plan_dir: Path):
+    edit(plan_dir / "schede" / "A.1.yaml", "PAIS: € 10.000,00", "PAIS: ~")
+    result = compute(plan_dir)
+    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(result)))
+    c = wb["Scheda C"]
+    assert c["C3"].value == "PAIS" and c["D3"].value is None and c["G3"].value is None
+    table: Table = result.computed.tables["scheda_c"]
+    for j, cell in enumerate(table.totals[-1][3:], 4):  # the known amounts still sum up
+        assert evaluate(c, c.cell(5, j).value) == cell.value
+    p = wb[PROGRAMME]
+    assert p["A5"].value == "Totale A.1" and p["E5"].value is None and p["H5"].value is None
+    assert is_formula(p["F5"].value) and evaluate(p, p["F5"].value) == Decimal("50000.00")
+
+
+def test_total_not_a_plain_sum_is_written_as_value(default):
+    """A formula is written only where it gives the computed total; otherwise the value itself."""
+    result, _, _ = default
+    tables = dict(result.computed.tables)
+    budget = tables["budget"]
+    tables["budget"] = replace(budget, totals=(cells("Somma arrotondata", "", Cell(Decimal("8515850.00"), "euro")),
+                                               cells("Quota", "", Cell(Decimal("47.14"), "pct"))))
+    changed = replace(result, computed=replace(result.computed, tables=tables))
+    ws = openpyxl.load_workbook(io.BytesIO(render_xlsx(changed)))["Budget per fonte"]
+    last = ws.max_row
+    assert ws.cell(last - 1, 3).value == 8515850 and ws.cell(last, 3).value == 0.4714
+    assert ws.cell(last, 3).number_format == "[$-410]0.00%"
