@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from pdz_docs import __version__
+from pdz_docs.render import PDF_VARIANTS
 from pdz_docs.problems import AVVISO, ERRORE, NOTA, has_errors, summary, to_json
 
 DEFAULT_PLAN = Path("content")
@@ -26,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"pdz-docs {__version__}")
     sub = p.add_subparsers(dest="comando", metavar="COMANDO", parser_class=_Parser)
     c = sub.add_parser("check", help="verifica il piano e riporta tutti i problemi")
-    c.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN, help="cartella del piano (default: content)")
+    c.add_argument("piani", nargs="*", type=Path, metavar="PIANO",
+                   help="cartelle dei piani (default: content); più cartelle sono verificate in parallelo")
     c.add_argument("--strict", action="store_true", help="anche gli avvisi fanno fallire la verifica")
     c.add_argument("--json", action="store_true", help="stampa i problemi in JSON")
     f = sub.add_parser("cifre", help="elenca le cifre citabili nei capitoli con il loro valore")
@@ -34,10 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="scrive gli schemi JSON dei file YAML per l'editor")
     s.add_argument("-o", "--output", type=Path, default=Path("schema"), help="cartella di destinazione (default: schema)")
     b = sub.add_parser("build", help="produce il documento del piano (PDF, DOCX, HTML)")
-    b.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
+    b.add_argument("piani", nargs="*", type=Path, metavar="PIANO",
+                   help="cartelle dei piani (default: content); più piani sono prodotti in parallelo, "
+                        "ciascuno in una sottocartella della destinazione")
     b.add_argument("-o", "--output", type=Path, default=Path("output"), help="cartella di destinazione (default: output)")
-    b.add_argument("--format", default="pdf,docx", help="formati separati da virgola: pdf, docx, html (default: pdf,docx)")
+    b.add_argument("--format", default="pdf,docx",
+                   help="formati separati da virgola: pdf, docx, xlsx, html (default: pdf,docx)")
     b.add_argument("--strict", action="store_true", help="non produce nulla se ci sono avvisi")
+    b.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=PDF_VARIANTS[0],
+                   help="variante del PDF (default: pdf/a-2a, archiviabile e accessibile; "
+                        "pdf/a-2b è più veloce ma senza struttura per l'accessibilità)")
     n = sub.add_parser("new", help="crea lo scheletro di un nuovo piano")
     n.add_argument("piano", type=Path, help="cartella del nuovo piano (non deve esistere o deve essere vuota)")
     n.add_argument("--ambito", required=True, help='nome dell\'Ambito, per es. "Casarano"')
@@ -76,20 +85,89 @@ def _report(problems, as_json: bool = False) -> None:
 
 
 def cmd_check(args) -> int:
+    plans = args.piani or [DEFAULT_PLAN]
+    if len(plans) > 1:
+        return _many("check", plans, args)
+    return check_one(plans[0], args.strict, args.json)
+
+
+def check_one(plan: Path, strict: bool, as_json: bool = False) -> int:
     from pdz_docs.pipeline import run
 
     start = time.perf_counter()
-    result, problems = run(args.piano)
-    _report(problems, args.json)
-    if args.json:
-        return 1 if has_errors(problems, args.strict) else 0
+    result, problems = run(plan)
+    _report(problems, as_json)
+    if as_json:
+        return 1 if has_errors(problems, strict) else 0
     if result is not None:
         print()
         print(fund_summary(result))
     elapsed = time.perf_counter() - start
     print(f"\n{summary(problems)} ({len(result.plan.schede) if result else 0} schede, "
           f"{len(result.plan.capitoli) if result else 0} capitoli, {elapsed:.2f} s)")
-    return 1 if has_errors(problems, args.strict) else 0
+    return 1 if has_errors(problems, strict) else 0
+
+
+def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) -> tuple[int, str]:
+    """Check or build one plan of many, in a worker process, with its output captured."""
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+        try:
+            if kind == "check":
+                code = check_one(plan, args.strict)
+            else:
+                from pdz_docs.build import build
+
+                code = build(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False, quiet=True)
+        except Exception as exc:  # a bug must not stop the other plans; it is reported as one
+            code = 3
+            print(f"pdz: errore interno su questo piano: {exc!r}")
+    return code, buf.getvalue()
+
+
+def _many(kind: str, plans: list[Path], args: argparse.Namespace) -> int:
+    """Several plans (e.g. every Ambito of a Region) in parallel, each reported on its own, then a summary."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    names = _unique_names(plans)
+    outs = [args.output / n for n in names] if kind == "build" else [None] * len(plans)
+    start = time.perf_counter()
+    workers = min(len(plans), os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_one, kind, plan, args, out) for plan, out in zip(plans, outs)]
+        results = []
+        for plan, fut in zip(plans, futures):
+            code, text = fut.result()
+            results.append(code)
+            print(f"=== {plan} ===")
+            print(text.rstrip() + "\n")
+    labels = {0: "ok", 1: "da correggere", 3: "errore interno"}
+    width = max(len(str(p)) for p in plans)
+    print(f"Riepilogo ({len(plans)} piani, {time.perf_counter() - start:.1f} s):")
+    for plan, out, code in zip(plans, outs, results):
+        where = f"  → {out}" if out is not None and code == 0 else ""
+        print(f"  {str(plan):<{width}}  {labels.get(code, 'errore')}{where}")
+    ok = sum(code == 0 for code in results)
+    print(f"{ok} su {len(plans)} piani senza errori.")
+    return 0 if ok == len(plans) else 1
+
+
+def _unique_names(plans: list[Path]) -> list[str]:
+    names: list[str] = []
+    for plan in plans:
+        base = plan.resolve().name or "piano"
+        name, i = base, 2
+        while name in names:
+            name, i = f"{base}-{i}", i + 1
+        names.append(name)
+    return names
+
+
+def _formats(args) -> list[str]:
+    return [f.strip() for f in args.format.split(",") if f.strip()]
 
 
 def fund_summary(result) -> str:
@@ -98,13 +176,13 @@ def fund_summary(result) -> str:
 
     years = result.plan.regole.anni
     lines = ["Riepilogo per fonte (disponibile / programmato / da programmare):"]
-    for fid, fo in result.computed.fondi.items():
-        if not fo.in_budget:
-            continue
+    fondi = {fid: fo for fid, fo in result.computed.fondi.items() if fo.in_budget}
+    width = max((len(fid) for fid in fondi), default=0)
+    for fid, fo in fondi.items():
         per_year = ", ".join(f"{y}: {fmt_euro(fo.programmato.get(y))}" for y in years if fo.programmato.get(y))
         avail = fmt_euro(fo.disponibile_ciclo) if fo.disponibile_ciclo is not None else "non indicato"
         rest = fmt_euro(fo.residuo_ciclo) if fo.residuo_ciclo is not None else "—"
-        lines.append(f"  {fid:<9} {avail:>16} / {fmt_euro(fo.programmato_ciclo):>16} / {rest:>16}"
+        lines.append(f"  {fid:<{width}} {avail:>16} / {fmt_euro(fo.programmato_ciclo):>16} / {rest:>16}"
                      + (f"   ({per_year})" if per_year else ""))
     return "\n".join(lines)
 
@@ -135,9 +213,16 @@ def cmd_schema(args) -> int:
 
 
 def cmd_build(args) -> int:
+    import signal
+
     from pdz_docs.build import build
 
-    return build(args.piano, args.output, [f.strip() for f in args.format.split(",") if f.strip()], args.strict)
+    # A terminated build unwinds like an interrupted one: its temporary files are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    plans = args.piani or [DEFAULT_PLAN]
+    if len(plans) > 1:
+        return _many("build", plans, args)
+    return build(plans[0], args.output, _formats(args), args.strict, args.pdf_variant)
 
 
 def cmd_new(args) -> int:

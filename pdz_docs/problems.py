@@ -72,7 +72,8 @@ def summary(problems: list[Problem]) -> str:
         parts.append(f"{n_err} {'errore' if n_err == 1 else 'errori'}")
     if n_avv:
         parts.append(f"{n_avv} {'avviso' if n_avv == 1 else 'avvisi'}")
-    return "Trovati " + " e ".join(parts) + "."
+    verb = "Trovato" if n_err + n_avv == 1 else "Trovati"
+    return f"{verb} " + " e ".join(parts) + "."
 
 
 def to_json(problems: list[Problem]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -53,9 +53,6 @@ class Table:
     note: str | None = None
     widths: tuple[int, ...] = ()   # relative column widths, for renderers
     landscape: bool = False
-    # (row index, column index) of cells whose value is a sum of the body rows above it, per column;
-    # XLSX writes those as formulas. Keyed by total row index.
-    sum_columns: tuple[int, ...] = field(default=())
 
     @property
     def ncols(self) -> int:

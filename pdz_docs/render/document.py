@@ -19,6 +19,7 @@ from pdz_docs.finance.money import fmt_euro
 from pdz_docs.finance.table import Table
 from pdz_docs.model import Scheda
 from pdz_docs.pipeline import Result
+from pdz_docs.provenance import Provenance
 
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
@@ -90,7 +91,7 @@ class Document:
     chapters: tuple[ChapterView, ...]
     annexes: tuple[Table, ...]
     cards: tuple[CardView, ...]
-    revision: str
+    provenance: Provenance
     keywords: str
     date: date | None = None
     tables_in_text: frozenset = field(default_factory=frozenset)
@@ -183,7 +184,7 @@ def _riferimento(s) -> str:
     return "; ".join(parts)
 
 
-def build_document(result: Result, revision: str) -> Document:
+def build_document(result: Result, provenance: Provenance) -> Document:
     plan, comp = result.plan, result.computed
     p, r = plan.piano, plan.regole
     counters = {"tables": comp.tables}
@@ -196,5 +197,5 @@ def build_document(result: Result, revision: str) -> Document:
     return Document(
         title=p.titolo, ambito=p.ambito, provincia=p.provincia, ciclo=p.ciclo,
         comuni=tuple(c.nome for c in p.comuni), chapters=chapters, annexes=annexes, cards=cards,
-        revision=revision, keywords=f"Piano Sociale di Zona, {p.ambito}, {p.ciclo}, Regione Puglia",
+        provenance=provenance, keywords=f"Piano Sociale di Zona, {p.ambito}, {p.ciclo}, Regione Puglia",
         tables_in_text=in_text)

@@ -332,7 +332,7 @@ class _Writer:
         back = d.add_section()
         back.orientation = WD_ORIENT.PORTRAIT
         back.page_width, back.page_height = Mm(210), Mm(297)
-        p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.revision}.")
+        p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.")
         p.runs[0].font.size = Pt(8)
         cp = d.core_properties
         cp.title = f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}"
@@ -340,10 +340,11 @@ class _Writer:
         cp.language = "it-IT"
         cp.subject = f"{doc.title} {doc.ciclo}"
         cp.keywords = doc.keywords
-        cp.comments = f"Revisione: {doc.revision}"
+        cp.comments = f"Revisione: {doc.provenance.text}"
         cp.created = cp.modified = FIXED_DATE
         cp.last_modified_by = "pdz-docs"
         cp.revision = 1
+        _custom_properties(d, doc.provenance.properties)
         buf = io.BytesIO()
         d.save(buf)
         return normalize_zip(buf.getvalue())
@@ -357,6 +358,27 @@ def _c(value, num: bool = False):
 class _Num:
     def __init__(self, text):
         self.text, self.numeric = text, True
+
+
+def _custom_properties(d, props: dict[str, str]) -> None:
+    """docProps/custom.xml: the plan's provenance, shown by Word under File → Properties → Custom."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    items = "".join(
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name={quoteattr(name)}>'
+        f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
+        for pid, (name, value) in enumerate(props.items(), start=2))
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+           'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">' + items + "</Properties>")
+    package = d.part.package
+    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, xml.encode("utf-8"), package)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
 def render_docx(doc: Document) -> bytes:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from pdz_docs.render import DEFAULT_PDF_VARIANT
 from pdz_docs.render.document import Document
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -20,8 +21,18 @@ def render_html(doc: Document, folder: Path = TEMPLATES) -> str:
     return template_env(folder).get_template("piano.html.j2").render(doc=doc)
 
 
+
+
 def render_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES, variant: str | None = None) -> bytes:
-    """Lay out the HTML with WeasyPrint; only files inside `allowed` folders can be fetched."""
+    return layout_pdf(html, allowed, folder, variant)[0]
+
+
+def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
+               variant: str | None = DEFAULT_PDF_VARIANT) -> tuple[bytes, list[tuple[str, str]]]:
+    """Lay out the HTML with WeasyPrint; only files inside `allowed` folders can be fetched.
+
+    Returns the PDF and the tables wider than their page, as (table id or chapter id, kind).
+    """
     import weasyprint
 
     roots = [p.resolve() for p in allowed]
@@ -37,5 +48,32 @@ def render_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES, variant
             raise ValueError(f"risorsa esterna non ammessa: {url}")
 
     fetcher = Fetcher(allowed_protocols=["file"])
-    document = weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False)
+    document = weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher).render()
+    wide = overflowing_tables(document)
+    variant = None if variant in (None, "nessuna") else variant
+    pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
+                             custom_metadata=True)
+    return pdf, wide
+
+
+def overflowing_tables(document) -> list[tuple[str, str]]:
+    """Tables whose laid-out width goes past the right edge of their page's content area."""
+    found: list[tuple[str, str]] = []
+
+    def walk(box, right: float, section: str) -> None:
+        element = getattr(box, "element", None)
+        if getattr(box, "element_tag", None) == "section" and element is not None and element.get("id"):
+            section = element.get("id")
+        if getattr(box, "element_tag", None) == "table" and element is not None:
+            if box.position_x + box.margin_width() > right + 1:
+                key = (element.get("id") or "", section)
+                if key not in found:
+                    found.append(key)
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, right, section)
+
+    for page in document.pages:
+        box = page._page_box
+        walk(box, box.content_box_x() + box.width, "")
+    return found
