@@ -1,0 +1,167 @@
+"""`pdz new`: a fresh skeleton passes `pdz check` and builds; bad options and occupied folders are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pdz_docs.cli import main
+from pdz_docs.load.yamlsrc import load_yaml
+from pdz_docs.pipeline import run
+from pdz_docs.skeleton import yaml_scalar
+
+DIECI = ["Gallipoli", "Alezio", "Alliste", "Melissano", "Racale", "Sannicola", "Taviano", "Tuglie",
+         "Sant'Agata", "Castro: Marina"]
+
+
+def new(plan: Path, comuni: str, *extra: str, ambito: str = "Prova") -> int:
+    return main(["new", str(plan), "--ambito", ambito, "--provincia", "Lecce", "--comuni", comuni, *extra])
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")
+@pytest.mark.parametrize("ambito, comuni", [("Casarano", ["Casarano"]), ("Gallipoli", DIECI)])
+def test_new_check_build(tmp_path: Path, capsys, ambito: str, comuni: list[str]):
+    plan, out = tmp_path / "piano", tmp_path / "out"
+    assert new(plan, ",".join(comuni), ambito=ambito) == 0
+    capsys.readouterr()
+    assert main(["check", str(plan), "--strict"]) == 0
+    assert "Nessun problema trovato" in capsys.readouterr().out
+    assert main(["build", str(plan), "-o", str(out), "--format", "pdf,docx"]) == 0
+    pdf = out / f"piano-sociale-di-zona-{ambito.lower()}-2022-2024.pdf"
+    text = pdf_text(pdf)
+    assert f"Ambito Territoriale Sociale di {ambito}" in text
+    flat = " ".join(text.split())
+    for name in comuni:
+        assert name in flat, name   # the chapters list the Comuni (the cover is letter-spaced)
+    for needle in ("Prefazione", "Capitolo I", "Capitolo IV", "1.1 Un profilo di comunità", "[Da scrivere]",
+                   "Segretariato sociale", "Scheda A", "Quadro sinottico", "Allegati al Piano di Zona"):
+        assert needle in flat, needle
+    xml = zipfile.ZipFile(out / pdf.with_suffix(".docx").name).read("word/document.xml").decode()
+    assert f"Ambito Territoriale Sociale di {ambito}" in xml
+    for name in comuni:
+        assert name.upper() in xml and name in xml, name
+
+
+def test_names_round_trip(tmp_path: Path):
+    names = ["Sant'Agata", "Castro: Marina", "No", "2022", 'Borgo "Vecchio"', "San Pietro in Lama", "Città #1",
+             "- Trattino", "Ñandú"]
+    plan = tmp_path / "piano"
+    assert new(plan, ",".join(names), "--capofila", "castro: marina", ambito="Terra d'Otranto: Sud") == 0
+    result, problems = run(plan)
+    assert result is not None and problems == []
+    p = result.plan.piano
+    assert [c.nome for c in p.comuni] == names
+    assert p.capofila == "Castro: Marina" and p.ambito == "Terra d'Otranto: Sud"
+    assert list(result.plan.finanza.spesa_storica.comuni) == names
+    assert list(result.plan.finanza.cofinanziamento_precedente) == names
+
+
+@pytest.mark.parametrize("text", ["Casarano", "Sant'Agata", "Castro: Marina", "yes", "No", "null", "~", "2022",
+                                  "1.234", "a #b", "[x]", "{x}", "x, y", "'x'", '"x"', "*x", "&x", "!x", "%x",
+                                  "@x", "`x", "x:", "-x", "? x", "é", "San  Pietro", "x\\y"])
+def test_yaml_scalar(text: str):
+    doc, problems = load_yaml(Path("t.yaml"), "t.yaml", text=f"k: {yaml_scalar(text)}\n")
+    assert problems == [] and doc.data == {"k": text}
+
+
+def test_new_files(tmp_path: Path):
+    plan = tmp_path / "piano"
+    assert new(plan, "Alfa,Beta", "--ciclo", "2022-2024") == 0
+    assert "output/" in (plan / ".gitignore").read_text().splitlines()
+    settings = json.loads((plan / ".vscode" / "settings.json").read_text())
+    for schema, target in settings["yaml.schemas"].items():
+        assert (plan / schema).is_file(), schema
+        assert target in ("piano.yaml", "finanza.yaml", "schede/*.yaml")
+    chapters = sorted(p.name for p in (plan / "capitoli").iterdir())
+    assert chapters == ["00-prefazione.md", "01-introduzione.md", "10-cap1.md", "20-cap2.md", "30-cap3.md",
+                        "40-cap4.md", "90-allegati.md"]
+    assert [p.name for p in (plan / "schede").iterdir()] == ["A.1.yaml"]
+
+
+def test_deterministic(tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert new(a, "Alfa,Beta") == 0 and new(b, "Alfa,Beta") == 0
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_refuses_non_empty_dir(tmp_path: Path, capsys):
+    plan = tmp_path / "piano"
+    plan.mkdir()
+    (plan / "appunti.txt").write_text("non toccare")
+    assert new(plan, "Alfa") == 1
+    assert "non è vuota" in capsys.readouterr().err
+    assert [p.name for p in plan.iterdir()] == ["appunti.txt"]
+    assert (plan / "appunti.txt").read_text() == "non toccare"
+    file = tmp_path / "file"
+    file.write_text("x")
+    assert new(file, "Alfa") == 1
+    assert "è un file" in capsys.readouterr().err
+
+
+def test_accepts_empty_dir(tmp_path: Path):
+    plan = tmp_path / "vuota"
+    plan.mkdir()
+    assert new(plan, "Alfa") == 0
+    assert (plan / "piano.yaml").is_file()
+
+
+@pytest.mark.parametrize("comuni, extra, message", [
+    ("Alfa,,Beta", [], "--comuni: il Comune n. 2 è vuoto"),
+    ("Alfa,Beta,", [], "--comuni: il Comune n. 3 è vuoto"),
+    ("", [], "--comuni: il Comune n. 1 è vuoto"),
+    ("Alfa,Beta,alfa", [], "il Comune «alfa» compare due volte"),
+    ("Alfa,Beta", ["--capofila", "Gamma"], "«Gamma» non è tra i Comuni indicati"),
+    ("Alfa,Beta", ["--capofila", " "], "--capofila: il nome è vuoto"),
+    ("Alfa", ["--ciclo", "2022/2024"], "«2022/2024» non è un ciclo valido"),
+    ("Alfa", ["--ciclo", "2024-2022"], "non è un ciclo valido"),
+    ("Alfa", ["--ciclo", "22-24"], "non è un ciclo valido"),
+    ("Alfa", ["--ambito", "  "], "--ambito: il nome è vuoto"),
+    ("Alfa\tBeta", [], "contiene caratteri non ammessi"),
+])
+def test_option_errors(tmp_path: Path, capsys, comuni: str, extra: list[str], message: str):
+    plan = tmp_path / "piano"
+    args = ["new", str(plan), "--ambito", "Prova", "--provincia", "Lecce", "--comuni", comuni, *extra]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not plan.exists()
+
+
+def test_unknown_cycle(tmp_path: Path, capsys):
+    plan = tmp_path / "piano"
+    assert new(plan, "Alfa", "--ciclo", "2025-2027") == 1
+    err = capsys.readouterr().err
+    assert "non c'è un file di regole per il ciclo 2025-2027" in err and "2022-2024" in err
+    assert not plan.exists()
+
+
+def test_rules_next_to_plan(tmp_path: Path, capsys):
+    """A rules file in <plan>/../rules makes its cycle available, as the loader will find it there."""
+    from pdz_docs.load.plan import PACKAGE_RULES
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    text = (PACKAGE_RULES / "prps-2022-2024.yaml").read_text(encoding="utf-8")
+    text = text.replace("ciclo: 2022-2024", "ciclo: 2025-2027").replace("anni: [2022, 2023, 2024]",
+                                                                        "anni: [2025, 2026, 2027]")
+    text = text.replace("anno: 2022 ", "anno: 2025 ").replace("spesa_storica_anni: [2018, 2019, 2020]",
+                                                              "spesa_storica_anni: [2021, 2022, 2023]")
+    (rules / "prps-2025-2027.yaml").write_text(text, encoding="utf-8")
+    plan = tmp_path / "piano"
+    assert new(plan, "Alfa,Beta", "--ciclo", "2025-2027") == 0, capsys.readouterr().err
+    assert "regole: prps-2025-2027" in (plan / "piano.yaml").read_text()
+    result, problems = run(plan)
+    assert result is not None and problems == []
+    assert "2026:" in (plan / "schede" / "A.1.yaml").read_text()
