@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import unicodedata
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
@@ -107,13 +106,11 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     outputs: dict[str, tuple[Path, bytes]] = {}
     pdf_args = (html, [plan_dir, TEMPLATES], TEMPLATES, pdf_variant or DEFAULT_PDF_VARIANT)
 
-    pool = None
-    pdf_job: Future | None = None
+    pdf_job: _Background | None = None
     if "pdf" in formats:
         _progress(quiet, f"Impaginazione del PDF ({pdf_args[3]})…")
         if parallel and (os.cpu_count() or 1) > 1 and len(set(formats) - {"pdf", "html"}) > 0:
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
-            pdf_job = pool.submit(layout_pdf, *pdf_args)
+            pdf_job = _Background(layout_pdf, pdf_args)
     try:
         if "html" in formats:
             outputs["html"] = (out_dir / f"{name}.html", html.encode("utf-8"))
@@ -140,8 +137,8 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
                 print(f"{summary(problems)} Nessun file scritto (--strict).", file=sys.stderr)
                 return 1
     finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+        if pdf_job:
+            pdf_job.stop()
     order = [f for f in ("pdf", "docx", "xlsx", "html") if f in outputs]
     with output_lock(out_dir):
         for fmt in order:
@@ -151,6 +148,36 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
         path, data = outputs[fmt]
         print(f"  {path}  ({_describe(path, data)})")
     return 0
+
+
+class _Background:
+    """A function run in a forked process (the PDF layout is CPU-bound); stopped at once if the build is."""
+
+    def __init__(self, func, args: tuple):
+        ctx = get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=self._child, args=(send, func, args), daemon=True)
+        self._proc.start()
+        send.close()
+
+    @staticmethod
+    def _child(conn, func, args) -> None:
+        try:
+            conn.send((True, func(*args)))
+        except BaseException as exc:  # noqa: BLE001 - reported by the parent as its own failure
+            conn.send((False, exc))
+
+    def result(self):
+        ok, value = self._recv.recv()
+        self._proc.join()
+        if not ok:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
 
 
 def _print_problems(problems: list[Problem]) -> None:
