@@ -14,7 +14,6 @@ from xml.etree import ElementTree as ET
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -120,6 +119,19 @@ def _set_cell(cell, text: str, bold: bool = False, right: bool = False, size: fl
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
+def _fit(t, weights, width) -> None:
+    """Fixed column widths in proportion to `weights`, filling `width` (EMU): Word and LibreOffice agree."""
+    weights = list(weights) if weights and len(weights) == len(t.columns) else [1] * len(t.columns)
+    total = sum(weights)
+    t.autofit = False
+    sizes = [int(width * w / total) for w in weights]
+    for col, size in zip(t.columns, sizes):
+        col.width = size
+    for row in t.rows:
+        for cell, size in zip(row.cells, sizes):
+            cell.width = size
+
+
 class _Writer:
     def __init__(self, doc: Document):
         self.doc = doc
@@ -128,6 +140,11 @@ class _Writer:
         for el in list(body):
             if el.tag != qn("w:sectPr"):
                 body.remove(el)
+
+    def width(self) -> int:
+        """The text width of the current section, in EMU."""
+        sec = self.d.sections[-1]
+        return sec.page_width - sec.left_margin - sec.right_margin
 
     # text
     def inline(self, p, el: ET.Element, bold=False, italic=False) -> None:
@@ -205,19 +222,20 @@ class _Writer:
                 _set_cell(cells[j], "".join(c.itertext()).strip(), bold=c.tag == "th", size=9)
             if i == 0 and r[0].tag == "th":
                 _repeat_header(t.rows[0])
+        _fit(t, (), self.width())
         self.d.add_paragraph()
 
     # computed tables and cards
     def table(self, tab: Table) -> None:
         cap = self.d.add_paragraph(tab.title, style="Caption")
         cap.paragraph_format.keep_with_next = True
+        size = 7.5 if tab.ncols >= 7 else 8.5   # many money columns: smaller type, as in the PDF
         t = self.d.add_table(rows=0, cols=tab.ncols)
         t.style = "Table Grid"
-        t.alignment = WD_TABLE_ALIGNMENT.CENTER
         for hrow in tab.header:
             row = t.add_row()
             for j, h in enumerate(hrow):
-                _set_cell(row.cells[j], h, bold=True)
+                _set_cell(row.cells[j], h, bold=True, size=size)
                 _shade(row.cells[j], "E4EAF2")
             _repeat_header(row)
         for body, bold in ((tab.rows, False), (tab.totals, True)):
@@ -225,9 +243,10 @@ class _Writer:
                 row = t.add_row()
                 _cant_split(row)
                 for j, c in enumerate(values):
-                    _set_cell(row.cells[j], c.text, bold=bold, right=c.numeric)
+                    _set_cell(row.cells[j], c.text, bold=bold, right=c.numeric, size=size)
                     if bold:
                         _shade(row.cells[j], "F3F5F8")
+        _fit(t, tab.widths, self.width())
         if tab.note:
             p = self.d.add_paragraph(f"Fonte: {tab.note}")
             p.runs[0].font.size = Pt(7.5)
@@ -243,6 +262,7 @@ class _Writer:
             _set_cell(row.cells[0], label, bold=True, size=9)
             _shade(row.cells[0], "E4EAF2")
             _set_cell(row.cells[1], value, size=9)
+        _fit(t, (32, 68), self.width())
 
     def card(self, c: CardView) -> None:
         self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -252,10 +272,11 @@ class _Writer:
                    ("Livello di priorità", checks(c.priorita)),
                    ("Area strategica (PRPS)", "\n".join(f"{x.box} {x.label}" for x in c.aree))])
         self.table(Table("obiettivi", "Obiettivi tematici", (("Area", "Lett.", "Titolo"),),
-                         tuple(tuple(_c(v) for v in o) for o in c.obiettivi)))
+                         tuple(tuple(_c(v) for v in o) for o in c.obiettivi), widths=(30, 8, 62)))
         self.grid([("Risultati attesi", "\n".join(f"• {x}" for x in c.risultati) or "—")])
         self.table(Table("servizi", "Denominazione dei servizi e/o degli interventi",
-                         (("Denominazione", "Riferimento normativo"),), tuple(tuple(_c(v) for v in s) for s in c.servizi)))
+                         (("Denominazione", "Riferimento normativo"),), tuple(tuple(_c(v) for v in s) for s in c.servizi),
+                         widths=(68, 32)))
         self.grid([("Valenza territoriale", checks(c.valenza) + (f"  {c.valenza_altro}" if c.valenza_altro else "")),
                    ("Modalità di gestione", checks(c.gestione) + (f"  {c.gestione_altro}" if c.gestione_altro else "")),
                    ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
@@ -263,7 +284,7 @@ class _Writer:
         self.table(Table("programmazione", "Programmazione economica",
                          (("Annualità", "Importo programmato", "Fonti di finanziamento"),),
                          tuple((_c(f"☒ {a}"), _c(i, num=True), _c(f)) for a, i, f in c.programmazione),
-                         ((_c("Totale"), _c(c.totale, num=True), _c("")),)))
+                         ((_c("Totale"), _c(c.totale, num=True), _c("")),), widths=(16, 24, 60)))
         for s in c.dettagli:
             p = self.d.add_paragraph(s.denominazione, style="Caption")
             p.paragraph_format.keep_with_next = True

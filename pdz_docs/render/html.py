@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jinja2
@@ -12,7 +13,9 @@ from pdz_docs.render.document import Document
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
+@functools.lru_cache(maxsize=8)
 def template_env(folder: Path = TEMPLATES) -> jinja2.Environment:
+    """One environment per template folder: compiled templates are reused (and reloaded when edited)."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
