@@ -1,127 +1,262 @@
 """Chapters cite computed figures by name: `{{ cifre.popolazione.totale }}`, `{{ tabella("budget") }}`.
 
-Chapters pass through a sandboxed Jinja environment that sees only the documented
-namespace (`cifre`, `tabella`, `schede`); an unknown name, a syntax error or an
-attempt to reach anything else is a located problem, never a crash. Text in YAML
-fields is never evaluated.
+A chapter is never run as a template. Jinja's lexer and parser read it; the parsed tree
+is walked here, and only the documented forms are evaluated:
+
+    {{ cifre.gruppo.nome }}        a computed figure (also `cifre["gruppo"]["nome"]`)
+    {{ tabella("id") }}            a computed table
+    {{ schede() }}                 all the cards
+    {{ … | upper }}                and the case filters upper, lower, capitalize, title, trim
+
+Anything else — loops, conditions, macros, set, import, include, extends, arithmetic,
+literals, any name or attribute starting with "_" — is a located problem, before any of
+it is evaluated. So a chapter can neither run code, nor read a file, nor take long: the
+work is proportional to its length, and the limits in `pdz_docs.limits` bound that.
+Text in YAML fields is never parsed at all.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import jinja2
-from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import nodes
+from jinja2.exceptions import TemplateSyntaxError
 
+from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, quoted
 from pdz_docs.load.plan import Capitolo
+from pdz_docs.load.yamlsrc import cap_problems
 from pdz_docs.problems import Loc, Problem, errore
 
 MARK = "\ue000"          # private-use character: cannot be typed by accident
 TABLE_RE = re.compile(MARK + r"(TABELLA|SCHEDE):([a-z0-9_]*)" + MARK)
-MAX_OUTPUT = 2_000_000
+MAX_OUTPUT = MAX_CHAPTER_CHARS
+
+FILTERS: dict[str, Callable[[str], str]] = {
+    "upper": str.upper, "lower": str.lower, "capitalize": str.capitalize, "title": str.title, "trim": str.strip,
+}
+_NOT_ALLOWED = "espressione non ammessa nel capitolo: nei capitoli si possono solo citare cifre e tabelle"
+_STATEMENTS = {
+    nodes.For: "i cicli «{% for %}»", nodes.If: "le condizioni «{% if %}»", nodes.Macro: "le macro",
+    nodes.CallBlock: "«{% call %}»", nodes.FilterBlock: "«{% filter %}»", nodes.With: "«{% with %}»",
+    nodes.Assign: "«{% set %}»", nodes.AssignBlock: "«{% set %}»", nodes.Include: "«{% include %}»",
+    nodes.Import: "«{% import %}»", nodes.FromImport: "«{% import %}»", nodes.Extends: "«{% extends %}»",
+    nodes.Block: "«{% block %}»",
+}
+_CITATION = re.compile(r"\{\{|\{%")
 
 
-class _Undefined(jinja2.StrictUndefined):
-    def _fail_with_undefined_error(self, *args, **kwargs):
-        name = self._undefined_name
-        parent = self._undefined_obj
-        hint = ""
-        if isinstance(parent, dict):
-            match = difflib.get_close_matches(str(name), [str(k) for k in parent], n=1, cutoff=0.5)
-            hint = f": forse «{match[0]}»?" if match else f" (nomi disponibili: {', '.join(map(str, parent))})"
-        raise UndefinedError(f"nome sconosciuto «{name}»{hint}")
-
-    __str__ = __iter__ = __len__ = __eq__ = __hash__ = __bool__ = _fail_with_undefined_error  # type: ignore
+class _Marker(str):
+    """The place of a table or of the cards, filled in by the renderer."""
 
 
-class _Env(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset(["*", "**", "+"])
+@dataclass
+class _Refused(Exception):
+    """A citation that cannot be evaluated; `near` is text on its line, for the column."""
 
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int) and abs(right) > 64:
-            raise SecurityError("potenza troppo grande")
-        if operator == "*":
-            for a, b in ((left, right), (right, left)):
-                if isinstance(a, (str, list, tuple)) and isinstance(b, int) and len(a) * b > 10_000:
-                    raise SecurityError("testo troppo lungo")
-        if operator == "+" and isinstance(left, str) and isinstance(right, str) and len(left) + len(right) > MAX_OUTPUT:
-            raise SecurityError("testo troppo lungo")
-        return super().call_binop(context, operator, left, right)
-
-    def is_safe_attribute(self, obj, attr, value):
-        # Only the figures' own data is reachable: no methods, no dunder, nothing callable.
-        return not attr.startswith("_") and not callable(value) and super().is_safe_attribute(obj, attr, value)
+    code: str
+    message: str
+    lineno: int
+    near: str = ""
 
 
-def make_env() -> _Env:
-    env = _Env(undefined=_Undefined, autoescape=False, keep_trailing_newline=True)
-    env.globals.clear()
-    env.filters = {k: v for k, v in env.filters.items() if k in ("upper", "lower", "capitalize", "title", "trim")}
-    env.tests = {k: v for k, v in env.tests.items() if k in ("defined", "undefined", "none")}
-    return env
+def _parser() -> jinja2.Environment:
+    # Used only to lex and parse: nothing is ever compiled or rendered.
+    return jinja2.Environment(autoescape=False, keep_trailing_newline=True)
 
 
 def expand(cap: Capitolo, cifre: dict, table_ids: set[str]) -> tuple[str, list[Problem]]:
-    """Expand a chapter's Jinja; return Markdown with table markers, and problems."""
-    problems: list[Problem] = []
-    env = make_env()
+    """Fill in a chapter's citations; return Markdown with table markers, and problems."""
+    body = cap.body
 
-    def tabella(table_id: str = "") -> str:
-        if table_id not in table_ids:
-            match = difflib.get_close_matches(str(table_id), sorted(table_ids), n=1, cutoff=0.5)
-            raise UndefinedError(f"tabella sconosciuta «{table_id}»" + (f": forse «{match[0]}»?" if match else ""))
-        return f"\n\n{MARK}TABELLA:{table_id}{MARK}\n\n"
+    def problem(code: str, message: str, lineno: int, near: str = "") -> Problem:
+        return errore(Loc(cap.file, cap.body_line + lineno - 1, _column(body, lineno, near)), code, message)
 
-    def schede() -> str:
-        return f"\n\n{MARK}SCHEDE:{MARK}\n\n"
-
+    if MARK in body:
+        lineno = body.count("\n", 0, body.index(MARK)) + 1
+        return "", [problem("carattere-non-ammesso", "il capitolo contiene un carattere riservato (U+E000)",
+                            lineno, MARK)]
+    citations = list(_CITATION.finditer(body))
+    if len(citations) > MAX_CITATIONS:
+        lineno = body.count("\n", 0, citations[MAX_CITATIONS].start()) + 1
+        return "", [problem("capitolo-troppo-lungo",
+                            f"il capitolo contiene più di {MAX_CITATIONS:,} citazioni {{{{ … }}}}".replace(",", "."),
+                            lineno, "{")]
+    env = _parser()
     try:
-        template = env.from_string(cap.body)
-        template.name = cap.file
-        text = template.render(cifre=cifre, tabella=tabella, schede=schede)
+        # Jinja's parser recurses on brackets and operators, and so would the evaluator on a
+        # long chain: a citation longer than any real one is refused before parsing.
+        tokens, inside = 0, False
+        for lineno, kind, _ in env.lex(body):
+            if kind in ("variable_begin", "block_begin"):
+                tokens, inside = 0, True
+            elif kind in ("variable_end", "block_end"):
+                inside = False
+            elif inside and kind != "whitespace":
+                tokens += 1
+                if tokens > MAX_CITATION_TOKENS:
+                    return "", [problem("cifre-non-ammesso", f"{_NOT_ALLOWED} (citazione troppo lunga)",
+                                        lineno, "{")]
+        tree = env.parse(body)
     except TemplateSyntaxError as exc:
-        line = cap.body_line + (exc.lineno or 1) - 1
-        return "", [errore(Loc(cap.file, line, 1), "cifre-sintassi",
-                           f"espressione {{{{ … }}}} non valida: {_it(exc.message or '')}")]
-    except (UndefinedError, SecurityError, TemplateError, TypeError, ValueError, RecursionError) as exc:
-        lineno = _template_line(exc, cap.file)
-        line = cap.body_line + lineno - 1
-        col = _column(cap.body, lineno, exc)
-        code = "cifra-sconosciuta" if isinstance(exc, UndefinedError) else "cifre-non-ammesso"
-        msg = str(exc) if isinstance(exc, UndefinedError) else (
-            f"espressione non ammessa nel capitolo: nei capitoli si possono solo citare cifre e tabelle ({_it(str(exc))})")
-        return "", [errore(Loc(cap.file, line, col), code, msg)]
+        return "", [problem("cifre-sintassi", f"espressione {{{{ … }}}} non valida: {_it(exc.message or '')}",
+                            exc.lineno or 1)]
+    evaluator = _Evaluator(cifre, table_ids)
+    out: list[str] = []
+    problems: list[Problem] = []
+    # One Output node holds every citation between two statements: each citation is its own item
+    items = [child for node in tree.body for child in (node.nodes if isinstance(node, nodes.Output) else [node])]
+    for item in items:
+        try:
+            if isinstance(item, nodes.TemplateData):
+                out.append(item.data)
+            elif isinstance(item, nodes.Stmt):
+                raise _refuse_statement(item)
+            else:
+                out.append(evaluator.cite(item))
+        except _Refused as exc:
+            problems.append(problem(exc.code, exc.message, exc.lineno, exc.near))
+        except RecursionError:  # pragma: no cover - citations are short (MAX_CITATION_TOKENS)
+            problems.append(problem("cifre-non-ammesso", f"{_NOT_ALLOWED} (citazione troppo complessa)", item.lineno))
+    if problems:
+        return "", cap_problems(problems, cap.file)
+    text = "".join(out)
     if len(text) > MAX_OUTPUT:
-        return "", [errore(cap.loc, "capitolo-troppo-lungo", "il capitolo espanso è troppo lungo")]
-    if MARK in cap.body:
-        problems.append(errore(cap.loc, "carattere-non-ammesso", "il capitolo contiene un carattere riservato (U+E000)"))
-    return text, problems
+        return "", [problem("capitolo-troppo-lungo", f"il capitolo, con le cifre inserite, supera "
+                            f"{MAX_OUTPUT:,} caratteri".replace(",", "."), 1)]
+    return text, []
+
+
+def _refuse_statement(node: nodes.Node) -> _Refused:
+    what = next((name for kind, name in _STATEMENTS.items() if isinstance(node, kind)), "i comandi «{% … %}»")
+    return _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: {what} non sono ammessi", node.lineno, "{%")
+
+
+class _Evaluator:
+    """Evaluates the allowed citation forms against the figures; refuses everything else."""
+
+    def __init__(self, cifre: dict, table_ids: set[str]):
+        self.cifre, self.table_ids = cifre, table_ids
+
+    def cite(self, expr: nodes.Expr) -> str:
+        value, name = self.value(expr)
+        if isinstance(value, dict):
+            raise _Refused("cifra-sconosciuta", f"«{name}» è un gruppo di cifre, non una cifra: scegliere fra "
+                           f"{', '.join(f'{name}.{k}' for k in value)}", expr.lineno, name.rsplit(".", 1)[-1])
+        if isinstance(value, _Marker):
+            return value
+        return str(value).replace(MARK, "")  # a figure's text (from YAML) cannot fake a marker
+
+    def value(self, expr: nodes.Expr) -> tuple[Any, str]:
+        """The value of an allowed expression and how it is spelt (for messages)."""
+        if isinstance(expr, nodes.Name):
+            if expr.name == "cifre":
+                return self.cifre, "cifre"
+            if expr.name in ("tabella", "schede"):
+                raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive {expr.name}(…)", expr.lineno,
+                               expr.name)
+            self.private(expr.name, expr.lineno)
+            hint = f": forse «cifre.{expr.name}…»?" if expr.name in self.cifre else \
+                _hint(expr.name, ["cifre", "tabella", "schede"])
+            raise _Refused("cifra-sconosciuta", f"nome sconosciuto «{quoted(expr.name)}»{hint}", expr.lineno,
+                           expr.name)
+        if isinstance(expr, nodes.Getattr):
+            return self.member(expr.node, expr.attr, expr.lineno)
+        if isinstance(expr, nodes.Getitem):
+            if not isinstance(expr.arg, nodes.Const) or not isinstance(expr.arg.value, (str, int)):
+                raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: tra [ ] va il nome di una cifra "
+                               "tra virgolette", expr.lineno, "[")
+            return self.member(expr.node, str(expr.arg.value), expr.lineno)
+        if isinstance(expr, nodes.Call):
+            return self.call(expr)
+        if isinstance(expr, nodes.Filter) and expr.node is not None:
+            if expr.name not in FILTERS or expr.args or expr.kwargs or expr.dyn_args or expr.dyn_kwargs:
+                raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: il filtro «{quoted(expr.name)}» non è ammesso "
+                               f"(ammessi: {', '.join(FILTERS)})", expr.lineno, expr.name)
+            value, name = self.value(expr.node)
+            if isinstance(value, dict):
+                return value, name  # cite() explains that a group is not a figure
+            if isinstance(value, _Marker):
+                raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: i filtri si applicano alle cifre, non a "
+                               f"{name}", expr.lineno, expr.name)
+            return FILTERS[expr.name](str(value)), name
+        raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED} (trovato: {_describe(expr)})", expr.lineno, "{{")
+
+    def member(self, base_expr: nodes.Expr, key: str, lineno: int) -> tuple[Any, str]:
+        self.private(key, lineno)
+        base, name = self.value(base_expr)
+        if isinstance(base, dict) and key in base:
+            return base[key], f"{name}.{key}"
+        if isinstance(base, dict):
+            names = [str(k) for k in base]
+            match = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+            hint = f": forse «{match[0]}»?" if match else f" (nomi disponibili: {', '.join(names)})"
+            raise _Refused("cifra-sconosciuta", f"nome sconosciuto «{quoted(key)}»{hint}", lineno, key)
+        raise _Refused("cifra-sconosciuta", f"nome sconosciuto «{quoted(key)}»: «{name}» è già una cifra",
+                       lineno, key)
+
+    @staticmethod
+    def private(name: str, lineno: int) -> None:
+        if name.startswith("_"):
+            raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: «{quoted(name)}» non è il nome di una cifra "
+                           "(i nomi che iniziano con «_» non sono accessibili)", lineno, name)
+
+    def call(self, expr: nodes.Call) -> tuple[Any, str]:
+        fn = expr.node.name if isinstance(expr.node, nodes.Name) else ""
+        if fn not in ("tabella", "schede") or expr.kwargs or expr.dyn_args or expr.dyn_kwargs:
+            raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si possono chiamare solo tabella(\"nome\") "
+                           "e schede()", expr.lineno, "(")
+        if fn == "schede":
+            if expr.args:
+                raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: schede() si scrive senza nulla fra le "
+                               "parentesi", expr.lineno, "schede")
+            return _Marker(f"\n\n{MARK}SCHEDE:{MARK}\n\n"), "schede()"
+        if len(expr.args) != 1 or not isinstance(expr.args[0], nodes.Const):
+            raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive tabella(\"nome\"), con il nome di una "
+                           "tabella tra virgolette", expr.lineno, "tabella")
+        table_id = str(expr.args[0].value)
+        if table_id not in self.table_ids:
+            match = difflib.get_close_matches(table_id, sorted(self.table_ids), n=1, cutoff=0.5)
+            raise _Refused("cifra-sconosciuta", f"tabella sconosciuta «{quoted(table_id)}»"
+                           + (f": forse «{match[0]}»?" if match else ""), expr.lineno, table_id)
+        return _Marker(f"\n\n{MARK}TABELLA:{table_id}{MARK}\n\n"), f'tabella("{table_id}")'
+
+
+def _describe(expr: nodes.Expr) -> str:
+    if isinstance(expr, (nodes.BinExpr, nodes.UnaryExpr, nodes.Compare, nodes.Concat)):
+        return "un calcolo"
+    if isinstance(expr, (nodes.Const, nodes.List, nodes.Tuple, nodes.Dict, nodes.TemplateData)):
+        return "un valore scritto a mano"
+    if isinstance(expr, nodes.CondExpr):
+        return "una condizione"
+    if isinstance(expr, nodes.Test):
+        return "un test «is»"
+    if isinstance(expr, nodes.Filter):
+        return "un filtro"
+    return expr.__class__.__name__
+
+
+def _hint(value: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    return f": forse «{match[0]}»?" if match else ""
 
 
 def _it(msg: str) -> str:
     return msg.replace("access to attribute", "accesso all'attributo").replace("is unsafe", "non consentito")
 
 
-def _template_line(exc: BaseException, name: str) -> int:
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename == name or frame.filename == "<template>":
-            return frame.lineno or 1
-    return getattr(exc, "lineno", None) or 1
-
-
-def _column(body: str, lineno: int, exc: BaseException) -> int:
-    lines = body.splitlines()
+def _column(body: str, lineno: int, near: str) -> int:
+    lines = body.split("\n")
     if not 1 <= lineno <= len(lines):
         return 1
     line = lines[lineno - 1]
-    m = re.search(r"«([^»]+)»", str(exc))
-    if m and m.group(1) in line:
-        return line.index(m.group(1)) + 1
-    i = line.find("{")
-    return i + 1 if i >= 0 else 1
+    for needle in (near, "{"):
+        if needle and needle in line:
+            return line.index(needle) + 1
+    return 1
 
 
 def flatten(cifre: dict, prefix: str = "cifre") -> list[tuple[str, str]]:

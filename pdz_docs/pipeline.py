@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pdz_docs import figures
 from pdz_docs.checks import finance as finance_checks
-from pdz_docs.checks import structure
+from pdz_docs.checks import content, structure
 from pdz_docs.finance.compute import Computed, compute
 from pdz_docs.load.plan import Capitolo, Plan, load_plan
 from pdz_docs.problems import Problem, sort_problems
@@ -27,7 +27,7 @@ def run(plan_dir: Path) -> tuple[Result | None, list[Problem]]:
     plan, problems = load_plan(Path(plan_dir))
     if plan is None:
         return None, sort_problems(problems)
-    for check in structure.CHECKS:
+    for check in structure.CHECKS + content.CHECKS:
         problems.extend(check(plan))
     if plan.piano is None or plan.regole is None or plan.finanza is None:
         return None, sort_problems(problems)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from pdz_docs.limits import MAX_CONTEGGIO
 from pdz_docs.load.plan import Plan
 from pdz_docs.problems import Problem, avviso, errore
 
@@ -66,6 +67,22 @@ def check_comuni(plan: Plan) -> list[Problem]:
                 out.append(errore(plan.loc("piano", "comuni", i, "fasce_eta"), "campo-mancante",
                                   f"{c.nome}: mancano le fasce d'età {', '.join(missing)}"))
     return out
+
+
+def check_conteggi(plan: Plan) -> list[Problem]:
+    """Counts (inhabitants, households, moves) are not beyond any real Ambito: a longer number is a typo."""
+    if not plan.piano:
+        return []
+    places: list[tuple[tuple, int | None]] = []
+    for i, c in enumerate(plan.piano.comuni):
+        places += [(("comuni", i, k), getattr(c, k)) for k in ("popolazione", "famiglie", "emigrazioni", "immigrazioni")]
+        places += [(("comuni", i, "fasce_eta", b), n) for b, n in c.fasce_eta.items()]
+    if plan.piano.confronto:
+        cf = plan.piano.confronto
+        places += [(("confronto", k), getattr(cf, k)) for k in ("popolazione", "minori", "anziani", "famiglie")]
+    return [errore(plan.loc("piano", *path), "valore-non-valido",
+                   f"{'.'.join(map(str, path))}: numero fuori scala (oltre {MAX_CONTEGGIO:,})".replace(",", "."))
+            for path, n in places if n is not None and n >= MAX_CONTEGGIO]
 
 
 def check_comuni_citati(plan: Plan) -> list[Problem]:
@@ -243,6 +260,7 @@ def check_capitoli(plan: Plan) -> list[Problem]:
 CHECKS = [
     check_ciclo,
     check_comuni,
+    check_conteggi,
     check_comuni_citati,
     check_codici_schede,
     check_riferimenti_schede,

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from pdz_docs.limits import MAX_IMPORTO, quoted
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 LOCALE = "it_IT"
-MAX_IMPORTO = Decimal("1000000000000")  # one thousand billion euro: beyond is a typo
 
 
 class YamlFloat(str):
@@ -32,9 +33,11 @@ class AmountError(ValueError):
         self.message = message
 
 
-_IT_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
-_IT_PLAIN = re.compile(r"^\d+(,\d+)?$")
-_DOT_DECIMAL = re.compile(r"^\d+\.\d{2}$")
+# ASCII digits only: Python's \d would also take Arabic-Indic or full-width digits.
+_IT_GROUPED = re.compile(r"^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?$")
+_IT_PLAIN = re.compile(r"^[0-9]+(,[0-9]+)?$")
+_DOT_DECIMAL = re.compile(r"^[0-9]+\.[0-9]{2}$")
+_SPACES = re.compile(r"[ \u00a0\u2009\u202f]+")  # space, no-break space, thin spaces
 
 
 def parse_importo(value: object, what: str = "importo", allow_negative: bool = False) -> Decimal:
@@ -43,67 +46,76 @@ def parse_importo(value: object, what: str = "importo", allow_negative: bool = F
     Raises AmountError with a stable code and an Italian message naming the fix.
     """
     if isinstance(value, bool):
-        raise AmountError("importo-non-valido", f"{what}: «{value}» non è un importo")
+        raise AmountError("importo-non-valido", f"{what}: «{'si' if value else 'no'}» non è un importo")
     if isinstance(value, YamlFloat) or isinstance(value, float):
         text = str(value)
+        if not re.fullmatch(r"[-+]?[0-9.]+", text):  # .nan, .inf, 1.5e3
+            raise AmountError("importo-non-valido", f"{what}: «{quoted(text)}» non è un importo")
         raise AmountError(
             "importo-ambiguo",
-            f"{what}: «{text}» è ambiguo (punto delle migliaia o dei decimali?); "
-            f"scrivere l'importo tra virgolette all'italiana, es. \"{_suggest(text)}\"",
+            f"{what}: «{quoted(text)}» è ambiguo (punto delle migliaia o dei decimali?); "
+            f"scrivere l'importo tra virgolette all'italiana, es. \"{quoted(_suggest(text))}\"",
         )
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, str):
         amount = _parse_text(value, what)
-    else:
+    elif isinstance(value, (list, dict)):
         raise AmountError("importo-non-valido", f"{what}: atteso un importo, trovato un elenco o una mappa")
+    else:
+        raise AmountError("importo-non-valido", f"{what}: «{quoted(value)}» non è un importo")
     if amount.is_signed() and amount != 0 and not allow_negative:
-        raise AmountError("importo-negativo", f"{what}: l'importo «{value}» è negativo")
+        raise AmountError("importo-negativo", f"{what}: l'importo «{quoted(value)}» è negativo")
     if amount.is_signed() and amount == 0:
-        amount = abs(amount)
+        amount = abs(amount)  # "-0,00" is zero, printed without a sign
     if abs(amount) >= MAX_IMPORTO:
-        raise AmountError("importo-non-valido", f"{what}: l'importo «{value}» è fuori scala")
+        raise AmountError("importo-non-valido", f"{what}: l'importo «{quoted(value)}» è fuori scala")
     return amount.quantize(CENT)
 
 
 def _suggest(text: str) -> str:
-    if re.fullmatch(r"\d+\.\d{3}", text):
+    if re.fullmatch(r"[0-9]+\.[0-9]{3}", text):
         return f"€ {text},00"
     return "€ " + text.replace(".", ",")
 
 
 def _parse_text(raw: str, what: str) -> Decimal:
-    text = raw.strip().replace("€", "").replace("\u00a0", " ").strip().replace(" ", "")
+    shown = quoted(raw)
+    text = _SPACES.sub(" ", raw).strip().replace("€", "").strip()
     negative = text.startswith("-")
     if negative or text.startswith("+"):
-        text = text[1:]
+        text = text[1:].strip()
+    # A space inside the number can only separate thousands, as a dot would
+    text = text.replace(" ", ".")
+    if len(re.split(r"[.,]", text)[0]) > len(str(MAX_IMPORTO)):  # Decimal itself would overflow
+        raise AmountError("importo-non-valido", f"{what}: l'importo «{shown}» è fuori scala")
     if _IT_GROUPED.match(text) or _IT_PLAIN.match(text):
         number = text.replace(".", "").replace(",", ".")
     elif _DOT_DECIMAL.match(text):
         number = text
-    elif re.fullmatch(r"\d+\.\d{3}", text):
+    elif re.fullmatch(r"[0-9]+\.[0-9]{3}", text):
         raise AmountError(
             "importo-ambiguo",
-            f"{what}: «{raw}» è ambiguo (punto delle migliaia o dei decimali?); "
+            f"{what}: «{shown}» è ambiguo (punto delle migliaia o dei decimali?); "
             f"scrivere es. \"€ {text},00\" oppure \"€ {text.replace('.', ',')}\"",
         )
-    elif re.fullmatch(r"[\d.,]+", text):
+    elif re.fullmatch(r"[0-9.,]+", text):
         digits = text.split(",")[-1] if "," in text else text.split(".")[-1]
-        if re.fullmatch(r"\d+([.,]\d+)", text) and len(digits) > 2:
-            raise AmountError("importo-decimali", f"{what}: «{raw}» ha più di due decimali")
+        if re.fullmatch(r"[0-9]+([.,][0-9]+)", text) and len(digits) > 2:
+            raise AmountError("importo-decimali", f"{what}: «{shown}» ha più di due decimali")
         raise AmountError(
             "importo-non-valido",
-            f"{what}: «{raw}» non è un importo leggibile (separatori delle migliaia fuori posto?); "
+            f"{what}: «{shown}» non è un importo leggibile (separatori delle migliaia fuori posto?); "
             "scrivere es. \"€ 1.234.567,89\"",
         )
     else:
-        raise AmountError("importo-non-valido", f"{what}: «{raw}» non è un importo")
+        raise AmountError("importo-non-valido", f"{what}: «{shown}» non è un importo")
     try:
         amount = Decimal(number)
     except InvalidOperation:  # pragma: no cover - the patterns above exclude it
-        raise AmountError("importo-non-valido", f"{what}: «{raw}» non è un importo")
+        raise AmountError("importo-non-valido", f"{what}: «{shown}» non è un importo")
     if -amount.as_tuple().exponent > 2 and amount != amount.quantize(CENT):
-        raise AmountError("importo-decimali", f"{what}: «{raw}» ha più di due decimali")
+        raise AmountError("importo-decimali", f"{what}: «{shown}» ha più di due decimali")
     return -amount if negative else amount
 
 
@@ -117,14 +129,15 @@ def allocate(total: Decimal, weights: list[Decimal | int]) -> list[Decimal]:
 
     Largest-remainder method: every part is first rounded down to the cent; the cents
     left over go one each to the parts with the largest remainders (ties: first part).
+    When every weight is zero (no data yet) the parts are equal.
     """
     if not weights:
         return []
     w = [Decimal(x) for x in weights]
+    if not any(w):
+        w = [Decimal(1)] * len(w)
     total_w = sum(w)
     cents = int((total / CENT).to_integral_value(rounding=ROUND_HALF_UP))
-    if total_w == 0:
-        raise ValueError("pesi tutti nulli")
     exact = [Decimal(cents) * x / total_w for x in w]
     floors = [int(e) for e in exact]
     left = cents - sum(floors)
@@ -138,28 +151,42 @@ def percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     """part / whole as a percentage rounded half up to two decimals; None when whole is 0."""
     if not whole:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _div_cent(Decimal(part) * 100, Decimal(whole))
 
 
 def ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     """part / whole rounded half up to two decimals (averages such as household size)."""
     if not whole:
         return None
-    return (Decimal(part) / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _div_cent(Decimal(part), Decimal(whole))
+
+
+def _div_cent(num: Decimal, den: Decimal) -> Decimal:
+    """num / den rounded half up to the cent, exact however large the figures (no InvalidOperation)."""
+    with localcontext() as ctx:
+        ctx.prec = 30 + max(num.adjusted(), 0) + max(-den.adjusted(), 0)
+        return (num / den).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- Italian formatting: the one place every renderer uses -------------------------
 
+def _format(n: int | Decimal, pattern: str) -> str:
+    # babel rounds in the current decimal context: give it room for any number of digits
+    with localcontext() as ctx:
+        ctx.prec = max(28, len(str(n)) + 4)
+        return format_decimal(n, format=pattern, locale=LOCALE)
+
+
 def fmt_euro(amount: Decimal | None) -> str:
     if amount is None:
         return "€ ________"
-    return "€ " + format_decimal(amount, format="#,##0.00", locale=LOCALE)
+    return "€ " + _format(amount, "#,##0.00")
 
 
 def fmt_int(n: int | Decimal | None, signed: bool = False) -> str:
     if n is None:
         return "—"
-    s = format_decimal(n, format="#,##0", locale=LOCALE)
+    s = _format(n, "#,##0")
     if signed and n > 0:
         s = "+" + s
     return s.replace("-", "−") if signed else s
@@ -168,13 +195,13 @@ def fmt_int(n: int | Decimal | None, signed: bool = False) -> str:
 def fmt_dec(n: Decimal | None) -> str:
     if n is None:
         return "—"
-    return format_decimal(n, format="#,##0.00", locale=LOCALE)
+    return _format(n, "#,##0.00")
 
 
 def fmt_pct(p: Decimal | None) -> str:
     if p is None:
         return "—"
-    return format_decimal(p, format="#,##0.00", locale=LOCALE) + "%"
+    return _format(p, "#,##0.00") + "%"
 
 
 def fmt_date(d: date | None) -> str:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pdz_docs.limits import MAX_CHAPTER_BYTES, quoted
 from pdz_docs.load.validate import validate
 from pdz_docs.load.yamlsrc import YamlDoc, load_yaml, read_text
 from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
@@ -73,10 +74,13 @@ def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         return None, [errore(Loc(label(root)), "piano-mancante", "la cartella del piano non esiste")]
     docs: dict[str, YamlDoc] = {}
 
-    def load_model(name: str, model, path: Path, what: str, required: bool = True):
-        if not path.is_file():
+    def load_model(name: str, model, path: Path, what: str, required: bool = True, inside: Path = root):
+        if not path.exists() and not path.is_symlink():
             if required:
                 problems.append(errore(Loc(label(path)), "file-mancante", f"manca il file {path.name}"))
+            return None
+        if not _inside(path, inside):
+            problems.append(_outside(path))
             return None
         doc, probs = load_yaml(path, label(path))
         problems.extend(probs)
@@ -96,7 +100,7 @@ def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
             problems.append(errore(docs["piano"].loc("regole"), "regole-sconosciute",
                                    f"file di regole «{piano.regole}» non trovato (cercato in rules/)"))
         else:
-            regole = load_model("regole", Regole, rules_path, "regole")
+            regole = load_model("regole", Regole, rules_path, "regole", inside=rules_path.parent)
     schede = _load_schede(root, problems)
     capitoli = _load_capitoli(root, piano, docs.get("piano"), problems)
     return Plan(root, piano, finanza, regole, tuple(schede), tuple(capitoli), docs), problems
@@ -113,11 +117,20 @@ def find_rules(root: Path, name: str) -> Path | None:
 
 
 def _inside(path: Path, root: Path) -> bool:
+    """Whether `path`, once every symlink is followed, is inside `root`."""
     try:
         path.resolve().relative_to(root.resolve())
         return True
     except ValueError:
         return False
+    except (OSError, RuntimeError):  # a symlink loop: reading the file reports it
+        return True
+
+
+def _outside(path: Path) -> Problem:
+    return errore(Loc(label(path)), "percorso-esterno",
+                  "il file è un collegamento a un percorso fuori dalla cartella del piano: "
+                  "copiare il file nella cartella invece di collegarlo")
 
 
 def _load_schede(root: Path, problems: list[Problem]) -> list[SchedaSrc]:
@@ -129,8 +142,7 @@ def _load_schede(root: Path, problems: list[Problem]) -> list[SchedaSrc]:
         if path.suffix not in (".yaml", ".yml"):
             continue
         if not _inside(path, root):
-            problems.append(errore(Loc(label(path)), "percorso-esterno",
-                                   "il file è un collegamento a un percorso fuori dalla cartella del piano"))
+            problems.append(_outside(path))
             continue
         doc, probs = load_yaml(path, label(path))
         problems.extend(probs)
@@ -153,9 +165,13 @@ def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
         paths = []
         for i, name in enumerate(piano.capitoli):
             path = folder / name
-            if not path.is_file() or not _inside(path, root):
+            if not _inside(path, root):
+                problems.append(errore(piano_doc.loc("capitoli", i), "percorso-esterno",
+                                       f"il capitolo «{quoted(name)}» è fuori dalla cartella del piano: "
+                                       "i capitoli stanno in capitoli/"))
+            elif not path.exists():
                 problems.append(errore(piano_doc.loc("capitoli", i), "file-mancante",
-                                       f"il capitolo «{name}» elencato in piano.yaml non esiste in capitoli/"))
+                                       f"il capitolo «{quoted(name)}» elencato in piano.yaml non esiste in capitoli/"))
             else:
                 paths.append(path)
     else:
@@ -163,8 +179,7 @@ def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
     out: list[Capitolo] = []
     for path in paths:
         if not _inside(path, root):
-            problems.append(errore(Loc(label(path)), "percorso-esterno",
-                                   "il file è un collegamento a un percorso fuori dalla cartella del piano"))
+            problems.append(_outside(path))
             continue
         cap = load_capitolo(path, problems)
         if cap is not None:
@@ -175,7 +190,7 @@ def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
 
 def load_capitolo(path: Path, problems: list[Problem]) -> Capitolo | None:
     name = label(path)
-    text, probs = read_text(path, name)
+    text, probs = read_text(path, name, MAX_CHAPTER_BYTES)
     problems.extend(probs)
     if text is None:
         return None

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pdz_docs.load.yamlsrc import YamlDoc
+from pdz_docs.limits import MAX_PROBLEMS_PER_FILE, quoted
+from pdz_docs.load.yamlsrc import YamlDoc, omitted
 from pdz_docs.problems import Problem, errore
 
 _TYPE_MESSAGES = {
@@ -96,9 +97,12 @@ def validate(model: type[BaseModel], doc: YamlDoc, what: str) -> tuple[Any, list
     except ValidationError as exc:
         problems = []
         seen = set()
-        for err in exc.errors():
-            if err["type"] == "none_required":
-                continue
+        errors = [e for e in exc.errors() if e["type"] != "none_required"]
+        for i, err in enumerate(errors):
+            if len(problems) == MAX_PROBLEMS_PER_FILE:
+                # the rest is only counted: suggestions for thousands of bad keys take seconds
+                problems.append(omitted(doc.file, len(errors) - i))
+                break
             path = _clean_loc(err["loc"])
             p = _problem(model, doc, path, err)
             if (p.loc, p.code) not in seen:
@@ -118,7 +122,7 @@ def _problem(model: type, doc: YamlDoc, path: tuple, err: dict) -> Problem:
         key = path[-1]
         allowed = _fields_at(model, path[:-1])
         hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        msg = f"chiave sconosciuta «{key}»"
+        msg = f"chiave sconosciuta «{quoted(key)}»"
         if hint:
             msg += f": forse «{hint[0]}»?"
         elif allowed:
@@ -129,9 +133,11 @@ def _problem(model: type, doc: YamlDoc, path: tuple, err: dict) -> Problem:
     if kind in ("importo-ambiguo", "importo-negativo", "importo-decimali", "importo-non-valido", "numero-ambiguo"):
         return errore(loc, kind, f"{field}: {err['msg']}")
     if kind == "string_pattern_mismatch":
-        return errore(loc, "valore-non-valido", f"{field}: valore «{value}» non nel formato atteso")
+        return errore(loc, "valore-non-valido", f"{field}: valore «{quoted(value)}» non nel formato atteso")
+    if kind == "int_parsing_size":
+        return errore(loc, "valore-non-valido", f"{field}: numero fuori scala")
     msg = _TYPE_MESSAGES.get(kind)
     if msg:
-        shown = "" if isinstance(value, (dict, list)) else f" (trovato «{value}»)"
+        shown = "" if isinstance(value, (dict, list)) else f" (trovato «{quoted(value)}»)"
         return errore(loc, "tipo-errato", f"{field}: {msg}{shown}")
     return errore(loc, "valore-non-valido", f"{field}: valore non valido ({err['msg']})")

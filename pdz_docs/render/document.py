@@ -9,14 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from html import unescape
+from pathlib import Path
 
 import markdown
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pdz_docs.figures import TABLE_RE
 from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
 from pdz_docs.finance.money import fmt_euro
 from pdz_docs.finance.table import Table
+from pdz_docs.load.refs import link_kind, markdown_reader, resolve_image
 from pdz_docs.model import Scheda
 from pdz_docs.pipeline import Result
 from pdz_docs.provenance import Provenance
@@ -97,34 +100,55 @@ class Document:
     tables_in_text: frozenset = field(default_factory=frozenset)
 
 
-def _md() -> markdown.Markdown:
-    md = markdown.Markdown(extensions=["tables", "footnotes", "sane_lists"], output_format="html")
-    # Raw HTML in chapters is never passed through: it is shown as text.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return md
+_md = markdown_reader  # raw HTML is shown as text (load/refs.py)
+_HEADING = re.compile(r"^(#{2,3})[ \t]+(.*)$", re.M)
 
 
-_SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.I)
+def _sanitize(html: str, root: Path | None) -> str:
+    """Keep links to http(s)/mailto/anchors and images inside the plan (load/refs.py); drop the rest.
+
+    The HTML comes from Markdown with raw HTML turned off, so every tag and attribute in
+    it is Markdown's own and attribute values are escaped.
+    """
+    def link(m: re.Match) -> str:
+        href = re.search(r'\shref="([^"]*)"', m.group(0))
+        if href is None or link_kind(unescape(href.group(1))) == "ok":
+            return m.group(0)
+        return m.group(0).replace(href.group(0), "", 1)
+
+    def image(m: re.Match) -> str:
+        src, alt = re.search(r'\bsrc="([^"]*)"', m.group(0)), re.search(r'\balt="([^"]*)"', m.group(0))
+        if root is None or src is None:
+            return ""
+        found = resolve_image(unescape(src.group(1)), root / "capitoli", root)
+        if found.path is None:
+            return ""
+        return f'<img src="{escape(found.path.as_uri())}" alt="{escape(unescape(alt.group(1))) if alt else ""}">'
+
+    html = re.sub(r"<a\b[^>]*>", link, html)
+    return re.sub(r"<img\b[^>]*>", image, html)
 
 
-def _sanitize(html: str) -> str:
-    """Links only to http(s)/mailto/anchors; images are not allowed in chapters."""
-    html = re.sub(r'<a href="([^"]*)"', lambda m: m.group(0) if _SAFE_HREF.match(m.group(1)) else "<a", html)
-    html = re.sub(r"<img [^>]*>", "", html)
-    return html
+def _heading_title(raw: str) -> str:
+    """A heading's text without the optional closing «#»s (which follow a space, as in Markdown)."""
+    title = raw.strip()
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        title = bare.rstrip()
+    return title
 
 
 def chapter_view(cap, text: str, counters: dict) -> ChapterView:
     md = _md()
+    root = counters.get("root")
     n = cap.meta.numero
     sections: list[Section] = []
     sec = 0
 
     def number_heading(m: re.Match) -> str:
         nonlocal sec
-        level, title = len(m.group(1)), m.group(2).strip()
-        if level == 2:
+        level, title = len(m.group(1)), _heading_title(m.group(2))
+        if level == 2 and title:
             sec += 1
             num = f"{n}.{sec}" if n else f"{sec}"
             anchor = f"{cap.meta.id}-{sec}"
@@ -133,27 +157,30 @@ def chapter_view(cap, text: str, counters: dict) -> ChapterView:
         return m.group(0)
 
     # "## Title" → "## 1.2 Title"; the heading id is set after conversion
-    text = re.sub(r"^(#{2,3})\s+(.+?)\s*#*\s*$", number_heading, text, flags=re.M)
+    text = _HEADING.sub(number_heading, text)
     blocks: list[Block] = []
     pos = 0
     for m in TABLE_RE.finditer(text):
-        blocks.extend(_html_blocks(md, text[pos:m.start()]))
+        blocks.extend(_html_blocks(md, text[pos:m.start()], root))
         kind, tid = m.group(1), m.group(2)
         blocks.append(Block("cards") if kind == "SCHEDE" else Block("table", table=counters["tables"][tid]))
         pos = m.end()
-    blocks.extend(_html_blocks(md, text[pos:]))
+    blocks.extend(_html_blocks(md, text[pos:], root))
     label = f"Capitolo {ROMAN[n] if n < len(ROMAN) else n}" if n else ""
     return ChapterView(cap.meta.id, label, cap.meta.titolo, cap.meta.id, tuple(blocks), tuple(sections))
 
 
-def _html_blocks(md: markdown.Markdown, text: str) -> list[Block]:
+def _html_blocks(md: markdown.Markdown, text: str, root: Path | None = None) -> list[Block]:
     if not text.strip():
         return []
     md.reset()
-    html = md.convert(text)
+    try:
+        html = md.convert(text)
+    except RecursionError:  # pragma: no cover - nesting is bounded by the content checks
+        html = f"<pre>{escape(text)}</pre>"
     html = re.sub(r"<h2>(\S+) (.*?) \{#([\w-]+)\}</h2>", r'<h2 id="\3"><span class="num">\1</span> \2</h2>', html)
     html = re.sub(r"<h3>(.*?)</h3>", r"<h3>\1</h3>", html)
-    return [Block("html", Markup(_sanitize(html)))]
+    return [Block("html", Markup(_sanitize(html, root)))]
 
 
 def card_view(sc: Scheda, prog: ProgrammazioneScheda, r) -> CardView:
@@ -187,7 +214,7 @@ def _riferimento(s) -> str:
 def build_document(result: Result, provenance: Provenance) -> Document:
     plan, comp = result.plan, result.computed
     p, r = plan.piano, plan.regole
-    counters = {"tables": comp.tables}
+    counters = {"tables": comp.tables, "root": plan.root}
     chapters = tuple(chapter_view(cap, text, counters) for cap, text in result.chapters)
     order = {c: i for i, c in enumerate(r.nomenclatore)}
     cards = tuple(card_view(s.scheda, comp.schede[s.scheda.codice], r)

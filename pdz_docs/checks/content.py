@@ -1,0 +1,63 @@
+"""Content checks on chapters: paragraph size, images and links, each refusal at its line.
+
+The rules live in `load/refs.py`, which the renderer applies too: what is reported here
+is exactly what the document would leave out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pdz_docs.load.plan import Capitolo, Plan
+from pdz_docs.load.refs import link_refusal, paragraph_refusals, references, resolve_image
+from pdz_docs.problems import Loc, Problem, errore
+
+
+def _loc(cap: Capitolo, offset: int) -> Loc:
+    body = cap.body
+    line = body.count("\n", 0, offset)
+    col = offset - (body.rfind("\n", 0, offset) + 1) + 1
+    return Loc(cap.file, cap.body_line + line, col)
+
+
+def _readable(cap: Capitolo) -> bool:
+    # Addresses are looked for only in chapters within the paragraph limits (the search is linear there).
+    return not paragraph_refusals(cap.body)
+
+
+def check_chapter_paragraphs(plan: Plan) -> list[Problem]:
+    return [errore(_loc(cap, offset), "paragrafo-troppo-lungo", why)
+            for cap in plan.capitoli for offset, why in paragraph_refusals(cap.body)]
+
+
+def check_chapter_images(plan: Plan) -> list[Problem]:
+    out = []
+    for cap in plan.capitoli:
+        if "![" not in cap.body or not _readable(cap):
+            continue
+        base = plan.root / "capitoli"
+        for ref in references(cap.body):
+            if ref.kind == "img":
+                image = resolve_image(ref.url, base, Path(plan.root))
+                if image.path is None:
+                    out.append(errore(_loc(cap, ref.offset), image.code, image.message))
+    return out
+
+
+def check_chapter_links(plan: Plan) -> list[Problem]:
+    out = []
+    for cap in plan.capitoli:
+        if "](" not in cap.body and "]:" not in cap.body or not _readable(cap):
+            continue
+        for ref in references(cap.body):
+            why = link_refusal(ref.url) if ref.kind == "link" else None
+            if why:
+                out.append(errore(_loc(cap, ref.offset), "link-non-ammesso", why))
+    return out
+
+
+CHECKS = [
+    check_chapter_paragraphs,
+    check_chapter_images,
+    check_chapter_links,
+]
