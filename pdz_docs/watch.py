@@ -144,6 +144,8 @@ class Preview:
             result, problems = run(self.plan_dir)
             if result is not None and not any(p.severity == ERRORE for p in problems):
                 new_html = render_html(build_document(result, plan_revision(self.plan_dir)), self.templates)
+                # A page served over http cannot show file:// images: the plan's own files are served here.
+                new_html = new_html.replace(f'src="{self.plan_dir.resolve().as_uri()}/', 'src="/')
         except Exception as exc:  # a bug in the program: report it and keep the last good preview
             traceback.print_exc(file=sys.stderr)
             problems = [errore(Loc(label(self.plan_dir)), "errore-interno",

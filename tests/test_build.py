@@ -85,3 +85,17 @@ def test_libreoffice_opens_docx(built, tmp_path: Path):
     pdf = next(conv.glob("*.pdf"))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Segretariato sociale" in text and "€ 50.000,00" in text
+
+
+def test_images_of_the_plan_in_both_formats(plan_dir: Path, tmp_path: Path):
+    from test_hostile import png
+
+    (plan_dir / "immagini").mkdir()
+    (plan_dir / "immagini" / "logo.png").write_bytes(png(400, 100))
+    edit(plan_dir / "capitoli" / "10-cap1.md", "L'Ambito conta", "![Logo](../immagini/logo.png)\n\nL'Ambito conta")
+    out = tmp_path / "out"
+    assert build(plan_dir, out).returncode == 0
+    names = zipfile.ZipFile(next(out.glob("*.docx"))).namelist()
+    assert any(n.startswith("word/media/") and n.endswith(".png") for n in names)
+    from pypdf import PdfReader
+    assert any(page.images for page in PdfReader(str(next(out.glob("*.pdf")))).pages)

@@ -178,3 +178,17 @@ def test_ctrl_c_exits_cleanly(plan_dir: Path):
     while not lines.empty():
         seen += lines.get()
     assert "Anteprima chiusa" in seen and "Traceback" not in seen
+
+
+def test_plan_images_served(running: Running, plan_dir: Path):
+    from test_hostile import png
+
+    (plan_dir / "immagini").mkdir()
+    (plan_dir / "immagini" / "logo.png").write_bytes(png())
+    gen = running.preview.generation
+    edit(plan_dir / "capitoli" / "10-cap1.md", "L'Ambito conta", "![Logo](../immagini/logo.png)\n\nL'Ambito conta")
+    running.next_generation(gen)
+    status, page = running.get("/")
+    assert status == 200 and 'src="/immagini/logo.png"' in page and "file://" not in page
+    status, body = running.get("/immagini/logo.png")
+    assert status == 200 and body.startswith("\ufffdPNG")

@@ -156,6 +156,8 @@ class _Writer:
             i = italic or child.tag in ("em", "i")
             if child.tag == "br":
                 p.add_run().add_break()
+            elif child.tag == "img":
+                self.picture(p, child)
             elif child.tag == "sup":
                 r = p.add_run("".join(child.itertext()))
                 r.font.superscript = True
@@ -164,6 +166,19 @@ class _Writer:
             if child.tail:
                 r = p.add_run(child.tail)
                 r.bold, r.italic = bold or None, italic or None
+
+    def picture(self, p, el: ET.Element) -> None:
+        """An image of the plan (checked by the loader: inside the plan, PNG/JPEG/GIF), at most the text width."""
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        src = el.get("src", "")
+        if not src.startswith("file://"):
+            return
+        shape = p.add_run().add_picture(url2pathname(urlsplit(src).path))
+        if shape.width > self.width():
+            shape.height = int(shape.height * self.width() / shape.width)
+            shape.width = self.width()
 
     def blocks(self, root: ET.Element) -> None:
         for el in root:
