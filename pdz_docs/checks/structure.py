@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+
+from pdz_docs.finance.compute import years_of
 from pdz_docs.limits import MAX_CONTEGGIO
 from pdz_docs.load.plan import Plan
 from pdz_docs.problems import Problem, avviso, errore
@@ -18,16 +20,6 @@ RESERVED_YEAR_KEY = "importo"
 def _hint(value: str, choices) -> str:
     match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
     return f": forse «{match[0]}»?" if match else ""
-
-
-def _years(period: str, cycle_years: list[int]) -> list[int] | None:
-    """Years a budget key covers: '2022', '2023-2024' or 'ciclo'."""
-    if period == "ciclo":
-        return list(cycle_years)
-    if "-" in period:
-        a, b = (int(x) for x in period.split("-"))
-        return list(range(a, b + 1)) if a <= b else None
-    return [int(period)]
 
 
 def check_ciclo(plan: Plan) -> list[Problem]:
@@ -197,12 +189,12 @@ def check_anni(plan: Plan) -> list[Problem]:
     if f:
         for fonte, periods in f.budget.items():
             for period in periods or {}:
-                ys = _years(period, years)
+                ys = years_of(period, years)
                 if not ys or any(y not in years for y in ys):
                     bad(plan.key_loc("finanza", "budget", fonte, _orig_key(plan, ("budget", fonte), period)),
                         f"budget {fonte}", period)
         for period in f.fnps_quote:
-            ys = _years(period, years)
+            ys = years_of(period, years)
             if not ys or any(y not in years for y in ys):
                 bad(plan.key_loc("finanza", "fnps_quote", _orig_key(plan, ("fnps_quote",), period)), "fnps_quote", period)
         if f.cofinanziamento:
