@@ -101,7 +101,7 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
         print(f"{summary(problems)} Nessun file scritto: correggere i problemi e rilanciare.", file=sys.stderr)
         return 1
     doc = build_document(result, plan_revision(plan_dir))
-    html = render_html(doc)
+    html = render_html(doc) if {"html", "pdf"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, tuple[Path, bytes]] = {}
     pdf_args = (html, [plan_dir, TEMPLATES], TEMPLATES, pdf_variant or DEFAULT_PDF_VARIANT)

@@ -7,16 +7,18 @@ restyle its Word output by editing that file in Word.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
 from pdz_docs.finance.table import Table
@@ -84,52 +86,47 @@ def _field(paragraph, instr: str, placeholder: str = "") -> None:
     fld("end")
 
 
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    bold: bool = False
+    right: bool = False
+    fill: str | None = None     # background, e.g. "E4EAF2"
 
 
-def _cant_split(row) -> None:
-    el = OxmlElement("w:cantSplit")
-    el.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(el)
+def _cell_xml(c: _Cell, width: int, size: float) -> str:
+    shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
+    jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if c.right else ""
+    rpr = f'<w:rPr>{"<w:b/>" if c.bold else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
+    runs = "<w:r>" + rpr + "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
+                                          for line in c.text.split("\n")) + "</w:r>"
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
+            f"<w:p>{jc}{runs}</w:p></w:tc>")
 
 
-def _shade(cell, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
+def _table_xml(rows: list[tuple[bool, list[_Cell]]], weights, width_emu: int, size: float) -> str:
+    """A native Word table with fixed column widths filling the text width.
 
-
-def _set_cell(cell, text: str, bold: bool = False, right: bool = False, size: float = 8.5) -> None:
-    p = cell.paragraphs[0]
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        run = p.add_run(line)
-        run.bold = bold
-        run.font.size = Pt(size)
-        if i < len(lines) - 1:
-            run.add_break()
-    if right:
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-
-
-def _fit(t, weights, width) -> None:
-    """Fixed column widths in proportion to `weights`, filling `width` (EMU): Word and LibreOffice agree."""
-    weights = list(weights) if weights and len(weights) == len(t.columns) else [1] * len(t.columns)
-    total = sum(weights)
-    t.autofit = False
-    sizes = [int(width * w / total) for w in weights]
-    for col, size in zip(t.columns, sizes):
-        col.width = size
-    for row in t.rows:
-        for cell, size in zip(row.cells, sizes):
-            cell.width = size
+    `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
+    Written as XML in one go: python-docx's cell-by-cell API is ten times slower on a long plan.
+    """
+    ncols = max(len(cells) for _, cells in rows)
+    weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
+    total = width_emu // 635   # twentieths of a point
+    widths = [total * w // sum(weights) for w in weights]
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+           f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+           '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
+           'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+    out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+    out.append("</w:tblGrid>")
+    for header, cells in rows:
+        cells = cells + [_Cell("")] * (ncols - len(cells))
+        out.append('<w:tr><w:trPr><w:cantSplit/>' + ('<w:tblHeader/>' if header else "") + "</w:trPr>")
+        out += [_cell_xml(c, w, size) for c, w in zip(cells, widths)]
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
 
 
 class _Writer:
@@ -224,44 +221,31 @@ class _Writer:
             for s in sub:
                 self.list(s, s.tag == "ol", level + 1)
 
+    def add_table(self, rows: list[tuple[bool, list[_Cell]]], weights=(), size: float = 8.5) -> None:
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size))
+        body = self.d.element.body
+        body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
+
     def md_table(self, el: ET.Element) -> None:
         rows = el.findall(".//tr")
         if not rows:
             return
-        ncols = max(len(r) for r in rows)
-        t = self.d.add_table(rows=0, cols=ncols)
-        t.style = "Table Grid"
-        for i, r in enumerate(rows):
-            cells = t.add_row().cells
-            for j, c in enumerate(r):
-                _set_cell(cells[j], "".join(c.itertext()).strip(), bold=c.tag == "th", size=9)
-            if i == 0 and r[0].tag == "th":
-                _repeat_header(t.rows[0])
-        _fit(t, (), self.width())
+        fill = {"th": "E4EAF2"}
+        self.add_table([(i == 0 and r[0].tag == "th",
+                         [_Cell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
+                        for i, r in enumerate(rows)], size=9)
         self.d.add_paragraph()
 
     # computed tables and cards
     def table(self, tab: Table) -> None:
         cap = self.d.add_paragraph(tab.title, style="Caption")
         cap.paragraph_format.keep_with_next = True
-        size = 7.5 if tab.ncols >= 7 else 8.5   # many money columns: smaller type, as in the PDF
-        t = self.d.add_table(rows=0, cols=tab.ncols)
-        t.style = "Table Grid"
-        for hrow in tab.header:
-            row = t.add_row()
-            for j, h in enumerate(hrow):
-                _set_cell(row.cells[j], h, bold=True, size=size)
-                _shade(row.cells[j], "E4EAF2")
-            _repeat_header(row)
-        for body, bold in ((tab.rows, False), (tab.totals, True)):
-            for values in body:
-                row = t.add_row()
-                _cant_split(row)
-                for j, c in enumerate(values):
-                    _set_cell(row.cells[j], c.text, bold=bold, right=c.numeric, size=size)
-                    if bold:
-                        _shade(row.cells[j], "F3F5F8")
-        _fit(t, tab.widths, self.width())
+        rows = [(True, [_Cell(h, bold=True, fill="E4EAF2") for h in hrow]) for hrow in tab.header]
+        rows += [(False, [_Cell(c.text, right=c.numeric) for c in values]) for values in tab.rows]
+        rows += [(False, [_Cell(c.text, bold=True, right=c.numeric, fill="F3F5F8") for c in values])
+                 for values in tab.totals]
+        # many money columns: smaller type, as in the PDF
+        self.add_table(rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5)
         if tab.note:
             p = self.d.add_paragraph(f"Fonte: {tab.note}")
             p.runs[0].font.size = Pt(7.5)
@@ -269,15 +253,8 @@ class _Writer:
             self.d.add_paragraph()
 
     def grid(self, rows: list[tuple[str, str]]) -> None:
-        t = self.d.add_table(rows=0, cols=2)
-        t.style = "Table Grid"
-        for label, value in rows:
-            row = t.add_row()
-            _cant_split(row)
-            _set_cell(row.cells[0], label, bold=True, size=9)
-            _shade(row.cells[0], "E4EAF2")
-            _set_cell(row.cells[1], value, size=9)
-        _fit(t, (32, 68), self.width())
+        self.add_table([(False, [_Cell(label, bold=True, fill="E4EAF2"), _Cell(value)]) for label, value in rows],
+                       (32, 68), 9)
 
     def card(self, c: CardView) -> None:
         self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 from pathlib import Path
 
 import jinja2
@@ -51,11 +52,19 @@ def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
             raise ValueError(f"risorsa esterna non ammessa: {url}")
 
     fetcher = Fetcher(allowed_protocols=["file"])
-    document = weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher).render()
-    wide = overflowing_tables(document)
     variant = None if variant in (None, "nessuna") else variant
-    pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
-                             custom_metadata=True)
+    # WeasyPrint allocates millions of short-lived objects and no cycles worth collecting mid-layout:
+    # pausing the cyclic garbage collector saves about 15% of the time for some 70 MB more memory.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        document = weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher).render()
+        wide = overflowing_tables(document)
+        pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
+                                 custom_metadata=True)
+    finally:
+        if collecting:
+            gc.enable()
     return pdf, wide
 
 
