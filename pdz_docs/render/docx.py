@@ -133,10 +133,23 @@ class _Writer:
     def __init__(self, doc: Document):
         self.doc = doc
         self.d = new_docx(str(REFERENCE)) if REFERENCE.is_file() else new_docx()
+        self._styles: dict[str, str] = {}
         body = self.d.element.body
         for el in list(body):
             if el.tag != qn("w:sectPr"):
                 body.remove(el)
+
+    def para(self, text: str = "", style: str | None = None):
+        """A paragraph at the end of the body; styles are resolved once by name (python-docx scans them all)."""
+        p = self.d.add_paragraph(text)
+        if style:
+            if style not in self._styles:
+                self._styles[style] = self.d.styles[style].style_id
+            p._p.style = self._styles[style]
+        return p
+
+    def heading(self, text: str, level: int):
+        return self.para(text, f"Heading {level}")
 
     def width(self) -> int:
         """The text width of the current section, in EMU."""
@@ -182,7 +195,7 @@ class _Writer:
             tag = el.tag
             if tag in ("h2", "h3", "h4"):
                 level = {"h2": 2, "h3": 3, "h4": 3}[tag]
-                self.d.add_heading("".join(el.itertext()).strip(), level)
+                self.heading("".join(el.itertext()).strip(), level)
             elif tag == "p":
                 self.inline(self.d.add_paragraph(), el)
             elif tag in ("ul", "ol"):
@@ -204,7 +217,7 @@ class _Writer:
         if level:
             style += f" {min(level + 1, 3)}"
         for li in el.findall("li"):
-            p = self.d.add_paragraph(style=style)
+            p = self.para(style=style)
             sub = [c for c in li if c.tag in ("ul", "ol")]
             holder = ET.Element("span")
             holder.text = li.text
@@ -238,7 +251,7 @@ class _Writer:
 
     # computed tables and cards
     def table(self, tab: Table) -> None:
-        cap = self.d.add_paragraph(tab.title, style="Caption")
+        cap = self.para(tab.title, "Caption")
         cap.paragraph_format.keep_with_next = True
         rows = [(True, [_Cell(h, bold=True, fill="E4EAF2") for h in hrow]) for hrow in tab.header]
         rows += [(False, [_Cell(c.text, right=c.numeric) for c in values]) for values in tab.rows]
@@ -258,7 +271,7 @@ class _Writer:
 
     def card(self, c: CardView) -> None:
         self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        self.d.add_heading(f"{c.codice} {c.titolo}", 3)
+        self.heading(f"{c.codice} {c.titolo}", 3)
         checks = lambda items: "   ".join(f"{x.box} {x.label}" for x in items)  # noqa: E731
         self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
                    ("Livello di priorità", checks(c.priorita)),
@@ -278,7 +291,7 @@ class _Writer:
                          tuple((_c(f"☒ {a}"), _c(i, num=True), _c(f)) for a, i, f in c.programmazione),
                          ((_c("Totale"), _c(c.totale, num=True), _c("")),), widths=(16, 24, 60)))
         for s in c.dettagli:
-            p = self.d.add_paragraph(s.denominazione, style="Caption")
+            p = self.para(s.denominazione, "Caption")
             p.paragraph_format.keep_with_next = True
             utenza = (s.utenza or "") + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else "")
             self.grid([("Utenza", utenza), ("Documenti collegati", "\n".join(f"• {x}" for x in s.documenti)),
@@ -301,7 +314,7 @@ class _Writer:
         fp.add_run(" di ")
         _field(fp, "NUMPAGES", "1")
         for name in doc.comuni:
-            p = d.add_paragraph(name.upper(), style="Cover Comune" if "Cover Comune" in d.styles else None)
+            p = self.para(name.upper(), "Cover Comune" if "Cover Comune" in d.styles else None)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         for text, size, bold in ((f"Ambito Territoriale Sociale di {doc.ambito}", 16, True),
                                  (f"Provincia di {doc.provincia}", 12, False), (doc.title, 28, True),
@@ -312,7 +325,7 @@ class _Writer:
             r = p.add_run(text)
             r.bold, r.font.size = bold, Pt(size)
         d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        p = d.add_paragraph("Indice", style="TOC Heading" if "TOC Heading" in d.styles else "Title")
+        p = self.para("Indice", "TOC Heading" if "TOC Heading" in d.styles else "Title")
         toc = d.add_paragraph()
         entries = []
         for ch in doc.chapters:
@@ -327,7 +340,7 @@ class _Writer:
                 run_holder.add_break()
         for ch in doc.chapters:
             d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            d.add_heading(f"{ch.label + ' – ' if ch.label else ''}{ch.title}", 1)
+            self.heading(f"{ch.label + ' – ' if ch.label else ''}{ch.title}", 1)
             for b in ch.blocks:
                 if b.kind == "html":
                     self.blocks(parse_html(str(b.html)))
@@ -339,7 +352,7 @@ class _Writer:
         land = d.add_section()
         land.orientation = WD_ORIENT.LANDSCAPE
         land.page_width, land.page_height = Mm(297), Mm(210)
-        d.add_heading("Allegati finanziari – Schede A e C", 1)
+        self.heading("Allegati finanziari – Schede A e C", 1)
         for t in doc.annexes:
             self.table(t)
         back = d.add_section()
