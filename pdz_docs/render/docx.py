@@ -94,6 +94,14 @@ class _Cell:
     fill: str | None = None     # background, e.g. "E4EAF2"
 
 
+HEADER_FILL, TOTAL_FILL = "E4EAF2", "F3F5F8"
+
+
+def _header(*texts: str) -> tuple[bool, list[_Cell]]:
+    """A header row: bold on the header shade, repeated on every page."""
+    return True, [_Cell(t, bold=True, fill=HEADER_FILL) for t in texts]
+
+
 def _cell_xml(c: _Cell, width: int, size: float) -> str:
     shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
     jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if c.right else ""
@@ -243,7 +251,7 @@ class _Writer:
         rows = el.findall(".//tr")
         if not rows:
             return
-        fill = {"th": "E4EAF2"}
+        fill = {"th": HEADER_FILL}
         self.add_table([(i == 0 and r[0].tag == "th",
                          [_Cell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
                         for i, r in enumerate(rows)], size=9)
@@ -251,22 +259,25 @@ class _Writer:
 
     # computed tables and cards
     def table(self, tab: Table) -> None:
-        cap = self.para(tab.title, "Caption")
-        cap.paragraph_format.keep_with_next = True
-        rows = [(True, [_Cell(h, bold=True, fill="E4EAF2") for h in hrow]) for hrow in tab.header]
+        rows = [_header(*hrow) for hrow in tab.header]
         rows += [(False, [_Cell(c.text, right=c.numeric) for c in values]) for values in tab.rows]
-        rows += [(False, [_Cell(c.text, bold=True, right=c.numeric, fill="F3F5F8") for c in values])
+        rows += [(False, [_Cell(c.text, bold=True, right=c.numeric, fill=TOTAL_FILL) for c in values])
                  for values in tab.totals]
         # many money columns: smaller type, as in the PDF
-        self.add_table(rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5)
-        if tab.note:
-            p = self.d.add_paragraph(f"Fonte: {tab.note}")
+        self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note)
+
+    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None) -> None:
+        """A table under its caption, kept together with it, and the source note if any."""
+        self.para(title, "Caption").paragraph_format.keep_with_next = True
+        self.add_table(rows, weights, size)
+        if note:
+            p = self.d.add_paragraph(f"Fonte: {note}")
             p.runs[0].font.size = Pt(7.5)
         else:
             self.d.add_paragraph()
 
     def grid(self, rows: list[tuple[str, str]]) -> None:
-        self.add_table([(False, [_Cell(label, bold=True, fill="E4EAF2"), _Cell(value)]) for label, value in rows],
+        self.add_table([(False, [_Cell(label, bold=True, fill=HEADER_FILL), _Cell(value)]) for label, value in rows],
                        (32, 68), 9)
 
     def card(self, c: CardView) -> None:
@@ -276,20 +287,22 @@ class _Writer:
         self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
                    ("Livello di priorità", checks(c.priorita)),
                    ("Area strategica (PRPS)", "\n".join(f"{x.box} {x.label}" for x in c.aree))])
-        self.table(Table("obiettivi", "Obiettivi tematici", (("Area", "Lett.", "Titolo"),),
-                         tuple(tuple(_c(v) for v in o) for o in c.obiettivi), widths=(30, 8, 62)))
+        self.captioned("Obiettivi tematici", [_header("Area", "Lett.", "Titolo"),
+                                              *[(False, [_Cell(v) for v in o]) for o in c.obiettivi]], (30, 8, 62))
         self.grid([("Risultati attesi", "\n".join(f"• {x}" for x in c.risultati) or "—")])
-        self.table(Table("servizi", "Denominazione dei servizi e/o degli interventi",
-                         (("Denominazione", "Riferimento normativo"),), tuple(tuple(_c(v) for v in s) for s in c.servizi),
-                         widths=(68, 32)))
+        self.captioned("Denominazione dei servizi e/o degli interventi",
+                       [_header("Denominazione", "Riferimento normativo"),
+                        *[(False, [_Cell(v) for v in s]) for s in c.servizi]], (68, 32))
         self.grid([("Valenza territoriale", checks(c.valenza) + (f"  {c.valenza_altro}" if c.valenza_altro else "")),
                    ("Modalità di gestione", checks(c.gestione) + (f"  {c.gestione_altro}" if c.gestione_altro else "")),
                    ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
                                                        f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
-        self.table(Table("programmazione", "Programmazione economica",
-                         (("Annualità", "Importo programmato", "Fonti di finanziamento"),),
-                         tuple((_c(f"☒ {a}"), _c(i, num=True), _c(f)) for a, i, f in c.programmazione),
-                         ((_c("Totale"), _c(c.totale, num=True), _c("")),), widths=(16, 24, 60)))
+        self.captioned("Programmazione economica",
+                       [_header("Annualità", "Importo programmato", "Fonti di finanziamento"),
+                        *[(False, [_Cell(f"☒ {a}"), _Cell(i, right=True), _Cell(f)]) for a, i, f in c.programmazione],
+                        (False, [_Cell("Totale", bold=True, fill=TOTAL_FILL),
+                                 _Cell(c.totale, bold=True, right=True, fill=TOTAL_FILL), _Cell("", bold=True, fill=TOTAL_FILL)])],
+                       (16, 24, 60))
         for s in c.dettagli:
             p = self.para(s.denominazione, "Caption")
             p.paragraph_format.keep_with_next = True
@@ -374,16 +387,6 @@ class _Writer:
         buf = io.BytesIO()
         d.save(buf)
         return normalize_zip(buf.getvalue())
-
-
-def _c(value, num: bool = False):
-    from pdz_docs.finance.table import Cell
-    return Cell(value, "text") if not num else _Num(value)
-
-
-class _Num:
-    def __init__(self, text):
-        self.text, self.numeric = text, True
 
 
 def _custom_properties(d, props: dict[str, str]) -> None:
