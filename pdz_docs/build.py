@@ -22,14 +22,10 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from pdz_docs.problems import ERRORE, Loc, Problem, avviso, has_errors, summary
-from pdz_docs.provenance import Provenance, provenance
+from pdz_docs.provenance import provenance
 
 FORMATS = ("pdf", "docx", "html", "xlsx")
 LOCK_NAME = ".pdz-build.lock"
-
-
-def plan_revision(plan_dir: Path) -> Provenance:
-    return provenance(plan_dir)
 
 
 def slug(text: str) -> str:
@@ -100,7 +96,7 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     if result is None or has_errors(problems, strict):
         print(f"{summary(problems)} Nessun file scritto: correggere i problemi e rilanciare.", file=sys.stderr)
         return 1
-    doc = build_document(result, plan_revision(plan_dir))
+    doc = build_document(result, provenance(plan_dir))
     html = render_html(doc) if {"html", "pdf"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, tuple[Path, bytes]] = {}

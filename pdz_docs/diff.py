@@ -20,7 +20,7 @@ import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 from difflib import SequenceMatcher
 from itertools import zip_longest
@@ -37,7 +37,6 @@ NESSUNA = "Nessuna variazione."
 MAX_PAIRS = 4        # changed lines shown per chapter
 CONTEXT = 60         # characters of unchanged text kept around a change
 MAX_EXCERPT = 240
-FIXED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class DiffError(Exception):
@@ -532,81 +531,24 @@ def render_md(p: Prospetto) -> str:
 
 
 def render_docx(p: Prospetto) -> bytes:
-    from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
-    from pdz_docs.render.html import TEMPLATES
-    from pdz_docs.render.zipfix import normalize_zip
+    from pdz_docs.render.docx import WordBuilder, WordCell, header_row
 
-    reference = TEMPLATES / "riferimento.docx"
-    d = Document(str(reference)) if reference.is_file() else Document()
-    body = d.element.body
-    for el in list(body):
-        if el.tag != qn("w:sectPr"):
-            body.remove(el)
-
-    def shade(cell, fill: str) -> None:
-        shd = OxmlElement("w:shd")
-        for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
-            shd.set(qn(k), v)
-        cell._tc.get_or_add_tcPr().append(shd)
-
-    def field(paragraph, instr: str) -> None:
-        """A Word field (PAGE, NUMPAGES) with a placeholder result."""
-        def char(kind: str) -> None:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-            paragraph.add_run()._r.append(el)
-        char("begin")
-        it = OxmlElement("w:instrText")
-        it.set(qn("xml:space"), "preserve")
-        it.text = f" {instr} "
-        paragraph.add_run()._r.append(it)
-        char("separate")
-        paragraph.add_run("1")
-        char("end")
+    w = WordBuilder()
+    d = w.d
 
     def table(header: tuple[str, ...], rows, numeric=()) -> None:
-        t = d.add_table(rows=0, cols=len(header))
-        t.style = "Table Grid"
-        t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for r_i, values in enumerate((header, *rows)):
-            row = t.add_row()
-            if r_i == 0:
-                el = OxmlElement("w:tblHeader")
-                el.set(qn("w:val"), "true")
-                row._tr.get_or_add_trPr().append(el)
-            for j, v in enumerate(values):
-                par = row.cells[j].paragraphs[0]
-                run = par.add_run(v)
-                run.font.size = Pt(8.5)
-                run.bold = r_i == 0 or None
-                if r_i == 0:
-                    shade(row.cells[j], "E4EAF2")
-                if j in numeric:
-                    par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        w.add_table([header_row(*header)] + [(False, [WordCell(v, right=j in numeric) for j, v in enumerate(r)])
+                                              for r in rows])
         d.add_paragraph()
 
     def small(text: str, italic: bool = False) -> None:
         run = d.add_paragraph().add_run(text)
         run.font.size, run.italic = Pt(8.5), italic or None
 
-    sec = d.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    head = sec.header.paragraphs[0]
-    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    head.add_run(f"Ambito Territoriale Sociale di {p.ambito} – Prospetto delle variazioni del {p.piano}").font.size = Pt(8)
-    foot = sec.footer.paragraphs[0]
-    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    foot.add_run("pag. ")
-    field(foot, "PAGE")
-    foot.add_run(" di ")
-    field(foot, "NUMPAGES")
-
+    w.page_frame(f"Ambito Territoriale Sociale di {p.ambito} – Prospetto delle variazioni del {p.piano}")
     attach = d.add_paragraph("Allegato alla deliberazione n. ______ del ______________")
     attach.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for text, size, bold in ((f"Ambito Territoriale Sociale di {p.ambito}", 14, True),
@@ -615,19 +557,19 @@ def render_docx(p: Prospetto) -> bytes:
         par.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = par.add_run(text)
         run.bold, run.font.size = bold, Pt(size)
-    d.add_paragraph("Prospetto delle variazioni", style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    w.para("Prospetto delle variazioni", "Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub = d.add_paragraph(p.piano)
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     table(("Versione", "Revisione"), (("Precedente", p.prima.descrizione), ("Aggiornata", p.dopo.descrizione)))
     for i, s in enumerate(p.sezioni, 1):
-        d.add_heading(f"{i}. {s.titolo}", 1)
+        w.heading(f"{i}. {s.titolo}", 1)
         if s.vuota:
             d.add_paragraph(NESSUNA)
             continue
         if s.nota:
             small(s.nota, italic=True)
         for c in s.capitoli:
-            d.add_heading(c.titolo, 2)
+            w.heading(c.titolo, 2)
             d.add_paragraph(f"Capitolo {c.stato}.")
             if c.coppie:
                 table(("Testo precedente", "Testo nuovo"), c.coppie)
@@ -636,18 +578,9 @@ def render_docx(p: Prospetto) -> bytes:
         if s.righe:
             table(s.colonne, s.righe, s.numeriche)
     small("Prospetto prodotto con pdz-docs confrontando i file del piano nelle due versioni indicate.")
-    cp = d.core_properties
-    cp.title = f"Prospetto delle variazioni – {p.piano} – Ambito Territoriale Sociale di {p.ambito}"
-    cp.author = f"Ambito Territoriale Sociale di {p.ambito}"
-    cp.subject = f"Variazioni tra {p.prima.descrizione} e {p.dopo.descrizione}"
-    cp.language = "it-IT"
-    cp.keywords = cp.comments = ""
-    cp.created = cp.modified = FIXED_DATE
-    cp.last_modified_by = "pdz-docs"
-    cp.revision = 1
-    buf = io.BytesIO()
-    d.save(buf)
-    return normalize_zip(buf.getvalue())
+    return w.save(f"Prospetto delle variazioni – {p.piano} – Ambito Territoriale Sociale di {p.ambito}",
+                  f"Ambito Territoriale Sociale di {p.ambito}",
+                  f"Variazioni tra {p.prima.descrizione} e {p.dopo.descrizione}")
 
 
 def render_pdf(p: Prospetto) -> bytes:

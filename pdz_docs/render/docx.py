@@ -87,7 +87,7 @@ def _field(paragraph, instr: str, placeholder: str = "") -> None:
 
 
 @dataclass(frozen=True)
-class _Cell:
+class WordCell:
     text: str
     bold: bool = False
     right: bool = False
@@ -97,12 +97,12 @@ class _Cell:
 HEADER_FILL, TOTAL_FILL = "E4EAF2", "F3F5F8"
 
 
-def _header(*texts: str) -> tuple[bool, list[_Cell]]:
+def header_row(*texts: str) -> tuple[bool, list[WordCell]]:
     """A header row: bold on the header shade, repeated on every page."""
-    return True, [_Cell(t, bold=True, fill=HEADER_FILL) for t in texts]
+    return True, [WordCell(t, bold=True, fill=HEADER_FILL) for t in texts]
 
 
-def _cell_xml(c: _Cell, width: int, size: float) -> str:
+def _cell_xml(c: WordCell, width: int, size: float) -> str:
     shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
     jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if c.right else ""
     rpr = f'<w:rPr>{"<w:b/>" if c.bold else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
@@ -112,7 +112,7 @@ def _cell_xml(c: _Cell, width: int, size: float) -> str:
             f"<w:p>{jc}{runs}</w:p></w:tc>")
 
 
-def _table_xml(rows: list[tuple[bool, list[_Cell]]], weights, width_emu: int, size: float) -> str:
+def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, size: float) -> str:
     """A native Word table with fixed column widths filling the text width.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
@@ -129,7 +129,7 @@ def _table_xml(rows: list[tuple[bool, list[_Cell]]], weights, width_emu: int, si
     out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
     out.append("</w:tblGrid>")
     for header, cells in rows:
-        cells = cells + [_Cell("")] * (ncols - len(cells))
+        cells = cells + [WordCell("")] * (ncols - len(cells))
         out.append('<w:tr><w:trPr><w:cantSplit/>' + ('<w:tblHeader/>' if header else "") + "</w:trPr>")
         out += [_cell_xml(c, w, size) for c, w in zip(cells, widths)]
         out.append("</w:tr>")
@@ -137,9 +137,13 @@ def _table_xml(rows: list[tuple[bool, list[_Cell]]], weights, width_emu: int, si
     return "".join(out)
 
 
-class _Writer:
-    def __init__(self, doc: Document):
-        self.doc = doc
+class WordBuilder:
+    """A Word document styled by the reference file: paragraphs, headings, native tables, the page frame.
+
+    Shared by the plan and by `pdz diff`'s prospetto.
+    """
+
+    def __init__(self):
         self.d = new_docx(str(REFERENCE)) if REFERENCE.is_file() else new_docx()
         self._styles: dict[str, str] = {}
         body = self.d.element.body
@@ -163,6 +167,58 @@ class _Writer:
         """The text width of the current section, in EMU."""
         sec = self.d.sections[-1]
         return sec.page_width - sec.left_margin - sec.right_margin
+
+    def page_frame(self, header: str, cover: bool = False) -> None:
+        """A4 portrait, the running header and "pag. N di M" in the footer (not on a cover page)."""
+        sec = self.d.sections[0]
+        sec.page_width, sec.page_height = Mm(210), Mm(297)
+        sec.different_first_page_header_footer = cover
+        sec.header.paragraphs[0].text = header
+        sec.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fp = sec.footer.paragraphs[0]
+        fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fp.add_run("pag. ")
+        _field(fp, "PAGE", "1")
+        fp.add_run(" di ")
+        _field(fp, "NUMPAGES", "1")
+
+    def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5) -> None:
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size))
+        body = self.d.element.body
+        body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
+
+    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None) -> None:
+        """A table under its caption, kept together with it, and the source note if any."""
+        self.para(title, "Caption").paragraph_format.keep_with_next = True
+        self.add_table(rows, weights, size)
+        if note:
+            p = self.d.add_paragraph(f"Fonte: {note}")
+            p.runs[0].font.size = Pt(7.5)
+        else:
+            self.d.add_paragraph()
+
+    def save(self, title: str, author: str, subject: str, keywords: str = "", comments: str = "",
+             custom: dict[str, str] | None = None) -> bytes:
+        """The DOCX bytes, with fixed dates and zip timestamps: same content, same bytes."""
+        cp = self.d.core_properties
+        cp.title, cp.author, cp.subject, cp.language = title, author, subject, "it-IT"
+        cp.keywords, cp.comments = keywords, comments
+        cp.created = cp.modified = FIXED_DATE
+        cp.last_modified_by = "pdz-docs"
+        cp.revision = 1
+        if custom:
+            _custom_properties(self.d, custom)
+        buf = io.BytesIO()
+        self.d.save(buf)
+        return normalize_zip(buf.getvalue())
+
+
+class _Writer(WordBuilder):
+    """The plan: cover, index, chapters, cards, landscape annexes."""
+
+    def __init__(self, doc: Document):
+        super().__init__()
+        self.doc = doc
 
     # text
     def inline(self, p, el: ET.Element, bold=False, italic=False) -> None:
@@ -242,42 +298,27 @@ class _Writer:
             for s in sub:
                 self.list(s, s.tag == "ol", level + 1)
 
-    def add_table(self, rows: list[tuple[bool, list[_Cell]]], weights=(), size: float = 8.5) -> None:
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size))
-        body = self.d.element.body
-        body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
-
     def md_table(self, el: ET.Element) -> None:
         rows = el.findall(".//tr")
         if not rows:
             return
         fill = {"th": HEADER_FILL}
         self.add_table([(i == 0 and r[0].tag == "th",
-                         [_Cell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
+                         [WordCell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
                         for i, r in enumerate(rows)], size=9)
         self.d.add_paragraph()
 
     # computed tables and cards
     def table(self, tab: Table) -> None:
-        rows = [_header(*hrow) for hrow in tab.header]
-        rows += [(False, [_Cell(c.text, right=c.numeric) for c in values]) for values in tab.rows]
-        rows += [(False, [_Cell(c.text, bold=True, right=c.numeric, fill=TOTAL_FILL) for c in values])
+        rows = [header_row(*hrow) for hrow in tab.header]
+        rows += [(False, [WordCell(c.text, right=c.numeric) for c in values]) for values in tab.rows]
+        rows += [(False, [WordCell(c.text, bold=True, right=c.numeric, fill=TOTAL_FILL) for c in values])
                  for values in tab.totals]
         # many money columns: smaller type, as in the PDF
         self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note)
 
-    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None) -> None:
-        """A table under its caption, kept together with it, and the source note if any."""
-        self.para(title, "Caption").paragraph_format.keep_with_next = True
-        self.add_table(rows, weights, size)
-        if note:
-            p = self.d.add_paragraph(f"Fonte: {note}")
-            p.runs[0].font.size = Pt(7.5)
-        else:
-            self.d.add_paragraph()
-
     def grid(self, rows: list[tuple[str, str]]) -> None:
-        self.add_table([(False, [_Cell(label, bold=True, fill=HEADER_FILL), _Cell(value)]) for label, value in rows],
+        self.add_table([(False, [WordCell(label, bold=True, fill=HEADER_FILL), WordCell(value)]) for label, value in rows],
                        (32, 68), 9)
 
     def card(self, c: CardView) -> None:
@@ -287,21 +328,21 @@ class _Writer:
         self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
                    ("Livello di priorità", checks(c.priorita)),
                    ("Area strategica (PRPS)", "\n".join(f"{x.box} {x.label}" for x in c.aree))])
-        self.captioned("Obiettivi tematici", [_header("Area", "Lett.", "Titolo"),
-                                              *[(False, [_Cell(v) for v in o]) for o in c.obiettivi]], (30, 8, 62))
+        self.captioned("Obiettivi tematici", [header_row("Area", "Lett.", "Titolo"),
+                                              *[(False, [WordCell(v) for v in o]) for o in c.obiettivi]], (30, 8, 62))
         self.grid([("Risultati attesi", "\n".join(f"• {x}" for x in c.risultati) or "—")])
         self.captioned("Denominazione dei servizi e/o degli interventi",
-                       [_header("Denominazione", "Riferimento normativo"),
-                        *[(False, [_Cell(v) for v in s]) for s in c.servizi]], (68, 32))
+                       [header_row("Denominazione", "Riferimento normativo"),
+                        *[(False, [WordCell(v) for v in s]) for s in c.servizi]], (68, 32))
         self.grid([("Valenza territoriale", checks(c.valenza) + (f"  {c.valenza_altro}" if c.valenza_altro else "")),
                    ("Modalità di gestione", checks(c.gestione) + (f"  {c.gestione_altro}" if c.gestione_altro else "")),
                    ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
                                                        f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
         self.captioned("Programmazione economica",
-                       [_header("Annualità", "Importo programmato", "Fonti di finanziamento"),
-                        *[(False, [_Cell(f"☒ {a}"), _Cell(i, right=True), _Cell(f)]) for a, i, f in c.programmazione],
-                        (False, [_Cell("Totale", bold=True, fill=TOTAL_FILL),
-                                 _Cell(c.totale, bold=True, right=True, fill=TOTAL_FILL), _Cell("", bold=True, fill=TOTAL_FILL)])],
+                       [header_row("Annualità", "Importo programmato", "Fonti di finanziamento"),
+                        *[(False, [WordCell(f"☒ {a}"), WordCell(i, right=True), WordCell(f)]) for a, i, f in c.programmazione],
+                        (False, [WordCell("Totale", bold=True, fill=TOTAL_FILL),
+                                 WordCell(c.totale, bold=True, right=True, fill=TOTAL_FILL), WordCell("", bold=True, fill=TOTAL_FILL)])],
                        (16, 24, 60))
         for s in c.dettagli:
             p = self.para(s.denominazione, "Caption")
@@ -315,17 +356,7 @@ class _Writer:
     # the whole document
     def write(self) -> bytes:
         doc, d = self.doc, self.d
-        sec = d.sections[0]
-        sec.page_width, sec.page_height = Mm(210), Mm(297)
-        sec.different_first_page_header_footer = True
-        sec.header.paragraphs[0].text = f"Ambito Territoriale Sociale di {doc.ambito} – {doc.title} {doc.ciclo}"
-        sec.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        fp = sec.footer.paragraphs[0]
-        fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        fp.add_run("pag. ")
-        _field(fp, "PAGE", "1")
-        fp.add_run(" di ")
-        _field(fp, "NUMPAGES", "1")
+        self.page_frame(f"Ambito Territoriale Sociale di {doc.ambito} – {doc.title} {doc.ciclo}", cover=True)
         for name in doc.comuni:
             p = self.para(name.upper(), "Cover Comune" if "Cover Comune" in d.styles else None)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -373,20 +404,9 @@ class _Writer:
         back.page_width, back.page_height = Mm(210), Mm(297)
         p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.")
         p.runs[0].font.size = Pt(8)
-        cp = d.core_properties
-        cp.title = f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}"
-        cp.author = f"Ambito Territoriale Sociale di {doc.ambito}"
-        cp.language = "it-IT"
-        cp.subject = f"{doc.title} {doc.ciclo}"
-        cp.keywords = doc.keywords
-        cp.comments = f"Revisione: {doc.provenance.text}"
-        cp.created = cp.modified = FIXED_DATE
-        cp.last_modified_by = "pdz-docs"
-        cp.revision = 1
-        _custom_properties(d, doc.provenance.properties)
-        buf = io.BytesIO()
-        d.save(buf)
-        return normalize_zip(buf.getvalue())
+        return self.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
+                         f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
+                         doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)
 
 
 def _custom_properties(d, props: dict[str, str]) -> None:
