@@ -122,7 +122,6 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
             outputs["xlsx"] = (out_dir / f"{name}.xlsx", render_xlsx(result))
             _progress(quiet, "  XLSX composto")
         if "pdf" in formats:
-            t = time.perf_counter()
             pdf, wide = pdf_job.result() if pdf_job else layout_pdf(*pdf_args)
             outputs["pdf"] = (out_dir / f"{name}.pdf", pdf)
             _progress(quiet, f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
