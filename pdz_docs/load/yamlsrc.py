@@ -186,6 +186,11 @@ def load_yaml(path: Path, label: str, text: str | None = None, line_offset: int 
     except _Refused as exc:
         return doc, [errore(_mark_loc(exc.problem_mark, label, line_offset), exc.code, exc.problem)]
     except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None and _flow_depth(text[:mark.index]) > MAX_YAML_DEPTH:
+            # libyaml stops deep flow nesting on its own, before composition reaches our limit
+            return doc, [errore(_mark_loc(mark, label, line_offset), "yaml-annidamento",
+                                f"struttura YAML troppo annidata (oltre {MAX_YAML_DEPTH} livelli)")]
         return doc, [_yaml_error(exc, label, line_offset, text)]
     except RecursionError:  # pragma: no cover - depth is refused while composing
         return doc, [errore(Loc(label, 1, 1), "yaml-annidamento", "struttura YAML troppo annidata")]
@@ -251,7 +256,29 @@ def _yaml_error(exc: yaml.MarkedYAMLError, label: str, offset: int, text: str) -
     for key, msg in hints.items():
         if problem.startswith(key) or key in problem:
             return errore(loc, "yaml-sintassi", msg)
-    return errore(loc, "yaml-sintassi", f"YAML non valido ({quoted(problem or exc)})")
+    return errore(loc, "yaml-sintassi", "YAML non valido a questo punto: controllare indentazione, «:», "
+                                        "virgolette e parentesi")
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of flow brackets ([ ], { }) in `text`, outside quoted scalars and comments."""
+    depth = deepest = 0
+    quote = ""
+    for line in text.split("\n"):
+        for i, ch in enumerate(line):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"" and (i == 0 or line[i - 1] in " \t[{,:"):
+                quote = ch
+            elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+                break
+            elif ch in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return deepest
 
 
 class _Converter:
