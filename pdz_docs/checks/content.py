@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pdz_docs.load.habits import habit_notes
 from pdz_docs.load.plan import Capitolo, Plan
 from pdz_docs.load.refs import link_refusal, paragraph_refusals, references, resolve_image
-from pdz_docs.problems import Loc, Problem, errore
+from pdz_docs.problems import Loc, Problem, avviso, errore
 
 
 def _loc(cap: Capitolo, offset: int) -> Loc:
@@ -56,8 +57,15 @@ def check_chapter_links(plan: Plan) -> list[Problem]:
     return out
 
 
+def check_chapter_markdown(plan: Plan) -> list[Problem]:
+    """Markdown a CommonMark preview would show otherwise, or whose intent is ambiguous (load/habits.py)."""
+    return [avviso(Loc(cap.file, cap.body_line + note.line, 1), note.code, note.message)
+            for cap in plan.capitoli if _readable(cap) for note in habit_notes(cap.body)]
+
+
 CHECKS = [
     check_chapter_paragraphs,
     check_chapter_images,
     check_chapter_links,
+    check_chapter_markdown,
 ]

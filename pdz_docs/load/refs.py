@@ -29,7 +29,7 @@ import markdown
 from pdz_docs.limits import (MAX_BRACKET_WORK, MAX_IMAGE_BYTES, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_CHARS,
                              MAX_PARAGRAPH_LINES, quoted)
 
-MARKDOWN_EXTENSIONS = ["tables", "footnotes", "sane_lists"]
+MARKDOWN_EXTENSIONS = ["tables", "footnotes", "sane_lists", "fenced_code"]
 LINK_SCHEMES = ("http", "https", "mailto")
 IMAGE_TYPES = {  # suffix: how the file starts
     ".png": (b"\x89PNG\r\n\x1a\n",),

@@ -19,6 +19,7 @@ from pdz_docs.figures import TABLE_RE
 from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
 from pdz_docs.finance.money import fmt_euro
 from pdz_docs.finance.table import Table
+from pdz_docs.load.habits import normalise
 from pdz_docs.load.refs import link_kind, markdown_reader, resolve_image
 from pdz_docs.model import Scheda
 from pdz_docs.pipeline import Result
@@ -157,7 +158,7 @@ def chapter_view(cap, text: str, counters: dict) -> ChapterView:
         return m.group(0)
 
     # "## Title" → "## 1.2 Title"; the heading id is set after conversion
-    text = _HEADING.sub(number_heading, text)
+    text = _HEADING.sub(number_heading, normalise(text))
     blocks: list[Block] = []
     pos = 0
     for m in TABLE_RE.finditer(text):

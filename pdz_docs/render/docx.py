@@ -19,9 +19,10 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from pdz_docs.finance.table import Table
+from pdz_docs.load.refs import link_kind
 from pdz_docs.render.zipfix import normalize_zip
 from pdz_docs.render.document import CardView, Document
 from pdz_docs.render.html import TEMPLATES
@@ -222,8 +223,9 @@ class _Writer(WordBuilder):
 
     # text
     def inline(self, p, el: ET.Element, bold=False, italic=False) -> None:
+        """Runs of a paragraph; a soft line break of the source is a space, only <br> breaks the line."""
         if el.text:
-            r = p.add_run(el.text)
+            r = p.add_run(_soft(el.text))
             r.bold, r.italic = bold or None, italic or None
         for child in el:
             b = bold or child.tag in ("strong", "b")
@@ -235,11 +237,38 @@ class _Writer(WordBuilder):
             elif child.tag == "sup":
                 r = p.add_run("".join(child.itertext()))
                 r.font.superscript = True
+            elif child.tag == "a" and link_kind(child.get("href", "")) == "ok" and not child.get("href", "").startswith("#"):
+                self.hyperlink(p, child.get("href", ""), _soft("".join(child.itertext())), b, i)
             else:
                 self.inline(p, child, b, i)
             if child.tail:
-                r = p.add_run(child.tail)
+                r = p.add_run(_soft(child.tail))
                 r.bold, r.italic = bold or None, italic or None
+
+    def hyperlink(self, p, href: str, text: str, bold: bool, italic: bool) -> None:
+        """A Word hyperlink (w:hyperlink with an external relationship), styled by the «Hyperlink» style."""
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        rid = p.part.relate_to(href, RT.HYPERLINK, is_external=True)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), rid)
+        run = p.add_run(text)
+        run.bold, run.italic = bold or None, italic or None
+        run.style = self.link_style()
+        link.append(run._r)
+        p._p.append(link)
+
+    def link_style(self):
+        if "Hyperlink" not in self._styles:
+            from docx.enum.style import WD_STYLE_TYPE
+
+            names = {s.name for s in self.d.styles}
+            style = self.d.styles["Hyperlink"] if "Hyperlink" in names else \
+                self.d.styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+            style.font.underline = True
+            style.font.color.rgb = RGBColor(0x1F, 0x4E, 0x8C)
+            self._styles["Hyperlink"] = style.style_id
+        return self.d.styles["Hyperlink"]
 
     def picture(self, p, el: ET.Element) -> None:
         """An image of the plan (checked by the loader: inside the plan, PNG/JPEG/GIF), at most the text width."""
@@ -257,15 +286,18 @@ class _Writer(WordBuilder):
     def blocks(self, root: ET.Element) -> None:
         for el in root:
             tag = el.tag
-            if tag in ("h2", "h3", "h4"):
-                level = {"h2": 2, "h3": 3, "h4": 3}[tag]
-                self.heading("".join(el.itertext()).strip(), level)
+            if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                # h1 inside a chapter is warned about by the checks; numbered sections are h2
+                self.heading("".join(el.itertext()).strip(), 2 if tag in ("h1", "h2") else 3)
             elif tag == "p":
                 self.inline(self.d.add_paragraph(), el)
             elif tag in ("ul", "ol"):
                 self.list(el, tag == "ol", 0)
             elif tag == "table":
                 self.md_table(el)
+            elif tag == "pre":
+                for line in "".join(el.itertext()).rstrip("\n").split("\n"):
+                    self.para(line, "macro")
             elif tag == "div":
                 if "footnote" in el.get("class", ""):
                     p = self.d.add_paragraph("Note")
@@ -277,11 +309,16 @@ class _Writer(WordBuilder):
                 self.blocks(el)
 
     def list(self, el: ET.Element, ordered: bool, level: int) -> None:
+        """A list; each numbered list is its own Word list, restarting at its first number."""
         style = "List Number" if ordered else "List Bullet"
         if level:
             style += f" {min(level + 1, 3)}"
+        num = self.restart(style, int(el.get("start", "1"))) if ordered else None
         for li in el.findall("li"):
             p = self.para(style=style)
+            if num is not None:
+                p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num
+                p._p.pPr.numPr.get_or_add_ilvl().val = 0
             sub = [c for c in li if c.tag in ("ul", "ol")]
             holder = ET.Element("span")
             holder.text = li.text
@@ -297,6 +334,16 @@ class _Writer(WordBuilder):
             self.inline(p, holder)
             for s in sub:
                 self.list(s, s.tag == "ol", level + 1)
+
+    def restart(self, style: str, start: int) -> int:
+        """A new Word numbering instance of the style's list definition, starting at `start`."""
+        numbering = self.d.part.numbering_part.element
+        style_num = self.d.styles[style].element.pPr.numPr.numId.val
+        abstract = next(n.abstractNumId.val for n in numbering.num_lst if n.numId == style_num)
+        num = numbering.add_num(abstract)
+        override = num.add_lvlOverride(ilvl=0)
+        override.add_startOverride(start)
+        return num.numId
 
     def md_table(self, el: ET.Element) -> None:
         rows = el.findall(".//tr")
@@ -407,6 +454,11 @@ class _Writer(WordBuilder):
         return self.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
                          f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
                          doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)
+
+
+def _soft(text: str) -> str:
+    """Markdown's soft line breaks (a source line wrapped by the writer) are spaces."""
+    return text.replace("\n", " ")
 
 
 def _custom_properties(d, props: dict[str, str]) -> None:

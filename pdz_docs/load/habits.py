@@ -1,0 +1,163 @@
+"""Markdown as office writers type it: the habits of CommonMark previews, read as meant.
+
+Python-Markdown (the project's reader) follows the original Markdown rules, which differ
+from the previews writers know (GitHub, GitLab, VS Code: CommonMark with GFM tables):
+
+- a list or a table right under a line of text, with no blank line, is a list or a table
+  (CommonMark 0.31 §5.2–5.3: a list may interrupt a paragraph, an ordered one only when it
+  starts at 1; GFM §4.10: a table may too);
+- sub-items are nested when indented under their parent by 2 or 3 spaces, not only 4;
+- `##Titolo` without a space is read as a heading (CommonMark would print the «##»).
+
+`normalise` rewrites a chapter so that Python-Markdown reads these as CommonMark does
+(inserting blank lines, re-indenting nested items to four spaces a level); it is applied
+by the renderer only, after the checks, so the writer's line numbers never move.
+`habit_notes` lists, with their lines, the constructs whose intent is ambiguous or that a
+CommonMark preview would show differently: the checks turn them into located warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])([ \t]+|$)(.*)$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_HEADING_NOSPACE = re.compile(r"^(#{1,6})([^#\s].*)$")
+_DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A construct worth a warning: 0-based line of the chapter body, problem code, Italian message."""
+
+    line: int
+    code: str
+    message: str
+
+
+def _cells(line: str) -> int:
+    """How many cells a table row has (GFM: outer pipes optional, «\\|» is not a separator)."""
+    row = re.sub(r"\\\|", "", line.strip())
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") else row
+    return row.count("|") + 1
+
+
+def _is_text(line: str) -> bool:
+    """A line of paragraph text (what a list or a table may follow without a blank line)."""
+    s = line.strip()
+    return bool(s) and not s.startswith(("#", ">", "|")) and _ITEM.match(line) is None and not _FENCE.match(line)
+
+
+def _can_interrupt(m: re.Match) -> bool:
+    marker, content = m.group(2), m.group(4)
+    if not content.strip():
+        return False
+    return not marker[0].isdigit() or int(marker[:-1]) == 1
+
+
+def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
+    out: list[str] = []
+    notes: list[Note] = []
+    stack: list[tuple[int, int]] = []   # open list items: (marker indent, content offset)
+    fence = ""
+    prev = ""                           # the previous source line
+    in_item_paragraph = False           # the previous line continued a further paragraph of an item
+    for n, raw in enumerate(lines):
+        line = raw.expandtabs(4) if raw.startswith("\t") and not fence else raw
+        if fence:
+            out.append(raw)
+            if line.strip().startswith(fence):
+                fence = ""
+            prev = raw
+            continue
+        f = _FENCE.match(line)
+        if f:
+            fence, stack = f.group(1), []
+            out.append(raw)
+            prev = raw
+            continue
+        if not line.strip():
+            out.append(raw)
+            prev = raw
+            continue
+        item = _ITEM.match(line)
+        was_item_paragraph, in_item_paragraph = in_item_paragraph, False
+        if item and stack and was_item_paragraph and prev.strip():
+            out.append("")                     # Python-Markdown would read the item as more of the paragraph
+        if item:
+            indent = len(item.group(1))
+            offset = indent + len(item.group(2)) + max(1, min(len(item.group(3).expandtabs(4)), 4))
+            if not stack:
+                if _is_text(prev) and not (indent >= 4 and not prev.strip()):
+                    if not _can_interrupt(item):
+                        out.append(raw)
+                        prev = raw
+                        continue
+                    out.append("")
+                stack = [(indent, offset)]
+            elif indent >= stack[-1][0] + 2:
+                if indent < stack[-1][1]:
+                    notes.append(Note(n, "lista-rientro",
+                                      f"sotto-voce rientrata di {indent} spazi: è letta come sotto-voce della voce "
+                                      f"precedente, ma altri programmi la leggono come un nuovo elenco; rientrarla "
+                                      f"di {stack[-1][1]} spazi"))
+                stack.append((indent, offset))
+            else:
+                while len(stack) > 1 and indent < stack[-1][0]:
+                    stack.pop()
+                stack[-1] = (indent, offset)
+            out.append("    " * (len(stack) - 1) + item.group(2) + " " + item.group(4))
+            prev = raw
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if stack:
+            if prev.strip():
+                out.append(line.lstrip())            # lazy continuation of the item's paragraph
+                in_item_paragraph = was_item_paragraph
+                prev = raw
+                continue
+            owners = [i for i, (_, offset) in enumerate(stack) if indent >= offset]
+            if owners:                                # a further paragraph of an item
+                out.append("    " * (owners[-1] + 1) + line.lstrip())
+                in_item_paragraph = True
+                prev = raw
+                continue
+            stack = []
+        if indent >= 4 and not prev.strip():
+            notes.append(Note(n, "paragrafo-rientrato",
+                              "paragrafo rientrato (tabulazione o 4 spazi): è stampato come codice, in carattere "
+                              "a larghezza fissa e senza andare a capo; togliere il rientro"))
+        h = _HEADING_NOSPACE.match(line)
+        if h:
+            notes.append(Note(n, "titolo-senza-spazio",
+                              f"manca lo spazio dopo «{h.group(1)}»: il titolo è letto come tale, ma altri programmi "
+                              f"lo mostrano come testo; scrivere «{h.group(1)} {h.group(2)[:30]}»"))
+            line = f"{h.group(1)} {h.group(2)}"
+        if "|" in line and n + 1 < len(lines) and _DELIMITER.match(lines[n + 1]) and "|" in lines[n + 1]:
+            if _is_text(prev):
+                out.append("")
+            header = _cells(line)
+            if _cells(lines[n + 1]) == header:
+                for k in range(n + 2, len(lines)):
+                    if not lines[k].strip() or "|" not in lines[k]:
+                        break
+                    if _cells(lines[k]) > header:
+                        notes.append(Note(k, "tabella-celle-in-piu",
+                                          f"la riga ha {_cells(lines[k])} celle ma l'intestazione {header}: "
+                                          f"le celle in più non sono stampate; aggiungere colonne all'intestazione "
+                                          f"o scrivere «\\|» per una barra dentro una cella"))
+        out.append(line)
+        prev = raw
+    return out, notes
+
+
+def normalise(text: str) -> str:
+    """The chapter rewritten so that Python-Markdown reads it as a CommonMark preview would."""
+    return "\n".join(_scan(text.split("\n"))[0])
+
+
+def habit_notes(text: str) -> list[Note]:
+    """The constructs of a chapter that deserve a warning, with their 0-based lines."""
+    return _scan(text.split("\n"))[1]

@@ -1,0 +1,220 @@
+"""Markdown typed as in CommonMark previews: read as meant in every format, or a located warning.
+
+The block structure we produce is compared with markdown-it-py's (the CommonMark reference
+implementation with GFM tables, used here only as an oracle); the constructs where we read
+the writer's intent differently are on a short list, each with the warning it gets.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from pdz_docs.load.habits import habit_notes, normalise
+from pdz_docs.load.refs import markdown_reader
+
+BLOCKS = {"p", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "th", "td", "pre", "blockquote",
+          "hr"}
+
+
+class _Skeleton(HTMLParser):
+    """Nested (tag, text) blocks of an HTML fragment, inline markup flattened, whitespace collapsed."""
+
+    def __init__(self):
+        super().__init__()
+        self.root: list = []
+        self.stack: list[list] = [["root", "", self.root]]
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCKS:
+            start = dict(attrs).get("start", "1") if tag == "ol" else ""
+            node = [tag + (f"@{start}" if start not in ("", "1") else ""), "", []]
+            self.stack[-1][2].append(node)
+            if tag != "hr":
+                self.stack.append(node)
+
+    def handle_endtag(self, tag):
+        if tag in BLOCKS and tag != "hr" and len(self.stack) > 1:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.stack[-1][1] += data
+
+    def tree(self, nodes=None):
+        nodes = self.root if nodes is None else nodes
+        return [(tag, " ".join(text.split()), self.tree(kids)) for tag, text, kids in nodes]
+
+
+def skeleton(html: str):
+    parser = _Skeleton()
+    parser.feed(html)
+    return parser.tree()
+
+
+def ours(text: str) -> str:
+    return markdown_reader().convert(normalise(text))
+
+
+def oracle(text: str) -> str:
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
+# Constructs read as a CommonMark preview reads them.
+SAME = {
+    "lista-sotto-testo": "I suoi assi portanti sono tre:\n- l'inclusione\n- l'integrazione\n- la prossimità\n",
+    "numerata-sotto-testo": "Le fasi:\n1. ascolto\n2. progetto\n",
+    "numerata-non-da-1": "Il punto\n2. resta testo\n",
+    "sotto-voci-2-spazi": "- area uno\n  - obiettivo a\n  - obiettivo b\n- area due\n",
+    "sotto-voci-3-spazi": "1. area uno\n   1. obiettivo a\n   2. obiettivo b\n2. area due\n3. area tre\n",
+    "sotto-voci-4-spazi": "1. area uno\n    - obiettivo a\n2. area due\n",
+    "tre-livelli": "- a\n  - b\n    - c\n- d\n",
+    "continuazione-pigra": "- prima voce\ncontinua qui\n- seconda\n",
+    "secondo-paragrafo": "- prima voce\n\n  altro paragrafo della voce\n- seconda\n",
+    "tabella-sotto-testo": "Tabella:\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "barra-protetta": "| a | b |\n|---|---|\n| x \\| y | 2 |\n",
+    "a-capo-morbido": "una riga\nche continua\nsu tre righe\n",
+    "a-capo-forzato": "una riga  \nforzata\n",
+    "elenco-dopo-titolo": "## Titolo\n- voce\n",
+    "codice-recintato": "```\ncodice\n```\n",
+    "citazione": "> citata\n> ancora\n",
+    "numerata-inizio-5": "5. quinto\n6. sesto\n",
+    "separatore": "testo\n\n---\n\naltro\n",
+}
+
+# Constructs read differently from CommonMark, or ambiguous: each gets its warning.
+WARNED = {
+    "titolo-senza-spazio": ("##Titolo\n", ["titolo-senza-spazio"]),
+    "paragrafo-con-tab": ("Testo.\n\n\tParagrafo rientrato.\n", ["paragrafo-rientrato"]),
+    "paragrafo-4-spazi": ("Testo.\n\n    Paragrafo rientrato.\n", ["paragrafo-rientrato"]),
+    "sotto-voce-2-spazi-sotto-numero": ("1. area uno\n  - obiettivo\n2. area due\n", ["lista-rientro"]),
+    "celle-in-piu": ("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n", ["tabella-celle-in-piu"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME))
+def test_block_structure_equals_commonmark(name):
+    text = SAME[name]
+    assert skeleton(ours(text)) == skeleton(oracle(text))
+    assert habit_notes(text) == []
+
+
+@pytest.mark.parametrize("name", sorted(WARNED))
+def test_differences_are_warned(name):
+    text, codes = WARNED[name]
+    assert [n.code for n in habit_notes(text)] == codes
+
+
+def test_intent_where_commonmark_differs():
+    assert skeleton(ours("##Titolo\n")) == [("h2", "Titolo", [])]
+    nested = skeleton(ours("1. area uno\n  - obiettivo\n2. area due\n"))
+    assert nested == [("ol", "", [("li", "area uno", [("ul", "", [("li", "obiettivo", [])])]), ("li", "area due", [])])]
+
+
+CHAPTER = """---
+id: abitudini
+titolo: Abitudini di scrittura
+numero: 2
+ordine: 20
+---
+## Come si scrive
+
+Un paragrafo scritto su più righe,
+andando a capo come nel file
+di partenza.
+I suoi assi portanti sono tre:
+- l'inclusione
+- l'integrazione
+
+1. primo
+2. secondo
+
+Altro testo.
+
+1. di nuovo uno
+2. di nuovo due
+
+Si veda il [sito della Regione](https://www.regione.puglia.it/).
+
+##Senza spazio
+
+\tRientrato con tab.
+"""
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pdz_docs", *args], capture_output=True, text=True)
+
+
+def test_check_warns_at_the_writers_line(plan_dir: Path):
+    chapter = plan_dir / "capitoli" / "20-abitudini.md"
+    chapter.write_text(CHAPTER, encoding="utf-8")
+    r = _run("check", str(plan_dir))
+    found = re.findall(r"^(\S+?):(\d+):\d+: avviso: .* \[([\w-]+)\]$", r.stdout, re.M)
+    lines = CHAPTER.split("\n")
+    assert found == [(str(chapter), str(lines.index("##Senza spazio") + 1), "titolo-senza-spazio"),
+                     (str(chapter), str(lines.index("\tRientrato con tab.") + 1), "paragrafo-rientrato")]
+    assert r.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def docx_xml(tmp_path_factory) -> tuple[str, str]:
+    import shutil
+
+    from conftest import FIXTURES
+    root = tmp_path_factory.mktemp("abitudini")
+    plan = root / "piano"
+    shutil.copytree(FIXTURES / "minimo", plan)
+    (plan / "capitoli" / "20-abitudini.md").write_text(CHAPTER, encoding="utf-8")
+    r = _run("build", str(plan), "-o", str(root / "out"), "--format", "docx")
+    assert r.returncode == 0, r.stderr
+    z = zipfile.ZipFile(next((root / "out").glob("*.docx")))
+    return (z.read("word/document.xml").decode(), z.read("word/_rels/document.xml.rels").decode(),
+            z.read("word/numbering.xml").decode())
+
+
+def _paragraph(xml: str, needle: str) -> str:
+    return next(p for p in re.findall(r"<w:p[ >].*?</w:p>", xml) if needle in p)
+
+
+def test_docx_soft_breaks_are_spaces(docx_xml):
+    xml = docx_xml[0]
+    para = _paragraph(xml, "Un paragrafo scritto")
+    assert "<w:br/>" not in para
+    assert "Un paragrafo scritto su più righe, andando a capo come nel file di partenza." in \
+        "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", para))
+
+
+def test_docx_list_under_text_and_restarting_numbers(docx_xml):
+    xml = docx_xml[0]
+    assert "ListBullet" in _paragraph(xml, "l'integrazione</w:t>")
+    first, second = (re.search(r'<w:numId w:val="(\d+)"/>', _paragraph(xml, t))[1] for t in ("primo", "di nuovo uno"))
+    assert first != second
+    assert re.search(r'<w:numId w:val="(\d+)"/>', _paragraph(xml, "secondo"))[1] == first
+
+
+def test_docx_numbering_instances_restart_at_one(docx_xml):
+    xml, _, numbering = docx_xml
+    for text in ("primo", "di nuovo uno"):
+        num = re.search(r'<w:numId w:val="(\d+)"/>', _paragraph(xml, text))[1]
+        declared = re.search(rf'<w:num w:numId="{num}">(.*?)</w:num>', numbering, re.S)[1]
+        assert re.search(r'<w:lvlOverride w:ilvl="0">\s*<w:startOverride w:val="1"/>', declared)
+
+
+def test_docx_links_are_word_hyperlinks(docx_xml):
+    xml, rels, _ = docx_xml
+    link = re.search(r'<w:hyperlink r:id="(rId\d+)"[^>]*>(.*?)</w:hyperlink>', xml)
+    assert link and "sito della Regione" in link[2]
+    assert re.search(rf'Id="{link[1]}"[^>]*Target="https://www.regione.puglia.it/"[^>]*TargetMode="External"', rels) \
+        or re.search(rf'Target="https://www.regione.puglia.it/"[^>]*Id="{link[1]}"', rels)
+
+
+def test_docx_indented_paragraph_is_not_lost(docx_xml):
+    xml = docx_xml[0]
+    assert "Rientrato con tab." in xml
