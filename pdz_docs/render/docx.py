@@ -6,6 +6,7 @@ restyle its Word output by editing that file in Word.
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -151,6 +152,7 @@ class WordBuilder:
         for el in list(body):
             if el.tag != qn("w:sectPr"):
                 body.remove(el)
+        _word_settings(self.d)
 
     def para(self, text: str = "", style: str | None = None):
         """A paragraph at the end of the body; styles are resolved once by name (python-docx scans them all)."""
@@ -197,6 +199,20 @@ class WordBuilder:
             p.runs[0].font.size = Pt(7.5)
         else:
             self.d.add_paragraph()
+
+    def new_section(self, landscape: bool):
+        """A section starting on a new page, with the running header and footer on every page of it."""
+        sec = self.d.add_section()
+        sec.different_first_page_header_footer = False
+        # the same header and footer named explicitly, so no reader depends on inheriting them
+        first = self.d.sections[0]._sectPr
+        refs = [r for r in first if r.tag in (qn("w:headerReference"), qn("w:footerReference"))
+                and r.get(qn("w:type")) == "default"]
+        for ref in reversed(refs):
+            sec._sectPr.insert(0, copy.deepcopy(ref))
+        sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+        return sec
 
     def save(self, title: str, author: str, subject: str, keywords: str = "", comments: str = "",
              custom: dict[str, str] | None = None) -> bytes:
@@ -440,20 +456,63 @@ class _Writer(WordBuilder):
                 else:
                     for c in doc.cards:
                         self.card(c)
-        land = d.add_section()
-        land.orientation = WD_ORIENT.LANDSCAPE
-        land.page_width, land.page_height = Mm(297), Mm(210)
+        self.new_section(landscape=True)
         self.heading("Allegati finanziari – Schede A e C", 1)
         for t in doc.annexes:
             self.table(t)
-        back = d.add_section()
-        back.orientation = WD_ORIENT.PORTRAIT
-        back.page_width, back.page_height = Mm(210), Mm(297)
+        # provenance: a small line under the last table, not a page of its own
         p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.")
         p.runs[0].font.size = Pt(8)
         return self.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
                          f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
                          doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)
+
+
+APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+           '<Application>pdz-docs</Application><DocSecurity>0</DocSecurity></Properties>').encode()
+
+
+def _word_settings(d) -> None:
+    """What Word reads before the text: Italian everywhere, fields refreshed on opening, our own app.xml.
+
+    - language it-IT in the document defaults and in every style that names a language, so Word
+      spell-checks in Italian (ECMA-376 §17.3.2.20 w:lang);
+    - `w:updateFields`: Word asks to update the fields on opening, so the index gets its page
+      numbers (§17.15.1.91); decimal comma and «;» as list separator, as Italian Word has them;
+    - docProps/app.xml names this program and no page or word counts (Word computes them);
+      the reference file's thumbnail, a picture of an empty page, is dropped.
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    styles = d.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}") if defaults is not None else None
+    if rpr is not None and rpr.find(qn("w:lang")) is None:
+        rpr.append(OxmlElement("w:lang"))
+    for lang in styles.iter(qn("w:lang")):
+        for attr in ("w:val", "w:eastAsia"):
+            lang.set(qn(attr), "it-IT")
+    settings = d.settings.element
+    for tag, value in (("w:themeFontLang", "it-IT"), ("w:decimalSymbol", ","), ("w:listSeparator", ";")):
+        el = settings.find(qn(tag))
+        if el is not None:
+            el.set(qn("w:val"), value)
+    for tag in ("w:savePreviewPicture", "w:rsids", "w:updateFields"):
+        for el in settings.findall(qn(tag)):
+            settings.remove(el)
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    anchor = next((settings.find(qn(t)) for t in ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat",
+                                                  "w:docVars", "w:mathPr", "w:themeFontLang")
+                   if settings.find(qn(t)) is not None), None)
+    anchor.addprevious(update) if anchor is not None else settings.append(update)
+    pkg = d.part.package
+    for rid, rel in list(pkg.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del pkg.rels[rid]
+        elif rel.reltype == RT.EXTENDED_PROPERTIES:
+            rel.target_part._blob = APP_XML
 
 
 def _soft(text: str) -> str:
