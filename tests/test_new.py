@@ -45,6 +45,8 @@ def test_new_check_build(tmp_path: Path, capsys, ambito: str, comuni: list[str])
     for needle in ("Prefazione", "Capitolo I", "Capitolo IV", "1.1 Un profilo di comunità", "[Da scrivere]",
                    "Segretariato sociale", "Scheda A", "Quadro sinottico", "Allegati al Piano di Zona"):
         assert needle in flat, needle
+    from test_real_clients import line_breaks_in_text
+    assert line_breaks_in_text(out / pdf.with_suffix(".docx").name) == []   # the skeleton's wrapped lines are spaces
     xml = zipfile.ZipFile(out / pdf.with_suffix(".docx").name).read("word/document.xml").decode()
     assert f"Ambito Territoriale Sociale di {ambito}" in xml
     for name in comuni:

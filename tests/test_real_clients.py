@@ -196,6 +196,21 @@ def test_libreoffice_reads_docx(built, tmp_path: Path):
     text = re.sub(r"\s+", " ", pdf_text(converted))
     for needle in ("€ 8.515.853,75", "€ 5.440.662,04", "B.2 Sostegno socio-educativo", "Capitolo III"):
         assert needle in text, needle
+    # every numbered list starts at 1 (Word lists used to continue one another: "7. il sistema…")
+    assert "1. il sistema di welfare d'accesso" in text and "7. il sistema di welfare" not in text
+    assert "1. Convenzione (art. 30" in text
+
+
+def line_breaks_in_text(docx: Path) -> list[str]:
+    """Paragraphs of running text (outside tables and fields such as the index) with a manual line break."""
+    body = ET.fromstring(zipfile.ZipFile(docx).read("word/document.xml")).find(W + "body")
+    return ["".join(t.text or "" for t in p.iter(W + "t"))[:60] for p in body.findall(W + "p")
+            if any(br.get(W + "type") in (None, "textWrapping") for br in p.iter(W + "br"))
+            and p.find(f".//{W}instrText") is None]
+
+
+def test_docx_source_wrapping_is_not_a_line_break(built):
+    assert line_breaks_in_text(built["docx"]) == []
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice non installato (bash run test lo installa)")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 _ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])([ \t]+|$)(.*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING_NOSPACE = re.compile(r"^(#{1,6})([^#\s].*)$")
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
@@ -159,5 +160,10 @@ def normalise(text: str) -> str:
 
 
 def habit_notes(text: str) -> list[Note]:
-    """The constructs of a chapter that deserve a warning, with their 0-based lines."""
+    """The constructs of a chapter that deserve a warning, with their 0-based lines.
+
+    `text` is the chapter as written: its Jinja comments ({# … #}) are blanked first, line
+    count kept, since they never reach the document.
+    """
+    text = _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     return _scan(text.split("\n"))[1]
