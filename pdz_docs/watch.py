@@ -143,7 +143,7 @@ class Preview:
         try:
             result, problems = run(self.plan_dir)
             if result is not None and not any(p.severity == ERRORE for p in problems):
-                new_html = render_html(build_document(result, provenance(self.plan_dir)), self.templates)
+                new_html = render_html(build_document(result, provenance(result.plan)), self.templates)
                 # A page served over http cannot show file:// images: the plan's own files are served here.
                 new_html = new_html.replace(f'src="{self.plan_dir.resolve().as_uri()}/', 'src="/')
         except Exception as exc:  # a bug in the program: report it and keep the last good preview
