@@ -70,7 +70,7 @@ def git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def output(cwd: Path, *args: str) -> str:
-    """The first line git printed, or "" when it failed."""
+    """What git printed, without the final newline; "" when it failed."""
     r = git(cwd, *args)
     return r.stdout.decode("utf-8", "replace").strip() if r.returncode == 0 else ""
 

@@ -73,7 +73,7 @@ def provenance(plan: Plan) -> Provenance:
     rev, dirty = "", False
     try:
         top = gitsafe.toplevel(folder)
-        if top is not None:
+        if top is not None and folder.resolve().is_relative_to(top):
             rev = gitsafe.output(top, "rev-parse", "--short=12", "--verify", "--quiet", "HEAD^{commit}")
             dirty = bool(rev) and gitsafe.changed(top, [folder.resolve().relative_to(top).as_posix()])
     except gitsafe.GitError:   # no git on this machine: the document says "fuori da git"
