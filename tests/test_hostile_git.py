@@ -119,9 +119,10 @@ def test_watch_runs_nothing(hostile):
     preview = Preview(repo / "content", out=io.StringIO())
     preview.rebuild()
     assert preview.problems == [] and b"PdzRevisione" in preview.page
+    assert b'name="PdzModificheNonRegistrate" content="no"' in preview.page   # new timestamps, same bytes
     edit(repo / "content" / "capitoli" / "10-cap1.md", "abitanti.", "abitanti residenti.")
     preview.rebuild()
-    assert b'name="PdzModificheNonRegistrate" content="s' in preview.page
+    assert 'name="PdzModificheNonRegistrate" content="sì"'.encode() in preview.page
     assert ran(marks) == []
 
 
