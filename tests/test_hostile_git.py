@@ -68,6 +68,7 @@ def hostile(request, tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
     shutil.copytree(ROOT / "rules", repo / "rules")
     shutil.copytree(FIXTURES / "minimo", repo / "content")
     (repo / ".gitattributes").write_text("* filter=x diff=x\n")
+    (repo / ".gitignore").write_text("*.bak\n")
     git(repo, "init", "-q")
     git(repo, "config", "user.name", "Ufficio di Piano")
     git(repo, "config", "user.email", "udp@example.org")
@@ -111,6 +112,30 @@ def test_check_and_build_run_nothing(hostile, tmp_path: Path, capsys):
                            text=True, env={"PATH": os.environ["PATH"]}).stdout.strip()
     assert f'name="PdzRevisione" content="{short}"' in page
     assert 'name="PdzModificheNonRegistrate" content="sì"' in page
+    assert ran(marks) == []
+
+
+CHANGES = {   # what is done to the plan folder → whether the document says "modifiche non registrate"
+    "nessuna": (lambda plan: None, "no"),
+    "capitolo-modificato": (lambda plan: edit(plan / "capitoli" / "10-cap1.md", "abitanti.", "abitanti!"), "sì"),
+    "file-nuovo": (lambda plan: (plan / "note.txt").write_text("appunti\n"), "sì"),
+    "file-ignorato": (lambda plan: (plan / "piano.yaml.bak").write_text("copia\n"), "no"),
+    "file-tolto": (lambda plan: (plan / "schede" / "A.1.yaml").rename(plan / "A.1.yaml.bak"), "sì"),
+    "collegamento-nuovo": (lambda plan: (plan / "zero").symlink_to("/dev/zero"), "sì"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_uncommitted_changes_seen_without_running_anything(hostile, tmp_path: Path, change: str):
+    repo, marks = hostile
+    plan = repo / "content"
+    do, expected = CHANGES[change]
+    do(plan)
+    if change == "file-tolto":   # the card is gone: the plan must still build without it
+        edit(plan / "capitoli" / "10-cap1.md", "{{ schede() }}", "")
+    assert main(["build", str(plan), "-o", str(tmp_path / "out"), "--format", "html"]) == 0
+    page = next((tmp_path / "out").glob("*.html")).read_text()
+    assert f'name="PdzModificheNonRegistrate" content="{expected}"' in page
     assert ran(marks) == []
 
 
