@@ -96,7 +96,7 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     if result is None or has_errors(problems, strict):
         print(f"{summary(problems)} Nessun file scritto: correggere i problemi e rilanciare.", file=sys.stderr)
         return 1
-    doc = build_document(result, provenance(plan_dir))
+    doc = build_document(result, provenance(result.plan))
     html = render_html(doc) if {"html", "pdf"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, tuple[Path, bytes]] = {}

@@ -1,7 +1,8 @@
 """`pdz diff`: what changed in a plan between two git revisions, as a "Prospetto delle variazioni".
 
-Each revision's plan folder (with the `rules/` folder next to it) is extracted with
-`git archive` into a temporary folder; the working tree is read in place. Both go
+Each revision's plan folder (with the `rules/` folder next to it) is read from git's objects
+(`pdz_docs.gitsafe`: raw blobs, no filters; symlinks and submodules refused) into a temporary
+folder; the working tree is read in place. Both go
 through the same pipeline as `pdz check`, and the two results are compared: cards
 added and removed, each card's amounts per year and source, each fund's available,
 programmed and remaining totals, the chapters' text, the per-Comune figures, and an
@@ -12,24 +13,23 @@ DOCX, PDF) only lay it out.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from difflib import SequenceMatcher
 from itertools import zip_longest
 from pathlib import Path
 
+from pdz_docs import gitsafe
 from pdz_docs.figures import TABLE_RE
 from pdz_docs.finance.money import fmt_date, fmt_dec, fmt_euro, fmt_int
 from pdz_docs.pipeline import Result, run
-from pdz_docs.problems import ERRORE, Problem
+from pdz_docs.problems import ERRORE, Loc, Problem, errore
 
 DEFAULT_PLAN = Path("content")
 LAVORO = "copia di lavoro"
@@ -366,11 +366,9 @@ def _file(a: Result, b: Result, codes: list[str]) -> Sezione:
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120)
-    except FileNotFoundError:
-        raise DiffError("il programma git non è installato")
-    except subprocess.TimeoutExpired:
-        raise DiffError(f"git {args[0]} non ha risposto in tempo")
+        return gitsafe.git(cwd, *args)
+    except gitsafe.GitError as e:
+        raise DiffError(str(e))
 
 
 def _toplevel(plan_dir: Path) -> Path:
@@ -387,8 +385,13 @@ def _commit(top: Path, rev: str) -> tuple[str, Versione]:
     if r is None or r.returncode != 0:
         raise DiffError(f"revisione sconosciuta: {rev}")
     full = r.stdout.decode().strip()
-    short, when = _git(top, "show", "-s", "--format=%h%x00%cI", full).stdout.decode().strip().split("\0")
-    return full, Versione(rev, short, date.fromisoformat(when[:10]))
+    short = _git(top, "rev-parse", "--short", full).stdout.decode().strip()
+    # The committer line of the raw commit: "committer Name <mail> SECONDS +HHMM" (no pretty-printing,
+    # which could verify signatures with a program named in the repository's config).
+    raw = _git(top, "cat-file", "commit", full).stdout.decode("utf-8", "replace")
+    seconds, offset = re.search(r"^committer .*> (\d+) ([+-]\d{4})$", raw, re.M).groups()
+    zone = timezone((-1 if offset[0] == "-" else 1) * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:])))
+    return full, Versione(rev, short, datetime.fromtimestamp(int(seconds), zone).date())
 
 
 def _checked(result: Result | None, problems: list[Problem], where: str) -> Result:
@@ -410,15 +413,28 @@ def _at_revision(top: Path, rel: Path, shown: Path, rev: str, dest: Path) -> tup
     rules = (rel.parent / "rules").as_posix()
     if path and _git(top, "cat-file", "-t", f"{commit}:{rules}").stdout.decode().strip() == "tree":
         paths.append(rules)   # the plan may find its rules file next to it (load.plan.find_rules)
-    r = _git(top, "archive", "--format=tar", commit, "--", *paths)
-    if r.returncode != 0:
-        raise DiffError(f"impossibile estrarre la revisione {rev}: {r.stderr.decode(errors='replace').strip()}")
-    dest.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(r.stdout), mode="r:") as tar:
-        tar.extractall(dest, filter="data")
+    try:
+        entries = gitsafe.tree(top, commit, paths)
+        refused = [_refusal(e, rev) for e in entries if not e.is_file or not gitsafe.safe_path(e.path)]
+        if refused:
+            raise DiffError(f"la revisione {rev} contiene file che pdz diff non legge",
+                            details=tuple(p.format() for p in refused))
+        dest.mkdir(parents=True)
+        gitsafe.write_blobs(top, entries, dest)
+    except gitsafe.GitError as e:
+        raise DiffError(f"impossibile leggere la revisione {rev}: {e}")
     result, problems = run(dest / rel)
     problems = [_relabel(p, dest, rev) for p in problems]
     return version, _checked(result, problems, f"nella revisione {rev}")
+
+
+def _refusal(e: gitsafe.Entry, rev: str) -> Problem:
+    """A symlink, a submodule or a strange path in a revision: named, never followed or written."""
+    what = {"120000": "è un collegamento simbolico", "160000": "è un sottomodulo git"}.get(
+        e.mode, "ha un percorso non ammesso")
+    return errore(Loc(f"{rev}:{e.path}"), "revisione-file-non-ammesso",
+                  f"nella revisione {rev} questo elemento {what}: pdz diff legge dalle revisioni solo file "
+                  "normali dentro la cartella del piano; registrare al suo posto una copia del file")
 
 
 def _relabel(p: Problem, root: Path, rev: str) -> Problem:
@@ -436,7 +452,10 @@ def _working_tree(top: Path, rel: Path, plan_dir: Path) -> tuple[Versione, Resul
     if head.returncode == 0:
         short = _git(top, "show", "-s", "--format=%h", head.stdout.decode().strip()).stdout.decode().strip()
     paths = [rel.as_posix()] + ([(rel.parent / "rules").as_posix()] if rel != Path(".") else [])
-    dirty = bool(_git(top, "status", "--porcelain", "--", *paths).stdout.strip())
+    try:
+        dirty = head.returncode == 0 and gitsafe.changed(top, paths)
+    except gitsafe.GitError as e:
+        raise DiffError(str(e))
     result, problems = run(plan_dir)
     return Versione(LAVORO, short, None, dirty), _checked(result, problems, "nella copia di lavoro")
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-# The files a plan is made of; anything else in the folder (outputs, editor files) does not change it.
-PLAN_SUFFIXES = {".yaml", ".yml", ".md", ".png", ".jpg", ".jpeg", ".gif", ".svg"}
+from pdz_docs import gitsafe
+from pdz_docs.load.plan import Plan
+from pdz_docs.load.refs import references, resolve_image
 
 
 @dataclass(frozen=True)
@@ -35,30 +35,47 @@ class Provenance:
         return self.text
 
 
-def plan_files(plan_dir: Path) -> list[Path]:
-    root = Path(plan_dir)
-    return sorted(p for p in root.rglob("*")
-                  if p.suffix.lower() in PLAN_SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") or part == "output" for part in p.relative_to(root).parts[:-1]))
+def plan_files(plan: Plan) -> dict[str, Path]:
+    """The files the loaded plan was read from, by the name they are hashed under.
+
+    Exactly what the loader and the renderers read: piano.yaml, finanza.yaml, the rules file,
+    the cards, the chapters and the images they show (each already checked to be inside the
+    plan folder, or the rules folder). Nothing else in the folder is opened.
+    """
+    root = Path(plan.root).resolve()
+    found = [Path(doc.file) for doc in plan.docs.values()]
+    found += [Path(s.file) for s in plan.schede] + [Path(c.file) for c in plan.capitoli]
+    for cap in plan.capitoli:
+        for ref in references(cap.body) if "![" in cap.body else ():
+            if ref.kind == "img" and (image := resolve_image(ref.url, root / "capitoli", root).path) is not None:
+                found.append(image)
+    files = {}
+    for path in found:
+        real = path.resolve()
+        # A rules file outside the plan (rules/ next to it, or the program's) is named by its file name only,
+        # so the hash does not depend on where the program is installed.
+        name = real.relative_to(root).as_posix() if real.is_relative_to(root) else f"regole:{real.name}"
+        files[name] = real
+    return dict(sorted(files.items()))
 
 
-def content_hash(plan_dir: Path) -> str:
+def content_hash(plan: Plan) -> str:
     h = hashlib.sha256()
-    for path in plan_files(plan_dir):
-        h.update(path.relative_to(plan_dir).as_posix().encode() + b"\0")
+    for name, path in plan_files(plan).items():
+        h.update(name.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 
-def _git(plan_dir: Path, *args: str) -> str:
+def provenance(plan: Plan) -> Provenance:
+    """The revision of the repository holding the plan, whether its folder has uncommitted changes, the hash."""
+    folder = Path(plan.root)
+    rev, dirty = "", False
     try:
-        return subprocess.run(["git", *args], cwd=plan_dir, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def provenance(plan_dir: Path) -> Provenance:
-    plan_dir = Path(plan_dir)
-    rev = _git(plan_dir, "rev-parse", "--short=12", "HEAD")
-    dirty = bool(rev) and bool(_git(plan_dir, "status", "--porcelain", "--", "."))
-    return Provenance(rev, dirty, content_hash(plan_dir))
+        top = gitsafe.toplevel(folder)
+        if top is not None and folder.resolve().is_relative_to(top):
+            rev = gitsafe.output(top, "rev-parse", "--short=12", "--verify", "--quiet", "HEAD^{commit}")
+            dirty = bool(rev) and gitsafe.changed(top, [folder.resolve().relative_to(top).as_posix()])
+    except gitsafe.GitError:   # no git on this machine: the document says "fuori da git"
+        pass
+    return Provenance(rev, dirty, content_hash(plan))

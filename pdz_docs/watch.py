@@ -4,7 +4,9 @@ A background thread polls the modification times of the plan, its rules and the
 templates; on a change the whole pipeline runs again and, without errors, the page
 is rendered exactly as `pdz build --format html` renders it. The served page is that
 HTML with a problem banner and a small script injected: the script long-polls
-/stato and reloads the page when the build generation changes. A save with errors
+/stato and reloads the page when the build generation changes. Besides the page the
+server sends only that script, the templates' style sheets and the plan's PNG, JPEG and
+GIF images, every response with a Content-Security-Policy that lets nothing else run. A save with errors
 keeps the last good preview on screen, with the problems listed on top.
 """
 
@@ -13,7 +15,6 @@ from __future__ import annotations
 import errno
 import html
 import json
-import mimetypes
 import os
 import re
 import sys
@@ -31,12 +32,32 @@ from pdz_docs.render.html import TEMPLATES
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.3
 LONG_POLL_SECONDS = 20.0
-STATIC_TYPES = {".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".woff", ".woff2", ".ttf", ".otf"}
 SKIPPED_DIRS = {"output", "__pycache__", "node_modules"}
+SCRIPT_PATH = "/anteprima.js"
+# What the server sends besides the page: the program's style sheets, and the plan's raster images (the only
+# images a chapter may show, load/refs.py). Never SVG, HTML or any other file of the plan: a received plan's
+# files are someone else's, and a browser would run the scripts inside them.
+TEMPLATE_TYPES = {".css": "text/css; charset=utf-8"}
+PLAN_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
+# Sent with every response: only our own script (for the reload), style and images from this server.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+NOT_FOUND = ("File non trovato: l'anteprima mostra solo la pagina del piano, i suoi fogli di stile e le "
+             "immagini PNG, JPEG e GIF della cartella del piano.")
+HTTP_ERRORS = {400: "Richiesta non valida.", 403: "Host non ammesso.", 404: NOT_FOUND,
+               405: "Metodo non ammesso: l'anteprima si legge soltanto.", 414: "Indirizzo troppo lungo.",
+               431: "Intestazioni troppo lunghe.", 501: "Metodo non ammesso: l'anteprima si legge soltanto."}
 
-_SCRIPT = """<script>
-(function () {
-  var generazione = %d;
+# The page reloads itself when the build generation (written in the tag that loads this script) changes.
+_SCRIPT = """(function () {
+  var generazione = Number(document.currentScript.getAttribute("data-generazione"));
   var y = sessionStorage.getItem("pdz-watch-y");
   if (y !== null) { sessionStorage.removeItem("pdz-watch-y"); window.scrollTo(0, Number(y)); }
   function attendi() {
@@ -52,7 +73,6 @@ _SCRIPT = """<script>
   }
   attendi();
 })();
-</script>
 """
 
 _BANNER_STYLE = ("position:sticky;top:0;z-index:1000;margin:0;padding:8px 14px;font:13px/1.45 sans-serif;"
@@ -93,7 +113,7 @@ def inject(page_html: str | None, problems: list[Problem], generation: int, good
         colors = {"bg": "#fde8e8", "border": "#b42318"} if has_err else {"bg": "#fff6db", "border": "#b7791f"}
         banner = (f'<div id="pdz-watch-problemi" style="{_BANNER_STYLE.format(**colors)}">'
                   f"<strong>{html.escape(title)}</strong><ul style=\"margin:4px 0 0 18px;padding:0\">{items}</ul></div>\n")
-    script = _SCRIPT % generation
+    script = f'<script src="{SCRIPT_PATH}" data-generazione="{generation}"></script>\n'
     if page_html is None:
         page_html = ('<!DOCTYPE html>\n<html lang="it">\n<head><meta charset="utf-8">'
                      "<title>Anteprima del piano – pdz watch</title></head>\n<body>\n"
@@ -143,7 +163,7 @@ class Preview:
         try:
             result, problems = run(self.plan_dir)
             if result is not None and not any(p.severity == ERRORE for p in problems):
-                new_html = render_html(build_document(result, provenance(self.plan_dir)), self.templates)
+                new_html = render_html(build_document(result, provenance(result.plan)), self.templates)
                 # A page served over http cannot show file:// images: the plan's own files are served here.
                 new_html = new_html.replace(f'src="{self.plan_dir.resolve().as_uri()}/', 'src="/')
         except Exception as exc:  # a bug in the program: report it and keep the last good preview
@@ -185,20 +205,21 @@ class Preview:
             self._closed = True
             self._cond.notify_all()
 
-    def static_file(self, url_path: str) -> Path | None:
-        """A file the page references, only from inside the templates or the plan folder."""
+    def static_file(self, url_path: str) -> tuple[Path, str] | None:
+        """A file the page references, with its type: a style sheet of the templates, a raster image of the plan."""
         rel = unquote(url_path)
         parts = rel.split("/")
         if "\\" in rel or "\x00" in rel or any(p.startswith(".") for p in parts if p):
             return None   # "..", ".", hidden files: never
         rel = rel.lstrip("/")
-        if not rel or Path(rel).suffix.lower() not in STATIC_TYPES:
-            return None
-        for root in (self.templates, self.plan_dir):
+        suffix = Path(rel).suffix.lower()
+        for root, types in ((self.templates, TEMPLATE_TYPES), (self.plan_dir, PLAN_TYPES)):
+            if not rel or suffix not in types:
+                continue
             base = root.resolve()
             path = (base / rel).resolve()
             if path.is_relative_to(base) and path.is_file():
-                return path
+                return path, types[suffix]
         return None
 
 
@@ -209,10 +230,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
         if host not in (HOST, "localhost"):   # DNS rebinding: only pages opened as 127.0.0.1/localhost
-            return self._send(403, b"Host non ammesso", "text/plain; charset=utf-8")
+            return self.send_error(403)
         url = urlsplit(self.path)
         if url.path in ("/", "/index.html"):
             return self._send(200, self.preview.page, "text/html; charset=utf-8")
+        if url.path == SCRIPT_PATH:
+            return self._send(200, _SCRIPT.encode(), "text/javascript; charset=utf-8")
         if url.path == "/stato":
             try:
                 after = int(parse_qs(url.query).get("dopo", ["-1"])[0])
@@ -220,11 +243,21 @@ class _Handler(BaseHTTPRequestHandler):
                 after = -1
             gen = self.preview.wait(after, LONG_POLL_SECONDS)
             return self._send(200, json.dumps({"generazione": gen}).encode(), "application/json")
-        path = self.preview.static_file(url.path)
-        if path is None:
-            return self._send(404, "Non trovato".encode(), "text/plain; charset=utf-8")
-        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return self._send(200, path.read_bytes(), ctype)
+        found = self.preview.static_file(url.path)
+        if found is None:
+            return self.send_error(404)
+        path, ctype = found
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return self.send_error(404)
+        return self._send(200, body, ctype)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every refusal in Italian, as plain text, with the same security headers (http.server's own is English)."""
+        self.close_connection = True
+        text = HTTP_ERRORS.get(code, "Richiesta non servita.")
+        self._send(code, text.encode("utf-8"), "text/plain; charset=utf-8")
 
     def _send(self, status: int, body: bytes, ctype: str) -> None:
         try:
@@ -232,8 +265,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):   # the browser went away (reload, closed tab)
             pass
 

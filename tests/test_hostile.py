@@ -401,7 +401,7 @@ def assert_inert(html: str, plan: Path) -> None:
 
 def html_of(plan: Path) -> str:
     result, _ = run(plan)
-    return render_html(build_document(result, provenance(plan)))
+    return render_html(build_document(result, provenance(result.plan)))
 
 
 HTML_CASES = [

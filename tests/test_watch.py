@@ -9,6 +9,7 @@ import io
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -73,7 +74,7 @@ def test_reload_after_save(running: Running, plan_dir: Path):
     status, page = running.get("/")
     assert status == 200
     assert "Ambito Territoriale Sociale di Prova" in page and "L'Ambito conta 4.000 abitanti" in page
-    assert "/stato?dopo=" in page and "pdz-watch-problemi" not in page
+    assert '<script src="/anteprima.js" data-generazione="1"></script>' in page and "pdz-watch-problemi" not in page
     gen = running.preview.generation
     edit(plan_dir / "capitoli" / "10-cap1.md", "L'Ambito conta", "Nel nuovo testo l'Ambito conta")
     running.next_generation(gen)
@@ -192,3 +193,68 @@ def test_plan_images_served(running: Running, plan_dir: Path):
     assert status == 200 and 'src="/immagini/logo.png"' in page and "file://" not in page
     status, body = running.get("/immagini/logo.png")
     assert status == 200 and body.startswith("\ufffdPNG")
+
+
+def fetch(running: Running, path: str, method: str = "GET", host: str | None = None):
+    """(status, headers, body) of one request to the preview server."""
+    conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=TIMEOUT)
+    try:
+        conn.request(method, path, headers={"Host": host} if host else {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def test_plan_files_served_only_as_raster_images(running: Running, plan_dir: Path, tmp_path: Path):
+    from test_hostile import png
+
+    folder = plan_dir / "immagini"
+    folder.mkdir()
+    (folder / "logo.png").write_bytes(png())
+    (folder / "foto.JPG").write_bytes(b"\xff\xd8\xff\xe0")
+    (folder / "anim.gif").write_bytes(b"GIF89a")
+    for name, ctype in (("logo.png", "image/png"), ("foto.JPG", "image/jpeg"), ("anim.gif", "image/gif")):
+        status, headers, body = fetch(running, f"/immagini/{name}")
+        assert (status, headers["content-type"]) == (200, ctype), name
+        assert body == (folder / name).read_bytes()
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
+    (folder / "disegno.svg").write_bytes(svg)
+    (folder / "pagina.html").write_bytes(b"<script>alert(1)</script>")
+    (folder / "pagina.htm").write_bytes(b"<script>alert(1)</script>")
+    (folder / "foto.webp").write_bytes(b"RIFF")
+    (folder / "foglio.css").write_bytes(b"body{}")
+    (folder / "note.txt").write_bytes(b"appunti")
+    outside = tmp_path / "fuori.png"
+    outside.write_bytes(png())
+    (folder / "fuori.png").symlink_to(outside)
+    for path in ("/immagini/disegno.svg", "/immagini/DISEGNO.SVG", "/immagini/pagina.html", "/immagini/pagina.htm",
+                 "/immagini/foto.webp", "/immagini/foglio.css", "/immagini/note.txt", "/immagini/fuori.png",
+                 "/immagini/%2e%2e/%2e%2e/fuori.png", "/..%2ffuori.png", f"/{outside}", "/piano.yaml",
+                 "/capitoli/10-cap1.md"):
+        status, headers, body = fetch(running, path)
+        assert status == 404, path
+        assert headers["content-type"] == "text/plain; charset=utf-8"
+        assert body.decode().startswith("File non trovato: l'anteprima mostra solo"), path
+
+
+def test_security_headers_on_every_response(running: Running, plan_dir: Path):
+    (plan_dir / "immagine.png").write_bytes(b"\x89PNG")
+    answers = [fetch(running, path) for path in ("/", "/anteprima.js", "/stato?dopo=-1", "/piano.css",
+                                                 "/immagine.png", "/nulla.svg")]
+    answers.append(fetch(running, "/", host="attacker.example"))
+    answers.append(fetch(running, "/", method="POST"))
+    assert [a[0] for a in answers] == [200, 200, 200, 200, 200, 404, 403, 501]
+    for status, headers, body in answers:
+        csp = dict(part.strip().split(" ", 1) for part in headers["content-security-policy"].split(";"))
+        assert csp["default-src"] == "'none'" and csp["script-src"] == "'self'" and csp["connect-src"] == "'self'"
+        assert csp["img-src"] == "'self' data:" and csp["frame-ancestors"] == "'none'"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY"
+    assert answers[1][1]["content-type"] == "text/javascript; charset=utf-8"
+    assert b"/stato?dopo=" in answers[1][2]
+    page = answers[0][2].decode()
+    # The page runs no inline script (the CSP would block it): only the served one.
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/anteprima.js" data-generazione="1">']
+    assert answers[7][2].decode() == "Metodo non ammesso: l'anteprima si legge soltanto."

@@ -1,0 +1,187 @@
+"""Every git call of the package: a plan's repository is someone else's input, read with a fixed configuration.
+
+A plan received from someone else may come with its `.git` folder, whose config, hooks and
+`.gitattributes` are the sender's. So git runs here
+- without the system and global config and without any GIT_* variable of the caller
+  (GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_EXTERNAL_DIFF, …);
+- with every setting that could start a program fixed on the command line, which wins over
+  the repository's config and the files it includes (fsmonitor, hooks, pager, ssh, transports);
+- only for plumbing that reads names and objects: trees with `ls-tree`, blobs raw with
+  `cat-file --batch` (no smudge or clean filter, no textconv). Whether the working tree differs
+  from HEAD is decided here by comparing bytes, not by `git status`, which runs clean filters and
+  the fsmonitor. A symlink in the working tree is compared by its text, never followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+SAFE_CONFIG = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.untrackedCache=false",
+    "core.pager=cat",
+    "core.sshCommand=false",
+    "core.askPass=false",
+    "core.attributesFile=/dev/null",
+    "core.excludesFile=/dev/null",
+    "diff.external=false",
+    "protocol.allow=never",
+    "gc.auto=0",
+    "maintenance.auto=false",
+)
+# The caller's variables git may keep: only the one that stops the search for a repository.
+KEPT_GIT_VARIABLES = {"GIT_CEILING_DIRECTORIES"}
+TIMEOUT = 120
+
+
+class GitError(Exception):
+    """git is missing or did not answer in time (the message is in Italian)."""
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in KEPT_GIT_VARIABLES}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL="/dev/null", GIT_TERMINAL_PROMPT="0",
+               GIT_LITERAL_PATHSPECS="1", LC_ALL="C")
+    return env
+
+
+def _argv(*args: str) -> list[str]:
+    argv = ["git", "--no-pager", "--no-optional-locks"]
+    for setting in SAFE_CONFIG:
+        argv += ["-c", setting]
+    return argv + list(args)
+
+
+def git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `git ARGS` in `cwd` with the fixed configuration; output as bytes."""
+    try:
+        return subprocess.run(_argv(*args), cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                              env=environment(), timeout=TIMEOUT)
+    except FileNotFoundError:
+        raise GitError("il programma git non è installato") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} non ha risposto in tempo") from None
+
+
+def output(cwd: Path, *args: str) -> str:
+    """What git printed, without the final newline; "" when it failed."""
+    r = git(cwd, *args)
+    return r.stdout.decode("utf-8", "replace").strip() if r.returncode == 0 else ""
+
+
+def toplevel(folder: Path) -> Path | None:
+    top = output(folder, "rev-parse", "--show-toplevel")
+    return Path(top).resolve() if top else None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of `git ls-tree`: mode (100644, 100755, 120000 symlink, 160000 submodule), object, size, path."""
+
+    mode: str
+    oid: str
+    size: int | None
+    path: str          # relative to the repository's top folder, with "/"
+
+    @property
+    def is_file(self) -> bool:
+        return self.mode in ("100644", "100755")
+
+
+def tree(top: Path, commit: str, paths: list[str]) -> list[Entry]:
+    """Every file under `paths` (relative to `top`) in `commit`, submodules and symlinks included."""
+    r = git(top, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *paths)
+    if r.returncode != 0:
+        return []
+    out = []
+    for row in r.stdout.split(b"\0"):
+        if not row:
+            continue
+        meta, _, path = row.partition(b"\t")
+        mode, _kind, oid, size = meta.decode().split(None, 3)
+        out.append(Entry(mode, oid, int(size) if size.strip().isdigit() else None,
+                         path.decode("utf-8", "surrogateescape")))
+    return out
+
+
+def safe_path(path: str) -> bool:
+    """Whether a path read from a tree stays inside the folder it is written to."""
+    return not any(p in ("", ".", "..") or "\\" in p for p in path.split("/"))
+
+
+def write_blobs(top: Path, entries: list[Entry], dest: Path) -> None:
+    """Write the regular files among `entries` under `dest`, raw, streamed from `git cat-file --batch`.
+
+    One object is asked for at a time (git flushes after each), so no pipe can fill up.
+    """
+    files = [e for e in entries if e.is_file]
+    if not all(safe_path(e.path) for e in files):
+        raise ValueError("path outside the destination")   # callers refuse these first
+    try:
+        proc = subprocess.Popen(_argv("cat-file", "--batch"), cwd=top, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment())
+    except FileNotFoundError:
+        raise GitError("il programma git non è installato") from None
+    try:
+        for e in files:
+            proc.stdin.write(e.oid.encode() + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise GitError(f"git non ha restituito il file {e.path}")
+            left = int(header[2])
+            target = dest.joinpath(*e.path.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as f:
+                while left:
+                    chunk = proc.stdout.read(min(left, 1 << 20))
+                    if not chunk:
+                        raise GitError(f"git si è interrotto leggendo il file {e.path}")
+                    f.write(chunk)
+                    left -= len(chunk)
+            proc.stdout.read(1)   # the newline after each object
+    except BrokenPipeError:
+        raise GitError("git si è interrotto leggendo la revisione") from None
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
+        proc.wait(timeout=TIMEOUT)
+
+
+def _same(path: Path, entry: Entry) -> bool:
+    """Whether the working-tree `path` holds what `entry` holds in HEAD; symlinks are read, never followed."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    algo = "sha256" if len(entry.oid) == 64 else "sha1"
+    if stat.S_ISLNK(st.st_mode):
+        if entry.mode != "120000":
+            return False
+        data = os.fsencode(os.readlink(path))
+    elif stat.S_ISREG(st.st_mode):
+        if not entry.is_file or st.st_size != entry.size:
+            return False
+        data = path.read_bytes()
+    else:
+        return entry.mode == "160000" and stat.S_ISDIR(st.st_mode)
+    return hashlib.new(algo, b"blob %d\0" % len(data) + data).hexdigest() == entry.oid
+
+
+def changed(top: Path, paths: list[str]) -> bool:
+    """Whether the working tree under `paths` differs from HEAD: a file added, removed or changed.
+
+    Like `git status` (ignored files do not count), but comparing the bytes here.
+    """
+    head = {e.path: e for e in tree(top, "HEAD", paths)}
+    r = git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *paths)
+    present = {p.decode("utf-8", "surrogateescape") for p in r.stdout.split(b"\0") if p}
+    if present != set(head):
+        return True
+    return not all(_same(top / p, e) for p, e in head.items())
