@@ -16,15 +16,21 @@ values the validation library refuses.
 from __future__ import annotations
 
 import re
+import typing
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import test_check_fixtures
 import test_finance_checks
 from conftest import edit
 from pdz_docs.cli import main
+from pdz_docs.finance.money import YamlFloat
+from pdz_docs.load import validate
+from pdz_docs.model.types import Finanza, FrontMatter, Piano, Regole, Scheda
 from pdz_docs.pipeline import run
 from test_hostile import CAP, CHECK_CASES, Case, chapter, replace
 from test_hostile import no_network  # noqa: F401  (fixture used by test_located)
@@ -195,6 +201,45 @@ def test_missing_dot_is_suggested(plan_dir: Path):
     assert [p.message for p in problems] == [
         "citazione {{ … }} non valida: «totale» non può stare dopo «popolazione»: forse manca un punto, "
         "«popolazione.totale»?"]
+
+
+def _annotations(model: type[BaseModel], seen: set) -> list:
+    """The annotation of every field of `model` and of the models inside it."""
+    if model in seen:
+        return []
+    seen.add(model)
+    out = []
+    for f in model.model_fields.values():
+        annotation = f.rebuild_annotation()
+        out.append(annotation)
+        stack = [f.annotation]
+        while stack:
+            t = stack.pop()
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                out.extend(_annotations(t, seen))
+            stack.extend(typing.get_args(t))
+    return out
+
+
+PROBES = [None, True, "x", "", 25, -5, 10**40, YamlFloat("1.5"), [], {}, {1: 1}, {"x": 1},
+          datetime(2022, 5, 20, 10, 30), "2022-05-20 10:30", date(2022, 5, 20)]
+
+
+def test_every_validation_error_type_has_italian_text():
+    """Each error type the plan's models can give, probed field by field, is worded by us."""
+    seen: set = set()
+    kinds = set()
+    for model in (Piano, Finanza, Scheda, FrontMatter, Regole):
+        for annotation in _annotations(model, seen):
+            adapter = TypeAdapter(annotation)
+            for value in PROBES + [[p] for p in PROBES] + [{p: 1} for p in PROBES if p.__hash__]:
+                try:
+                    adapter.validate_python(value)
+                except ValidationError as exc:
+                    kinds.update(e["type"] for e in exc.errors())
+    assert {"date_from_datetime_inexact", "string_type", "int_parsing", "less_than_equal"} <= kinds
+    ours = {k for k in kinds if "-" in k}  # our validators' problem codes, worded in Italian
+    assert kinds - ours - {"missing", "extra_forbidden", "none_required"} <= set(validate._MESSAGES)
 
 
 # --- the whole corpus, swept for English ------------------------------------------------
