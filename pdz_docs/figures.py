@@ -258,11 +258,11 @@ def _syntax_error(env: jinja2.Environment, body: str, lineno: int) -> tuple[str,
     the tokens (which, whitespace included, spell the chapter exactly) and from the token
     the parser stopped at. `lineno` (Jinja's line) places a cause not recognised.
     """
-    tokens: list[tuple[int, str, str]] = []   # (offset, kind, text)
+    tokens: list[tuple[int, str, str, int]] = []   # (offset, kind, text, line)
     offset, opened = 0, None
     try:
-        for _, kind, value in env.lex(body):
-            tokens.append((offset, kind, value))
+        for line, kind, value in env.lex(body):
+            tokens.append((offset, kind, value, line))
             if kind in _CLOSE or kind == "raw_begin":
                 opened = (offset, kind)
             elif kind.endswith("_end"):
@@ -270,10 +270,10 @@ def _syntax_error(env: jinja2.Environment, body: str, lineno: int) -> tuple[str,
             offset += len(value)
     except TemplateSyntaxError:
         return _lex_error(body, offset, opened)
-    blocks = [i for i, (_, kind, _) in enumerate(tokens) if kind == "block_begin"]
+    blocks = [i for i, t in enumerate(tokens) if t[1] == "block_begin"]
     if blocks:  # any «{% … %}» is refused anyway: that is what to fix
         at = blocks[0]
-        name = next((v for _, k, v in tokens[at + 1:] if k != "whitespace"), "")
+        name = next((t[2] for t in tokens[at + 1:] if t[1] != "whitespace"), "")
         return "cifre-non-ammesso", f"{_NOT_ALLOWED}: i comandi «{{% {quoted(name)} %}}» non sono ammessi", \
             tokens[at][0]
     parser = jinja2.parser.Parser(env, body)
@@ -285,13 +285,13 @@ def _syntax_error(env: jinja2.Environment, body: str, lineno: int) -> tuple[str,
     if current.type == "eof" and opened:
         return _unclosed(opened)
     significant = [t for t in tokens if t[1] != "whitespace"]
-    at = next((i for i, (off, kind, value) in enumerate(significant)
-               if body.count("\n", 0, off) + 1 == current.lineno and value == str(current.value)
-               and kind not in ("data", "variable_begin")), None)
+    at = next((i for i, (_, kind, value, line) in enumerate(significant)
+               if line == current.lineno and value == str(current.value) and kind not in ("data", "variable_begin")),
+              None)
     if at is None:
         line_start = sum(len(t) + 1 for t in body.split("\n")[:lineno - 1])
         return "cifre-sintassi", f"{_SYNTAX}: controllare le parentesi {{{{ }}}} di questa riga", line_start
-    off, kind, value = significant[at]
+    off, kind, value, _ = significant[at]
     tag = max((t for t in tokens if t[1] in _CLOSE and t[0] < off), default=None)
     if tag and _is_unclosed(body, tag[0], tag[1]):
         return _unclosed((tag[0], tag[1]))
