@@ -58,7 +58,7 @@ def _clean_loc(loc: tuple) -> tuple:
     out = []
     for part in loc:
         if isinstance(part, str) and (part in ("[key]",) or part.startswith("function-") or "[" in part
-                                      or part in ("int", "str", "none", "list[...]", "dict[...]")):
+                                      or part in ("int", "str", "constrained-str", "none", "list[...]", "dict[...]")):
             continue
         out.append(part)
     return tuple(out)
