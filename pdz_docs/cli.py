@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from pdz_docs import __version__
+from pdz_docs import __version__, argparse_it
 from pdz_docs.render import PDF_VARIANTS
 from pdz_docs.problems import AVVISO, ERRORE, NOTA, has_errors, summary, to_json
 
@@ -24,45 +24,47 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    argparse_it.install()  # usage, help and usage errors in Italian
     p = _Parser(prog="pdz", description="Scrivere, verificare e produrre il Piano Sociale di Zona.")
-    p.add_argument("--version", action="version", version=f"pdz-docs {__version__}")
+    p.add_argument("--version", action="version", version=f"pdz-docs {__version__}",
+                   help="mostra la versione del programma ed esce")
     sub = p.add_subparsers(dest="comando", metavar="COMANDO", parser_class=_Parser)
     c = sub.add_parser("check", help="verifica il piano e riporta tutti i problemi")
     c.add_argument("piani", nargs="*", type=Path, metavar="PIANO",
-                   help="cartelle dei piani (default: content); più cartelle sono verificate in parallelo")
+                   help="cartelle dei piani (predefinito: content); più cartelle sono verificate in parallelo")
     c.add_argument("--strict", action="store_true", help="anche gli avvisi fanno fallire la verifica")
     c.add_argument("--json", action="store_true", help="stampa i problemi in JSON")
     f = sub.add_parser("cifre", help="elenca le cifre citabili nei capitoli con il loro valore")
     f.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
     s = sub.add_parser("schema", help="scrive gli schemi JSON dei file YAML per l'editor")
-    s.add_argument("-o", "--output", type=Path, default=Path("schema"), help="cartella di destinazione (default: schema)")
+    s.add_argument("-o", "--output", type=Path, default=Path("schema"), metavar="CARTELLA", help="cartella di destinazione (predefinito: schema)")
     b = sub.add_parser("build", help="produce il documento del piano (PDF, DOCX, HTML)")
     b.add_argument("piani", nargs="*", type=Path, metavar="PIANO",
-                   help="cartelle dei piani (default: content); più piani sono prodotti in parallelo, "
+                   help="cartelle dei piani (predefinito: content); più piani sono prodotti in parallelo, "
                         "ciascuno in una sottocartella della destinazione")
-    b.add_argument("-o", "--output", type=Path, default=Path("output"), help="cartella di destinazione (default: output)")
-    b.add_argument("--format", default="pdf,docx",
-                   help="formati separati da virgola: pdf, docx, xlsx, html (default: pdf,docx)")
+    b.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="CARTELLA", help="cartella di destinazione (predefinito: output)")
+    b.add_argument("--format", default="pdf,docx", metavar="FORMATI",
+                   help="formati separati da virgola: pdf, docx, xlsx, html (predefinito: pdf,docx)")
     b.add_argument("--strict", action="store_true", help="non produce nulla se ci sono avvisi")
     b.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=PDF_VARIANTS[0],
-                   help="variante del PDF (default: pdf/a-2a, archiviabile e accessibile; "
+                   help="variante del PDF (predefinito: pdf/a-2a, archiviabile e accessibile; "
                         "pdf/a-2b è più veloce ma senza struttura per l'accessibilità)")
     n = sub.add_parser("new", help="crea lo scheletro di un nuovo piano")
     n.add_argument("piano", type=Path, help="cartella del nuovo piano (non deve esistere o deve essere vuota)")
     n.add_argument("--ambito", required=True, help='nome dell\'Ambito, per es. "Casarano"')
     n.add_argument("--provincia", required=True, help='provincia, per es. "Lecce"')
     n.add_argument("--comuni", required=True, help='Comuni separati da virgola, per es. "Casarano,Ruffano"')
-    n.add_argument("--capofila", help="Comune capofila (default: il primo dell'elenco)")
-    n.add_argument("--ciclo", default="2022-2024", help="ciclo di programmazione (default: 2022-2024)")
+    n.add_argument("--capofila", help="Comune capofila (predefinito: il primo dell'elenco)")
+    n.add_argument("--ciclo", default="2022-2024", help="ciclo di programmazione (predefinito: 2022-2024)")
     w = sub.add_parser("watch", help="anteprima HTML nel browser, aggiornata a ogni salvataggio")
     w.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
-    w.add_argument("--porta", type=int, default=8000, help="porta su 127.0.0.1 (default: 8000)")
+    w.add_argument("--porta", type=int, default=8000, help="porta su 127.0.0.1 (predefinito: 8000)")
     d = sub.add_parser("diff", help="variazioni del piano tra due revisioni git")
     d.add_argument("revisioni", nargs="+", metavar="REV",
-                   help="REV_A [REV_B] [CARTELLA]: REV_B di default è la copia di lavoro")
+                   help="REV_A [REV_B] [CARTELLA]: REV_B predefinito è la copia di lavoro")
     d.add_argument("--format", choices=["testo", "md", "docx", "pdf"], default="testo",
-                   help="testo (terminale, default), md, docx o pdf")
-    d.add_argument("-o", "--output", type=Path, help="file di destinazione per md, docx, pdf")
+                   help="testo (terminale, predefinito), md, docx o pdf")
+    d.add_argument("-o", "--output", type=Path, metavar="FILE", help="file di destinazione per md, docx, pdf")
     return p
 
 

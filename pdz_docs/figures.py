@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import jinja2
+import jinja2.parser
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
 
@@ -102,8 +103,10 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str]) -> tuple[str, list[P
                                         lineno, "{")]
         tree = env.parse(body)
     except TemplateSyntaxError as exc:
-        return "", [problem("cifre-sintassi", f"espressione {{{{ … }}}} non valida: {_it(exc.message or '')}",
-                            exc.lineno or 1)]
+        code, message, offset = _syntax_error(env, body, exc.lineno or 1)
+        line = body.count("\n", 0, offset) + 1
+        return "", [errore(Loc(cap.file, cap.body_line + line - 1, offset - (body.rfind("\n", 0, offset) + 1) + 1),
+                           code, message)]
     evaluator = _Evaluator(cifre, table_ids)
     out: list[str] = []
     problems: list[Problem] = []
@@ -244,8 +247,91 @@ def _hint(value: str, choices: list[str]) -> str:
     return f": forse «{match[0]}»?" if match else ""
 
 
-def _it(msg: str) -> str:
-    return msg.replace("access to attribute", "accesso all'attributo").replace("is unsafe", "non consentito")
+_CLOSE = {"variable_begin": "}}", "block_begin": "%}", "comment_begin": "#}"}
+_SYNTAX = "citazione {{ … }} non valida"
+
+
+def _syntax_error(env: jinja2.Environment, body: str, lineno: int) -> tuple[str, str, int]:
+    """(code, Italian message, offset in `body`) for a chapter Jinja cannot read.
+
+    Jinja's own message is English and not structured; the cause is found again here from
+    the tokens (which, whitespace included, spell the chapter exactly) and from the token
+    the parser stopped at. `lineno` (Jinja's line) places a cause not recognised.
+    """
+    tokens: list[tuple[int, str, str, int]] = []   # (offset, kind, text, line)
+    offset, opened = 0, None
+    try:
+        for line, kind, value in env.lex(body):
+            tokens.append((offset, kind, value, line))
+            if kind in _CLOSE or kind == "raw_begin":
+                opened = (offset, kind)
+            elif kind.endswith("_end"):
+                opened = None
+            offset += len(value)
+    except TemplateSyntaxError:
+        return _lex_error(body, offset, opened)
+    blocks = [i for i, t in enumerate(tokens) if t[1] == "block_begin"]
+    if blocks:  # any «{% … %}» is refused anyway: that is what to fix
+        at = blocks[0]
+        name = next((t[2] for t in tokens[at + 1:] if t[1] != "whitespace"), "")
+        return "cifre-non-ammesso", f"{_NOT_ALLOWED}: i comandi «{{% {quoted(name)} %}}» non sono ammessi", \
+            tokens[at][0]
+    parser = jinja2.parser.Parser(env, body)
+    try:
+        parser.parse()
+    except TemplateSyntaxError:
+        pass
+    current = parser.stream.current
+    if current.type == "eof" and opened:
+        return _unclosed(opened)
+    significant = [t for t in tokens if t[1] != "whitespace"]
+    at = next((i for i, (_, kind, value, line) in enumerate(significant)
+               if line == current.lineno and value == str(current.value) and kind not in ("data", "variable_begin")),
+              None)
+    if at is None:
+        line_start = sum(len(t) + 1 for t in body.split("\n")[:lineno - 1])
+        return "cifre-sintassi", f"{_SYNTAX}: controllare le parentesi {{{{ }}}} di questa riga", line_start
+    off, kind, value, _ = significant[at]
+    tag = max((t for t in tokens if t[1] in _CLOSE and t[0] < off), default=None)
+    if tag and _is_unclosed(body, tag[0], tag[1]):
+        return _unclosed((tag[0], tag[1]))
+    before = significant[at - 1]
+    if kind == "variable_end" and before[1] == "variable_begin":
+        return "cifre-sintassi", f"{_SYNTAX}: fra {{{{ e }}}} non c'è nulla", before[0]
+    if kind == "variable_end":
+        return "cifre-sintassi", f"{_SYNTAX}: la citazione finisce a metà, dopo «{quoted(before[2])}»", off
+    hint = f": forse manca un punto, «{before[2]}.{value}»?" if kind == before[1] == "name" else ""
+    return "cifre-sintassi", f"{_SYNTAX}: «{quoted(value)}» non può stare dopo «{quoted(before[2])}»{hint}", off
+
+
+def _lex_error(body: str, offset: int, opened: tuple[int, str] | None) -> tuple[str, str, int]:
+    """The cause of an error of Jinja's lexer, which stopped at `offset` inside the tag `opened`."""
+    if opened is None or opened[1] in ("comment_begin", "raw_begin"):
+        start = opened[0] if opened else offset
+        if body.startswith("{#", start):
+            return "cifre-sintassi", "commento «{#» senza la chiusura «#}»", start
+        return "cifre-non-ammesso", f"{_NOT_ALLOWED}: i comandi «{{% … %}}» non sono ammessi", start
+    if _is_unclosed(body, *opened):
+        return _unclosed(opened)
+    ch = body[offset] if offset < len(body) else ""
+    if ch in "'\"":
+        return "cifre-sintassi", f"{_SYNTAX}: le virgolette «{ch}» non sono chiuse", offset
+    if ch in ")]}":
+        return "cifre-sintassi", f"{_SYNTAX}: la parentesi «{ch}» non corrisponde a nessuna parentesi aperta", offset
+    return "cifre-sintassi", f"{_SYNTAX}: il carattere «{quoted(ch)}» non può stare in una citazione", offset
+
+
+def _is_unclosed(body: str, start: int, kind: str) -> bool:
+    """Whether the tag opened at `start` has no closing mark before the next tag opens."""
+    close = body.find(_CLOSE[kind], start)
+    following = _CITATION.search(body, start + 2)
+    return close < 0 or bool(following and following.start() < close)
+
+
+def _unclosed(opened: tuple[int, str]) -> tuple[str, str, int]:
+    start, kind = opened
+    begin = {"variable_begin": "{{", "block_begin": "{%", "comment_begin": "{#"}.get(kind, "{%")
+    return "cifre-sintassi", f"«{begin}» senza la chiusura «{_CLOSE.get(kind, '%}')}»", start
 
 
 def _column(body: str, lineno: int, near: str) -> int:

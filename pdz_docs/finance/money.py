@@ -47,6 +47,8 @@ def parse_importo(value: object, what: str = "importo", allow_negative: bool = F
     """
     if isinstance(value, bool):
         raise AmountError("importo-non-valido", f"{what}: «{'si' if value else 'no'}» non è un importo")
+    if value is None:  # «~» or nothing after the colon
+        raise AmountError("importo-non-valido", f"{what}: manca l'importo")
     if isinstance(value, YamlFloat) or isinstance(value, float):
         text = str(value)
         if not re.fullmatch(r"[-+]?[0-9.]+", text):  # .nan, .inf, 1.5e3

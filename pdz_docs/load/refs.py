@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import markdown
+import markdown.treeprocessors
 
 from pdz_docs.limits import (MAX_BRACKET_WORK, MAX_IMAGE_BYTES, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_CHARS,
                              MAX_PARAGRAPH_LINES, quoted)
@@ -135,30 +136,40 @@ class Ref:
     offset: int    # position of the address in the chapter body
 
 
-# Linear: nothing nested, nothing spans a line; run only on paragraphs within the limits.
-_INLINE = re.compile(r"(!?)\[[^\]\n]*\]\([ \t]*(<[^>\n]*>|[^\s)]*)")
-_REF_USE = re.compile(r"(!?)\[([^\]\n]*)\](?:\[([^\]\n]*)\])?")
-_REF_DEF = re.compile(r"^[ ]{0,3}\[([^\]\n^][^\]\n]*)\]:[ \t]*(<[^>\n]*>|\S+)", re.M)
+class _Collect(markdown.treeprocessors.Treeprocessor):
+    """Records every link and image of a parsed chapter, in document order, as the renderer gets them."""
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        self.found: list[tuple[str, str]] = []
+
+    def run(self, root) -> None:
+        self.found = [("img", el.get("src", "")) if el.tag == "img" else ("link", el.get("href", ""))
+                      for el in root.iter() if el.tag in ("a", "img")]
 
 
 def references(body: str) -> list[Ref]:
-    """Images and links written in Markdown, in order: inline ones and reference definitions."""
-    refs = []
-    for m in _INLINE.finditer(body):
-        url, start = m.group(2), m.start(2)
-        if url.startswith("<"):
-            url, start = url[1:-1], start + 1
-        refs.append(Ref("img" if m.group(1) else "link", url, start))
-    images = set()
-    for m in _REF_USE.finditer(body):
-        if m.group(1):
-            images.add((m.group(3) or m.group(2)).strip().lower())
-    for m in _REF_DEF.finditer(body):
-        url, start = m.group(2), m.start(2)
-        if url.startswith("<"):
-            url, start = url[1:-1], start + 1
-        refs.append(Ref("img" if m.group(1).strip().lower() in images else "link", url, start))
-    return sorted(refs, key=lambda r: r.offset)
+    """Images and links as Python-Markdown reads them, each placed at its address in the chapter.
+
+    Read from the parsed tree, so that a link whose text, address or reference definition
+    spans lines is found exactly as the renderer finds it. The tree does not know where
+    things were written: each address is looked for in the chapter from the previous one
+    on (a reference definition may come earlier, a footnote later: then from the start).
+    """
+    md = markdown_reader()
+    collect = _Collect(md)
+    md.treeprocessors.register(collect, "pdz-refs", -1)  # after every other one: the final tree
+    md.convert(body)
+    refs: list[Ref] = []
+    cursor = 0
+    for kind, url in collect.found:
+        at = body.find(url, cursor) if url else -1
+        if at < 0 and url:
+            at = body.find(url)
+        if at >= 0:
+            cursor = at + len(url)
+        refs.append(Ref(kind, url, at if at >= 0 else cursor))
+    return sorted(set(refs), key=lambda r: (r.offset, r.kind, r.url))
 
 
 # --- paragraph size ----------------------------------------------------------------

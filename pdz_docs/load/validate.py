@@ -13,26 +13,44 @@ from pdz_docs.limits import MAX_PROBLEMS_PER_FILE, quoted
 from pdz_docs.load.yamlsrc import YamlDoc, omitted
 from pdz_docs.problems import Problem, errore
 
-_TYPE_MESSAGES = {
-    "string_type": "deve essere un testo",
-    "string_too_short": "non può essere vuoto",
-    "int_type": "deve essere un numero intero",
-    "int_parsing": "deve essere un numero intero",
-    "int_from_float": "deve essere un numero intero",
-    "greater_than_equal": "non può essere negativo",
-    "less_than_equal": "valore troppo grande",
-    "list_type": "deve essere un elenco (righe che iniziano con «- »)",
-    "dict_type": "deve essere una mappa di chiavi e valori",
-    "model_type": "deve essere una mappa di chiavi e valori",
-    "model_attributes_type": "deve essere una mappa di chiavi e valori",
-    "date_type": "deve essere una data nella forma AAAA-MM-GG",
-    "date_parsing": "deve essere una data nella forma AAAA-MM-GG",
-    "date_from_datetime_parsing": "deve essere una data nella forma AAAA-MM-GG",
-    "bool_type": "deve essere «si» o «no»",
-    "bool_parsing": "deve essere «si» o «no»",
-    "too_short": "l'elenco non può essere vuoto",
-    "decimal_type": "deve essere un importo",
+# Every error type the plan's models can produce (pydantic's `type`, never its English `msg`),
+# as (problem code, Italian text); `{…}` are filled from the error's context.
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "string_type": ("tipo-errato", "deve essere un testo"),
+    "string_too_short": ("tipo-errato", "non può essere vuoto"),
+    "string_pattern_mismatch": ("valore-non-valido", "valore non nel formato atteso"),
+    "int_type": ("tipo-errato", "deve essere un numero intero"),
+    "int_parsing": ("tipo-errato", "deve essere un numero intero"),
+    "int_from_float": ("tipo-errato", "deve essere un numero intero"),
+    "int_parsing_size": ("valore-non-valido", "numero fuori scala"),
+    "greater_than_equal": ("tipo-errato", "deve essere almeno {ge}"),
+    "less_than_equal": ("tipo-errato", "deve essere al massimo {le}"),
+    "list_type": ("tipo-errato", "deve essere un elenco (righe che iniziano con «- »)"),
+    "too_short": ("tipo-errato", "l'elenco non può essere vuoto"),
+    "dict_type": ("tipo-errato", "deve essere una mappa di chiavi e valori"),
+    "model_type": ("tipo-errato", "deve essere una mappa di chiavi e valori"),
+    "model_attributes_type": ("tipo-errato", "deve essere una mappa di chiavi e valori"),
+    "invalid_key": ("tipo-errato", "una chiave deve essere un testo"),
+    "date_type": ("tipo-errato", "deve essere una data nella forma AAAA-MM-GG"),
+    "date_parsing": ("tipo-errato", "deve essere una data nella forma AAAA-MM-GG"),
+    "date_from_datetime_parsing": ("tipo-errato", "deve essere una data nella forma AAAA-MM-GG"),
+    "date_from_datetime_inexact": ("tipo-errato", "deve essere una data senza ora, nella forma AAAA-MM-GG"),
+    "bool_type": ("tipo-errato", "deve essere «si» o «no»"),
+    "bool_parsing": ("tipo-errato", "deve essere «si» o «no»"),
+    "decimal_type": ("tipo-errato", "deve essere un importo"),
 }
+_UNKNOWN = ("valore-non-valido", "valore non valido")
+
+
+def _shown(value: Any) -> str:
+    """The writer's value quoted back, as YAML spells it (never Python's None/True/False)."""
+    if isinstance(value, (dict, list)):
+        return ""
+    if value is None:
+        return " (il valore è vuoto)"
+    if isinstance(value, bool):
+        return f" (trovato «{'si' if value else 'no'}»)"
+    return f" (trovato «{quoted(value)}»)"
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -40,7 +58,7 @@ def _clean_loc(loc: tuple) -> tuple:
     out = []
     for part in loc:
         if isinstance(part, str) and (part in ("[key]",) or part.startswith("function-") or "[" in part
-                                      or part in ("int", "str", "none", "list[...]", "dict[...]")):
+                                      or part in ("int", "str", "constrained-str", "none", "list[...]", "dict[...]")):
             continue
         out.append(part)
     return tuple(out)
@@ -128,16 +146,11 @@ def _problem(model: type, doc: YamlDoc, path: tuple, err: dict) -> Problem:
         elif allowed:
             msg += f" (chiavi ammesse: {', '.join(allowed)})"
         return errore(doc.key_loc(*path), "chiave-sconosciuta", msg)
-    loc = doc.loc(*path)
-    value = err.get("input")
-    if kind in ("importo-ambiguo", "importo-negativo", "importo-decimali", "importo-non-valido", "numero-ambiguo"):
-        return errore(loc, kind, f"{field}: {err['msg']}")
-    if kind == "string_pattern_mismatch":
-        return errore(loc, "valore-non-valido", f"{field}: valore «{quoted(value)}» non nel formato atteso")
-    if kind == "int_parsing_size":
-        return errore(loc, "valore-non-valido", f"{field}: numero fuori scala")
-    msg = _TYPE_MESSAGES.get(kind)
-    if msg:
-        shown = "" if isinstance(value, (dict, list)) else f" (trovato «{quoted(value)}»)"
-        return errore(loc, "tipo-errato", f"{field}: {msg}{shown}")
-    return errore(loc, "valore-non-valido", f"{field}: valore non valido ({err['msg']})")
+    if "-" in kind:
+        # our own validators (model/types.py) raise errors named by a problem code, worded in Italian
+        return errore(doc.loc(*path), kind, f"{field}: {err['msg']}")
+    code, text = _MESSAGES.get(kind, _UNKNOWN)
+    ctx = err.get("ctx") or {}
+    if kind == "greater_than_equal" and ctx.get("ge") == 0:
+        text = "non può essere negativo"
+    return errore(doc.loc(*path), code, f"{field}: {text.format(**ctx)}{_shown(err.get('input'))}")

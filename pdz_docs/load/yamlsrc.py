@@ -14,6 +14,7 @@ and size are refused while composing, before anything is built.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -136,8 +137,7 @@ def read_text(path: Path, label: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[
         with open(path, "rb") as f:
             raw = f.read(max_bytes + 1)  # the file may have grown since
     except OSError as exc:
-        return None, [errore(Loc(label), "file-illeggibile",
-                             f"impossibile leggere il file ({exc.strerror or exc.__class__.__name__})")]
+        return None, [errore(Loc(label), "file-illeggibile", f"impossibile leggere il file{_os_reason(exc)}")]
     if len(raw) > max_bytes:
         return None, [_too_big(label, max_bytes)]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -164,6 +164,21 @@ def read_text(path: Path, label: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[
                              f"il file contiene il carattere di controllo U+{ord(bad.group()):04X}, "
                              "non ammesso in un file di testo (dati binari?)")]
     return text, []
+
+
+_OS_REASONS = {  # the operating system's reason, which it gives in English
+    errno.ELOOP: "collegamento simbolico che rimanda a se stesso",
+    errno.EACCES: "permesso negato",
+    errno.EPERM: "permesso negato",
+    errno.ENOENT: "il file non esiste",
+    errno.ENAMETOOLONG: "nome troppo lungo",
+    errno.EIO: "errore di lettura del disco",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    reason = _OS_REASONS.get(exc.errno)
+    return f" ({reason})" if reason else ""
 
 
 def _too_big(label: str, max_bytes: int) -> Problem:
@@ -195,7 +210,7 @@ def load_yaml(path: Path, label: str, text: str | None = None, line_offset: int 
     except RecursionError:  # pragma: no cover - depth is refused while composing
         return doc, [errore(Loc(label, 1, 1), "yaml-annidamento", "struttura YAML troppo annidata")]
     except yaml.YAMLError as exc:  # pragma: no cover - control characters are refused by read_text
-        return doc, [errore(Loc(label, 1, 1), "yaml-sintassi", f"YAML non valido: {exc}")]
+        return doc, [errore(Loc(label, 1, 1), "yaml-sintassi", "YAML non valido")]
     finally:
         loader.dispose()
     if node is None:
