@@ -218,3 +218,16 @@ def test_docx_links_are_word_hyperlinks(docx_xml):
 def test_docx_indented_paragraph_is_not_lost(docx_xml):
     xml = docx_xml[0]
     assert "Rientrato con tab." in xml
+
+
+def test_footnote_back_link_is_titled_in_italian():
+    html = ours("Testo[^1].\n\n[^1]: la nota\n")
+    assert 'title="Torna al richiamo della nota 1"' in html and "Jump back" not in html
+
+
+def test_autolink_with_a_refused_scheme_is_reported(plan_dir: Path):
+    chapter = plan_dir / "capitoli" / "20-abitudini.md"
+    chapter.write_text(CHAPTER.split("## Come")[0] + "Vedi <ftp://esempio.it/file>.\n", encoding="utf-8")
+    r = _run("check", str(plan_dir))
+    assert re.search(rf"^{re.escape(str(chapter))}:7:\d+: errore: .*\[link-non-ammesso\]$", r.stderr, re.M), r.stderr
+    assert r.returncode == 1

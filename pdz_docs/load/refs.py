@@ -43,7 +43,9 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")  # browsers ignore these inside a s
 
 
 def markdown_reader() -> markdown.Markdown:
-    md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    # The footnotes' link back to the text is titled in Italian (the extension's default is English).
+    md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html",
+                           extension_configs={"footnotes": {"BACKLINK_TITLE": "Torna al richiamo della nota %d"}})
     # Raw HTML in chapters is never passed through: it is shown as text.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
