@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit
+from conftest import edit, line_of
 from pdz_docs.cli import main
 
 CARD = "schede/A.1.yaml"
@@ -66,3 +66,52 @@ def test_existing_good_cases_still_hold(plan_dir: Path, capsys, data, code):
     else:
         assert found == [f"{CARD}:1:12: errore: il file contiene il carattere di controllo U+0007, non ammesso in un "
                          f"file di testo (dati binari?) [{code}]"]
+
+
+# --- characters the fonts of the document do not have -------------------------------------
+
+CAP = "capitoli/10-cap1.md"
+SENTENCE = "L'Ambito conta"
+
+
+def html_of(plan: Path) -> str:
+    from test_hostile import html_of as render
+
+    return render(plan)
+
+
+def test_word_bullets_become_a_list(plan_dir: Path, capsys):
+    edit(plan_dir / CAP, SENTENCE, "I servizi sono due:\n\n\uf0b7 segretariato\n\uf0b7\tsportello fatto \uf0fc\n\n" + SENTENCE)
+    assert problems(capsys, plan_dir) == (0, [])
+    html = html_of(plan_dir)
+    assert "<li>segretariato</li>" in html and "<li>sportello fatto \u2713</li>" in html
+    assert "\uf0b7" not in html and "\uf0fc" not in html
+
+
+def test_word_symbol_in_yaml_is_its_unicode_sign(plan_dir: Path, capsys):
+    edit(plan_dir / CARD, "- Accesso semplice per tutti", "- Accesso semplice per tutti \uf0fc")
+    assert problems(capsys, plan_dir) == (0, [])
+    assert "Accesso semplice per tutti \u2713" in html_of(plan_dir)
+
+
+def test_character_without_glyph_is_a_located_warning(plan_dir: Path, capsys):
+    from pdz_docs.checks.glyphs import covered
+
+    if covered() is None:
+        pytest.skip("fontconfig non disponibile")
+    edit(plan_dir / CAP, SENTENCE, "Sportello \u4e2d e \u4e2d, poi \U0001F642.\n\n" + SENTENCE)
+    edit(plan_dir / CARD, "titolo: Segretariato sociale", "titolo: Segretariato \U0001F642")
+    rc, found = problems(capsys, plan_dir)
+    assert rc == 0, found
+    line = line_of(plan_dir / CAP, "Sportello")
+    assert found == [
+        f"{CAP}:{line}:11: avviso: il carattere «\u4e2d» (U+4E2D CJK UNIFIED IDEOGRAPH-4E2D) non è in nessuno dei "
+        "caratteri tipografici del documento, qui e un'altra volta nel file: nel PDF apparirebbe come un quadratino "
+        "vuoto; sostituirlo con un carattere comune o toglierlo [carattere-senza-glifo]",
+        f"{CAP}:{line}:22: avviso: il carattere «\U0001F642» (U+1F642 SLIGHTLY SMILING FACE) non è in nessuno dei "
+        "caratteri tipografici del documento: nel PDF apparirebbe come un quadratino vuoto; sostituirlo con un "
+        "carattere comune o toglierlo [carattere-senza-glifo]",
+        f"{CARD}:2:9: avviso: il carattere «\U0001F642» (U+1F642 SLIGHTLY SMILING FACE) non è in nessuno dei "
+        "caratteri tipografici del documento: nel PDF apparirebbe come un quadratino vuoto; sostituirlo con un "
+        "carattere comune o toglierlo [carattere-senza-glifo]",
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pdz_docs.checks.glyphs import check_glyphs
 from pdz_docs.limits import quoted
 from pdz_docs.load.media import Refusal, load_picture
 from pdz_docs.load.plan import Capitolo, Plan
@@ -69,4 +70,5 @@ CHECKS = [
     check_chapter_paragraphs,
     check_chapter_images,
     check_chapter_links,
+    check_glyphs,
 ]

@@ -27,6 +27,7 @@ from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from pdz_docs.finance.money import YamlFloat
 from pdz_docs.limits import (MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, MAX_YAML_DEPTH, MAX_YAML_NODES,
                              quoted)
+from pdz_docs.load.pasted import read_word_symbols
 from pdz_docs.problems import Loc, Problem, avviso, errore, nota
 
 try:
@@ -406,7 +407,7 @@ class _Converter:
             value = self.loader.construct_object(node, deep=True)
             if not key and isinstance(value, str) and _ZERO_WIDTH.search(value):   # keys: see convert
                 self.problems.append(self.zero_width(node, value))
-            return value
+            return read_word_symbols(value) if isinstance(value, str) else value
         except (yaml.constructor.ConstructorError, ValueError, OverflowError):
             self.problems.append(errore(self.loc(node), "yaml-valore", f"valore «{quoted(node.value)}» non valido"))
             return node.value
