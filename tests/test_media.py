@@ -163,6 +163,7 @@ def test_same_picture_in_pdf_and_docx(photos_built: Path):
 @pytest.mark.parametrize("name, data, code", [
     ("rotta.png", png_bytes(landscape())[:700], "immagine-illeggibile"),
     ("rotta.jpg", rotated_photo()[:-300], "immagine-illeggibile"),
+    ("foto.png", rotated_photo(), "immagine-formato"),   # a JPEG with a PNG's name
     ("mappa.png", png_header_only(10_000, 10_000), "immagine-troppo-grande"),
     ("bomba.png", png_header_only(40_000, 40_000), "immagine-troppo-grande"),
 ])

@@ -116,14 +116,17 @@ def normalise(raw: bytes, expected: str) -> Picture | Refusal:
     if im.width * im.height > MAX_IMAGE_PIXELS:
         return _too_many_pixels()
     width, height = _print_size(im)
+    orientation = _orientation(im)
+    # The pixels print needs, in the orientation the file stores them (turned upright last, when fewer).
+    stored = (_pixels(height), _pixels(width)) if orientation in (5, 6, 7, 8) else (_pixels(width), _pixels(height))
     try:
         if im.format == "JPEG":  # decode directly at a reduced scale when print needs fewer pixels
-            upright = _orientation(im) in (5, 6, 7, 8)
-            w, h = (height, width) if upright else (width, height)
-            im.draft(im.mode, (_pixels(w), _pixels(h)))
+            im.draft(im.mode, stored)
         im.load()
-        return _picture(_encode(_pixels_for_print(_srgb(_upright(im)), width, height), expected),
-                        expected, (width, height))
+        if im.mode in ("1", "P", "PA") or im.mode.startswith(("I", "F")):
+            im = _srgb(im)   # resampling needs 8-bit channels without a palette
+        im = _upright(_srgb(_reduced(im, stored)), orientation)
+        return _picture(_encode(im, expected), expected, (width, height))
     except Image.DecompressionBombError:
         return _too_many_pixels()
     except Exception:  # noqa: BLE001
@@ -165,14 +168,12 @@ def _pixels(css: int) -> int:
     return math.ceil(css * PRINT_DPI / CSS_DPI)
 
 
-def _upright(im):
-    from PIL import ImageOps
-
-    return ImageOps.exif_transpose(im) if _orientation(im) != 1 else im
 
 
 def _srgb(im):
     """RGB, or RGBA when the image has transparency; through its ICC profile when it has one."""
+    if im.mode in ("RGB", "RGBA") and "icc_profile" not in im.info and "transparency" not in im.info:
+        return im
     from PIL import ImageCms
 
     alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
@@ -191,14 +192,24 @@ def _srgb(im):
     return im.convert("RGBA" if alpha else "RGB")
 
 
-def _pixels_for_print(im, width: int, height: int):
-    """At most PRINT_DPI at the printed size; never enlarged."""
+def _upright(im, orientation: int):
+    """The picture turned as its EXIF orientation says (the table of PIL.ImageOps.exif_transpose), once it
+    is small: turning the full-size picture first would cost as much as decoding it."""
+    from PIL.Image import Transpose as T
+
+    turn = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_270,
+            7: T.TRANSVERSE, 8: T.ROTATE_90}.get(orientation)
+    return im.transpose(turn) if turn is not None else im
+
+
+def _reduced(im, target: tuple[int, int]):
+    """At most `target` pixels (PRINT_DPI at the printed size); never enlarged."""
     from PIL import Image
 
-    target = (_pixels(width), _pixels(height))
     if im.width <= target[0] and im.height <= target[1]:
         return im
-    return im.resize(target, Image.Resampling.LANCZOS)
+    # reducing_gap: a fast integer reduction first, then Lanczos; no visible difference at 3
+    return im.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _encode(im, expected: str) -> bytes:
