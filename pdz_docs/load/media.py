@@ -34,6 +34,7 @@ import os
 import stat
 import tempfile
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,8 @@ def normalise(raw: bytes, expected: str) -> Picture | Refusal:
     try:
         if im.format == "JPEG":  # decode directly at a reduced scale when print needs fewer pixels
             im.draft(im.mode, stored)
-        im.load()
+        with _strict_decoding():
+            im.load()
         if im.mode in ("1", "P", "PA") or im.mode.startswith(("I", "F")):
             im = _srgb(im)   # resampling needs 8-bit channels without a palette
         im = _upright(_srgb(_reduced(im, stored)), orientation)
@@ -132,6 +134,20 @@ def normalise(raw: bytes, expected: str) -> Picture | Refusal:
     except Exception:  # noqa: BLE001
         return Refusal("immagine-illeggibile", "il file è danneggiato o incompleto e non si può leggere come "
                                                "immagine: esportarlo di nuovo dal programma che l'ha prodotto")
+
+
+@contextmanager
+def _strict_decoding():
+    """A truncated file is an error while decoding. WeasyPrint, once imported, tells Pillow to pad such
+    files silently (a process-wide switch, ImageFile.LOAD_TRUNCATED_IMAGES): turned off for this decoding."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _too_many_pixels() -> Refusal:
