@@ -239,7 +239,8 @@ def _pasted_characters(line: str) -> list[tuple[int, str]]:
     typographic quote opening a value."""
     found = []
     colon = line.find(":")
-    key_end = len(line) if colon < 0 else colon
+    # a line without «:» (an item of a list, a text going on): only its indentation and «- » count
+    key_end = colon if colon >= 0 else len(line) - len(line.lstrip(" -" + "".join(INVISIBLE)))
     after = colon + 1
     while 0 <= colon and after < len(line) and (line[after] in INVISIBLE or line[after] == " "):
         after += 1
