@@ -34,8 +34,10 @@ MAX_PARAGRAPH_LINES = 300
 MAX_PARAGRAPH_CHARS = 16_000
 MAX_MARKDOWN_NESTING = 20
 MAX_BRACKET_WORK = 3_000_000
-# Images in chapters: size of one image file.
+# Images in chapters: size of one image file, and its pixels (decoded in memory: 80 million
+# pixels are an A0 map scanned at about 230 dpi, some 320 MB while it is being reduced).
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 80_000_000
 # Numbers: an amount from one thousand billion euro up is a typo; so is a count
 # (inhabitants, households…) from one billion up.
 MAX_IMPORTO = Decimal("1000000000000")

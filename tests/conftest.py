@@ -29,3 +29,12 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return i
     raise AssertionError(f"{needle!r} not found in {path}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _image_cache(tmp_path_factory):
+    """Normalised images are cached per user (pdz_docs/load/media.py): the tests, and the builds they start,
+    use a cache folder of their own."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))

@@ -1,14 +1,19 @@
 """Content checks on chapters: paragraph size, images and links, each refusal at its line.
 
-The rules live in `load/refs.py`, which the renderer applies too: what is reported here
-is exactly what the document would leave out.
+The rules live in `load/refs.py` and `load/media.py`, which the renderer applies too:
+what is reported here is exactly what the document would leave out. Every image is
+decoded completely here (and its normalised picture cached), so the build never meets
+a file it cannot read.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pdz_docs.checks.glyphs import check_glyphs
+from pdz_docs.limits import quoted
 from pdz_docs.load.habits import habit_notes
+from pdz_docs.load.media import Refusal, load_picture
 from pdz_docs.load.plan import Capitolo, Plan
 from pdz_docs.load.refs import link_refusal, paragraph_refusals, references, resolve_image
 from pdz_docs.problems import Loc, Problem, avviso, errore
@@ -42,6 +47,11 @@ def check_chapter_images(plan: Plan) -> list[Problem]:
                 image = resolve_image(ref.url, base, Path(plan.root))
                 if image.path is None:
                     out.append(errore(_loc(cap, ref.offset), image.code, image.message))
+                    continue
+                picture = load_picture(image.path)
+                if isinstance(picture, Refusal):
+                    out.append(errore(_loc(cap, ref.offset), picture.code,
+                                      f"immagine «{quoted(ref.url)}»: {picture.message}"))
     return out
 
 
@@ -68,4 +78,5 @@ CHECKS = [
     check_chapter_images,
     check_chapter_links,
     check_chapter_markdown,
+    check_glyphs,
 ]

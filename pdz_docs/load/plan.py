@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdz_docs.limits import MAX_CHAPTER_BYTES, quoted
+from pdz_docs.load.pasted import read_word_symbols
 from pdz_docs.load.validate import validate
 from pdz_docs.load.yamlsrc import YamlDoc, load_yaml, read_text
 from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
@@ -212,4 +213,4 @@ def load_capitolo(path: Path, problems: list[Problem]) -> Capitolo | None:
     if meta is None:
         return None
     body_line = text[: m.end()].count("\n") + 1
-    return Capitolo(meta, text[m.end():], name, body_line)
+    return Capitolo(meta, read_word_symbols(text[m.end():]), name, body_line)

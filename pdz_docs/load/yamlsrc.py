@@ -28,7 +28,8 @@ from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from pdz_docs.finance.money import YamlFloat
 from pdz_docs.limits import (MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, MAX_YAML_DEPTH, MAX_YAML_NODES,
                              quoted)
-from pdz_docs.problems import Loc, Problem, errore, nota
+from pdz_docs.load.pasted import read_word_symbols
+from pdz_docs.problems import Loc, Problem, avviso, errore, nota
 
 try:
     from yaml.cyaml import CParser as _EventParser
@@ -42,6 +43,16 @@ ALLOWED_TAGS = {STD_TAG + t for t in ("str", "int", "float", "bool", "null", "ti
 # What YAML calls printable, for every text file of the plan: tab, newlines and
 # the printable Unicode ranges. Anything else is binary data or a broken encoding.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters pasted from word processors and web pages that look like a space, or like
+# nothing, but that YAML does not read as a space: named in the message that they cause.
+INVISIBLE = {
+    "\u00a0": "spazio non separabile", "\u202f": "spazio stretto non separabile", "\u2007": "spazio per cifre",
+    "\u200b": "spazio a larghezza zero", "\u200c": "separatore a larghezza zero",
+    "\u200d": "unione a larghezza zero", "\u2060": "unione di parola", "\ufeff": "segno BOM fuori dall'inizio del file",
+}
+# Typographic quotes, which YAML reads as ordinary letters, not as quotes around a text.
+TYPOGRAPHIC_QUOTES = "\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb"
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _DECIMAL_INT = re.compile(r"[-+]?[0-9][0-9_]*")
 _MAX_INT_DIGITS = 100  # longer integers stay text: the field's own check refuses them
 
@@ -237,9 +248,68 @@ def _mark_loc(mark, label: str, offset: int) -> Loc:
     return Loc(label, mark.line + 1 + offset, mark.column + 1) if mark else Loc(label, 1, 1)
 
 
+def char_name(c: str) -> str:
+    """«spazio non separabile (U+00A0)»: how a message names a pasted character."""
+    return f"{INVISIBLE[c]} (U+{ord(c):04X})" if c in INVISIBLE else f"«{c}» (U+{ord(c):04X})"
+
+
+def _pasted_characters(line: str) -> list[tuple[int, str]]:
+    """(column, character) of the pasted characters of a YAML line that stand where YAML expects
+    its own signs: in the indentation, in a key, around the «:» after it, after a «-», or a
+    typographic quote opening a value."""
+    found = []
+    colon = line.find(":")
+    # a line without «:» (an item of a list, a text going on): only its indentation and «- » count
+    key_end = colon if colon >= 0 else len(line) - len(line.lstrip(" -" + "".join(INVISIBLE)))
+    after = colon + 1
+    while 0 <= colon and after < len(line) and (line[after] in INVISIBLE or line[after] == " "):
+        after += 1
+    for i, c in enumerate(line):
+        if c in INVISIBLE and (i < key_end or i < after):
+            found.append((i, c))
+    value = re.match(r"[ ]*(?:-[ ]+)*", line).end()
+    if 0 <= colon and value <= colon:
+        value = after
+    if value < len(line) and line[value] in TYPOGRAPHIC_QUOTES:
+        found.append((value, line[value]))
+    return sorted(found)
+
+
+def _pasted_character_problem(text: str, mark, label: str, offset: int) -> Problem | None:
+    """A syntax error at `mark` explained by a pasted character on its line or the few lines before it."""
+    lines = text.split("\n")
+    last = min(mark.line, len(lines) - 1)
+    for n in range(last, max(-1, last - 4), -1):
+        hits = [h for h in _pasted_characters(lines[n]) if n < mark.line or h[0] <= mark.column]
+        if hits:
+            col, c = hits[0]
+            loc = Loc(label, n + 1 + offset, col + 1)
+            if c in TYPOGRAPHIC_QUOTES:
+                return errore(loc, "virgolette-tipografiche",
+                              f"virgolette tipografiche {char_name(c)}: YAML non le riconosce come virgolette; "
+                              "per racchiudere un testo usare le virgolette diritte \" oppure '")
+            return errore(loc, "carattere-invisibile",
+                          f"{char_name(c)}: YAML non lo riconosce come spazio né come separatore; cancellarlo "
+                          "(e, se serve, scrivere al suo posto uno spazio normale)")
+    return None
+
+
 def _yaml_error(exc: yaml.MarkedYAMLError, label: str, offset: int, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     loc = _mark_loc(mark, label, offset)
+    opened = exc.context_mark if "quoted scalar" in (exc.context or "") else None
+    if opened is not None:   # a text opened with a straight quote and closed with a typographic one
+        line = text.split("\n")[opened.line]
+        close = next((i for i in range(len(line) - 1, opened.column, -1) if line[i] in TYPOGRAPHIC_QUOTES), -1)
+        if close >= 0:
+            return errore(Loc(label, opened.line + 1 + offset, close + 1), "virgolette-tipografiche",
+                          f"il testo aperto con le virgolette {line[opened.column]} è chiuso con le virgolette "
+                          f"tipografiche {char_name(line[close])}, che YAML non riconosce: usare {line[opened.column]} "
+                          "anche in chiusura")
+    if mark is not None:
+        pasted = _pasted_character_problem(text, mark, label, offset)
+        if pasted is not None:
+            return pasted
     problem = (exc.problem or "").strip()
     at = ""
     if mark is not None:
@@ -324,9 +394,18 @@ class _Converter:
                 if key_node.tag not in ALLOWED_TAGS:
                     self.problems.append(self.bad_tag(key_node))
                     continue
-                key = self.scalar(key_node)
+                key = self.scalar(key_node, key=True)
                 if isinstance(key, YamlFloat):
                     key = str(key)
+                if isinstance(key, str) and any(c in INVISIBLE for c in key):
+                    # Reported once, here, at the character; the key is then read without it.
+                    i, c = next((i, c) for i, c in enumerate(key) if c in INVISIBLE)
+                    at = self.loc(key_node)
+                    self.problems.append(errore(Loc(at.file, at.line, at.col + i if not key_node.style else at.col),
+                                                "carattere-invisibile",
+                                                f"{char_name(c)} nella chiave «{quoted(key.strip(''.join(INVISIBLE)))}»: "
+                                                "cancellarlo"))
+                    key = "".join(ch for ch in key if ch not in INVISIBLE).strip()
                 if key in out:
                     first = self.doc.key_locs.get(path + (key,))
                     self.problems.append(errore(self.loc(key_node), "yaml-chiave-duplicata",
@@ -346,10 +425,19 @@ class _Converter:
             return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
+    def zero_width(self, node: yaml.ScalarNode, value: str) -> Problem:
+        """A character of zero width in a text: invisible, yet it splits a word or an amount."""
+        m = _ZERO_WIDTH.search(value)
+        at = self.loc(node)
+        one_line = not node.style and node.start_mark.line == node.end_mark.line
+        return avviso(Loc(at.file, at.line, at.col + m.start() if one_line else at.col), "carattere-invisibile",
+                      f"{char_name(m.group())} nel testo «{quoted(_ZERO_WIDTH.sub('', value))}»: "
+                      "non si vede, ma divide la parola o il numero in cui si trova; cancellarlo")
+
     def bad_tag(self, node: yaml.Node) -> Problem:
         return errore(self.loc(node), "yaml-tag", f"tag YAML «{quoted(node.tag.replace(STD_TAG, '!!'))}» non ammesso")
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def scalar(self, node: yaml.ScalarNode, key: bool = False) -> Any:
         if node.tag == STD_TAG + "float":
             return YamlFloat(node.value)
         if node.tag == STD_TAG + "int":
@@ -359,7 +447,10 @@ class _Converter:
                 return int(text.replace("_", ""), 10)
             return text
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
+            if not key and isinstance(value, str) and _ZERO_WIDTH.search(value):   # keys: see convert
+                self.problems.append(self.zero_width(node, value))
+            return read_word_symbols(value) if isinstance(value, str) else value
         except (yaml.constructor.ConstructorError, ValueError, OverflowError):
             self.problems.append(errore(self.loc(node), "yaml-valore", f"valore «{quoted(node.value)}» non valido"))
             return node.value

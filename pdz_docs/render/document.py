@@ -20,6 +20,7 @@ from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
 from pdz_docs.finance.money import fmt_euro
 from pdz_docs.finance.table import Table
 from pdz_docs.load.habits import normalise
+from pdz_docs.load.media import Picture, load_picture
 from pdz_docs.load.refs import link_kind, markdown_reader, resolve_image
 from pdz_docs.model import Scheda
 from pdz_docs.pipeline import Result
@@ -109,7 +110,9 @@ def _sanitize(html: str, root: Path | None) -> str:
     """Keep links to http(s)/mailto/anchors and images inside the plan (load/refs.py); drop the rest.
 
     The HTML comes from Markdown with raw HTML turned off, so every tag and attribute in
-    it is Markdown's own and attribute values are escaped.
+    it is Markdown's own and attribute values are escaped. An image becomes its normalised
+    picture (load/media.py), inline as a data: address, at its printed size: the HTML,
+    the PDF laid out from it and the DOCX (which reads the same address) embed the same bytes.
     """
     def link(m: re.Match) -> str:
         href = re.search(r'\shref="([^"]*)"', m.group(0))
@@ -122,9 +125,11 @@ def _sanitize(html: str, root: Path | None) -> str:
         if root is None or src is None:
             return ""
         found = resolve_image(unescape(src.group(1)), root / "capitoli", root)
-        if found.path is None:
+        picture = load_picture(found.path) if found.path is not None else None
+        if not isinstance(picture, Picture):
             return ""
-        return f'<img src="{escape(found.path.as_uri())}" alt="{escape(unescape(alt.group(1))) if alt else ""}">'
+        return (f'<img src="{picture.uri}" width="{picture.width}" height="{picture.height}" '
+                f'alt="{escape(unescape(alt.group(1))) if alt else ""}">')
 
     html = re.sub(r"<a\b[^>]*>", link, html)
     return re.sub(r"<img\b[^>]*>", image, html)

@@ -6,6 +6,7 @@ restyle its Word output by editing that file in Word.
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pdz_docs.render.html import TEMPLATES
 
 REFERENCE = TEMPLATES / "riferimento.docx"
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EMU_PER_CSS_PX = 9525   # 914400 EMU to the inch, 96 CSS pixels to the inch
 
 
 # --- tiny HTML → element tree (python-markdown output) ----------------------------------
@@ -287,17 +289,15 @@ class _Writer(WordBuilder):
         return self.d.styles["Hyperlink"]
 
     def picture(self, p, el: ET.Element) -> None:
-        """An image of the plan (checked by the loader: inside the plan, PNG/JPEG/GIF), at most the text width."""
-        from urllib.parse import urlsplit
-        from urllib.request import url2pathname
-
+        """A normalised picture of the plan (load/media.py), at its printed size, at most the text width."""
         src = el.get("src", "")
-        if not src.startswith("file://"):
+        head, _, data = src.partition(";base64,")
+        if head not in ("data:image/png", "data:image/jpeg") or not data:
             return
-        shape = p.add_run().add_picture(url2pathname(urlsplit(src).path))
-        if shape.width > self.width():
-            shape.height = int(shape.height * self.width() / shape.width)
-            shape.width = self.width()
+        width, height = int(el.get("width") or 0) * EMU_PER_CSS_PX, int(el.get("height") or 0) * EMU_PER_CSS_PX
+        if width > self.width():
+            width, height = self.width(), height * self.width() // width
+        p.add_run().add_picture(io.BytesIO(base64.b64decode(data)), width=width or None, height=height or None)
 
     def blocks(self, root: ET.Element) -> None:
         for el in root:

@@ -42,16 +42,18 @@ def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
     roots = [p.resolve() for p in allowed]
 
     class Fetcher(weasyprint.urls.URLFetcher):
-        """Only local files inside the plan and template folders; nothing from the network."""
+        """Only local files inside the plan and template folders, and inline pictures; nothing from the network."""
 
         def fetch(self, url, headers=None):
+            if url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")):
+                return super().fetch(url, headers)   # the normalised pictures of the plan (load/media.py)
             if url.startswith("file:"):
                 path = Path(weasyprint.urls.request.url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
                 if any(path == r or r in path.parents for r in roots) and path.is_file():
                     return super().fetch(url, headers)
             raise ValueError(f"risorsa esterna non ammessa: {url}")
 
-    fetcher = Fetcher(allowed_protocols=["file"])
+    fetcher = Fetcher(allowed_protocols=["file", "data"])
     variant = None if variant in (None, "nessuna") else variant
     # WeasyPrint allocates millions of short-lived objects and no cycles worth collecting mid-layout:
     # pausing the cyclic garbage collector saves about 15% of the time for some 70 MB more memory.
