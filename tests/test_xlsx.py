@@ -208,17 +208,42 @@ def test_same_content_same_bytes(default):
     assert render_xlsx(result) == data
 
 
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def without_cached_values(data: bytes) -> bytes:
+    """The same workbook with every formula's stored value replaced by 0."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            part = src.read(name)
+            if name.startswith("xl/worksheets/"):
+                part, n = re.subn(rb"</f><v>[^<]*</v>", b"</f><v>0</v>", part)
+                assert n
+            dst.writestr(name, part)
+    return out.getvalue()
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
                     reason="LibreOffice o pdftotext non installati: conversione dell'XLSX non verificata")
 def test_libreoffice_computes_the_formulas(default, tmp_path: Path):
+    """LibreOffice, told to recalculate on load, computes from the formulas the figures we computed,
+    even when the values stored with them are wrong (here all set to 0)."""
     _, data, _ = default
     xlsx = tmp_path / "schede.xlsx"
-    xlsx.write_bytes(data)
+    xlsx.write_bytes(without_cached_values(data))
+    (tmp_path / "lo-profile" / "user").mkdir(parents=True)
+    (tmp_path / "lo-profile" / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to",
                     "pdf", "--outdir", str(tmp_path), str(xlsx)], capture_output=True, timeout=240)
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "schede.pdf"), "-"],
                           capture_output=True, text=True).stdout
-    # totals exist in the file only as formulas: LibreOffice must have computed them
     for needle in ("Budget PdZ 2022-2024", "8.515.853,75 €", "Totale Scheda A", "5.440.662,04 €",
                    "904.396,85 €", "Totale B.2", "404.679,85 €", "Programmazione economica delle schede"):
         assert needle in text, needle
