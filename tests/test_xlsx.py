@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 import zipfile
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -407,3 +408,23 @@ def test_cached_values_are_the_computed_figures(default):
                 assert isinstance(shown, (int, float)) and Decimal(repr(shown)) == expected, (name, i, j, shown)
                 checked += is_formula(formulas[name].cell(3 + i, j).value)
     assert checked == 295
+
+
+@pytest.mark.parametrize("ambito,shown", [
+    ("Foo &Gallipoli", "Ambito Territoriale Sociale di Foo ＆Gallipoli – Piano Sociale di Zona 2022-2024"),
+    ("&P&G" + "x" * 300, None)])
+def test_running_head_is_text(default, ambito: str, shown: str | None):
+    """The page header shows the Ambito's name as written, within the format's 255 characters,
+    and no ampersand of the name becomes a header code; nothing is printed or dropped."""
+    result, _, _ = default
+    plan = replace(result.plan, piano=result.plan.piano.model_copy(update={"ambito": ambito}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = render_xlsx(replace(result, plan=plan))
+    header = openpyxl.load_workbook(io.BytesIO(data))["Scheda A"].oddHeader.center
+    assert header.size == 8
+    if shown:
+        assert header.text == shown
+    else:
+        assert len(header.text) <= 255 - len("&C&8") and header.text.endswith("…")
+        assert header.text.startswith("Ambito Territoriale Sociale di ＆P＆Gxxx")

@@ -51,6 +51,7 @@ NUMBER_FORMATS = {
 # A text starting with one of these becomes a formula when typed into a spreadsheet (OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 MAX_SUM_ARGS = 255  # a spreadsheet function takes at most 255 arguments
+HEADER_LIMIT = 255  # UTF-16 units of a page header, its codes included
 
 BASE = {"font_name": "Arial", "font_size": 10}
 BORDER = {"border": 1, "border_color": "#808080"}
@@ -179,7 +180,7 @@ class _Sheet:
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)
         ws.center_horizontally()
-        ws.set_header("&C&8" + running_head.replace("&", "&&"))
+        ws.set_header(_page_header(running_head))
         ws.set_footer("&L&8&A&R&8Pagina &P di &N")
 
     def fit(self, table: Table) -> None:
@@ -212,6 +213,26 @@ class _Sheet:
         lines = max((_wrapped_lines(t, self._capacity(j)) for j, t in texts.items()), default=1)
         if lines > 1:
             self.ws.set_row(r, 13 * lines + 2)
+
+
+def _page_header(text: str) -> str:
+    """The running head as a centred 8-point page header.
+
+    In a header "&" starts a code (&P is the page number, &G a picture): the text's own
+    ampersands become the full-width "＆", which reads the same and codes nothing. A head longer
+    than the format allows is shortened (the writer would otherwise drop the whole header).
+    """
+    codes = "&C&8"
+    text = text.replace("&", "＆")
+
+    def units(t: str) -> int:
+        return len(t.encode("utf-16-le")) // 2
+
+    if units(codes + text) > HEADER_LIMIT:
+        while units(codes + text + "…") > HEADER_LIMIT:
+            text = text[:-1]
+        text = text.rstrip() + "…"
+    return codes + text
 
 
 def _wrapped_lines(text: str, width: float) -> int:
