@@ -216,6 +216,6 @@ def test_docx_source_wrapping_is_not_a_line_break(built):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice non installato (bash run test lo installa)")
 def test_libreoffice_reads_xlsx(built, tmp_path: Path):
     text = pdf_text(_libreoffice(built["xlsx"], tmp_path))
-    # The totals are formulas: LibreOffice computes them, and they equal ours.
+    # The totals are formulas stored with their values: LibreOffice shows them, and they equal ours.
     for needle in ("8.515.853,75 €", "5.440.662,04 €", "Scheda A"):
         assert needle in text, needle

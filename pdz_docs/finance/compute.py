@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pdz_docs.finance.money import ZERO, allocate, fmt_euro, percent, ratio, round_cent
-from pdz_docs.finance.table import Cell, Table, cells
+from pdz_docs.finance.table import Cell, Table, cells, sums_across, sums_down
 from pdz_docs.load.plan import Plan
 from pdz_docs.model import Regole
 
@@ -75,6 +75,9 @@ class Computed:
     fondi: dict[str, Fondo]
     cifre: dict
     minimo: dict = field(default_factory=dict)   # name → Decimal, for checks
+    # every card's amounts by source and its total (the XLSX sheet "Programmazione schede");
+    # not citable in chapters: its subtotal rows sit among the data rows
+    programmazione: Table | None = None
 
 
 def years_of(period: str, cycle: list[int]) -> list[int]:
@@ -296,10 +299,10 @@ def compute(plan: Plan) -> Computed:
 
     if f:
         _finance_tables(plan, prog, fnd, add, cifre, minimo)
-    _programme_tables(plan, prog, fnd, add)
+    programmazione = _programme_tables(plan, prog, fnd, add)
     tables["quadro_sinottico"] = quadro_sinottico(plan)
     cifre["schede"] = {"numero": Cell(len(plan.schede), "int")}
-    return Computed(tables, prog, fnd, cifre, minimo)
+    return Computed(tables, prog, fnd, cifre, minimo, programmazione)
 
 
 def _elenco(names: list[str]) -> str:
@@ -345,7 +348,9 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
         add(Table("cofinanziamento_precedente", "Cofinanziamento comunale del precedente Piano",
                   (("Comune", *(f"Quota {y}" for y in ys), "Totale"),), tuple(rows),
                   (cells("Totale", *(Cell(t, "euro") for t in tot), Cell(sum(tot, ZERO), "euro")),),
-                  None, (3,) + (2,) * (len(ys) + 1)))
+                  None, (3,) + (2,) * (len(ys) + 1),
+                  sums=sums_across(range(len(rows)), range(1, 1 + len(ys)), 1 + len(ys))
+                  + sums_down(len(rows), range(len(rows)), range(1, 2 + len(ys)))))
 
     budget = f.budget
     # FNPS and its quotas
@@ -419,7 +424,8 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
                   (("Comune", "Popolazione", f"Quota {_pct_text(v.quota)}",
                     *(f"Quota {n} {_pct_text(v.parti[n])}" for n in part_names)),),
                   tuple(rows), (cells("Totale", Cell(sum(c.popolazione for c in comuni), "int"), Cell(total_min, "euro"),
-                                      *(Cell(t, "euro") for t in part_tot)),), None, (3, 2, 3) + (3,) * len(part_names)))
+                                      *(Cell(t, "euro") for t in part_tot)),), None, (3, 2, 3) + (3,) * len(part_names),
+                  sums=sums_down(len(rows), range(len(rows)), range(1, 3 + len(part_names)))))
         minimo["cofinanziamento_minimo"] = total_min
         minimo["cofinanziamento_minimo_comuni"] = dict(zip([c.nome for c in comuni], quotas))
         cf = {"minimo": Cell(total_min, "euro")}
@@ -455,7 +461,8 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
     if rows:
         add(Table("budget", f"Budget del Piano di Zona {r.ciclo} per fonte",
                   (("Fonte di finanziamento", "Gruppo", "Importo"),), tuple(rows),
-                  (cells(f"Budget PdZ {r.ciclo}", "", Cell(None if unknown else total, "euro")),), None, (6, 2, 3)))
+                  (cells(f"Budget PdZ {r.ciclo}", "", Cell(None if unknown else total, "euro")),), None, (6, 2, 3),
+                  sums=sums_down(len(rows), range(len(rows)), (2,))))
         cifre["budget"] = {"totale": Cell(None if unknown else total, "euro")}
         if "RES-PDZ" in fnd:
             cifre["budget"]["residui_pdz"] = Cell(fnd["RES-PDZ"].disponibile_ciclo, "euro")
@@ -465,16 +472,14 @@ def _pct_text(q: Decimal) -> str:
     return f"{q.normalize():f}".replace(".", ",") + "%"
 
 
-def _programme_tables(plan: Plan, prog, fnd, add) -> None:
+def _source_rows(plan: Plan, prog) -> dict[str, dict[str, list[tuple[str, list[Decimal | None]]]]]:
+    """Scheda (A or C) → card code → (source, amount per cycle year) rows, cards in the nomenclatore's order."""
     r = plan.regole
     years = r.anni
     order = {c: i for i, c in enumerate(r.nomenclatore)}
-    titles = {s.scheda.codice: s.scheda.titolo for s in plan.schede}
-    for which, title in (("A", "Scheda A – Servizi e interventi finanziati con il budget ordinario del PdZ"),
-                         ("C", "Scheda C – Servizi e interventi finanziati con ulteriori risorse")):
-        rows = []
-        per_fonte: dict[str, list[Decimal]] = {}
-        for code in sorted(prog, key=lambda c: order.get(c, 999)):
+    out: dict[str, dict[str, list[tuple[str, list[Decimal | None]]]]] = {"A": {}, "C": {}}
+    for code in sorted(prog, key=lambda c: order.get(c, len(order))):
+        for which in out:
             by_fonte: dict[str, list[Decimal | None]] = {}
             for a in prog[code].anni:
                 for fa in a.fonti:
@@ -484,19 +489,48 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> None:
                     i = years.index(a.anno) if a.anno in years else None
                     if i is not None:
                         vals[i] = None if fa.importo is None or vals[i] is None else vals[i] + fa.importo
-            for k, (fid, vals) in enumerate(by_fonte.items()):
-                tot = None if any(v is None for v in vals) else sum(vals, ZERO)
+            out[which][code] = list(by_fonte.items())
+    return out
+
+
+def _row_total(vals: list[Decimal | None]) -> Decimal | None:
+    return None if any(v is None for v in vals) else sum(vals, ZERO)
+
+
+def _programme_tables(plan: Plan, prog, fnd, add) -> Table:
+    """Schede A and C (added to the citable tables) and the programming card by card (returned)."""
+    r = plan.regole
+    years = r.anni
+    ny = len(years)
+    amounts = range(3, 4 + ny)  # the year columns and the row total, after Codice, Servizio, Fonte
+    titles = {s.scheda.codice: s.scheda.titolo for s in plan.schede}
+    source_rows = _source_rows(plan, prog)
+    for which, title in (("A", "Scheda A – Servizi e interventi finanziati con il budget ordinario del PdZ"),
+                         ("C", "Scheda C – Servizi e interventi finanziati con ulteriori risorse")):
+        rows = []
+        rows_of: dict[str, list[int]] = {}  # source → its row indices
+        for code, lines in source_rows[which].items():
+            for k, (fid, vals) in enumerate(lines):
+                rows_of.setdefault(fid, []).append(len(rows))
                 rows.append(cells(code if k == 0 else "", titles[code] if k == 0 else "", fid,
-                                  *(Cell(v, "euro") for v in vals), Cell(tot, "euro")))
-                acc = per_fonte.setdefault(fid, [ZERO] * (len(years) + 1))
-                for i, v in enumerate(list(vals) + [tot]):
-                    acc[i] += v or ZERO
-        totals = [cells(f"Totale {fid}", "", "", *(Cell(v, "euro") for v in vals)) for fid, vals in per_fonte.items()]
-        grand = [sum((v[i] for v in per_fonte.values()), ZERO) for i in range(len(years) + 1)]
-        totals.append(cells(f"Totale Scheda {which}", "", "", *(Cell(v, "euro") for v in grand)))
+                                  *(Cell(v, "euro") for v in vals), Cell(_row_total(vals), "euro")))
+        n = len(rows)
+        known = [i for i, row in enumerate(rows) if row[-1].value is not None]
+        sums = sums_across(known, range(3, 3 + ny), 3 + ny)
+        totals = []
+        for fid, idx in rows_of.items():  # a subtotal per source, then the grand total
+            sums += sums_down(n + len(totals), idx, amounts)
+            totals.append(cells(f"Totale {fid}", "", "",
+                                *(Cell(_sum(rows[i][j].value for i in idx), "euro") for j in amounts)))
+        sums += sums_down(n + len(totals), range(n), amounts)
+        totals.append(cells(f"Totale Scheda {which}", "", "",
+                            *(Cell(_sum(row[j].value for row in rows), "euro") for j in amounts)))
         add(Table(f"scheda_{which.lower()}", title,
                   (("Codice", "Servizio / intervento", "Fonte", *(str(y) for y in years), "Totale"),),
-                  tuple(rows), tuple(totals), None, (1, 6, 2) + (2,) * (len(years) + 1), landscape=True))
+                  tuple(rows), tuple(totals), None, (1, 6, 2) + (2,) * (ny + 1), landscape=True,
+                  kinds=("data",) * n + ("subtotal",) * (len(totals) - 1) + ("total",), sums=sums))
+
+    programmazione = _programme_by_card(plan, prog, source_rows)
 
     rows = []
     for fid, fo in fnd.items():
@@ -508,6 +542,44 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> None:
     add(Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
               (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
               "Per le fonti senza importo disponibile la fonte non riporta la somma assegnata.", (2, 5, 3, 3, 3)))
+    return programmazione
+
+
+def _programme_by_card(plan: Plan, prog, source_rows) -> Table:
+    """Every card's rows of Schede A and C, with the source's name, then the card's total."""
+    r = plan.regole
+    years = r.anni
+    ny = len(years)
+    titles = {s.scheda.codice: s.scheda.titolo for s in plan.schede}
+    rows, kinds, sums = [], [], ()
+    amounts = range(4, 5 + ny)
+    for code in source_rows["A"]:
+        lines = source_rows["A"][code] + source_rows["C"][code]
+        first = len(rows)
+        for k, (fid, vals) in enumerate(lines):
+            tot = _row_total(vals)
+            if tot is not None:
+                sums += sums_across((len(rows),), range(4, 4 + ny), 4 + ny)
+            rows.append(cells(code if k == 0 else "", titles[code] if k == 0 else "", fid, fonte_nome(r, fid),
+                              *(Cell(v, "euro") for v in vals), Cell(tot, "euro")))
+        if not lines:  # a card with no programming at all
+            rows.append(cells(code, titles[code], "", "", *(Cell(None, "euro") for _ in amounts)))
+        kinds += ["data"] * (len(rows) - first)
+        # a year the card does not program is 0 (its rows show 0,00); a year with an unknown amount is blank
+        by_year = {a.anno: a.importo for a in prog[code].anni}
+        default = ZERO if prog[code].anni else None
+        figures = [by_year.get(y, default) for y in years] + [prog[code].totale]
+        sums += sums_down(len(rows), range(first, len(rows)),
+                          (j for j, v in zip(amounts, figures) if v is not None))
+        rows.append(cells(f"Totale {code}", "", "", "", *(Cell(v, "euro") for v in figures)))
+        kinds.append("subtotal")
+    return Table("programmazione_schede",
+                 f"Programmazione economica delle schede di progettazione ({r.ciclo})",
+                 (("Codice", "Servizio / intervento", "Fonte", "Denominazione della fonte",
+                   *(str(y) for y in years), "Totale"),),
+                 tuple(rows), (), "Per ogni scheda, gli importi per fonte riportati nelle Schede A e C. "
+                 "Le celle in bianco sono importi non ancora noti.", (1, 6, 1, 4) + (2,) * (ny + 1),
+                 landscape=True, kinds=tuple(kinds), sums=sums)
 
 
 def quadro_sinottico(plan: Plan) -> Table:
