@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdz_docs.limits import MAX_CHAPTER_BYTES, quoted
+from pdz_docs.load.refs import IMAGE_TYPES
 from pdz_docs.load.validate import validate
 from pdz_docs.load.yamlsrc import YamlDoc, load_yaml, read_text
 from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
-from pdz_docs.problems import Loc, Problem, errore
+from pdz_docs.problems import Loc, Problem, avviso, errore
 
 # Problems after which a file's data is incomplete: validating it would only add noise.
 UNREADABLE = {"yaml-tag", "yaml-annidamento", "yaml-valore", "yaml-chiave"}
@@ -133,13 +134,21 @@ def _outside(path: Path) -> Problem:
                   "copiare il file nella cartella invece di collegarlo")
 
 
+def _ignored(path: Path, why: str, expected=()) -> list[Problem]:
+    """A warning naming a file the program does not read where it reads the plan (not folders or dotfiles)."""
+    if path.name.startswith(".") or path.suffix.lower() in expected or not path.is_file():
+        return []
+    return [avviso(Loc(label(path)), "file-ignorato", f"il file «{quoted(path.name)}» non viene letto: {why}")]
+
+
 def _load_schede(root: Path, problems: list[Problem]) -> list[SchedaSrc]:
     out: list[SchedaSrc] = []
     folder = root / "schede"
     if not folder.is_dir():
         return out
     for path in sorted(folder.iterdir()):
-        if path.suffix not in (".yaml", ".yml"):
+        if path.suffix.lower() not in (".yaml", ".yml"):  # «A.1.YAML» saved by Windows is a card too
+            problems.extend(_ignored(path, "schede/ contiene solo le schede, file .yaml"))
             continue
         if not _inside(path, root):
             problems.append(_outside(path))
@@ -161,6 +170,12 @@ _FRONT = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*\n?", re.S | re.M)
 def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
                    problems: list[Problem]) -> list[Capitolo]:
     folder = root / "capitoli"
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    chapters = [path for path in files if path.suffix.lower() == ".md"]  # «10-cap1.MD» too
+    for path in files:
+        if path not in chapters:
+            problems.extend(_ignored(path, "capitoli/ contiene i capitoli, file .md, e le loro immagini",
+                                     IMAGE_TYPES))
     if piano is not None and piano.capitoli is not None:
         paths = []
         for i, name in enumerate(piano.capitoli):
@@ -175,7 +190,7 @@ def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
             else:
                 paths.append(path)
     else:
-        paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
+        paths = chapters
     out: list[Capitolo] = []
     for path in paths:
         if not _inside(path, root):
