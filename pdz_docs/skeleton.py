@@ -48,7 +48,7 @@ def _name(value: str | None, what: str) -> str:
         raise OptionError(f"{what}: il nome è vuoto")
     problem = name_problem(text)
     if problem:
-        raise OptionError(f"{what}: {problem}")
+        raise OptionError(f"{what}: {problem[1]}")
     return " ".join(text.split())
 
 

@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from pdz_docs.finance.money import AmountError, YamlFloat, parse_importo
 from pdz_docs.limits import MAX_ANNO, MAX_NAME_CHARS, MAX_TITLE_CHARS, MIN_ANNO
-from pdz_docs.names import name_problem
+from pdz_docs.names import name_problem, text_problem
 
 
 class Model(BaseModel):
@@ -94,9 +94,16 @@ def _nome(max_chars: int) -> AfterValidator:
     def check(value: str) -> str:
         problem = name_problem(value, max_chars)
         if problem:
-            raise PydanticCustomError("valore-non-valido", problem)
+            raise PydanticCustomError(*problem)
         return value
     return AfterValidator(check)
+
+
+def _testo(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise PydanticCustomError(*problem)
+    return value
 
 
 _IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\s?)?-?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$|^\d+(\.\d{2})?$",
@@ -106,7 +113,7 @@ ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
                        WithJsonSchema({"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]})]
 Conteggio = Annotated[int, BeforeValidator(_conteggio), Field(ge=0)]
 Codice = Annotated[str, BeforeValidator(_codice)]
-Testo = Annotated[str, Field(min_length=1)]
+Testo = Annotated[str, Field(min_length=1), AfterValidator(_testo)]
 # A name (Ambito, Comune, fund…) or a title: printed in headings and file properties, compared with others
 Nome = Annotated[str, Field(min_length=1), _nome(MAX_NAME_CHARS)]
 Titolo = Annotated[str, Field(min_length=1), _nome(MAX_TITLE_CHARS)]
