@@ -47,10 +47,10 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMPORTO = Decimal("1000000000000")
 MAX_CONTEGGIO = 1_000_000_000
 # Names (Ambito, Provincia, Comuni, the plan's title) and other titles (cards, chapters,
-# funds). A name goes into the DOCX core properties and the XLSX page header, which hold
-# at most 255 characters: the longest, «<titolo> <ciclo> – Ambito Territoriale Sociale di
-# <ambito>», stays within that with names of up to 100 characters.
-MAX_NAME_CHARS = 100
+# funds). Names go into the DOCX core properties and the XLSX page header, which hold at
+# most 255 characters: the longest, «Prospetto delle variazioni – <titolo> <ciclo> – Ambito
+# Territoriale Sociale di <ambito>» (pdz diff), stays within that with names of up to 80.
+MAX_NAME_CHARS = 80
 MAX_TITLE_CHARS = 300
 OUTPUT_PROPERTY_CHARS = 255
 # Years of dates and periods: «data: 0» or «2200-01-01» is a typo, not a date.
