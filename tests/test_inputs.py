@@ -5,6 +5,7 @@ roman chapter numbers, amounts with misplaced spaces."""
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 import sys
@@ -172,6 +173,22 @@ def test_reversed_period(plan_dir: Path, field: str, old: str):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert f"finanza.yaml:{line_of(path, '2020-2018')}:12: errore: {field}.periodo: il periodo «2020-2018»" in r.stderr
     assert "scrivere 2018-2020" in r.stderr
+
+
+def test_reversed_period_in_diff(plan_dir: Path, tmp_path: Path):
+    """`pdz diff` against a revision whose period is reversed: the located error, not a traceback."""
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CEILING_DIRECTORIES": str(tmp_path),
+           "GIT_AUTHOR_NAME": "Ufficio di Piano", "GIT_AUTHOR_EMAIL": "udp@example.org",
+           "GIT_COMMITTER_NAME": "Ufficio di Piano", "GIT_COMMITTER_EMAIL": "udp@example.org"}
+    edit(plan_dir / "finanza.yaml", "periodo: 2018-2020", "periodo: 2020-2018")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "piano"]):
+        subprocess.run(["git", *args], cwd=plan_dir, check=True, capture_output=True, env=env)
+    edit(plan_dir / "finanza.yaml", "periodo: 2020-2018", "periodo: 2018-2020")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "diff", "HEAD", str(plan_dir)], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    line = line_of(plan_dir / "finanza.yaml", "periodo: 2018-2020")
+    assert f"HEAD:finanza.yaml:{line}:12: errore: spesa_storica.periodo: il periodo «2020-2018»" in r.stderr
 
 
 @pytest.mark.parametrize("value,code", [("0", "tipo-errato"), ("1600000000", "tipo-errato"), ("'0'", "tipo-errato"),
