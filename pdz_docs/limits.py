@@ -53,6 +53,8 @@ MAX_CONTEGGIO = 1_000_000_000
 MAX_NAME_CHARS = 80
 MAX_TITLE_CHARS = 300
 OUTPUT_PROPERTY_CHARS = 255
+# Columns of a table written in Markdown: Word opens no table wider than 63 columns.
+MAX_TABLE_COLUMNS = 63
 # Years of dates and periods: «data: 0» or «2200-01-01» is a typo, not a date.
 MIN_ANNO = 1990
 MAX_ANNO = 2100

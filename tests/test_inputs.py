@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import edit, line_of
-from pdz_docs.limits import MAX_CITED_ROWS, MAX_NAME_CHARS, OUTPUT_PROPERTY_CHARS
+from pdz_docs.limits import MAX_CITED_ROWS, MAX_NAME_CHARS, MAX_TABLE_COLUMNS, OUTPUT_PROPERTY_CHARS
 from pdz_docs.pipeline import run
 from pdz_docs.problems import AVVISO, NOTA
 from pdz_docs.skeleton import OptionError, parse_options
@@ -114,6 +114,18 @@ def test_control_character_in_text_refused(plan_dir: Path, tmp_path: Path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert f"A.1.yaml:{line_of(path, 'utenza:')}:13: errore:" in r.stderr and "[carattere-non-ammesso]" in r.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_markdown_table_wider_than_word(plan_dir: Path):
+    """Word opens no table of more than 63 columns: one more is refused at the table's delimiter row."""
+    def table(n: int) -> str:
+        return "| " + " | ".join(f"c{i}" for i in range(n)) + " |\n|" + "---|" * n + "\n| " + " | ".join("x" * n) + " |\n"
+
+    path = chapter(plan_dir, "Prima.\n\n" + table(MAX_TABLE_COLUMNS) + "\nPoi.\n\n" + table(MAX_TABLE_COLUMNS + 1))
+    _, problems = run(plan_dir)
+    delimiters = [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith("|---")]
+    assert located(problems) == [("20-extra.md", delimiters[1], 1, "tabella-troppo-larga")]
+    assert f"{MAX_TABLE_COLUMNS + 1} colonne" in problems[0].message
 
 
 # --- files not silently dropped -----------------------------------------------------------
