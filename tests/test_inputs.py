@@ -216,6 +216,16 @@ def test_implausible_dates(plan_dir: Path, value: str, code: str):
     assert located(problems) == [] and str(result.plan.piano.data_riferimento) == "2021-12-31"
 
 
+def test_implausible_years(plan_dir: Path):
+    """The comparison year and the previous plan's years are years, not any number."""
+    edit(plan_dir / "piano.yaml", "comuni:", "confronto:\n  anno: 18\ncomuni:")
+    with (plan_dir / "finanza.yaml").open("a", encoding="utf-8") as f:
+        f.write('cofinanziamento_precedente:\n  Alfa: {2019: "€ 1,00"}\n  Beta:\n    5: "€ 2,00"\n')
+    _, problems = run(plan_dir)
+    assert located(problems) == [("finanza.yaml", line_of(plan_dir / "finanza.yaml", "5: "), 8, "valore-non-valido"),
+                                 ("piano.yaml", line_of(plan_dir / "piano.yaml", "anno: 18"), 9, "valore-non-valido")]
+
+
 # --- names: one rule for pdz new and pdz check ----------------------------------------------
 
 BAD_NAMES = ["Casa\u202erano", "Casa\u200brano", "Casa\u2066rano", "\ufeffCasarano", "Casa\x85rano", "Casa\trano"]

@@ -90,6 +90,12 @@ def _data_plausibile(value: date) -> date:
     return value
 
 
+def _anno_plausibile(value: int) -> int:
+    if not MIN_ANNO <= value <= MAX_ANNO:
+        raise PydanticCustomError("valore-non-valido", f"l'anno {value} è fuori dagli anni ammessi ({MIN_ANNO}–{MAX_ANNO})")
+    return value
+
+
 def _nome(max_chars: int) -> AfterValidator:
     def check(value: str) -> str:
         problem = name_problem(value, max_chars)
@@ -121,6 +127,7 @@ Periodo = Annotated[str, BeforeValidator(_periodo), Field(pattern=r"^(\d{4}|\d{4
                     AfterValidator(_periodo_ordinato)]
 PeriodoAnni = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$"), AfterValidator(_periodo_ordinato)]
 Data = Annotated[date, BeforeValidator(_data), AfterValidator(_data_plausibile)]
+Anno = Annotated[int, AfterValidator(_anno_plausibile)]   # a past year (cycle years are checked against the rules)
 SiNo = Annotated[bool | None, BeforeValidator(_si_no)]
 
 
@@ -143,7 +150,7 @@ class Comune(Model):
 
 
 class Confronto(Model):
-    anno: int
+    anno: Anno
     popolazione: Conteggio | None = None
     minori: Conteggio | None = None
     anziani: Conteggio | None = None
@@ -207,7 +214,7 @@ class Finanza(Model):
     fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
     cofinanziamento: Cofinanziamento | None = None
     spesa_storica: SpesaStorica | None = None
-    cofinanziamento_precedente: dict[str, dict[int, Importo]] = {}
+    cofinanziamento_precedente: dict[str, dict[Anno, Importo]] = {}
     rendiconto_precedente: Rendiconto | None = None
 
 
