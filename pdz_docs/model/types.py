@@ -120,7 +120,8 @@ ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
 Conteggio = Annotated[int, BeforeValidator(_conteggio), Field(ge=0)]
 Codice = Annotated[str, BeforeValidator(_codice)]
 Testo = Annotated[str, Field(min_length=1), AfterValidator(_testo)]
-# A name (Ambito, Comune, fund…) or a title: printed in headings and file properties, compared with others
+# Names (Ambito, Provincia, Comuni, the plan's title: in file properties and headings, compared with
+# each other) and titles (cards, chapters, funds): one rule for both, in pdz_docs.names
 Nome = Annotated[str, Field(min_length=1), _nome(MAX_NAME_CHARS)]
 Titolo = Annotated[str, Field(min_length=1), _nome(MAX_TITLE_CHARS)]
 Periodo = Annotated[str, BeforeValidator(_periodo), Field(pattern=r"^(\d{4}|\d{4}-\d{4}|ciclo)$"),
