@@ -141,6 +141,17 @@ def test_upper_case_extensions_read(plan_dir: Path):
     assert [Path(c.file).name for c, _ in result.chapters] == ["10-cap1.MD"]
 
 
+def test_plan_file_with_other_case_named(plan_dir: Path):
+    """piano.yaml and finanza.yaml have fixed names: «Piano.YAML» is not read, but named in the message."""
+    (plan_dir / "piano.yaml").rename(plan_dir / "Piano.YAML")
+    (plan_dir / "finanza.yaml").rename(plan_dir / "finanza.yml")
+    _, problems = run(plan_dir)
+    assert [(Path(p.loc.file).name, p.code) for p in problems] == [("finanza.yaml", "file-mancante"),
+                                                                  ("piano.yaml", "file-mancante")]
+    assert "«finanza.yml»: rinominarlo in finanza.yaml" in problems[0].message
+    assert "«Piano.YAML»: rinominarlo in piano.yaml" in problems[1].message
+
+
 def test_unread_files_named(plan_dir: Path):
     (plan_dir / "schede" / "note.txt").write_text("appunti", encoding="utf-8")
     (plan_dir / "schede" / "A.1.yaml~").write_text("copia", encoding="utf-8")

@@ -78,7 +78,10 @@ def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
     def load_model(name: str, model, path: Path, what: str, required: bool = True, inside: Path = root):
         if not path.exists() and not path.is_symlink():
             if required:
-                problems.append(errore(Loc(label(path)), "file-mancante", f"manca il file {path.name}"))
+                near = [other.name for other in sorted(path.parent.iterdir())
+                        if other.stem.lower() == path.stem and other.suffix.lower() in (".yaml", ".yml")]
+                hint = f" (c'è «{quoted(near[0])}»: rinominarlo in {path.name})" if near else ""
+                problems.append(errore(Loc(label(path)), "file-mancante", f"manca il file {path.name}{hint}"))
             return None
         if not _inside(path, inside):
             problems.append(_outside(path))
