@@ -27,7 +27,7 @@ import jinja2.parser
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
 
-from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, quoted
+from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, MAX_CITED_ROWS, quoted
 from pdz_docs.load.plan import Capitolo
 from pdz_docs.load.yamlsrc import cap_problems
 from pdz_docs.problems import Loc, Problem, errore
@@ -64,13 +64,45 @@ class _Refused(Exception):
     near: str = ""
 
 
+@dataclass
+class Budget:
+    """What the document's citations have expanded so far, across its chapters in document order.
+
+    Each citation is short, but `{{ schede() }}` or a long table cited a thousand times would make
+    a small chapter take minutes to lay out: the cards are cited at most once, and the rows of the
+    tables cited in the whole document are bounded (limits.MAX_CITED_ROWS). The citation that goes
+    past a limit is the one reported.
+    """
+
+    table_rows: dict[str, int]           # rows of each table, header and totals included
+    rows: int = 0
+    cards_at: str = ""                   # file:line of the first schede()
+
+    def charge(self, marker: str, where: str, lineno: int) -> None:
+        kind, table_id = TABLE_RE.search(marker).groups()
+        if kind == "SCHEDE":
+            if self.cards_at:
+                raise _Refused("citazione-ripetuta", f"le schede sono già citate con schede() in {self.cards_at}: "
+                               "nel documento compaiono una volta sola", lineno, "{{")
+            self.cards_at = where
+            return
+        before, self.rows = self.rows, self.rows + self.table_rows.get(table_id, 0)
+        if before <= MAX_CITED_ROWS < self.rows:  # reported once, where the limit is crossed
+            raise _Refused("documento-troppo-lungo", f"con la tabella «{table_id}» le tabelle citate nel documento "
+                           f"superano {MAX_CITED_ROWS:,} righe: citare ogni tabella una volta sola".replace(",", "."),
+                           lineno, "{{")
+
+
 def _parser() -> jinja2.Environment:
     # Used only to lex and parse: nothing is ever compiled or rendered.
     return jinja2.Environment(autoescape=False, keep_trailing_newline=True)
 
 
-def expand(cap: Capitolo, cifre: dict, table_ids: set[str]) -> tuple[str, list[Problem]]:
-    """Fill in a chapter's citations; return Markdown with table markers, and problems."""
+def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | None = None) -> tuple[str, list[Problem]]:
+    """Fill in a chapter's citations; return Markdown with table markers, and problems.
+
+    `budget`, shared by all the chapters of a document, bounds the tables and cards they cite.
+    """
     body = cap.body
 
     def problem(code: str, message: str, lineno: int, near: str = "") -> Problem:
@@ -119,7 +151,10 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str]) -> tuple[str, list[P
             elif isinstance(item, nodes.Stmt):
                 raise _refuse_statement(item)
             else:
-                out.append(evaluator.cite(item))
+                text = evaluator.cite(item)
+                if budget is not None and isinstance(text, _Marker):
+                    budget.charge(text, f"{cap.file}:{cap.body_line + item.lineno - 1}", item.lineno)
+                out.append(text)
         except _Refused as exc:
             problems.append(problem(exc.code, exc.message, exc.lineno, exc.near))
         except RecursionError:  # pragma: no cover - citations are short (MAX_CITATION_TOKENS)

@@ -24,6 +24,12 @@ MAX_PROBLEMS_PER_FILE = 100
 MAX_CITATIONS = 2_000
 MAX_CITATION_TOKENS = 40
 MAX_CHAPTER_CHARS = 2_000_000
+# The whole document: rows (header and totals included) of the tables cited in its chapters,
+# summed over every citation: the one that goes past the limit is reported. The default plan
+# cites 21 tables once, about 300 rows; 2,000 more rows make its DOCX a few seconds longer
+# (and its PDF some 60 pages), where a table cited a thousand times would take many minutes.
+# `{{ schede() }}` is cited at most once.
+MAX_CITED_ROWS = 2_000
 # Chapters' Markdown: Python-Markdown takes quadratic time on some shapes of text, so a
 # chapter file, a paragraph (lines between blank lines), the nesting of lists and quotes,
 # and the «[» (each one makes it scan to the end of its paragraph: their count times the
@@ -42,6 +48,18 @@ MAX_IMAGE_PIXELS = 80_000_000
 # (inhabitants, households…) from one billion up.
 MAX_IMPORTO = Decimal("1000000000000")
 MAX_CONTEGGIO = 1_000_000_000
+# Names (Ambito, Provincia, Comuni, the plan's title) and other titles (cards, chapters,
+# funds). Names go into the DOCX core properties and the XLSX page header, which hold at
+# most 255 characters: the longest, «Prospetto delle variazioni – <titolo> <ciclo> – Ambito
+# Territoriale Sociale di <ambito>» (pdz diff), stays within that with names of up to 80.
+MAX_NAME_CHARS = 80
+MAX_TITLE_CHARS = 300
+OUTPUT_PROPERTY_CHARS = 255
+# Columns of a table written in Markdown: Word opens no table wider than 63 columns.
+MAX_TABLE_COLUMNS = 63
+# Years of dates and periods: «data: 0» or «2200-01-01» is a typo, not a date.
+MIN_ANNO = 1990
+MAX_ANNO = 2100
 # Characters of a writer's value quoted back in a message.
 MAX_QUOTED_CHARS = 60
 

@@ -35,8 +35,9 @@ def run(plan_dir: Path) -> tuple[Result | None, list[Problem]]:
     for check in finance_checks.CHECKS:
         problems.extend(check(plan, computed))
     chapters = []
+    budget = figures.Budget({tid: len(t.header) + len(t.rows) + len(t.totals) for tid, t in computed.tables.items()})
     for cap in plan.capitoli:
-        text, probs = figures.expand(cap, computed.cifre, set(computed.tables))
+        text, probs = figures.expand(cap, computed.cifre, set(computed.tables), budget)
         problems.extend(probs)
         chapters.append((cap, text))
     return Result(plan, computed, tuple(chapters)), sort_problems(problems)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +20,13 @@ from pdz_docs.load.plan import PACKAGE_RULES, find_rules
 from pdz_docs.load.validate import validate
 from pdz_docs.load.yamlsrc import load_yaml
 from pdz_docs.model import Regole
+from pdz_docs.names import name_key, name_problem
 from pdz_docs.render.html import TEMPLATES
 
 SKELETON = TEMPLATES / "nuovo-piano"
 OUTPUT_NAMES = {"gitignore": ".gitignore"}   # dotfiles are kept visible in the templates folder
 _RULES_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _PLAIN = re.compile(r"[^\W\d_](?:[\w'’ .()-]*[\w.'’)])?")
-_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 class OptionError(Exception):
@@ -47,11 +46,9 @@ def _name(value: str | None, what: str) -> str:
     text = (value or "").strip()
     if not text:
         raise OptionError(f"{what}: il nome è vuoto")
-    if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in text):
-        shown = "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES else ch
-                        for ch in text)
-        raise OptionError(f"{what}: «{shown}» contiene caratteri non ammessi "
-                          "(a capo, tabulazioni o caratteri invisibili)")
+    problem = name_problem(text)
+    if problem:
+        raise OptionError(f"{what}: {problem[1]}")
     return " ".join(text.split())
 
 
@@ -63,18 +60,18 @@ def parse_options(ambito: str, provincia: str, comuni: str, capofila: str | None
             raise OptionError(f"--comuni: il Comune n. {i} è vuoto (due virgole di seguito, o una virgola "
                               "all'inizio o in fondo?)")
         name = _name(raw, "--comuni")
-        if name.casefold() in seen:
+        if name_key(name) in seen:
             raise OptionError(f"--comuni: il Comune «{name}» compare due volte")
-        seen[name.casefold()] = name
+        seen[name_key(name)] = name
         names.append(name)
     if capofila is None:
         head = names[0]
     else:
         wanted = _name(capofila, "--capofila")
-        if wanted.casefold() not in seen:
+        if name_key(wanted) not in seen:
             raise OptionError(f"--capofila: «{wanted}» non è tra i Comuni indicati in --comuni "
                               f"({', '.join(names)})")
-        head = seen[wanted.casefold()]
+        head = seen[name_key(wanted)]
     m = re.fullmatch(r"(\d{4})-(\d{4})", (ciclo or "").strip())
     if not m or int(m.group(2)) <= int(m.group(1)):
         raise OptionError(f"--ciclo: «{ciclo}» non è un ciclo valido: scrivere l'anno iniziale e quello finale, "

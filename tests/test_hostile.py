@@ -455,12 +455,12 @@ def test_yaml_text_is_never_a_template(plan_dir: Path, capsys):
 
 
 def test_figure_text_cannot_fake_a_table(plan_dir: Path, capsys):
-    """A figure from YAML containing the reserved marker cannot place a table."""
+    """A figure from YAML containing the reserved marker cannot place a table: a name cannot hold it."""
     edit(plan_dir / "piano.yaml", "ambito: Prova", 'ambito: "Prova\\uE000TABELLA:nessuna\\uE000"')
     edit(plan_dir / CAP, CITATION, "Ambito: {{ cifre.ambito.nome }}.")
     code, output, _ = pdz(capsys, "check", str(plan_dir))
-    assert code == 0 and "Traceback" not in output
-    assert "TABELLA:nessuna" in html_of(plan_dir)
+    assert code == 1 and "Traceback" not in output
+    assert "piano.yaml:1:9: errore: ambito:" in output and "[carattere-non-ammesso]" in output
 
 
 def test_negative_zero_is_printed_as_zero(plan_dir: Path):

@@ -1,4 +1,4 @@
-"""Content checks on chapters: paragraph size, images and links, each refusal at its line.
+"""Content checks on chapters: paragraph size, images, links and table width, each refusal at its line.
 
 The rules live in `load/refs.py` and `load/media.py`, which the renderer applies too:
 what is reported here is exactly what the document would leave out. Every image is
@@ -8,12 +8,14 @@ a file it cannot read.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pdz_docs.checks.glyphs import check_glyphs
 from pdz_docs.limits import quoted
 from pdz_docs.load.habits import habit_notes
 from pdz_docs.load.media import Refusal, load_picture
+from pdz_docs.limits import MAX_TABLE_COLUMNS
 from pdz_docs.load.plan import Capitolo, Plan
 from pdz_docs.load.refs import link_refusal, paragraph_refusals, references, resolve_image
 from pdz_docs.problems import Loc, Problem, avviso, errore
@@ -71,6 +73,24 @@ def check_chapter_markdown(plan: Plan) -> list[Problem]:
     """Markdown a CommonMark preview would show otherwise, or whose intent is ambiguous (load/habits.py)."""
     return [avviso(Loc(cap.file, cap.body_line + note.line, 1), note.code, note.message)
             for cap in plan.capitoli if _readable(cap) for note in habit_notes(cap.body)]
+# The line under a Markdown table's header: «| --- | :---: |»
+_DELIMITER_ROW = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
+
+
+def check_chapter_tables(plan: Plan) -> list[Problem]:
+    """A table written in Markdown fits in Word, which opens no table of more than 63 columns."""
+    out = []
+    for cap in plan.capitoli:
+        offset = 0
+        for line in cap.body.split("\n"):
+            if _DELIMITER_ROW.fullmatch(line):
+                columns = line.strip().strip("|").count("|") + 1
+                if columns > MAX_TABLE_COLUMNS:
+                    out.append(errore(_loc(cap, offset), "tabella-troppo-larga",
+                                      f"la tabella ha {columns} colonne: Word ne ammette al più {MAX_TABLE_COLUMNS}; "
+                                      "dividerla in più tabelle"))
+            offset += len(line) + 1
+    return out
 
 
 CHECKS = [
@@ -79,4 +99,5 @@ CHECKS = [
     check_chapter_links,
     check_chapter_markdown,
     check_glyphs,
+    check_chapter_tables,
 ]

@@ -12,13 +12,15 @@ from pathlib import Path
 from pdz_docs.finance.compute import years_of
 from pdz_docs.limits import MAX_CONTEGGIO
 from pdz_docs.load.plan import Plan
+from pdz_docs.names import name_key
 from pdz_docs.problems import Problem, avviso, errore
 
 RESERVED_YEAR_KEY = "importo"
 
 
 def _hint(value: str, choices) -> str:
-    match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
+    same = [str(c) for c in choices if name_key(str(c)) == name_key(str(value))]  # «CASARANO» for «Casarano»
+    match = same or difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
     return f": forse «{match[0]}»?" if match else ""
 
 
@@ -37,13 +39,18 @@ def check_comuni(plan: Plan) -> list[Problem]:
         return []
     out = []
     names = [c.nome for c in plan.piano.comuni]
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for i, name in enumerate(names):
-        if name in seen:
-            out.append(errore(plan.loc("piano", "comuni", i, "nome"), "comune-duplicato",
-                              f"il Comune «{name}» compare due volte"))
-        seen.add(name)
-    if plan.piano.capofila not in seen:
+        # the same place whatever the case, accents or spacing: «Casarano» and «CASARANO»
+        key = name_key(name)
+        if key not in seen:
+            seen[key] = i
+            continue
+        first = names[seen[key]]
+        again = "" if first == name else f" (come «{first}»: maiuscole, accenti e spazi non contano)"
+        out.append(errore(plan.loc("piano", "comuni", i, "nome"), "comune-duplicato",
+                          f"il Comune «{name}» compare due volte{again}"))
+    if plan.piano.capofila not in names:
         out.append(errore(plan.loc("piano", "capofila"), "comune-sconosciuto",
                           f"il Comune capofila «{plan.piano.capofila}» non è tra i Comuni dell'Ambito"
                           + _hint(plan.piano.capofila, names)))
@@ -204,6 +211,35 @@ def check_anni(plan: Plan) -> list[Problem]:
     return out
 
 
+def check_periodi_sovrapposti(plan: Plan) -> list[Problem]:
+    """A year is in at most one period of a fund (budget) or of a map by period (fnps_quote, fna_destinazione).
+
+    «2022-2023» and «2023-2024» together leave it unclear which amount is 2023's. «ciclo» is the
+    sum not split by year, so it overlaps nothing.
+    """
+    r, f = plan.regole, plan.finanza
+    if not r or not f:
+        return []
+    places = [(("budget", fonte), list(periods or {})) for fonte, periods in f.budget.items()]
+    places += [(("fnps_quote",), list(f.fnps_quote)), (("fna_destinazione",), list(f.fna_destinazione))]
+    out = []
+    for parent, periods in places:
+        owner: dict[int, str] = {}
+        for period in periods:
+            if period == "ciclo":
+                continue
+            ys = years_of(period, r.anni)
+            taken = next((y for y in ys if y in owner), None)
+            if taken is not None:
+                out.append(errore(plan.key_loc("finanza", *parent, _orig_key(plan, parent, period)),
+                                  "periodo-sovrapposto",
+                                  f"{' '.join(parent)}: il periodo «{period}» si sovrappone a «{owner[taken]}» "
+                                  f"(l'anno {taken} è in entrambi): ogni anno va in un solo periodo"))
+            for y in ys:
+                owner.setdefault(y, period)
+    return out
+
+
 def _orig_key(plan: Plan, parent: tuple, period: str):
     """The key as written in YAML (2022 is an int there, a str in the model)."""
     doc = plan.docs.get("finanza")
@@ -258,6 +294,7 @@ CHECKS = [
     check_riferimenti_schede,
     check_fonti_schede,
     check_anni,
+    check_periodi_sovrapposti,
     check_fonti_budget,
     check_capitoli,
 ]

@@ -88,12 +88,13 @@ def _parse_text(raw: str, what: str) -> Decimal:
     if negative or text.startswith("+"):
         text = text[1:].strip()
     # A space inside the number can only separate thousands, as a dot would
+    spaced = " " in text
     text = text.replace(" ", ".")
     if len(re.split(r"[.,]", text)[0]) > len(str(MAX_IMPORTO)):  # Decimal itself would overflow
         raise AmountError("importo-non-valido", f"{what}: l'importo «{shown}» è fuori scala")
     if _IT_GROUPED.match(text) or _IT_PLAIN.match(text):
         number = text.replace(".", "").replace(",", ".")
-    elif _DOT_DECIMAL.match(text):
+    elif _DOT_DECIMAL.match(text) and not spaced:  # «12 34» is not 12,34
         number = text
     elif re.fullmatch(r"[0-9]+\.[0-9]{3}", text):
         raise AmountError(
@@ -103,7 +104,8 @@ def _parse_text(raw: str, what: str) -> Decimal:
         )
     elif re.fullmatch(r"[0-9.,]+", text):
         digits = text.split(",")[-1] if "," in text else text.split(".")[-1]
-        if re.fullmatch(r"[0-9]+([.,][0-9]+)", text) and len(digits) > 2:
+        # «1 0000» is a misplaced thousands space, not four decimals
+        if re.fullmatch(r"[0-9]+([.,][0-9]+)", text) and len(digits) > 2 and not spaced:
             raise AmountError("importo-decimali", f"{what}: «{shown}» ha più di due decimali")
         raise AmountError(
             "importo-non-valido",

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from pdz_docs.limits import MAX_CHAPTER_BYTES, quoted
 from pdz_docs.load.pasted import read_word_symbols
+from pdz_docs.load.refs import IMAGE_TYPES
 from pdz_docs.load.validate import validate
 from pdz_docs.load.yamlsrc import YamlDoc, load_yaml, read_text
 from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
-from pdz_docs.problems import Loc, Problem, errore
+from pdz_docs.problems import Loc, Problem, avviso, errore
 
 # Problems after which a file's data is incomplete: validating it would only add noise.
 UNREADABLE = {"yaml-tag", "yaml-annidamento", "yaml-valore", "yaml-chiave"}
@@ -78,7 +79,10 @@ def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
     def load_model(name: str, model, path: Path, what: str, required: bool = True, inside: Path = root):
         if not path.exists() and not path.is_symlink():
             if required:
-                problems.append(errore(Loc(label(path)), "file-mancante", f"manca il file {path.name}"))
+                near = [other.name for other in sorted(path.parent.iterdir())
+                        if other.stem.lower() == path.stem and other.suffix.lower() in (".yaml", ".yml")]
+                hint = f" (c'è «{quoted(near[0])}»: rinominarlo in {path.name})" if near else ""
+                problems.append(errore(Loc(label(path)), "file-mancante", f"manca il file {path.name}{hint}"))
             return None
         if not _inside(path, inside):
             problems.append(_outside(path))
@@ -134,13 +138,21 @@ def _outside(path: Path) -> Problem:
                   "copiare il file nella cartella invece di collegarlo")
 
 
+def _ignored(path: Path, why: str, expected=()) -> list[Problem]:
+    """A warning naming a file the program does not read where it reads the plan (not folders or dotfiles)."""
+    if path.name.startswith(".") or path.suffix.lower() in expected or not path.is_file():
+        return []
+    return [avviso(Loc(label(path)), "file-ignorato", f"il file «{quoted(path.name)}» non viene letto: {why}")]
+
+
 def _load_schede(root: Path, problems: list[Problem]) -> list[SchedaSrc]:
     out: list[SchedaSrc] = []
     folder = root / "schede"
     if not folder.is_dir():
         return out
     for path in sorted(folder.iterdir()):
-        if path.suffix not in (".yaml", ".yml"):
+        if path.suffix.lower() not in (".yaml", ".yml"):  # «A.1.YAML» saved by Windows is a card too
+            problems.extend(_ignored(path, "schede/ contiene solo le schede, file .yaml"))
             continue
         if not _inside(path, root):
             problems.append(_outside(path))
@@ -162,6 +174,12 @@ _FRONT = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*\n?", re.S | re.M)
 def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
                    problems: list[Problem]) -> list[Capitolo]:
     folder = root / "capitoli"
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    chapters = [path for path in files if path.suffix.lower() == ".md"]  # «10-cap1.MD» too
+    for path in files:
+        if path not in chapters:
+            problems.extend(_ignored(path, "capitoli/ contiene i capitoli, file .md, e le loro immagini",
+                                     IMAGE_TYPES))
     if piano is not None and piano.capitoli is not None:
         paths = []
         for i, name in enumerate(piano.capitoli):
@@ -176,7 +194,7 @@ def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
             else:
                 paths.append(path)
     else:
-        paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
+        paths = chapters
     out: list[Capitolo] = []
     for path in paths:
         if not _inside(path, root):

@@ -7,10 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from pdz_docs.finance.money import AmountError, YamlFloat, parse_importo
+from pdz_docs.limits import MAX_ANNO, MAX_NAME_CHARS, MAX_TITLE_CHARS, MIN_ANNO
+from pdz_docs.names import name_problem, text_problem
 
 
 class Model(BaseModel):
@@ -58,6 +60,58 @@ def _periodo(value: Any) -> Any:
     return str(value) if isinstance(value, (int, YamlFloat)) and not isinstance(value, bool) else value
 
 
+def _periodo_ordinato(value: str) -> str:
+    """A period «2020-2022» runs forward, between plausible years; one year is written alone."""
+    if re.fullmatch(r"\d{4}-\d{4}", value):
+        start, end = (int(y) for y in value.split("-"))
+        if start == end:
+            raise PydanticCustomError("valore-non-valido", f"il periodo «{value}» è un solo anno: scrivere {start}")
+        if start > end:
+            raise PydanticCustomError("valore-non-valido", f"il periodo «{value}» va dall'anno iniziale a quello "
+                                      f"finale: scrivere {end}-{start}")
+        if start < MIN_ANNO or end > MAX_ANNO:
+            raise PydanticCustomError("valore-non-valido", f"il periodo «{value}» è fuori dagli anni ammessi "
+                                      f"({MIN_ANNO}–{MAX_ANNO})")
+    return value
+
+
+def _data(value: Any) -> Any:
+    # pydantic would read an integer (or a string of digits) as seconds since 1970: «data: 0» is not a date
+    if isinstance(value, date) or (isinstance(value, str) and not isinstance(value, YamlFloat)
+                                   and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip())):
+        return value
+    raise PydanticCustomError("date_type", "deve essere una data nella forma AAAA-MM-GG")
+
+
+def _data_plausibile(value: date) -> date:
+    if not MIN_ANNO <= value.year <= MAX_ANNO:
+        raise PydanticCustomError("valore-non-valido", f"la data {value.isoformat()} è fuori dagli anni ammessi "
+                                  f"({MIN_ANNO}–{MAX_ANNO})")
+    return value
+
+
+def _anno_plausibile(value: int) -> int:
+    if not MIN_ANNO <= value <= MAX_ANNO:
+        raise PydanticCustomError("valore-non-valido", f"l'anno {value} è fuori dagli anni ammessi ({MIN_ANNO}–{MAX_ANNO})")
+    return value
+
+
+def _nome(max_chars: int) -> AfterValidator:
+    def check(value: str) -> str:
+        problem = name_problem(value, max_chars)
+        if problem:
+            raise PydanticCustomError(*problem)
+        return value
+    return AfterValidator(check)
+
+
+def _testo(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise PydanticCustomError(*problem)
+    return value
+
+
 _IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\s?)?-?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$|^\d+(\.\d{2})?$",
                    "description": "Importo in euro, es. \"€ 1.234,56\" (tra virgolette se dentro { })"}
 Importo = Annotated[Decimal, BeforeValidator(_importo), WithJsonSchema(_IMPORTO_SCHEMA)]
@@ -65,8 +119,16 @@ ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
                        WithJsonSchema({"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]})]
 Conteggio = Annotated[int, BeforeValidator(_conteggio), Field(ge=0)]
 Codice = Annotated[str, BeforeValidator(_codice)]
-Testo = Annotated[str, Field(min_length=1)]
-Periodo = Annotated[str, BeforeValidator(_periodo), Field(pattern=r"^(\d{4}|\d{4}-\d{4}|ciclo)$")]
+Testo = Annotated[str, Field(min_length=1), AfterValidator(_testo)]
+# Names (Ambito, Provincia, Comuni, the plan's title: in file properties and headings, compared with
+# each other) and titles (cards, chapters, funds): one rule for both, in pdz_docs.names
+Nome = Annotated[str, Field(min_length=1), _nome(MAX_NAME_CHARS)]
+Titolo = Annotated[str, Field(min_length=1), _nome(MAX_TITLE_CHARS)]
+Periodo = Annotated[str, BeforeValidator(_periodo), Field(pattern=r"^(\d{4}|\d{4}-\d{4}|ciclo)$"),
+                    AfterValidator(_periodo_ordinato)]
+PeriodoAnni = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$"), AfterValidator(_periodo_ordinato)]
+Data = Annotated[date, BeforeValidator(_data), AfterValidator(_data_plausibile)]
+Anno = Annotated[int, AfterValidator(_anno_plausibile)]   # a past year (cycle years are checked against the rules)
 SiNo = Annotated[bool | None, BeforeValidator(_si_no)]
 
 
@@ -74,11 +136,11 @@ SiNo = Annotated[bool | None, BeforeValidator(_si_no)]
 
 class Delibera(Model):
     numero: int | Testo
-    data: date
+    data: Data
 
 
 class Comune(Model):
-    nome: Testo
+    nome: Nome
     popolazione: Conteggio
     fasce_eta: dict[str, Conteggio] = {}
     famiglie: Conteggio | None = None
@@ -89,7 +151,7 @@ class Comune(Model):
 
 
 class Confronto(Model):
-    anno: int
+    anno: Anno
     popolazione: Conteggio | None = None
     minori: Conteggio | None = None
     anziani: Conteggio | None = None
@@ -97,7 +159,7 @@ class Confronto(Model):
 
 
 class Passo(Model):
-    data: date | None
+    data: Data | None
     fase: Testo
     incontro: Testo
     oggetto: Testo
@@ -110,15 +172,15 @@ class ServizioPrecedente(Model):
 
 
 class Piano(Model):
-    ambito: Testo
-    provincia: Testo
-    capofila: Testo
-    ciclo: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
+    ambito: Nome
+    provincia: Nome
+    capofila: Nome
+    ciclo: PeriodoAnni
     regole: Testo
-    titolo: Testo = "Piano Sociale di Zona"
+    titolo: Nome = "Piano Sociale di Zona"
     sede_udp: Testo | None = None
     presidente: Testo | None = None
-    data_riferimento: date | None = None
+    data_riferimento: Data | None = None
     fonte_dati: Testo | None = None
     superficie_km2: ImportoOpt = None
     comuni: Annotated[list[Comune], Field(min_length=1)]
@@ -137,12 +199,12 @@ class Cofinanziamento(Model):
 
 
 class SpesaStorica(Model):
-    periodo: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
+    periodo: PeriodoAnni
     comuni: dict[str, Importo]
 
 
 class Rendiconto(Model):
-    periodo: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
+    periodo: PeriodoAnni
     budget: Importo
     impegnato: Importo
 
@@ -153,7 +215,7 @@ class Finanza(Model):
     fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
     cofinanziamento: Cofinanziamento | None = None
     spesa_storica: SpesaStorica | None = None
-    cofinanziamento_precedente: dict[str, dict[int, Importo]] = {}
+    cofinanziamento_precedente: dict[str, dict[Anno, Importo]] = {}
     rendiconto_precedente: Rendiconto | None = None
 
 
@@ -177,7 +239,7 @@ class Servizio(Model):
 
 class Scheda(Model):
     codice: Codice
-    titolo: Testo
+    titolo: Titolo
     livelli_priorita: dict[str, list[Testo]] = {}
     aree: list[Testo] = []
     obiettivi: list[Obiettivo] = []
@@ -196,7 +258,7 @@ class Scheda(Model):
 
 class FrontMatter(Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    titolo: Testo
+    titolo: Titolo
     numero: Annotated[int, Field(ge=1, le=20)] | None = None
     ordine: int
 
@@ -209,7 +271,7 @@ class AreaRegole(Model):
 
 
 class FonteRegole(Model):
-    nome: Testo
+    nome: Titolo
     scheda: Annotated[str, Field(pattern=r"^[AC]$")]
     gruppo: str | None = None
 

@@ -26,7 +26,16 @@ from pdz_docs.model import Scheda
 from pdz_docs.pipeline import Result
 from pdz_docs.provenance import Provenance
 
-ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+_ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))  # enough for 1–39 (chapters: 1–20)
+
+
+def roman(n: int) -> str:
+    """12 → «XII»: chapter numbers are printed in roman numerals (README, chapter front matter)."""
+    out = ""
+    for value, letters in _ROMAN:
+        count, n = divmod(n, value)
+        out += letters * count
+    return out
 
 
 @dataclass(frozen=True)
@@ -172,7 +181,7 @@ def chapter_view(cap, text: str, counters: dict) -> ChapterView:
         blocks.append(Block("cards") if kind == "SCHEDE" else Block("table", table=counters["tables"][tid]))
         pos = m.end()
     blocks.extend(_html_blocks(md, text[pos:], root))
-    label = f"Capitolo {ROMAN[n] if n < len(ROMAN) else n}" if n else ""
+    label = f"Capitolo {roman(n)}" if n else ""
     return ChapterView(cap.meta.id, label, cap.meta.titolo, cap.meta.id, tuple(blocks), tuple(sections))
 
 

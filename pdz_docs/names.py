@@ -1,0 +1,58 @@
+"""Names and texts of the plan as the outputs can hold them: the one rule shared by `pdz new` and `pdz check`.
+
+A name (Ambito, Provincia, Comune, capofila, a fund, a title) is printed on the cover, in
+headings, file properties and spreadsheet cells, and compared with other names. So it must
+not carry characters a reader cannot see — control characters, tabs and line breaks,
+bidirectional overrides (U+202A–U+202E, U+2066–U+2069), zero-width characters
+(U+200B–U+200D, U+FEFF), private-use or unassigned code points — which would make two
+different names look alike or reorder what is shown; and two names that differ only in
+case, accents or spacing («Casarano», «CASARANO») are the same place.
+
+Any other text may hold tabs and line breaks, but not what a text file of the plan may not
+(yamlsrc refuses it in the file): a YAML escape such as "\\x07" would otherwise bring into the
+DOCX and XLSX a character their XML cannot hold.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pdz_docs.limits import MAX_NAME_CHARS
+from pdz_docs.load.yamlsrc import _NOT_PRINTABLE
+
+# Unicode categories refused in a name: controls, format characters (bidi, zero-width),
+# surrogates, private use, unassigned, line and paragraph separators.
+FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _shown(text: str, bad) -> str:
+    """`text` with each refused character spelt as its code (\\u202e), so a message shows it."""
+    return "".join(f"\\u{ord(ch):04x}" if bad(ch) else ch for ch in text)
+
+
+def name_problem(text: str, max_chars: int = MAX_NAME_CHARS) -> tuple[str, str] | None:
+    """(problem code, Italian message) when `text` cannot be a name, else None."""
+    def bad(ch: str) -> bool:
+        return unicodedata.category(ch) in FORBIDDEN_CATEGORIES
+
+    if any(bad(ch) for ch in text):
+        return ("carattere-non-ammesso", f"«{_shown(text[:max_chars], bad)}» contiene caratteri non ammessi "
+                "(a capo, tabulazioni o caratteri invisibili)")
+    if len(text) > max_chars:
+        return "valore-non-valido", f"«{text[:40]}…» supera {max_chars} caratteri"
+    return None
+
+
+def text_problem(text: str) -> tuple[str, str] | None:
+    """(problem code, Italian message) when a free text holds a character no output can print, else None."""
+    if not _NOT_PRINTABLE.search(text):
+        return None
+    return ("carattere-non-ammesso", f"«{_shown(text[:60], _NOT_PRINTABLE.fullmatch)}» contiene caratteri di "
+            "controllo, che non si possono stampare")
+
+
+def name_key(text: str) -> str:
+    """What two names must differ in to be different: not case, accents or spacing."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
