@@ -249,7 +249,11 @@ def test_invisible_characters_in_names(plan_dir: Path, name: str):
     edit(path, "  - nome: Beta", f'  - nome: "{escaped}"')
     edit(plan_dir / "finanza.yaml", "    Beta: € 150.000,00", f'    "{escaped}": € 150.000,00')
     _, problems = run(plan_dir)
-    assert located(problems) == [("piano.yaml", line_of(path, escaped), 11, "carattere-non-ammesso")]
+    expected = [("piano.yaml", line_of(path, escaped), 11, "carattere-non-ammesso")]
+    if "\u200b" in name or "\ufeff" in name:   # pasted invisibles are also named where they stand (load/yamlsrc.py)
+        expected.insert(0, ("finanza.yaml", line_of(plan_dir / "finanza.yaml", escaped), 5, "carattere-invisibile"))
+        expected.append(("piano.yaml", line_of(path, escaped), 11, "carattere-invisibile"))
+    assert located(problems) == sorted(expected)
     with pytest.raises(OptionError, match="contiene caratteri non ammessi"):
         parse_options("Prova", "Lecce", f"Alfa,{name}", None, "2022-2024")
 

@@ -80,6 +80,8 @@ def _data(value: Any) -> Any:
     if isinstance(value, date) or (isinstance(value, str) and not isinstance(value, YamlFloat)
                                    and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip())):
         return value
+    if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}[ T]\d", value.strip()):
+        raise PydanticCustomError("date_from_datetime_inexact", "deve essere una data senza ora")
     raise PydanticCustomError("date_type", "deve essere una data nella forma AAAA-MM-GG")
 
 
