@@ -105,12 +105,21 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _replace(src: Path, dst: Path, named: Path | None = None) -> None:
+    """os.replace, whose errors name the file the writer knows (`named`, else `dst`), not a hidden one."""
+    try:
+        os.replace(src, dst)
+    except OSError as exc:
+        exc.filename, exc.filename2 = str(named or dst), None
+        raise
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a unique temporary file in the same folder, flush it to disk, then rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _write_temp(path, data)
     try:
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -141,7 +150,7 @@ def _roll_back(out_dir: Path, entries: list[tuple[str, bool]]) -> None:
     for name, had_old in entries:
         backup = _backup(out_dir, name)
         if backup.exists():
-            os.replace(backup, out_dir / name)
+            _replace(backup, out_dir / name)
         elif not had_old:
             (out_dir / name).unlink(missing_ok=True)
     _fsync_dir(out_dir)
@@ -201,8 +210,8 @@ def _rename_all(out_dir: Path, temps: dict[str, Path]) -> None:
             for name, had_old in entries:
                 target = out_dir / name
                 if had_old:
-                    os.replace(target, _backup(out_dir, name))
-                os.replace(temps[name], target)
+                    _replace(target, _backup(out_dir, name), named=target)
+                _replace(temps[name], target)
             _fsync_dir(out_dir)
         except BaseException:
             try:

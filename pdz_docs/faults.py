@@ -42,7 +42,7 @@ def unwind_on_signals() -> None:
     signal.signal(signal.SIGTERM, _raise_once(Terminated))
 
 
-def shown(path: str | os.PathLike | None, limit: int = 80) -> str:
+def shown(path: str | os.PathLike | None, limit: int = 200) -> str:
     """A path as printed in a message: very long ones keep their start and their end."""
     text = os.fsdecode(path) if path is not None else ""
     if len(text) > limit:
