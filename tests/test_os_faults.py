@@ -204,12 +204,19 @@ def test_build_killed_during_the_renames_is_undone_by_the_next(previous, tmp_pat
 
 # --- interruptions and processes ----------------------------------------------------------------
 
-def children(pid: int) -> list[int]:
+def forks(pid: int) -> list[int]:
+    """The children of `pid` that are forks of it (same command line), not programs it runs, such as git."""
+    def cmdline(p) -> bytes:
+        try:
+            return Path(f"/proc/{p}/cmdline").read_bytes()
+        except OSError:
+            return b""
     try:
-        return [int(c) for task in os.listdir(f"/proc/{pid}/task")
+        kids = [int(c) for task in os.listdir(f"/proc/{pid}/task")
                 for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
     except OSError:
         return []
+    return [k for k in kids if cmdline(k) == cmdline(pid)]
 
 
 def running(pid: int) -> bool:
@@ -220,12 +227,17 @@ def running(pid: int) -> bool:
         return False
 
 
-def wait_for_children(proc: subprocess.Popen, count: int = 1) -> list[int]:
+def wait_for_forks(proc: subprocess.Popen, count: int = 1) -> list[int]:
+    """The workers forked by `proc`, once there are `count` (a fork still there after 0.2 s is a worker,
+    not a program being started)."""
     deadline = time.monotonic() + 120
-    while len(kids := children(proc.pid)) < count:
+    while True:
         assert proc.poll() is None and time.monotonic() < deadline, "the worker never started"
+        if len(forks(proc.pid)) >= count:
+            time.sleep(0.2)
+            if len(kids := forks(proc.pid)) >= count:
+                return kids
         time.sleep(0.01)
-    return kids
 
 
 def _long_plan(plan: Path) -> None:
@@ -250,7 +262,7 @@ def test_interrupted_during_the_pdf(previous, tmp_path: Path, sig, code, message
     before = previous(out, "docx")
     proc = subprocess.Popen([*PDZ, "build", str(plan), "-o", str(out), "--format", "pdf,docx"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    workers = wait_for_children(proc)
+    workers = wait_for_forks(proc)
     time.sleep(0.3)  # into the layout
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
@@ -272,7 +284,7 @@ def test_several_plans_leave_no_worker(plan_dir: Path, tmp_path: Path, sig):
     shutil.copytree(plan_dir, second)
     proc = subprocess.Popen([*PDZ, "build", str(plan_dir), str(second), "-o", str(tmp_path / "out"),
                              "--format", "pdf,docx"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    workers = wait_for_children(proc, 2 if (os.cpu_count() or 1) > 1 else 1)
+    workers = wait_for_forks(proc, 2 if (os.cpu_count() or 1) > 1 else 1)
     time.sleep(1)  # into the builds
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
