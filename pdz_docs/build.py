@@ -20,12 +20,12 @@ a mix of two, whatever fails (design of `replace_together`):
 3. When every rename is done, the journal is deleted — that is the moment the new set
    becomes the current one — and then the backups.
 
-A build killed outright (SIGKILL, power cut) during step 2 leaves the journal: the next
-build, once it holds the lock, restores the previous set from the backups before doing
-anything else. Without a journal, leftover temporary files and backups are simply
-removed (the set in place is then complete). The renames are a few milliseconds at the
-end of the build, so a folder that someone reads while a build runs holds the old set
-until then.
+Only a build killed outright (SIGKILL, power cut) within the few milliseconds of step 2
+can leave a mix of old and new files; its journal marks the folder as half-changed, and
+the next build into it, once it holds the lock, puts the previous set back from the
+backups before anything else. Without a journal, leftover temporary files and backups
+are simply removed (the set in place is complete). Until step 2, someone reading the
+folder while a build runs sees the old set.
 
 A build stopped by SIGINT (Ctrl-C) or SIGTERM kills its PDF worker and removes its
 temporary files; the worker itself dies with its parent (`_Background`).
@@ -43,6 +43,7 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from contextlib import contextmanager
@@ -75,7 +76,8 @@ def _write_temp(path: Path, data: bytes) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        exc.filename = exc.filename if exc.errno in (errno.ENOTDIR, errno.EEXIST) else str(path)
+        if exc.errno not in (errno.ENOTDIR, errno.EEXIST):  # those name the file in the way: keep it
+            exc.filename = str(path)
         raise
     try:
         with os.fdopen(fd, "wb") as f:
@@ -129,8 +131,6 @@ def write_atomic(path: Path, data: bytes) -> None:
 def _signals_held():
     """SIGINT and SIGTERM wait until the block is over (only the main thread can hold them)."""
     held = {signal.SIGINT, signal.SIGTERM}
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -201,6 +201,7 @@ def replace_together(out_dir: Path, files: dict[str, bytes]) -> None:
 
 
 def _rename_all(out_dir: Path, temps: dict[str, Path]) -> None:
+    """Steps 2 and 3 of the module docstring: journal, backups and renames, undone on failure."""
     with _signals_held():
         entries = [(name, os.path.lexists(out_dir / name)) for name in temps]
         journal = out_dir / JOURNAL_NAME
@@ -232,7 +233,8 @@ def prepare_output(out_dir: Path) -> None:
         with open(out_dir / LOCK_NAME, "a"):
             pass
     except OSError as exc:
-        exc.filename = str(out_dir) if exc.errno in (errno.EROFS, errno.EACCES) else exc.filename
+        if exc.errno in (errno.EROFS, errno.EACCES):  # the folder is what cannot be written, not the lock
+            exc.filename = str(out_dir)
         raise
 
 
