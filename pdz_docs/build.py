@@ -385,9 +385,10 @@ class _Background:
         with os.fdopen(fd, "rb") as pipe:
             payload = pipe.read()
         self._reap()
-        if not payload:
+        try:
+            ok, value = pickle.loads(payload)
+        except (pickle.UnpicklingError, EOFError):  # nothing or half a result: the worker was killed
             raise Failure("l'impaginazione del PDF si è interrotta (il suo processo è stato chiuso dal sistema)")
-        ok, value = pickle.loads(payload)
         if not ok:
             raise value
         return value

@@ -278,6 +278,25 @@ def test_interrupted_during_the_pdf(previous, tmp_path: Path, sig, code, message
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+def test_pdf_worker_killed_by_the_system(previous, tmp_path: Path):
+    """The layout worker alone is killed (as the out-of-memory killer would): a message, not a traceback."""
+    out = tmp_path / "out"
+    plan = tmp_path / "piano"
+    _long_plan(plan)
+    before = previous(out, "docx")
+    proc = subprocess.Popen([*PDZ, "build", str(plan), "-o", str(out), "--format", "pdf,docx"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    [worker] = wait_for_forks(proc)
+    os.kill(worker, signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in stdout + stderr
+    assert stderr.endswith("\npdz: errore: l'impaginazione del PDF si è interrotta "
+                           "(il suo processo è stato chiuso dal sistema)\n")
+    assert state(out) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_several_plans_leave_no_worker(plan_dir: Path, tmp_path: Path, sig):
     second = tmp_path / "secondo"
