@@ -80,9 +80,9 @@ def run_reporting_faults(command, args) -> int:
     """Run a command; a fault of the machine or an interruption is one Italian line, never a traceback."""
     from pdz_docs import faults
 
-    faults.unwind_on_signals()
     try:
-        return command(args)
+        with faults.signals_unwind():
+            return command(args)
     except faults.Failure as exc:
         message, code = f"pdz: errore: {exc}", 1
     except OSError as exc:

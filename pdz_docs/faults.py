@@ -12,6 +12,8 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 INTERRUPTED = 130   # 128 + SIGINT, what shells report for Ctrl-C
@@ -35,11 +37,22 @@ def _raise_once(exc: type[BaseException]):
     return handler
 
 
-def unwind_on_signals() -> None:
-    """SIGINT raises KeyboardInterrupt and SIGTERM `Terminated`, once: the command unwinds (the default
-    SIGTERM would end it without removing its temporary files)."""
+@contextmanager
+def signals_unwind():
+    """Within the block SIGINT raises KeyboardInterrupt and SIGTERM `Terminated`, once, so the command
+    unwinds (the default SIGTERM would end it without removing its temporary files); the previous
+    handlers come back afterwards. Only the main thread can set handlers: elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, _raise_once(KeyboardInterrupt))
     signal.signal(signal.SIGTERM, _raise_once(Terminated))
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def shown(path: str | os.PathLike | None, limit: int = 200) -> str:
