@@ -172,26 +172,37 @@ def test_failed_rename_restores_the_previous_set(previous, tmp_path: Path, capsy
     assert state(out) == before
 
 
+def _killed_build(plan: Path, out: Path, kill_at: str) -> None:
+    """Build in a process that kills itself (as SIGKILL would, no unwinding) at `kill_at`:
+    "renames" between the second and third rename of a final file, "journal" right after the
+    journal is deleted (the new set complete, its backups not yet deleted)."""
+    script = textwrap.dedent(f"""
+        import os, pathlib
+        from pdz_docs.build import build
+        real_replace, real_unlink, renamed = os.replace, os.unlink, []
+        def replace(src, dst):
+            if not pathlib.Path(dst).name.startswith("."):
+                renamed.append(dst)
+                if {kill_at!r} == "renames" and len(renamed) == 2:
+                    os._exit(9)
+            real_replace(src, dst)
+        def unlink(path, *args, **kwargs):
+            real_unlink(path, *args, **kwargs)
+            if {kill_at!r} == "journal" and pathlib.Path(path).name == ".pdz-build.journal":
+                os._exit(9)
+        os.replace, os.unlink = replace, unlink
+        build(pathlib.Path({str(plan)!r}), pathlib.Path({str(out)!r}), ["docx", "xlsx", "html"])
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 9, r.stderr
+
+
 def test_build_killed_during_the_renames_is_undone_by_the_next(previous, tmp_path: Path):
     """A build killed between two renames leaves a mixed folder; the next build puts the old set back
     before writing its own files (here only the HTML: the DOCX and XLSX must be the old ones)."""
     out = tmp_path / "out"
     before = previous(out)
-    killed = textwrap.dedent(f"""
-        import os, pathlib
-        from pdz_docs.build import build
-        real, renamed = os.replace, []
-        def replace(src, dst):
-            if not pathlib.Path(dst).name.startswith("."):
-                renamed.append(dst)
-                if len(renamed) == 2:
-                    os._exit(9)
-            real(src, dst)
-        os.replace = replace
-        build(pathlib.Path({str(tmp_path / 'piano')!r}), pathlib.Path({str(out)!r}), ["docx", "xlsx", "html"])
-    """)
-    r = subprocess.run([sys.executable, "-c", killed], capture_output=True, text=True)
-    assert r.returncode == 9, r.stderr
+    _killed_build(tmp_path / "piano", out, "renames")
     assert (out / ".pdz-build.journal").exists()
     assert (out / f"{NAME}.docx").read_bytes() != before[f"{NAME}.docx"][0]  # the mixed state
     r = pdz("build", tmp_path / "piano", "-o", out, "--format", "html")
@@ -201,6 +212,23 @@ def test_build_killed_during_the_renames_is_undone_by_the_next(previous, tmp_pat
     for ext in ("docx", "xlsx"):
         assert after[f"{NAME}.{ext}"] == before[f"{NAME}.{ext}"]
     assert after[f"{NAME}.html"][0] != before[f"{NAME}.html"][0]
+
+
+def test_build_killed_after_the_renames_keeps_the_new_set(previous, tmp_path: Path):
+    """Killed once the journal is gone: the new set is complete and stays; the next build only
+    removes the hidden backups of the old one."""
+    out = tmp_path / "out"
+    before = previous(out)
+    _killed_build(tmp_path / "piano", out, "journal")
+    new = state(out)
+    assert sorted(n for n in new if n.endswith(".pdz-prev")) == sorted(
+        f".{n}.pdz-prev" for n in before if not n.startswith("."))
+    r = pdz("build", tmp_path / "piano", "-o", out, "--format", "html")
+    assert r.returncode == 0, r.stderr
+    after = state(out)
+    assert sorted(after) == sorted(before)
+    for ext in ("docx", "xlsx"):
+        assert after[f"{NAME}.{ext}"] == new[f"{NAME}.{ext}"] != before[f"{NAME}.{ext}"]
 
 
 # --- interruptions and processes ----------------------------------------------------------------
