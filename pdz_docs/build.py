@@ -1,31 +1,62 @@
-"""`pdz build`: check, compute, render, then write every output atomically.
+"""`pdz build`: check, compute, render, then replace the whole output set at once.
 
 Outputs are written only when the whole plan has no errors (and, with --strict, no
 warnings, including those found while laying out the PDF). The PDF — the slow part —
 is laid out in a separate process while this one composes the DOCX, the XLSX and the
-HTML. Each file goes to a temporary name in the output folder and is renamed over the
-old one under a lock on the folder, so a failed, interrupted or concurrent build never
-leaves a half-written file where a complete one was.
+HTML.
+
+The output folder holds one complete set of files from one revision of the plan, never
+a mix of two, whatever fails (design of `replace_together`):
+
+1. Under a lock on the folder (one build at a time), every file of the new set is written
+   to a hidden temporary file `.NAME.XXXX.tmp` beside its final name and flushed to disk.
+   A failure here (disk full, read-only folder, Ctrl-C) removes the temporary files and
+   leaves the folder as it was, modification times included.
+2. Only when all of them are written, a journal `.pdz-build.journal` listing the new set
+   is made durable; then each old file is renamed to a hidden backup `.NAME.pdz-prev`
+   and its new file renamed into place. SIGINT and SIGTERM are held back during these
+   renames. If a rename fails, the renames done so far are undone from the backups (a
+   name that had no previous file is removed) and the journal is deleted.
+3. When every rename is done, the journal is deleted — that is the moment the new set
+   becomes the current one — and then the backups.
+
+Only a build killed outright (SIGKILL, power cut) within the few milliseconds of step 2
+can leave a mix of old and new files; its journal marks the folder as half-changed, and
+the next build into it, once it holds the lock, puts the previous set back from the
+backups before anything else. Without a journal, leftover temporary files and backups
+are simply removed (the set in place is complete). Until step 2, someone reading the
+folder while a build runs sees the old set.
+
+A build stopped by SIGINT (Ctrl-C) or SIGTERM kills its PDF worker and removes its
+temporary files; the worker itself dies with its parent (`_Background`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
+import json
 import os
+import pickle
 import re
+import signal
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from contextlib import contextmanager
-from multiprocessing import get_context
 from pathlib import Path
 
+from pdz_docs.faults import TERMINATED, Failure, describe, shown
 from pdz_docs.problems import ERRORE, Loc, Problem, avviso, has_errors, summary
 from pdz_docs.provenance import provenance
 
 FORMATS = ("pdf", "docx", "html", "xlsx")
 LOCK_NAME = ".pdz-build.lock"
+JOURNAL_NAME = ".pdz-build.journal"
+BACKUP_SUFFIX = ".pdz-prev"
 
 
 def slug(text: str) -> str:
@@ -40,34 +71,171 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a unique temporary file in the same folder, flush it to disk, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _write_temp(path: Path, data: bytes) -> Path:
+    """`data` in a new hidden temporary file beside `path`, flushed to disk; OS errors name `path`."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTDIR, errno.EEXIST):  # those name the file in the way: keep it
+            exc.filename = str(path)
+        raise
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            exc.filename = str(path)
+        raise
+    return Path(tmp)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in `folder` durable (not every file system allows it; then they are not)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _replace(src: Path, dst: Path, named: Path | None = None) -> None:
+    """os.replace, whose errors name the file the writer knows (`named`, else `dst`), not a hidden one."""
+    try:
+        os.replace(src, dst)
+    except OSError as exc:
+        exc.filename, exc.filename2 = str(named or dst), None
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a unique temporary file in the same folder, flush it to disk, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _write_temp(path, data)
+    try:
+        _replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
 
 
 @contextmanager
-def output_lock(out_dir: Path):
-    """One build at a time writes into a folder; leftovers of a killed build are removed first."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / LOCK_NAME, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        for stale in out_dir.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
+def _signals_held():
+    """SIGINT and SIGTERM wait until the block is over (only the main thread can hold them)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _backup(out_dir: Path, name: str) -> Path:
+    return out_dir / f".{name}{BACKUP_SUFFIX}"
+
+
+def _roll_back(out_dir: Path, entries: list[tuple[str, bool]]) -> None:
+    """Put the previous set back from the backups: `entries` are (name, had a previous file)."""
+    for name, had_old in entries:
+        backup = _backup(out_dir, name)
+        if backup.exists():
+            _replace(backup, out_dir / name)
+        elif not had_old:
+            (out_dir / name).unlink(missing_ok=True)
+    _fsync_dir(out_dir)
+    (out_dir / JOURNAL_NAME).unlink(missing_ok=True)
+    _fsync_dir(out_dir)
+
+
+def _recover(out_dir: Path) -> None:
+    """Undo what a build killed during its renames left (see the module docstring), then tidy up."""
+    journal = out_dir / JOURNAL_NAME
+    if journal.exists():
         try:
+            entries = [(str(n), bool(h)) for n, h in json.loads(journal.read_text(encoding="utf-8"))]
+        except (ValueError, TypeError):  # cannot happen with a durable journal; restore every backup then
+            entries = [(b.name[1:-len(BACKUP_SUFFIX)], True) for b in out_dir.glob(f".*{BACKUP_SUFFIX}")]
+        _roll_back(out_dir, entries)
+    for stale in [*out_dir.glob(".*.tmp"), *out_dir.glob(f".*{BACKUP_SUFFIX}")]:
+        stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def output_lock(out_dir: Path):
+    """One build at a time writes into a folder; what a killed build left is undone first."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / LOCK_NAME, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _recover(out_dir)
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def replace_together(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Make `files` (name → content) the files in `out_dir`, all of them or none (module docstring)."""
+    for name in files:
+        if (out_dir / name).is_dir():
+            raise IsADirectoryError(errno.EISDIR, "", str(out_dir / name))
+    with output_lock(out_dir):
+        temps: dict[str, Path] = {}
+        try:
+            for name, data in files.items():
+                temps[name] = _write_temp(out_dir / name, data)
+            _rename_all(out_dir, temps)
+        finally:
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
+
+
+def _rename_all(out_dir: Path, temps: dict[str, Path]) -> None:
+    """Steps 2 and 3 of the module docstring: journal, backups and renames, undone on failure."""
+    with _signals_held():
+        entries = [(name, os.path.lexists(out_dir / name)) for name in temps]
+        journal = out_dir / JOURNAL_NAME
+        write_atomic(journal, json.dumps(entries).encode("utf-8"))
+        _fsync_dir(out_dir)
+        try:
+            for name, had_old in entries:
+                target = out_dir / name
+                if had_old:
+                    _replace(target, _backup(out_dir, name), named=target)
+                _replace(temps[name], target)
+            _fsync_dir(out_dir)
+        except BaseException:
+            try:
+                _roll_back(out_dir, entries)
+            except OSError:  # the journal stays: the next build restores the previous set
+                pass
+            raise
+        journal.unlink()
+        _fsync_dir(out_dir)
+        for name, _ in entries:
+            _backup(out_dir, name).unlink(missing_ok=True)
+
+
+def prepare_output(out_dir: Path) -> None:
+    """Make sure the output folder exists and can be written, before the slow rendering."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(out_dir / LOCK_NAME, "a"):
+            pass
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES):  # the folder is what cannot be written, not the lock
+            exc.filename = str(out_dir)
+        raise
 
 
 def _progress(quiet: bool, message: str) -> None:
@@ -95,6 +263,11 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     _print_problems(problems)
     if result is None or has_errors(problems, strict):
         print(f"{summary(problems)} Nessun file scritto: correggere i problemi e rilanciare.", file=sys.stderr)
+        return 1
+    try:
+        prepare_output(out_dir)
+    except OSError as exc:
+        print(f"pdz: errore: {describe(exc)}. Nessun file scritto.", file=sys.stderr)
         return 1
     doc = build_document(result, provenance(result.plan))
     html = render_html(doc) if {"html", "pdf"} & set(formats) else ""
@@ -135,9 +308,13 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
         if pdf_job:
             pdf_job.stop()
     order = [f for f in ("pdf", "docx", "xlsx", "html") if f in outputs]
-    with output_lock(out_dir):
-        for fmt in order:
-            write_atomic(*outputs[fmt])
+    try:
+        replace_together(out_dir, {outputs[f][0].name: outputs[f][1] for f in order})
+    except OSError as exc:
+        kept = ("il prossimo pdz build ripristinerà i file precedenti" if (out_dir / JOURNAL_NAME).exists()
+                else f"la cartella {shown(out_dir)} è rimasta com'era")
+        print(f"pdz: errore: {describe(exc)}. Nessun file scritto: {kept}.", file=sys.stderr)
+        return 1
     print(f"{summary(problems)} File scritti in {time.perf_counter() - start:.1f} s:")
     for fmt in order:
         path, data = outputs[fmt]
@@ -145,34 +322,92 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     return 0
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when `parent` ends, however it ends (Linux; elsewhere a no-op)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)
+
+
+def worker_dies_with_parent(parent: int) -> None:
+    """Start of a worker of `pdz build`/`check` on several plans: the parent handles Ctrl-C and stops
+    the workers with SIGTERM, on which a worker unwinds its build (removing its temporary files)."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(TERMINATED))
+
+
 class _Background:
-    """A function run in a forked process (the PDF layout is CPU-bound); stopped at once if the build is."""
+    """A function run in a forked process (the PDF layout is CPU-bound); stopped at once if the build is.
+
+    The child dies with the parent (`die_with_parent`) and holds only the writing end of the result
+    pipe, so if the parent is gone its write fails instead of waiting forever for a reader.
+    """
 
     def __init__(self, func, args: tuple):
-        ctx = get_context("fork")
-        self._recv, send = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=self._child, args=(send, func, args), daemon=True)
-        self._proc.start()
-        send.close()
-
-    @staticmethod
-    def _child(conn, func, args) -> None:
-        try:
-            conn.send((True, func(*args)))
-        except BaseException as exc:  # noqa: BLE001 - reported by the parent as its own failure
-            conn.send((False, exc))
+        parent = os.getpid()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the parent's code
+            code = 1
+            try:
+                os.close(read)
+                die_with_parent(parent)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent does the cleaning
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                try:
+                    outcome = (True, func(*args))
+                except Exception as exc:  # noqa: BLE001 - reported by the parent as its own failure
+                    outcome = (False, exc)
+                try:
+                    payload = pickle.dumps(outcome)
+                except Exception:  # noqa: BLE001 - an exception that cannot travel is described instead
+                    payload = pickle.dumps((False, RuntimeError(repr(outcome[1]))))
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid: int | None = pid
+        self._read = read
 
     def result(self):
-        ok, value = self._recv.recv()
-        self._proc.join()
+        fd, self._read = self._read, None
+        with os.fdopen(fd, "rb") as pipe:
+            payload = pipe.read()
+        self._reap()
+        try:
+            ok, value = pickle.loads(payload)
+        except (pickle.UnpicklingError, EOFError):  # nothing or half a result: the worker was killed
+            raise Failure("l'impaginazione del PDF si è interrotta (il suo processo è stato chiuso dal sistema)")
         if not ok:
             raise value
         return value
 
+    def _reap(self) -> None:
+        if self._pid is not None:
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
     def stop(self) -> None:
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join()
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reap()
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
 
 
 def _print_problems(problems: list[Problem]) -> None:

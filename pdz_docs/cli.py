@@ -75,7 +75,26 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"check": cmd_check, "cifre": cmd_cifre, "schema": cmd_schema, "build": cmd_build,
                 "new": cmd_new, "watch": cmd_watch, "diff": cmd_diff}
-    return commands[args.comando](args)
+    return run_reporting_faults(commands[args.comando], args)
+
+
+def run_reporting_faults(command, args) -> int:
+    """Run a command; a fault of the machine or an interruption is one Italian line, never a traceback."""
+    from pdz_docs import faults
+
+    try:
+        with faults.signals_unwind():
+            return command(args)
+    except faults.Failure as exc:
+        message, code = f"pdz: errore: {exc}", 1
+    except OSError as exc:
+        message, code = f"pdz: errore: {faults.describe(exc)}", 1
+    except KeyboardInterrupt:
+        message, code = "Interrotto (Ctrl-C): nessun file lasciato a metà.", faults.INTERRUPTED
+    except faults.Terminated:
+        message, code = "Interrotto (segnale di terminazione): nessun file lasciato a metà.", faults.TERMINATED
+    print(f"\n{message}", file=sys.stderr)
+    return code
 
 
 def _report(problems, as_json: bool = False) -> None:
@@ -124,6 +143,11 @@ def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) 
                 from pdz_docs.build import build
 
                 code = build(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False, quiet=True)
+        except OSError as exc:
+            from pdz_docs.faults import describe
+
+            code = 1
+            print(f"pdz: errore: {describe(exc)}")
         except Exception as exc:  # a bug must not stop the other plans; it is reported as one
             code = 3
             print(f"pdz: errore interno su questo piano: {exc!r}")
@@ -132,17 +156,20 @@ def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) 
 
 def _many(kind: str, plans: list[Path], args: argparse.Namespace) -> int:
     """Several plans (e.g. every Ambito of a Region) in parallel, each reported on its own, then a summary."""
-    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from pdz_docs.build import worker_dies_with_parent
 
     names = _unique_names(plans)
     outs = [args.output / n for n in names] if kind == "build" else [None] * len(plans)
     start = time.perf_counter()
     workers = min(len(plans), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_one, kind, plan, args, out) for plan, out in zip(plans, outs)]
+    # Leaving the block (also on Ctrl-C or SIGTERM) terminates the workers; they unwind their builds.
+    with get_context("fork").Pool(workers, worker_dies_with_parent, (os.getpid(),)) as pool:
+        pending = [pool.apply_async(_one, (kind, plan, args, out)) for plan, out in zip(plans, outs)]
         results = []
-        for plan, fut in zip(plans, futures):
-            code, text = fut.result()
+        for plan, job in zip(plans, pending):
+            code, text = job.get()
             results.append(code)
             print(f"=== {plan} ===")
             print(text.rstrip() + "\n")
@@ -215,12 +242,8 @@ def cmd_schema(args) -> int:
 
 
 def cmd_build(args) -> int:
-    import signal
-
     from pdz_docs.build import build
 
-    # A terminated build unwinds like an interrupted one: its temporary files are removed.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     plans = args.piani or [DEFAULT_PLAN]
     if len(plans) > 1:
         return _many("build", plans, args)

@@ -619,6 +619,7 @@ RENDERERS = {"testo": lambda p: render_testo(p).encode("utf-8"), "md": lambda p:
 
 def main(args) -> int:
     from pdz_docs.build import write_atomic
+    from pdz_docs.faults import describe
 
     try:
         p = prospetto(args.revisioni)
@@ -636,7 +637,7 @@ def main(args) -> int:
     try:
         write_atomic(path, data)
     except OSError as e:
-        print(f"pdz: errore: impossibile scrivere {path}: {e.strerror or e}", file=sys.stderr)
+        print(f"pdz: errore: {describe(e, path)}", file=sys.stderr)
         return 1
     print(f"Prospetto delle variazioni scritto in {path}"
           + (" (nessuna variazione)" if p.vuoto else ""))

@@ -152,12 +152,27 @@ def skeleton_files(opts: Options, rules_name: str, regole: Regole) -> dict[str, 
     return files
 
 
+def _empty(folder: Path, remove: bool) -> None:
+    """Remove what was written into `folder` (empty before), and `folder` itself when it was made here."""
+    import shutil
+
+    if remove:
+        shutil.rmtree(folder, ignore_errors=True)
+    elif folder.is_dir():
+        for child in folder.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+
+
 def _fail(message: str, code: int) -> int:
     print(f"pdz new: errore: {message}", file=sys.stderr)
     return code
 
 
 def main(args) -> int:
+    from pdz_docs.faults import describe
     from pdz_docs.pipeline import run
     from pdz_docs.problems import ERRORE, summary
     from pdz_docs.schema import write_schemas
@@ -174,7 +189,7 @@ def main(args) -> int:
             return _fail(f"la cartella «{plan_dir}» esiste già e non è vuota: pdz new non sovrascrive nulla, "
                          "indicare una cartella nuova o vuota", 1)
     except OSError as exc:
-        return _fail(f"impossibile leggere «{plan_dir}»: {exc.strerror or exc}", 1)
+        return _fail(describe(exc), 1)
     cycles = available_rules(plan_dir)
     if opts.ciclo not in cycles:
         listed = ", ".join(f"{c} ({p})" for c, p in sorted(cycles.items())) or "nessuno"
@@ -187,15 +202,20 @@ def main(args) -> int:
         return _fail(f"il file di regole {rules_path} non è valido: verificarlo con pdz check", 1)
 
     files = skeleton_files(opts, rules_path.stem, regole)
+    existed = plan_dir.is_dir()
     try:
-        plan_dir.mkdir(parents=True, exist_ok=True)
-        for rel, text in files.items():
-            path = plan_dir / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
-        schemas = write_schemas(plan_dir / "schema")
+        try:
+            plan_dir.mkdir(parents=True, exist_ok=True)
+            for rel, text in files.items():
+                path = plan_dir / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="\n")
+            schemas = write_schemas(plan_dir / "schema")
+        except BaseException:  # a half skeleton would be refused by the next pdz new: the folder goes back
+            _empty(plan_dir, remove=not existed)
+            raise
     except OSError as exc:
-        return _fail(f"impossibile scrivere in «{plan_dir}»: {exc.strerror or exc}", 1)
+        return _fail(describe(exc, plan_dir), 1)
 
     print(f"Creato il piano dell'Ambito di {opts.ambito} ({len(opts.comuni)} "
           f"{'Comune' if len(opts.comuni) == 1 else 'Comuni'}, ciclo {opts.ciclo}) in {plan_dir}:")
