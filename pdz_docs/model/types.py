@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from pdz_docs.finance.money import AmountError, YamlFloat, parse_importo
+from pdz_docs.finance.money import AmountError, Voce, YamlFloat, parse_importo, parse_voce
 
 
 class Model(BaseModel):
@@ -26,6 +27,24 @@ def _importo(value: Any) -> Decimal:
 
 def _importo_opt(value: Any) -> Decimal | None:
     return None if value is None else _importo(value)
+
+
+def _voce(keys: frozenset[str]):
+    def read(value: Any) -> Voce:
+        try:
+            return parse_voce(value, keys=keys)
+        except AmountError as exc:
+            raise PydanticCustomError(exc.code, exc.message.split(": ", 1)[-1])
+    return read
+
+
+def _fonte_budget(value: Any) -> Any:
+    """A fund's budget: ~, a map period → amount, or one amount (perhaps "da_schede") for the whole cycle."""
+    if isinstance(value, dict) and value and all(k in ("importo", "nota", "in_attesa", "previsto") for k in value):
+        return {"ciclo": value}
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return {"ciclo": value}
+    return value
 
 
 def _conteggio(value: Any) -> Any:
@@ -63,6 +82,19 @@ _IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\s?)?-?(\d{1
 Importo = Annotated[Decimal, BeforeValidator(_importo), WithJsonSchema(_IMPORTO_SCHEMA)]
 ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
                        WithJsonSchema({"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]})]
+_VOCE_SCHEMA = {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}, {
+    "type": "object", "additionalProperties": False,
+    "description": "Importo con nota, oppure in attesa di assegnazione: {in_attesa: si, previsto: \"€ …\", nota: …}",
+    "properties": {"importo": {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]}, "nota": {"type": "string"},
+                   "in_attesa": {"type": ["string", "boolean"]}, "previsto": _IMPORTO_SCHEMA,
+                   "condizionato": {"type": ["string", "boolean"]}}}]}
+# An amount of the budget or of the co-financing: known, pending (in_attesa) or not given (~), with a note
+ImportoVoce = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "in_attesa", "previsto",
+                                                                "da_schede"}))),
+                        PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
+# An amount a card programs: known or not given, with a note, perhaps conditional on pending resources
+ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato"}))),
+                          PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
 Conteggio = Annotated[int, BeforeValidator(_conteggio), Field(ge=0)]
 Codice = Annotated[str, BeforeValidator(_codice)]
 Testo = Annotated[str, Field(min_length=1)]
@@ -131,7 +163,7 @@ class Piano(Model):
 # --- finanza.yaml ------------------------------------------------------------------
 
 class Cofinanziamento(Model):
-    annualita: dict[int, Importo]
+    annualita: dict[int, ImportoVoce]
     per_comune: dict[str, dict[int, Importo]] = {}
     motivazione: Testo | None = None
 
@@ -148,7 +180,7 @@ class Rendiconto(Model):
 
 
 class Finanza(Model):
-    budget: dict[str, dict[Periodo, ImportoOpt] | None] = {}
+    budget: dict[str, Annotated[dict[Periodo, ImportoVoce] | None, BeforeValidator(_fonte_budget)]] = {}
     fnps_quote: dict[Periodo, dict[str, Importo]] = {}
     fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
     cofinanziamento: Cofinanziamento | None = None
@@ -187,7 +219,7 @@ class Scheda(Model):
     gestione: list[Testo] = []
     gestione_altro: Testo | None = None
     # year → {source id: amount}; the reserved key "importo" is a year total the writer chose to type
-    programmazione: dict[int, dict[str, ImportoOpt]] = {}
+    programmazione: dict[int, dict[str, ImportoScheda]] = {}
     totale: ImportoOpt = None
     servizi: list[Servizio] = []
 
