@@ -122,6 +122,40 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
     return out
 
 
+def check_da_programmare(plan: Plan, c: Computed) -> list[Problem]:
+    """Known resources left unprogrammed: a warning per fund and period (per cycle when its periods overlap).
+
+    A group's members are counted in the group only: cards may program the group as a block.
+    """
+    cycle = plan.regole.anni
+    grouped = {m for fo in c.fondi.values() if fo.membri != (fo.id,) for m in fo.membri}
+    out = []
+    for fid, fo in c.fondi.items():
+        if not fo.in_budget or fo.da_schede or not fo.voci:
+            continue
+        if fid in grouped:
+            continue
+        periods = {tuple(years_of(p, cycle)) for _, p, _ in fo.voci}
+        disjoint = sum(len(p) for p in periods) == len({y for p in periods for y in p})
+        windows = sorted(periods) if disjoint else [tuple(cycle)]
+        for key in windows:
+            d = fo.disponibilita(key, entro=True)
+            prog = sum((v for y, v in fo.programmato.items() if y in key), ZERO)
+            if d.noto > prog:
+                member, period = next(((m, p) for m, p, _ in fo.voci if tuple(years_of(p, cycle)) == key),
+                                      (fo.voci[0][0], None))
+                if member == "COM":
+                    loc = plan.key_loc("finanza", "cofinanziamento")
+                elif disjoint and fid == member:
+                    loc = plan.key_loc("finanza", "budget", member, int(period) if period.isdigit() else period)
+                else:
+                    loc = plan.key_loc("finanza", "budget", member)
+                out.append(avviso(loc, "da-programmare",
+                                  f"la fonte {fid} ha {fmt_euro(d.noto - prog)} da programmare {_period(key, cycle)} "
+                                  f"(disponibili {fmt_euro(d.noto)}{_in_attesa(d)}, programmati {fmt_euro(prog)})"))
+    return out
+
+
 def check_cofinanziamento(plan: Plan, c: Computed) -> list[Problem]:
     f = plan.finanza
     if not f or not f.cofinanziamento:
@@ -219,6 +253,7 @@ def check_destinazione_fna(plan: Plan, c: Computed) -> list[Problem]:
 
 
 CHECKS = [
+    check_da_programmare,
     check_importi_scritti,
     check_fonti_in_budget,
     check_fondi_eccedenti,
