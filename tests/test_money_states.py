@@ -128,6 +128,47 @@ def test_da_programmare_membro(plan_dir: Path):
          "la fonte PdZ ha € 0,01 da programmare nel 2023 (disponibili € 350.000,00, programmati € 349.999,99)")]
 
 
+ILVA = (FIN, "  PAIS: da_schede", "  PAIS: da_schede\n  ILVA: {ciclo: \"€ 10.150.000,00\"}\nfonti:\n"
+       "  ILVA: {nome: Piano di rigenerazione sociale, atto: A.D. 1330/2021, in_definizione: si}")
+PLAN_SOURCES = {
+    "fonte-del-piano-eccedente": ([ILVA, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    ILVA: € 10.150.000,01")], [
+        (FIN, "  ILVA: {ciclo", "fonte-eccedente", "errore",
+         "la fonte ILVA è programmata nel ciclo per € 10.150.000,01 ma ne sono disponibili € 10.150.000,00: "
+         "eccedenza di € 0,01; schede che la usano: A.1 (€ 10.150.000,01)"),
+        (CARD, "ILVA: € 10.150.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 10.150.000,01 della fonte ILVA nel 2023, ma la fonte ILVA è programmata nel ciclo "
+         "per € 10.150.000,01 e ne sono disponibili € 10.150.000,00")]),
+    "fonte-del-piano-al-limite": ([ILVA, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    ILVA: € 10.150.000,00")],
+                                  []),
+    "fonte-duplicata": ([(FIN, "  PAIS: da_schede", "  PAIS: da_schede\nfonti:\n  FNPS: {nome: Fondo sociale}")], [
+        (FIN, "  FNPS: {nome", "fonte-duplicata", "errore",
+         "la fonte «FNPS» è già definita nel file delle regole (Fondo Nazionale Politiche Sociali): usare un altro "
+         "codice")]),
+    "gruppo-sconosciuto": ([(FIN, "  PAIS: da_schede", "  PAIS: da_schede\nfonti:\n  MSNA:\n    nome: Minori stranieri"
+                                                       "\n    gruppo: PDZ")], [
+        (FIN, "    gruppo: PDZ", "gruppo-sconosciuto", "errore",
+         "fonte «MSNA»: il gruppo «PDZ» non esiste (gruppi: PdZ, QFP)")]),
+}
+CASES.update(PLAN_SOURCES)
+
+
+def test_plan_source_in_tables(plan_dir: Path):
+    """A plan's own source is named with its act and 'in definizione'; Fondo Povertà estrema is in the rules."""
+    edit(plan_dir / ILVA[0], ILVA[1], ILVA[2] + "\n  FPOV-EST: {nome: Fondo povertà estrema locale}")
+    edit(plan_dir / FIN, "  PAIS: da_schede", "  PAIS: da_schede\n  FPOV-EST: {in_attesa: si, nota: riparto 2021}")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == ["fonte-duplicata"]
+    edit(plan_dir / FIN, "\n  FPOV-EST: {nome: Fondo povertà estrema locale}", "")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    rows = {r[0].text: [c.text for c in r[1:]] for r in result.computed.tables["fonti_residuo"].rows}
+    assert rows["ILVA"] == ["Piano di rigenerazione sociale (in definizione) – A.D. 1330/2021", "€ 10.150.000,00",
+                            "€ 0,00", "€ 10.150.000,00"]
+    budget = {r[0].text: [c.text for c in r[1:]] for r in result.computed.tables["budget"].rows}
+    assert budget["Fondo Povertà – quota per la povertà estrema"] == [
+        "", "in attesa di assegnazione", "ciclo: in attesa di assegnazione – riparto 2021"]
+
+
 def test_tables_say_each_state(plan_dir: Path):
     """Pending, not-given and noted amounts are printed as such; totals say what they leave out."""
     edit(plan_dir / FIN, "  FNA:\n    2022: € 50.000,00",

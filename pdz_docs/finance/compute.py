@@ -158,7 +158,8 @@ def years_of(period: str, cycle: list[int]) -> list[int]:
 
 def fonte_nome(r: Regole, fid: str) -> str:
     if fid in r.fonti:
-        return r.fonti[fid].nome
+        f = r.fonti[fid]
+        return f.nome + (" (in definizione)" if getattr(f, "in_definizione", False) else "")
     return r.gruppi_fonti.get(fid, fid)
 
 
@@ -617,7 +618,9 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> None:
         else:
             avail = disponibile_cell(d)
             rest = Cell(f"{fmt_euro(d.noto - fo.programmato_ciclo)} sulle risorse note" if d.noti else "—")
-        rows.append(cells(fid + members, fo.nome, avail, Cell(fo.programmato_ciclo, "euro"), rest))
+        atto = getattr(r.fonti.get(fid), "atto", None)
+        rows.append(cells(fid + members, fo.nome + (f" – {atto}" if atto else ""), avail,
+                          Cell(fo.programmato_ciclo, "euro"), rest))
     add(Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
               (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
               f"«{IN_ATTESA}»: risorse non ancora assegnate; «{NON_INDICATO}»: la fonte non riporta la somma; "

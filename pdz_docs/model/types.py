@@ -179,6 +179,16 @@ class Rendiconto(Model):
     impegnato: Importo
 
 
+class FontePiano(Model):
+    """A funding source the plan declares itself, beside the rules file's catalogue."""
+
+    nome: Testo
+    scheda: Annotated[str, Field(pattern=r"^[AC]$")] = "C"
+    gruppo: Testo | None = None
+    atto: Testo | None = None              # act of assignment, e.g. "A.D. 1330/2021"
+    in_definizione: SiNo = None
+
+
 class Finanza(Model):
     budget: dict[str, Annotated[dict[Periodo, ImportoVoce] | None, BeforeValidator(_fonte_budget)]] = {}
     fnps_quote: dict[Periodo, dict[str, Importo]] = {}
@@ -187,6 +197,7 @@ class Finanza(Model):
     spesa_storica: SpesaStorica | None = None
     cofinanziamento_precedente: dict[str, dict[int, Importo]] = {}
     rendiconto_precedente: Rendiconto | None = None
+    fonti: dict[str, FontePiano] = {}
 
 
 # --- schede/*.yaml -------------------------------------------------------------------
