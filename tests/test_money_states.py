@@ -151,6 +151,36 @@ PLAN_SOURCES = {
 }
 CASES.update(PLAN_SOURCES)
 
+AREE = ("  motivazione:", "  per_area:\n    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+        "    Tutela dei minori: {2022: \"€ 150.000,00\"}\n  motivazione:")
+CASES.update({
+    "cofinanziamento-aree": ([(FIN, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n"
+                               "    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+                               "    Tutela dei minori: {2022: \"€ 149.999,99\"}\n")], [
+        (FIN, "2022: € 250.000,00", "cofinanziamento-aree", "errore",
+         "il cofinanziamento 2022 (€ 250.000,00) non è la somma delle risorse comunali per area (€ 249.999,99)")]),
+    "cofinanziamento-aree-giuste": ([(FIN, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n"
+                                      "    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+                                      "    Tutela dei minori: {2022: \"€ 150.000,00\"}\n")], []),
+})
+
+
+def test_one_comune_and_areas_table(plan_dir: Path):
+    """One Comune reads «1 Comune»; the municipal resources by area form their own table with a total."""
+    text = (plan_dir / "piano.yaml").read_text(encoding="utf-8")
+    (plan_dir / "piano.yaml").write_text(text[: text.index("  - nome: Beta")], encoding="utf-8")
+    edit(plan_dir / FIN, "    Beta: € 150.000,00\n", "")
+    edit(plan_dir / FIN, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n"
+                                                "    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+                                                "    Spese personale Ufficio di Piano: {2022: \"€ 150.000,00\"}\n")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    t = result.computed.tables
+    assert t["territorio"].totals[0][0].text == "Ambito (1 Comune)"
+    assert [[c.text for c in r] for r in t["cofinanziamento_aree"].rows + t["cofinanziamento_aree"].totals] == [
+        ["Accesso al welfare", "€ 100.000,00"], ["Spese personale Ufficio di Piano", "€ 150.000,00"],
+        ["Totale", "€ 250.000,00"]]
+
 
 def test_plan_source_in_tables(plan_dir: Path):
     """A plan's own source is named with its act and 'in definizione'; Fondo Povertà estrema is in the rules."""

@@ -191,6 +191,11 @@ def check_cofinanziamento(plan: Plan, c: Computed) -> list[Problem]:
                                   f"{comune}: il cofinanziamento {year} ({fmt_euro(amount)}) è inferiore alla quota "
                                   f"minima del Comune ({fmt_euro(m)})"))
     for year, voce in cf.annualita.items():
+        areas = [v[year] for v in cf.per_area.values() if year in v]
+        if areas and voce.importo is not None and sum(areas, ZERO) != voce.importo:
+            out.append(errore(plan.loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento-aree",
+                              f"il cofinanziamento {year} ({fmt_euro(voce.importo)}) non è la somma delle risorse "
+                              f"comunali per area ({fmt_euro(sum(areas, ZERO))})"))
         parts = [v[year] for v in cf.per_comune.values() if year in v]
         if cf.per_comune and parts and sum(parts, ZERO) != (voce.importo or ZERO):
             out.append(errore(plan.loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento-comuni",

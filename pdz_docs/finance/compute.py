@@ -264,7 +264,7 @@ def compute(plan: Plan) -> Computed:
         dens = ratio(pop_tot, sup)
         add(Table("territorio", "Territorio e popolazione residente",
                   (("Comuni", "Superficie (km²)", "Popolazione residente", "Densità (ab./km²)"),),
-                  tuple(rows), (cells(f"Ambito ({len(comuni)} Comuni)", Cell(sup, "dec"), Cell(pop_tot, "int"),
+                  tuple(rows), (cells(f"Ambito ({len(comuni)} {'Comune' if len(comuni) == 1 else 'Comuni'})", Cell(sup, "dec"), Cell(pop_tot, "int"),
                                       Cell(dens, "dec")),), note_dati, (4, 2, 2, 2)))
         cifre["territorio"] = {"superficie": Cell(sup, "dec"), "densita": Cell(dens, "dec")}
 
@@ -485,6 +485,14 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
         for n, t in zip(part_names, part_tot):
             cf[f"minimo_{n}"] = Cell(t, "euro")
         cifre["cofinanziamento"] = cf
+    if f.cofinanziamento and f.cofinanziamento.per_area:
+        areas = f.cofinanziamento.per_area
+        ys = sorted({y for v in areas.values() for y in v})
+        rows = [cells(a, *(Cell(v.get(y), "euro") for y in ys)) for a, v in areas.items()]
+        tot = [sum((v.get(y, ZERO) for v in areas.values()), ZERO) for y in ys]
+        add(Table("cofinanziamento_aree", "Risorse comunali per area",
+                  (("Area", *(str(y) for y in ys)),), tuple(rows),
+                  (cells("Totale", *(Cell(t, "euro") for t in tot)),), None, (5,) + (3,) * len(ys)))
     if f.cofinanziamento:
         an = f.cofinanziamento.annualita
         first = an[min(an)]

@@ -166,6 +166,7 @@ class Cofinanziamento(Model):
     annualita: dict[int, ImportoVoce]
     per_comune: dict[str, dict[int, Importo]] = {}
     motivazione: Testo | None = None
+    per_area: dict[str, dict[int, Importo]] = {}   # area of spending (free label) → year → amount
 
 
 class SpesaStorica(Model):
