@@ -306,7 +306,7 @@ def _known(budget, residui, com, members, window) -> Decimal:
     return total
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans())
 def test_over_programming_is_always_an_error(plan):
     budget, residui, com, prog = plan
@@ -317,7 +317,7 @@ def test_over_programming_is_always_an_error(plan):
         _write(root, budget, residui, com, prog)
         _, problems = run(root)
     assert not [p for p in problems if p.code in ("importo-non-valido", "tipo-errato", "valore-non-valido")]
-    money = {"fonte-eccedente", "fonte-in-attesa", "fonte-senza-importo"}
+    money = {"fonte-eccedente", "fonte-in-attesa", "fonte-senza-importo", "fonte-non-in-budget"}
     errors = {(Path(p.loc.file).name, p.message.split(":")[0]) for p in problems
               if p.severity == "errore" and p.code in money}
     groups = {"PdZ": ["FNPS", "FNA", "FGSA", "COM", "RES-PDZ"], "FNPS": ["FNPS"], "FNA": ["FNA"], "FGSA": ["FGSA"],
