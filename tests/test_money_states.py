@@ -87,6 +87,12 @@ CASES = {
 }
 
 
+def _card_label(plan_dir: Path) -> str:
+    """How messages name the card file (relative to the working directory when inside it)."""
+    from pdz_docs.load.plan import label
+    return label(plan_dir / CARD)
+
+
 def _line(path: Path, text: str) -> int:
     if "\n" in text:
         whole = path.read_text(encoding="utf-8")
@@ -102,7 +108,9 @@ def test_money_state_check(plan_dir: Path, name: str):
     _, problems = run(plan_dir)
     got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.severity, p.message) for p in problems
            if p.code != UNPROGRAMMED]
-    want = [((plan_dir / f).resolve(), _line(plan_dir / f, at), code, sev, msg) for f, at, code, sev, msg in expected]
+    card = _card_label(plan_dir)
+    want = [((plan_dir / f).resolve(), _line(plan_dir / f, at), code, sev, msg.replace("{card}", card))
+            for f, at, code, sev, msg in expected]
     assert sorted(got, key=str) == sorted(want, key=str)
 
 
@@ -163,6 +171,27 @@ CASES.update({
                                       "    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
                                       "    Tutela dei minori: {2022: \"€ 150.000,00\"}\n")], []),
 })
+
+
+QUADRO = "quadro_sinottico:\n  D.1: {ods: [Centro Sociale Polivalente per anziani]}\n"
+CASES.update({
+    "quadro-in-conflitto": ([("piano.yaml", "comuni:", QUADRO + "  A.1: {leps: [Altra rete]}\ncomuni:")], [
+        ("piano.yaml", "  A.1: {leps", "quadro-in-conflitto", "errore",
+         "quadro_sinottico A.1, livello «leps»: la scheda " + "{card}" + " elenca già interventi diversi per lo "
+         "stesso livello; scriverli in un solo posto")]),
+    "quadro-coerente": ([("piano.yaml", "comuni:", QUADRO + "  A.1: {leps: [Rete di Segretariato Sociale], "
+                                                    "ods: [Sportello]}\ncomuni:")], []),
+})
+
+
+def test_quadro_sinottico_without_card(plan_dir: Path):
+    """An intervention with no detail card appears in the Quadro sinottico; a card's levels are kept."""
+    edit(plan_dir / "piano.yaml", "comuni:", QUADRO + "  A.1: {ods: [Sportello]}\ncomuni:")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    rows = {r[0].text: [c.text for c in r[2:]] for r in result.computed.tables["quadro_sinottico"].rows}
+    assert rows["D.1"] == ["", "", "Centro Sociale Polivalente per anziani", ""]
+    assert rows["A.1"] == ["Rete di Segretariato Sociale", "", "Sportello", ""]
 
 
 def test_one_comune_and_areas_table(plan_dir: Path):

@@ -638,21 +638,26 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> None:
 
 def quadro_sinottico(plan: Plan) -> Table:
     r = plan.regole
-    by_code = {s.scheda.codice: s.scheda for s in plan.schede}
+    by_code = {s.scheda.codice: dict(s.scheda.livelli_priorita) for s in plan.schede}
+    for code, extra in plan.piano.quadro_sinottico.items():   # entries with no card, or levels a card lacks
+        for lv, items in extra.items():
+            by_code.setdefault(code, {}).setdefault(lv, items)
     rows = []
     for code, title in r.nomenclatore.items():
         sc = by_code.get(code)
         levels = []
         for lv in r.livelli_priorita:
-            if sc is None or lv not in sc.livelli_priorita:
+            if sc is None or lv not in sc:
                 levels.append("")
             else:
-                items = sc.livelli_priorita[lv]
+                items = sc[lv]
                 levels.append("\n".join(items) if items else "✓")
         rows.append(cells(code, title, *levels))
     return Table("quadro_sinottico", "Quadro sinottico della programmazione di Ambito",
                  (("Codice", "Interventi e servizi sociali", *r.livelli_priorita.values()),), tuple(rows), (),
-                 "Ricavato dalle schede di progettazione di dettaglio: ✓ indica un livello attivato senza interventi elencati.",
+                 "Ricavato dalle schede di progettazione di dettaglio"
+                 + (" e dal quadro sinottico di piano.yaml" if plan.piano.quadro_sinottico else "")
+                 + ": ✓ indica un livello attivato senza interventi elencati.",
                  (1, 4, 4, 4, 4, 4), landscape=True)
 
 

@@ -158,6 +158,8 @@ class Piano(Model):
     percorso: list[Passo] = []
     servizi_precedenti: list[ServizioPrecedente] = []
     capitoli: list[Testo] | None = None
+    # Quadro sinottico entries with no detail card: code → priority level → interventions
+    quadro_sinottico: dict[Codice, dict[str, list[Testo]]] = {}
 
 
 # --- finanza.yaml ------------------------------------------------------------------
