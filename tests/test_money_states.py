@@ -184,6 +184,16 @@ CASES.update({
 })
 
 
+FNA_DEST = (FIN, "rendiconto_precedente:", "fna_destinazione:\n  2022:\n    A.1: € 30.000,00\nrendiconto_precedente:")
+CASES.update({
+    "fna-destinazione": ([FNA_DEST, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNA: € 30.000,01")], [
+        (CARD, "FNA: € 30.000,01", "fna-destinazione", "errore",
+         "scheda A.1: programma € 30.000,01 di FNA nel periodo 2022, ma la destinazione del FNA a A.1 è € 30.000,00")]),
+    "fna-destinazione-al-limite": ([FNA_DEST, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n"
+                                                                            "    FNA: € 30.000,00")], []),
+})
+
+
 def test_quadro_sinottico_without_card(plan_dir: Path):
     """An intervention with no detail card appears in the Quadro sinottico; a card's levels are kept."""
     edit(plan_dir / "piano.yaml", "comuni:", QUADRO + "  A.1: {ods: [Sportello]}\ncomuni:")

@@ -257,6 +257,28 @@ def check_destinazione_fna(plan: Plan, c: Computed) -> list[Problem]:
     return out
 
 
+def check_fna_per_scheda(plan: Plan, c: Computed) -> list[Problem]:
+    """A card that programs FNA directly stays within the FNA destined to its code in that period."""
+    fo = c.fondi.get("FNA")
+    if fo is None or not plan.finanza.fna_destinazione:
+        return []
+    cycle = plan.regole.anni
+    cards = {s.scheda.codice: s for s in plan.schede}
+    out = []
+    for period, dest in plan.finanza.fna_destinazione.items():
+        ys = years_of(period, cycle)
+        usi = [u for u in fo.usi if u.fonte == "FNA" and u.anno in ys and u.codice in cards]
+        for code in sorted({u.codice for u in usi}):
+            mine = [u for u in usi if u.codice == code]
+            prog = sum((u.importo for u in mine), ZERO)
+            allowed = dest.get(code, ZERO)
+            if prog > allowed:
+                out.append(errore(cards[code].doc.key_loc("programmazione", mine[0].anno, "FNA"), "fna-destinazione",
+                                  f"scheda {code}: programma {fmt_euro(prog)} di FNA nel periodo {period}, ma la "
+                                  f"destinazione del FNA a {code} è {fmt_euro(allowed)}"))
+    return out
+
+
 CHECKS = [
     check_da_programmare,
     check_importi_scritti,
@@ -266,4 +288,5 @@ CHECKS = [
     check_popolazione,
     check_quote_fnps,
     check_destinazione_fna,
+    check_fna_per_scheda,
 ]
