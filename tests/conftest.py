@@ -31,6 +31,14 @@ def line_of(path: Path, needle: str) -> int:
     raise AssertionError(f"{needle!r} not found in {path}")
 
 
+def line_at(path: Path, text: str) -> int:
+    """The line of `text`; for a needle of several lines, the line of its last part."""
+    if "\n" in text:
+        whole = path.read_text(encoding="utf-8")
+        return whole[: whole.index(text)].count("\n") + text.count("\n") + 1
+    return line_of(path, text)
+
+
 # Resources left unprogrammed are a warning (da-programmare); the minimal plan leaves most of its
 # budget unprogrammed, so tests about other checks set that warning aside.
 UNPROGRAMMED = "da-programmare"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import UNPROGRAMMED, edit, line_of
+from conftest import UNPROGRAMMED, edit, line_at
 from pdz_docs.pipeline import run
 
 CARD = "schede/A.1.yaml"
@@ -91,14 +91,6 @@ CASES = {
 }
 
 
-def _line(path: Path, text: str) -> int:
-    """The line of `text`; for a two-line needle, the line of its second part."""
-    if "\n" in text:
-        whole = path.read_text(encoding="utf-8")
-        return whole[: whole.index(text)].count("\n") + text.count("\n") + 1
-    return line_of(path, text)
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_money_check(plan_dir: Path, name: str):
     edits, expected = CASES[name]
@@ -106,7 +98,7 @@ def test_money_check(plan_dir: Path, name: str):
         edit(plan_dir / file, old, new)
     _, problems = run(plan_dir)
     got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.message) for p in problems if p.code != UNPROGRAMMED]
-    want = [((plan_dir / f).resolve(), _line(plan_dir / f, at), code, msg) for f, at, code, msg in expected]
+    want = [((plan_dir / f).resolve(), line_at(plan_dir / f, at), code, msg) for f, at, code, msg in expected]
     assert sorted(got, key=str) == sorted(want, key=str)
 
 

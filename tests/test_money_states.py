@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, UNPROGRAMMED, edit, line_of, program_everything
+from conftest import FIXTURES, UNPROGRAMMED, edit, line_at, line_of, program_everything
 from pdz_docs.finance.money import fmt_euro
 from pdz_docs.pipeline import run
 
@@ -93,13 +93,6 @@ def _card_label(plan_dir: Path) -> str:
     return label(plan_dir / CARD)
 
 
-def _line(path: Path, text: str) -> int:
-    if "\n" in text:
-        whole = path.read_text(encoding="utf-8")
-        return whole[: whole.index(text)].count("\n") + text.count("\n") + 1
-    return line_of(path, text)
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_money_state_check(plan_dir: Path, name: str):
     edits, expected = CASES[name]
@@ -109,7 +102,7 @@ def test_money_state_check(plan_dir: Path, name: str):
     got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.severity, p.message) for p in problems
            if p.code != UNPROGRAMMED]
     card = _card_label(plan_dir)
-    want = [((plan_dir / f).resolve(), _line(plan_dir / f, at), code, sev, msg.replace("{card}", card))
+    want = [((plan_dir / f).resolve(), line_at(plan_dir / f, at), code, sev, msg.replace("{card}", card))
             for f, at, code, sev, msg in expected]
     assert sorted(got, key=str) == sorted(want, key=str)
 
