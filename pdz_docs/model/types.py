@@ -89,9 +89,11 @@ _VOCE_SCHEMA = {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}, {
                    "in_attesa": {"type": ["string", "boolean"]}, "previsto": _IMPORTO_SCHEMA,
                    "condizionato": {"type": ["string", "boolean"]}}}]}
 # An amount of the budget or of the co-financing: known, pending (in_attesa) or not given (~), with a note
+_DA_SCHEDE_SCHEMA = {"const": "da_schede", "description": "l'importo complessivo è quanto programmato nelle schede"}
+_VOCE_BUDGET_SCHEMA = {"anyOf": _VOCE_SCHEMA["anyOf"] + [_DA_SCHEDE_SCHEMA]}
 ImportoVoce = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "in_attesa", "previsto",
                                                                 "da_schede"}))),
-                        PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
+                        PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_BUDGET_SCHEMA)]
 # An amount a card programs: known or not given, with a note, perhaps conditional on pending resources
 ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato"}))),
                           PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
@@ -193,7 +195,9 @@ class FontePiano(Model):
 
 
 class Finanza(Model):
-    budget: dict[str, Annotated[dict[Periodo, ImportoVoce] | None, BeforeValidator(_fonte_budget)]] = {}
+    budget: dict[str, Annotated[dict[Periodo, ImportoVoce] | None, BeforeValidator(_fonte_budget),
+                                WithJsonSchema({"anyOf": [{"type": "object", "additionalProperties": _VOCE_BUDGET_SCHEMA},
+                                                          *_VOCE_BUDGET_SCHEMA["anyOf"]]})]] = {}
     fnps_quote: dict[Periodo, dict[str, Importo]] = {}
     fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
     cofinanziamento: Cofinanziamento | None = None
