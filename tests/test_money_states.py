@@ -260,7 +260,6 @@ def test_outputs_show_each_state(plan_dir: Path, tmp_path: Path):
     """The DOCX and HTML text carry the pending state, the note and the partial total."""
     import zipfile
 
-    from pdz_docs.build import build  # noqa: F401  (the CLI's build is what writers run)
     from pdz_docs.cli import main
 
     edit(plan_dir / FIN, "  FNA:\n    2022: € 50.000,00",

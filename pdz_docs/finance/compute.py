@@ -420,7 +420,7 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
         # One row per period with quotas, plus the FNPS years that have no quotas yet (blank quotas).
         periods = dict(f.fnps_quote)
         covered = {y for period in periods for y in years_of(period, years)}
-        for _, k, _v in fnps_voci(fnd):
+        for _, k, _v in fnd["FNPS"].voci:
             if not set(years_of(k, years)) <= covered:
                 periods[k] = {}
         rows = []
@@ -530,10 +530,6 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
         cifre["budget"] = {"totale": Cell(total, "euro")}
         if "RES-PDZ" in fnd:
             cifre["budget"]["residui_pdz"] = disponibile_cell(disp("RES-PDZ"))
-
-
-def fnps_voci(fnd) -> tuple:
-    return fnd["FNPS"].voci if "FNPS" in fnd else ()
 
 
 def voce_cell(v: Voce) -> Cell:
