@@ -38,3 +38,21 @@ def _image_cache(tmp_path_factory):
     import os
 
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+def line_at(path: Path, text: str) -> int:
+    """The line of `text`; for a needle of several lines, the line of its last part."""
+    if "\n" in text:
+        whole = path.read_text(encoding="utf-8")
+        return whole[: whole.index(text)].count("\n") + text.count("\n") + 1
+    return line_of(path, text)
+
+
+# Resources left unprogrammed are a warning (da-programmare); the minimal plan leaves most of its
+# budget unprogrammed, so tests about other checks set that warning aside.
+UNPROGRAMMED = "da-programmare"
+
+
+def program_everything(plan: Path) -> None:
+    """Make the minimal plan's card program all of its ordinary budget (no da-programmare warning)."""
+    card = plan / "schede" / "A.1.yaml"
+    edit(card, "PdZ: € 40.000,00", "PdZ: € 450.000,00")
+    edit(card, "PdZ: € 50.000,00", "PdZ: € 350.000,00\n  2024:\n    PdZ: € 350.000,00")

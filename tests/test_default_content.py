@@ -29,8 +29,14 @@ def result():
 def test_no_errors_and_only_explained_warnings(result):
     res, problems = result
     assert [p for p in problems if p.severity == ERRORE] == []
-    warnings = [p.code for p in problems if p.severity == "avviso"]
-    assert warnings == ["popolazione-incoerente"]
+    warnings = [(p.code, p.message) for p in problems if p.severity == "avviso"]
+    assert warnings == [
+        ("da-programmare", "la fonte PdZ ha € 3.043.202,52 da programmare nel ciclo (disponibili € 6.774.723,17, "
+                           "programmati € 3.731.520,65)"),
+        ("da-programmare", "la fonte QFP ha € 31.989,19 da programmare nel ciclo (disponibili € 1.741.130,58, "
+                           "programmati € 1.709.141,39)"),
+        ("popolazione-incoerente", "Parabita: la somma delle fasce d'età (8823) è diversa dalla popolazione "
+                                   "residente (8824)")]
     assert "Parabita" in (CONTENT / "NOTE-VERIFICA.md").read_text(encoding="utf-8")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, edit, line_of
+from conftest import ROOT, edit, line_of, program_everything
 from pdz_docs.cli import main
 from pdz_docs.watch import Preview, make_server
 
@@ -61,6 +61,7 @@ class Running:
 
 @pytest.fixture
 def running(plan_dir: Path):
+    program_everything(plan_dir)
     r = Running(plan_dir)
     yield r
     r.close()

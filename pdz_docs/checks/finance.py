@@ -6,8 +6,10 @@ writer's lines through the YAML documents kept by the loader.
 
 from __future__ import annotations
 
-from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, available_in, years_of
-from pdz_docs.finance.money import ZERO, fmt_euro
+from decimal import Decimal
+
+from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, years_of
+from pdz_docs.finance.money import ZERO, fmt_euro, fmt_voce
 from pdz_docs.load.plan import Plan
 from pdz_docs.problems import Problem, avviso, errore, nota
 
@@ -20,7 +22,8 @@ def check_importi_scritti(plan: Plan, c: Computed) -> list[Problem]:
         if prog is None:
             continue
         for a in prog.anni:
-            typed = s.scheda.programmazione[a.anno].get(YEAR_TOTAL_KEY)
+            written = s.scheda.programmazione[a.anno].get(YEAR_TOTAL_KEY)
+            typed = written.importo if written is not None else None
             if typed is not None and a.importo is not None and typed != a.importo:
                 out.append(errore(s.doc.loc("programmazione", a.anno, YEAR_TOTAL_KEY), "importo-annualita",
                                   f"scheda {s.scheda.codice}, annualità {a.anno}: l'importo scritto {fmt_euro(typed)} "
@@ -46,34 +49,110 @@ def check_fonti_in_budget(plan: Plan, c: Computed) -> list[Problem]:
     return out
 
 
+def _period(key: tuple[int, ...], cycle: list[int]) -> str:
+    if list(key) == list(cycle):
+        return "nel ciclo"
+    return f"nel {key[0]}" if len(key) == 1 else f"nel periodo {key[0]}-{key[-1]}"
+
+
+def _windows(fo: Fondo, cycle: list[int]) -> list[tuple[int, ...]]:
+    """Every year, every budget period and the cycle, smallest first."""
+    ws = {(y,) for y in cycle} | {tuple(years_of(p, cycle)) for _, p, _ in fo.voci} | {tuple(cycle)}
+    return sorted(ws, key=lambda w: (len(w), w))
+
+
 def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
-    """No fund is programmed beyond what is available, per year (where the budget says) and over the cycle."""
+    """No fund or group is programmed beyond its known resources, in any year, period or the cycle.
+
+    Pending and not-given amounts are never money: when the cards lean on them, each card
+    amount concerned is reported at its own line (an error; a warning when the card marks
+    it conditional). A plain excess is reported at the budget line and at every card that
+    contributes to it.
+    """
     cycle = plan.regole.anni
+    cards = {}
+    for s in plan.schede:
+        cards.setdefault(s.scheda.codice, s)
+    out = []
+    at_card: set[tuple] = set()
+    for fid, fo in c.fondi.items():
+        if not fo.in_budget or fo.da_schede:
+            continue
+        for key in _windows(fo, cycle):
+            usi = [u for u in fo.usi if u.anno in key and u.importo]
+            prog = sum((u.importo for u in usi), ZERO)
+            d = fo.disponibilita(key)
+            if prog <= d.noto:
+                continue
+            period = _period(key, cycle)
+            if d.completa:
+                shares: dict[str, Decimal] = {}
+                for u in usi:
+                    shares[u.codice] = shares.get(u.codice, ZERO) + u.importo
+                users = ", ".join(f"{code} ({fmt_euro(v)})" for code, v in sorted(shares.items()))
+                loc_key = next((m for m in fo.membri if m in plan.finanza.budget), fid)
+                loc = (plan.key_loc("finanza", "budget", loc_key) if loc_key != "COM"
+                       else plan.key_loc("finanza", "cofinanziamento"))
+                out.append(errore(loc, "fonte-eccedente",
+                                  f"la fonte {fid} è programmata {period} per {fmt_euro(prog)} ma ne sono disponibili "
+                                  f"{fmt_euro(d.noto)}: eccedenza di {fmt_euro(prog - d.noto)}; schede che la usano: {users}"))
+            for u in usi:
+                if (fid, u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
+                    continue
+                at_card.add((fid, u.codice, u.anno, u.fonte))
+                loc = cards[u.codice].doc.key_loc("programmazione", u.anno, u.fonte)
+                if d.completa:
+                    out.append(errore(loc, "fonte-eccedente",
+                                      f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {u.fonte} nel "
+                                      f"{u.anno}, ma la fonte {fid} è programmata {period} per {fmt_euro(prog)} e ne sono "
+                                      f"disponibili {fmt_euro(d.noto)}"))
+                    continue
+                code = "fonte-in-attesa" if d.in_attesa else "fonte-senza-importo"
+                what = "; ".join(x for x in (
+                    ("in attesa di assegnazione: " + ", ".join(d.in_attesa)) if d.in_attesa else "",
+                    ("non indicati dalla fonte: " + ", ".join(d.non_indicato)) if d.non_indicato else "") if x)
+                msg = (f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {u.fonte} nel {u.anno}, ma della "
+                       f"fonte {fid} sono noti {fmt_euro(d.noto)} {period} a fronte di {fmt_euro(prog)} programmati "
+                       f"({what})")
+                if u.condizionato and d.in_attesa and not d.non_indicato:
+                    out.append(avviso(loc, code, msg + "; importo condizionato all'assegnazione"))
+                else:
+                    out.append(errore(loc, code, msg + ("; se l'importo dipende dall'assegnazione, scriverlo "
+                                                        "{importo: …, condizionato: si}" if d.in_attesa else "")))
+    return out
+
+
+def check_da_programmare(plan: Plan, c: Computed) -> list[Problem]:
+    """Known resources left unprogrammed: a warning per fund and period (per cycle when its periods overlap).
+
+    A group's members are counted in the group only: cards may program the group as a block.
+    """
+    cycle = plan.regole.anni
+    grouped = {m for fo in c.fondi.values() if fo.membri != (fo.id,) for m in fo.membri}
     out = []
     for fid, fo in c.fondi.items():
-        if not fo.in_budget:
+        if not fo.in_budget or fo.da_schede or not fo.voci:
             continue
-        windows = [[y] for y in cycle] + [years_of(k.split(":")[-1], cycle) for k in fo.disponibile]
-        seen = set()
-        for w in windows:
-            key = tuple(sorted(w))
-            if key in seen:
-                continue
-            seen.add(key)
-            avail = available_in(fo, list(key), cycle)
-            if avail is None or avail is False:
-                continue
+        if fid in grouped:
+            continue
+        periods = {tuple(years_of(p, cycle)) for _, p, _ in fo.voci}
+        disjoint = sum(len(p) for p in periods) == len({y for p in periods for y in p})
+        windows = sorted(periods) if disjoint else [tuple(cycle)]
+        for key in windows:
+            d = fo.disponibilita(key, entro=True)
             prog = sum((v for y, v in fo.programmato.items() if y in key), ZERO)
-            if prog > avail:
-                period = "nel ciclo" if list(key) == list(cycle) else (
-                    f"nel {key[0]}" if len(key) == 1 else f"nel periodo {key[0]}-{key[-1]}")
-                shares = {code: sum((v for y, v in ys.items() if y in key), ZERO)
-                          for code, ys in sorted(fo.per_scheda.items())}
-                users = ", ".join(f"{code} ({fmt_euro(v)})" for code, v in shares.items() if v)
-                loc_key = fo.membri[0] if fo.membri else fid
-                out.append(errore(plan.key_loc("finanza", "budget", loc_key), "fonte-eccedente",
-                                  f"la fonte {fid} è programmata {period} per {fmt_euro(prog)} ma ne sono disponibili "
-                                  f"{fmt_euro(avail)}: eccedenza di {fmt_euro(prog - avail)}; schede che la usano: {users}"))
+            if d.noto > prog:
+                member, period = next(((m, p) for m, p, _ in fo.voci if tuple(years_of(p, cycle)) == key),
+                                      (fo.voci[0][0], None))
+                if member == "COM":
+                    loc = plan.key_loc("finanza", "cofinanziamento")
+                elif disjoint and fid == member:
+                    loc = plan.key_loc("finanza", "budget", member, int(period) if period.isdigit() else period)
+                else:
+                    loc = plan.key_loc("finanza", "budget", member)
+                out.append(avviso(loc, "da-programmare",
+                                  f"la fonte {fid} ha {fmt_euro(d.noto - prog)} da programmare {_period(key, cycle)} "
+                                  f"(disponibili {fmt_euro(d.noto)}{_in_attesa(d)}, programmati {fmt_euro(prog)})"))
     return out
 
 
@@ -85,8 +164,11 @@ def check_cofinanziamento(plan: Plan, c: Computed) -> list[Problem]:
     minimo = c.minimo.get("cofinanziamento_minimo")
     media = c.minimo.get("spesa_storica_media")
     cf = f.cofinanziamento
-    for year, amount in cf.annualita.items():
+    for year, voce in cf.annualita.items():
         loc = plan.loc("finanza", "cofinanziamento", "annualita", year)
+        amount = voce.importo
+        if amount is None:
+            continue
         if minimo is not None and amount < minimo:
             out.append(errore(loc, "cofinanziamento-minimo",
                               f"il cofinanziamento comunale {year} ({fmt_euro(amount)}) è inferiore al minimo "
@@ -108,11 +190,16 @@ def check_cofinanziamento(plan: Plan, c: Computed) -> list[Problem]:
                                   "cofinanziamento-minimo",
                                   f"{comune}: il cofinanziamento {year} ({fmt_euro(amount)}) è inferiore alla quota "
                                   f"minima del Comune ({fmt_euro(m)})"))
-    for year in cf.annualita:
+    for year, voce in cf.annualita.items():
+        areas = [v[year] for v in cf.per_area.values() if year in v]
+        if areas and voce.importo is not None and sum(areas, ZERO) != voce.importo:
+            out.append(errore(plan.loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento-aree",
+                              f"il cofinanziamento {year} ({fmt_euro(voce.importo)}) non è la somma delle risorse "
+                              f"comunali per area ({fmt_euro(sum(areas, ZERO))})"))
         parts = [v[year] for v in cf.per_comune.values() if year in v]
-        if cf.per_comune and len(parts) == len(cf.per_comune) and sum(parts, ZERO) != cf.annualita[year]:
+        if cf.per_comune and parts and sum(parts, ZERO) != (voce.importo or ZERO):
             out.append(errore(plan.loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento-comuni",
-                              f"il cofinanziamento {year} ({fmt_euro(cf.annualita[year])}) non è la somma delle quote "
+                              f"il cofinanziamento {year} ({fmt_voce(voce)}) non è la somma delle quote "
                               f"dei Comuni ({fmt_euro(sum(parts, ZERO))})"))
     return out
 
@@ -130,42 +217,70 @@ def check_popolazione(plan: Plan, c: Computed) -> list[Problem]:
     return out
 
 
+def _in_attesa(d) -> str:
+    """What a figure leaves out, for a message: '' when it is complete."""
+    left = d.in_attesa + d.non_indicato
+    return f", esclusi gli importi non noti ({', '.join(left)})" if left else ""
+
+
 def check_quote_fnps(plan: Plan, c: Computed) -> list[Problem]:
-    f = plan.finanza
-    if not f or "FNPS" not in f.budget or not f.budget["FNPS"]:
+    """The FNPS quotas of a period add up to the FNPS of that period (checked on known figures only)."""
+    fo = c.fondi.get("FNPS")
+    if fo is None or not fo.voci:
         return []
-    cycle = plan.regole.anni
     out = []
-    for period, quote in f.fnps_quote.items():
-        ys = set(years_of(period, cycle))
-        avail = sum((a for k, a in f.budget["FNPS"].items() if a is not None and set(years_of(k, cycle)) <= ys), ZERO)
+    for period, quote in plan.finanza.fnps_quote.items():
+        d = fo.disponibilita(years_of(period, plan.regole.anni), entro=True)
         tot = sum(quote.values(), ZERO)
-        if tot != avail:
+        if tot > d.noto or (d.completa and tot != d.noto):
             key = int(period) if period.isdigit() else period
             out.append(errore(plan.key_loc("finanza", "fnps_quote", key), "quote-fnps",
-                              f"le quote FNPS {period} sommano {fmt_euro(tot)} ma il FNPS del periodo è {fmt_euro(avail)}"))
+                              f"le quote FNPS {period} sommano {fmt_euro(tot)} ma il FNPS del periodo è "
+                              f"{fmt_euro(d.noto)}{_in_attesa(d)}"))
     return out
 
 
 def check_destinazione_fna(plan: Plan, c: Computed) -> list[Problem]:
-    f = plan.finanza
-    if not f or not f.fna_destinazione or not f.budget.get("FNA"):
+    """The FNA destined to services in a period does not exceed the known FNA of that period."""
+    fo = c.fondi.get("FNA")
+    if fo is None or not fo.voci:
         return []
-    cycle = plan.regole.anni
     out = []
-    for period, dest in f.fna_destinazione.items():
-        ys = set(years_of(period, cycle))
-        avail = sum((a for k, a in f.budget["FNA"].items() if a is not None and set(years_of(k, cycle)) <= ys), ZERO)
+    for period, dest in plan.finanza.fna_destinazione.items():
+        d = fo.disponibilita(years_of(period, plan.regole.anni), entro=True)
         tot = sum(dest.values(), ZERO)
-        if tot > avail:
+        if tot > d.noto:
             key = int(period) if period.isdigit() else period
             out.append(errore(plan.key_loc("finanza", "fna_destinazione", key), "fna-eccedente",
                               f"la destinazione del FNA {period} ({fmt_euro(tot)}) supera il FNA disponibile "
-                              f"({fmt_euro(avail)})"))
+                              f"({fmt_euro(d.noto)}{_in_attesa(d)})"))
+    return out
+
+
+def check_fna_per_scheda(plan: Plan, c: Computed) -> list[Problem]:
+    """A card that programs FNA directly stays within the FNA destined to its code in that period."""
+    fo = c.fondi.get("FNA")
+    if fo is None or not plan.finanza.fna_destinazione:
+        return []
+    cycle = plan.regole.anni
+    cards = {s.scheda.codice: s for s in plan.schede}
+    out = []
+    for period, dest in plan.finanza.fna_destinazione.items():
+        ys = years_of(period, cycle)
+        usi = [u for u in fo.usi if u.fonte == "FNA" and u.anno in ys and u.codice in cards]
+        for code in sorted({u.codice for u in usi}):
+            mine = [u for u in usi if u.codice == code]
+            prog = sum((u.importo for u in mine), ZERO)
+            allowed = dest.get(code, ZERO)
+            if prog > allowed:
+                out.append(errore(cards[code].doc.key_loc("programmazione", mine[0].anno, "FNA"), "fna-destinazione",
+                                  f"scheda {code}: programma {fmt_euro(prog)} di FNA nel periodo {period}, ma la "
+                                  f"destinazione del FNA a {code} è {fmt_euro(allowed)}"))
     return out
 
 
 CHECKS = [
+    check_da_programmare,
     check_importi_scritti,
     check_fonti_in_budget,
     check_fondi_eccedenti,
@@ -173,4 +288,5 @@ CHECKS = [
     check_popolazione,
     check_quote_fnps,
     check_destinazione_fna,
+    check_fna_per_scheda,
 ]

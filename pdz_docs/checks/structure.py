@@ -285,6 +285,33 @@ def check_capitoli(plan: Plan) -> list[Problem]:
     return out
 
 
+def check_quadro_sinottico(plan: Plan) -> list[Problem]:
+    """Entries of piano.yaml «quadro_sinottico»: known codes and levels, never in conflict with a card."""
+    r, p = plan.regole, plan.piano
+    if not r or not p:
+        return []
+    cards = {s.scheda.codice: s for s in plan.schede}
+    out = []
+    for code, levels in p.quadro_sinottico.items():
+        if code not in r.nomenclatore:
+            out.append(errore(plan.key_loc("piano", "quadro_sinottico", code), "codice-sconosciuto",
+                              f"codice di servizio «{code}» non previsto dal nomenclatore regionale"
+                              + _hint(code, r.nomenclatore)))
+            continue
+        for level, items in levels.items():
+            if level not in r.livelli_priorita:
+                out.append(errore(plan.key_loc("piano", "quadro_sinottico", code, level), "valore-sconosciuto",
+                                  f"quadro_sinottico {code}: livello «{level}» non ammesso (ammessi: "
+                                  f"{', '.join(r.livelli_priorita)})"))
+                continue
+            card = cards.get(code)
+            if card and level in card.scheda.livelli_priorita and card.scheda.livelli_priorita[level] != items:
+                out.append(errore(plan.key_loc("piano", "quadro_sinottico", code, level), "quadro-in-conflitto",
+                                  f"quadro_sinottico {code}, livello «{level}»: la scheda {card.file} elenca già "
+                                  "interventi diversi per lo stesso livello; scriverli in un solo posto"))
+    return out
+
+
 CHECKS = [
     check_ciclo,
     check_comuni,
@@ -297,4 +324,5 @@ CHECKS = [
     check_periodi_sovrapposti,
     check_fonti_budget,
     check_capitoli,
+    check_quadro_sinottico,
 ]

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pdz_docs.finance.money import ZERO, allocate, fmt_euro, percent, ratio, round_cent
+from pdz_docs.finance.money import (IN_ATTESA, NON_INDICATO, ZERO, Voce, allocate, fmt_euro, fmt_voce, percent,
+                                    ratio, round_cent)
 from pdz_docs.finance.table import Cell, Table, cells, sums_across, sums_down
 from pdz_docs.load.plan import Plan
 from pdz_docs.model import Regole
 
 YEAR_TOTAL_KEY = "importo"
+DA_SCHEDE_TEXT = "pari al programmato nelle schede"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class FonteAnno:
     fonte: str
     nome: str
     importo: Decimal | None
+    voce: Voce = Voce()              # the amount as written: its state, note, whether conditional
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,63 @@ class ProgrammazioneScheda:
 
 
 @dataclass(frozen=True)
+class Uso:
+    """One amount a card programs on a fund (or on one of a group's members)."""
+
+    codice: str
+    anno: int
+    fonte: str                       # the key written in the card
+    importo: Decimal
+    condizionato: bool
+
+
+@dataclass(frozen=True)
+class Disponibilita:
+    """What a fund's budget amounts make available to some years (see `disponibilita`)."""
+
+    noto: Decimal = ZERO                  # sum of the known amounts
+    previsto: Decimal = ZERO              # sum of the expected figures of pending amounts
+    in_attesa: tuple[str, ...] = ()       # pending amounts, as "FNA 2023"
+    non_indicato: tuple[str, ...] = ()    # amounts the source does not give, as "PAIS ciclo"
+    noti: int = 0                         # how many amounts are known
+
+    @property
+    def completa(self) -> bool:
+        return not self.in_attesa and not self.non_indicato
+
+
+def disponibilita(voci, years, cycle: list[int], entro: bool = False) -> Disponibilita:
+    """The one computation of what a fund has available for `years`.
+
+    `voci` are (fund, period, Voce) as written in the budget. With entro=False every
+    amount whose period meets `years` counts: an upper bound on what may be programmed
+    there, since a "ciclo" or "2023-2024" amount may be spent in any of its years.
+    With entro=True only amounts whose period lies within `years` count: what a period's
+    own figures (its FNPS quotas, its FNA destination) must add up to. Pending and
+    not-given amounts never count as money; they are listed so that a check can say so.
+    """
+    ys = set(years)
+    noto = previsto = ZERO
+    attesa: list[str] = []
+    mancanti: list[str] = []
+    noti = 0
+    for fid, period, voce in voci:
+        pys = set(years_of(period, cycle))
+        if not (pys <= ys if entro else pys & ys):
+            continue
+        label = f"{fid} {period}"
+        if voce.importo is not None:
+            noto += voce.importo
+            noti += 1
+        elif voce.in_attesa:
+            attesa.append(label)
+            previsto += voce.previsto or ZERO
+        else:
+            mancanti.append(label)
+    return Disponibilita(noto, previsto, tuple(attesa), tuple(mancanti), noti)
+
+
+@dataclass(frozen=True)
 class Fondo:
     """A source or a group of sources: what is available and what the cards program, per period."""
 
@@ -47,16 +107,26 @@ class Fondo:
     nome: str
     scheda: str                      # A or C
     membri: tuple[str, ...]          # for a group, its sources; for a source, itself
-    disponibile: dict[str, Decimal | None]   # period ('2022', '2023-2024', 'ciclo') → amount
+    voci: tuple[tuple[str, str, Voce], ...]   # budget amounts: (member, period, amount)
     programmato: dict[int, Decimal]          # year → programmed amount
     per_scheda: dict[str, dict[int, Decimal]]  # card code → year → programmed
     in_budget: bool
+    usi: tuple[Uso, ...] = ()                 # every programmed amount, at its card
+    da_schede: bool = False                   # the budget says: available as the cards program it
+    ciclo: tuple[int, ...] = ()               # the cycle's years
+
+    def disponibilita(self, years, entro: bool = False) -> Disponibilita:
+        return disponibilita(self.voci, years, list(self.ciclo), entro)
 
     @property
     def disponibile_ciclo(self) -> Decimal | None:
-        if not self.disponibile or any(v is None for v in self.disponibile.values()):
+        """Known total over the cycle; None when some amount is pending or not given."""
+        if self.da_schede:
+            return self.programmato_ciclo
+        every = self.disponibilita(self.ciclo)
+        if not self.voci or not every.completa:
             return None
-        return sum(self.disponibile.values(), ZERO)
+        return every.noto
 
     @property
     def programmato_ciclo(self) -> Decimal:
@@ -91,7 +161,8 @@ def years_of(period: str, cycle: list[int]) -> list[int]:
 
 def fonte_nome(r: Regole, fid: str) -> str:
     if fid in r.fonti:
-        return r.fonti[fid].nome
+        f = r.fonti[fid]
+        return f.nome + (" (in definizione)" if getattr(f, "in_definizione", False) else "")
     return r.gruppi_fonti.get(fid, fid)
 
 
@@ -113,8 +184,8 @@ def programmazione_schede(plan: Plan) -> dict[str, ProgrammazioneScheda]:
     for s in plan.schede:
         anni = []
         for year in sorted(s.scheda.programmazione):
-            fonti = tuple(FonteAnno(f, fonte_nome(plan.regole, f), a)
-                          for f, a in s.scheda.programmazione[year].items() if f != YEAR_TOTAL_KEY)
+            fonti = tuple(FonteAnno(f, fonte_nome(plan.regole, f), v.importo, v)
+                          for f, v in s.scheda.programmazione[year].items() if f != YEAR_TOTAL_KEY)
             amount = None if any(f.importo is None for f in fonti) else _sum(f.importo for f in fonti)
             anni.append(AnnoScheda(year, amount, fonti))
         known = [a.importo for a in anni]
@@ -123,57 +194,50 @@ def programmazione_schede(plan: Plan) -> dict[str, ProgrammazioneScheda]:
     return out
 
 
-def fondi(plan: Plan, prog: dict[str, ProgrammazioneScheda]) -> dict[str, Fondo]:
-    r, f = plan.regole, plan.finanza
-    budget: dict[str, dict[str, Decimal | None] | None] = dict(f.budget) if f else {}
+def budget_voci(plan: Plan) -> dict[str, tuple[tuple[str, Voce], ...] | str]:
+    """Each source's budget amounts as (period, Voce), co-financing included as COM;
+    a fund written `~` is one not-given amount for the cycle; "da_schede" stays a word."""
+    f = plan.finanza
+    out: dict[str, tuple[tuple[str, Voce], ...] | str] = {}
+    for fid, periods in (f.budget.items() if f else ()):
+        if periods is None:
+            out[fid] = (("ciclo", Voce()),)
+        elif any(v.da_schede for v in periods.values()):
+            out[fid] = "da_schede"
+        else:
+            out[fid] = tuple(periods.items())
     if f and f.cofinanziamento:
-        budget["COM"] = {str(y): a for y, a in f.cofinanziamento.annualita.items()}
+        out["COM"] = tuple((str(y), v) for y, v in f.cofinanziamento.annualita.items())
+    return out
+
+
+def fondi(plan: Plan, prog: dict[str, ProgrammazioneScheda]) -> dict[str, Fondo]:
+    r = plan.regole
+    budget = budget_voci(plan)
     ids = list(r.fonti) + list(r.gruppi_fonti)
     used = {fa.fonte for p in prog.values() for a in p.anni for fa in a.fonti}
     out = {}
     for fid in ids:
         members = tuple(m for m, fr in r.fonti.items() if fr.gruppo == fid) if fid in r.gruppi_fonti else (fid,)
         cited = set(members) | {fid}
-        disponibile: dict[str, Decimal | None] = {}
-        in_budget = False
-        for m in members:
-            if m in budget:
-                in_budget = True
-                periods = budget[m]
-                if periods is None:
-                    disponibile[f"{m}:ciclo"] = None
-                for period, amount in (periods or {}).items():
-                    key = period if fid == m else f"{m}:{period}"
-                    disponibile[key] = amount
+        voci = tuple((m, period, v) for m in members if not isinstance(budget.get(m, ()), str)
+                     for period, v in budget.get(m, ()))
+        in_budget = any(m in budget for m in members)
+        da_schede = bool(members) and all(budget.get(m) == "da_schede" for m in members)
+        usi = tuple(Uso(code, a.anno, fa.fonte, fa.importo, fa.voce.condizionato)
+                    for code, p in prog.items() for a in p.anni for fa in a.fonti
+                    if fa.fonte in cited and fa.importo is not None)
         programmato: dict[int, Decimal] = {}
         per_scheda: dict[str, dict[int, Decimal]] = {}
-        for code, p in prog.items():
-            for a in p.anni:
-                for fa in a.fonti:
-                    if fa.fonte in cited and fa.importo is not None:
-                        programmato[a.anno] = programmato.get(a.anno, ZERO) + fa.importo
-                        years = per_scheda.setdefault(code, {})
-                        years[a.anno] = years.get(a.anno, ZERO) + fa.importo
+        for u in usi:
+            programmato[u.anno] = programmato.get(u.anno, ZERO) + u.importo
+            years = per_scheda.setdefault(u.codice, {})
+            years[u.anno] = years.get(u.anno, ZERO) + u.importo
         if not in_budget and fid not in used and not (cited & used):
             continue
-        out[fid] = Fondo(fid, fonte_nome(r, fid), fonte_scheda(r, fid), members, disponibile,
-                         programmato, per_scheda, in_budget)
+        out[fid] = Fondo(fid, fonte_nome(r, fid), fonte_scheda(r, fid), members, voci,
+                         programmato, per_scheda, in_budget, usi, da_schede, tuple(r.anni))
     return out
-
-
-def available_in(fondo: Fondo, years: list[int], cycle: list[int]) -> Decimal | None | bool:
-    """Availability of a fund within `years`; False when the budget periods straddle the window."""
-    total = ZERO
-    for key, amount in fondo.disponibile.items():
-        period = key.split(":")[-1]
-        ys = set(years_of(period, cycle))
-        if ys <= set(years):
-            if amount is None:
-                return None
-            total += amount
-        elif ys & set(years):
-            return False
-    return total
 
 
 # --- the tables ------------------------------------------------------------------------
@@ -203,7 +267,7 @@ def compute(plan: Plan) -> Computed:
         dens = ratio(pop_tot, sup)
         add(Table("territorio", "Territorio e popolazione residente",
                   (("Comuni", "Superficie (km²)", "Popolazione residente", "Densità (ab./km²)"),),
-                  tuple(rows), (cells(f"Ambito ({len(comuni)} Comuni)", Cell(sup, "dec"), Cell(pop_tot, "int"),
+                  tuple(rows), (cells(f"Ambito ({len(comuni)} {'Comune' if len(comuni) == 1 else 'Comuni'})", Cell(sup, "dec"), Cell(pop_tot, "int"),
                                       Cell(dens, "dec")),), note_dati, (4, 2, 2, 2)))
         cifre["territorio"] = {"superficie": Cell(sup, "dec"), "densita": Cell(dens, "dec")}
 
@@ -352,64 +416,59 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
                   sums=sums_across(range(len(rows)), range(1, 1 + len(ys)), 1 + len(ys))
                   + sums_down(len(rows), range(len(rows)), range(1, 2 + len(ys)))))
 
-    budget = f.budget
+    cycle = list(years)
+    disp = lambda fid, ys=cycle, entro=False: (fnd[fid].disponibilita(ys, entro) if fid in fnd  # noqa: E731
+                                               else Disponibilita())
     # FNPS and its quotas
-    if "FNPS" in budget and budget["FNPS"]:
+    if "FNPS" in fnd and fnd["FNPS"].voci:
         quote_names = r.vincoli.quote_fnps
-        fnps_periods = budget["FNPS"]
         # One row per period with quotas, plus the FNPS years that have no quotas yet (blank quotas).
         periods = dict(f.fnps_quote)
         covered = {y for period in periods for y in years_of(period, years)}
-        for k in fnps_periods:
+        for _, k, _v in fnd["FNPS"].voci:
             if not set(years_of(k, years)) <= covered:
                 periods[k] = {}
         rows = []
         for period, qs in sorted(periods.items(), key=lambda kv: years_of(kv[0], years)[:1]):
-            ys = years_of(period, years)
-            amount = _sum(a for k, a in fnps_periods.items() if set(years_of(k, years)) <= set(ys))
-            rows.append(cells(period, Cell(amount, "euro"), *(Cell(qs.get(q), "euro") for q in quote_names),
+            amount = disp("FNPS", years_of(period, years), True)
+            rows.append(cells(period, disponibile_cell(amount), *(Cell(qs.get(q), "euro") for q in quote_names),
                               Cell(sum(qs.values(), ZERO) if qs else None, "euro")))
         tot_q = [_sum(qs.get(q) for qs in f.fnps_quote.values()) for q in quote_names]
-        fnps_tot = _sum(fnps_periods.values())
-        if rows:
-            add(Table("fnps_quote", "Ripartizione del FNPS per quote vincolate",
-                      (("Annualità", "Importo FNPS", *quote_names.values(), "Totale quote"),), tuple(rows),
-                      (cells("Totale", Cell(fnps_tot, "euro"), *(Cell(t, "euro") for t in tot_q),
-                             Cell(sum(tot_q, ZERO), "euro")),), None, (2,) + (2,) * (len(quote_names) + 2),
-                      landscape=False))
-        cifre["fnps"] = {"totale": Cell(fnps_tot, "euro")}
-    if "FNA" in budget and budget["FNA"]:
-        fna_tot = _sum(budget["FNA"].values())
+        fnps_tot = disp("FNPS")
+        add(Table("fnps_quote", "Ripartizione del FNPS per quote vincolate",
+                  (("Annualità", "Importo FNPS", *quote_names.values(), "Totale quote"),), tuple(rows),
+                  (cells("Totale", disponibile_cell(fnps_tot), *(Cell(t, "euro") for t in tot_q),
+                         Cell(sum(tot_q, ZERO), "euro")),), None, (2,) + (2,) * (len(quote_names) + 2),
+                  landscape=False))
+        cifre["fnps"] = {"totale": disponibile_cell(fnps_tot)}
+    if "FNA" in fnd and fnd["FNA"].voci:
+        fna_tot = disp("FNA")
         rows = [cells(period, code, r.nomenclatore.get(code, ""), Cell(a, "euro"))
                 for period, dest in f.fna_destinazione.items() for code, a in dest.items()]
         add(Table("fna", "Destinazione del Fondo Non Autosufficienza",
                   (("Annualità", "Codice", "Servizio", "Importo"),), tuple(rows),
-                  (cells("Totale FNA disponibile", "", "", Cell(fna_tot, "euro")),), None, (2, 1, 6, 3)))
-        cifre["fna"] = {"totale": Cell(fna_tot, "euro")}
-    if "FGSA" in budget and budget["FGSA"]:
-        fg = budget["FGSA"]
-        fg_tot = _sum(fg.values())
+                  (cells("Totale FNA disponibile", "", "", disponibile_cell(fna_tot)),), None, (2, 1, 6, 3)))
+        cifre["fna"] = {"totale": disponibile_cell(fna_tot)}
+    if "FGSA" in fnd and fnd["FGSA"].voci:
+        fg_tot = disp("FGSA")
         add(Table("fgsa", "Fondo Globale Socio-Assistenziale",
-                  (("Annualità", "Importo"),), tuple(cells(k, Cell(v, "euro")) for k, v in fg.items()),
-                  (cells("Totale", Cell(fg_tot, "euro")),), None, (4, 3)))
-        cifre["fgsa"] = {"totale": Cell(fg_tot, "euro")}
-    qfp = [(fid, budget[fid]) for fid, fr in r.fonti.items() if fr.gruppo == "QFP" and budget.get(fid)]
+                  (("Annualità", "Importo"),), tuple(cells(k, voce_cell(v)) for _, k, v in fnd["FGSA"].voci),
+                  (cells("Totale", disponibile_cell(fg_tot)),), None, (4, 3)))
+        cifre["fgsa"] = {"totale": disponibile_cell(fg_tot)}
+    qfp = [fid for fid, fr in r.fonti.items() if fr.gruppo == "QFP" and fid in fnd and fnd[fid].voci]
     if qfp:
-        rows = [cells(fonte_nome(r, fid), Cell(_sum(v.values()), "euro")) for fid, v in qfp]
-        tot = _sum(_sum(v.values()) for _, v in qfp)
+        rows = [cells(fonte_nome(r, fid), disponibile_cell(disp(fid))) for fid in qfp]
+        tot = disp("QFP")
         add(Table("fondo_poverta", "Fondo Povertà disponibile", (("Fonte", "Importo"),), tuple(rows),
-                  (cells("Totale Fondo Povertà", Cell(tot, "euro")),), None, (5, 3)))
-        cifre["fondo_poverta"] = {"quota": Cell(_sum(budget.get("FPOV", {}).values()) if budget.get("FPOV") else None, "euro"),
-                                  "residui": Cell(_sum(budget.get("RES-FPOV", {}).values()) if budget.get("RES-FPOV") else None, "euro"),
-                                  "totale": Cell(tot, "euro")}
+                  (cells("Totale Fondo Povertà", disponibile_cell(tot)),), None, (5, 3)))
+        cifre["fondo_poverta"] = {"quota": disponibile_cell(disp("FPOV")) if "FPOV" in qfp else Cell(None, "euro"),
+                                  "residui": (disponibile_cell(disp("RES-FPOV")) if "RES-FPOV" in qfp
+                                              else Cell(None, "euro")),
+                                  "totale": disponibile_cell(tot)}
 
-    # minimum municipal co-financing
+    # minimum municipal co-financing: on the known transfers of its year
     v = r.vincoli.cofinanziamento_minimo
-    base = ZERO
-    for fid in v.fonti:
-        for period, a in (budget.get(fid) or {}).items():
-            if period == str(v.anno) and a is not None:
-                base += a
+    base = sum((disp(fid, [v.anno], True).noto for fid in v.fonti), ZERO)
     if base:
         total_min = round_cent(base * v.quota / 100)
         quotas = allocate(total_min, [c.popolazione for c in comuni])
@@ -432,40 +491,92 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
         for n, t in zip(part_names, part_tot):
             cf[f"minimo_{n}"] = Cell(t, "euro")
         cifre["cofinanziamento"] = cf
+    if f.cofinanziamento and f.cofinanziamento.per_area:
+        areas = f.cofinanziamento.per_area
+        ys = sorted({y for v in areas.values() for y in v})
+        rows = [cells(a, *(Cell(v.get(y), "euro") for y in ys)) for a, v in areas.items()]
+        tot = [sum((v.get(y, ZERO) for v in areas.values()), ZERO) for y in ys]
+        add(Table("cofinanziamento_aree", "Risorse comunali per area",
+                  (("Area", *(str(y) for y in ys)),), tuple(rows),
+                  (cells("Totale", *(Cell(t, "euro") for t in tot)),), None, (5,) + (3,) * len(ys)))
     if f.cofinanziamento:
         an = f.cofinanziamento.annualita
         first = an[min(an)]
-        tri = sum(an.values(), ZERO)
         cf = cifre.setdefault("cofinanziamento", {})
-        cf["annuo"] = Cell(first, "euro")
-        cf["triennio"] = Cell(tri, "euro")
-        if "cofinanziamento_minimo" in minimo:
-            cf["percentuale_su_minimo"] = Cell(percent(first, minimo["cofinanziamento_minimo"]), "pct")
-        if media_tot is not None:
-            cf["scarto_spesa_storica"] = Cell(media_tot - first, "euro")
+        cf["annuo"] = voce_cell(first)
+        cf["triennio"] = disponibile_cell(disp("COM"))
+        if "cofinanziamento_minimo" in minimo and first.importo is not None:
+            cf["percentuale_su_minimo"] = Cell(percent(first.importo, minimo["cofinanziamento_minimo"]), "pct")
+        if media_tot is not None and first.importo is not None:
+            cf["scarto_spesa_storica"] = Cell(media_tot - first.importo, "euro")
 
-    # the plan's budget by source (scheda A sources)
+    # the plan's budget by source (scheda A sources): every known amount counts, the others are named
     rows = []
     total = ZERO
-    unknown = False
+    excluded: list[str] = []
+    notes = []
     for fid, fr in r.fonti.items():
-        if fr.scheda != "A":
-            continue
         fo = fnd.get(fid)
-        if fo is None or not fo.in_budget:
+        if fr.scheda != "A" or fo is None or not fo.in_budget:
             continue
-        amount = fo.disponibile_ciclo
-        unknown |= amount is None
-        total += amount or ZERO
-        rows.append(cells(fr.nome, fr.gruppo or "", Cell(amount, "euro")))
+        d = fo.disponibilita(cycle)
+        total += d.noto
+        excluded += d.in_attesa + d.non_indicato
+        rows.append(cells(fr.nome, fr.gruppo or "", disponibile_cell(d)))
+        notes.append(voci_note(fo.voci, fo.membri == (fid,)))
     if rows:
+        with_notes = any(notes)
+        if with_notes:
+            rows = [row + cells(n) for row, n in zip(rows, notes)]
+        label = f"Budget PdZ {r.ciclo}" + (", esclusi gli importi " + _stati(fnd, excluded) if excluded else "")
         add(Table("budget", f"Budget del Piano di Zona {r.ciclo} per fonte",
-                  (("Fonte di finanziamento", "Gruppo", "Importo"),), tuple(rows),
-                  (cells(f"Budget PdZ {r.ciclo}", "", Cell(None if unknown else total, "euro")),), None, (6, 2, 3),
+                  (("Fonte di finanziamento", "Gruppo", "Importo") + (("Note",) if with_notes else ()),), tuple(rows),
+                  (cells(label, "", Cell(total, "euro"), *(("",) if with_notes else ())),), None,
+                  (6, 2, 3, 4) if with_notes else (6, 2, 3),
                   sums=sums_down(len(rows), range(len(rows)), (2,))))
-        cifre["budget"] = {"totale": Cell(None if unknown else total, "euro")}
+        cifre["budget"] = {"totale": Cell(total, "euro")}
         if "RES-PDZ" in fnd:
-            cifre["budget"]["residui_pdz"] = Cell(fnd["RES-PDZ"].disponibile_ciclo, "euro")
+            cifre["budget"]["residui_pdz"] = disponibile_cell(disp("RES-PDZ"))
+
+
+def voce_cell(v: Voce) -> Cell:
+    """A budget amount in its state: a number when known, the words otherwise."""
+    return Cell(v.importo, "euro") if v.importo is not None else Cell(fmt_voce(v))
+
+
+def disponibile_cell(d: Disponibilita) -> Cell:
+    """What is available, saying what the figure leaves out: never a blank, never a partial sum shown as whole."""
+    if d.completa:
+        return Cell(d.noto, "euro")
+    if not d.noti:
+        return Cell(IN_ATTESA if d.in_attesa else NON_INDICATO)
+    left = " e ".join(w for w, xs in (("in attesa di assegnazione", d.in_attesa), ("non indicati", d.non_indicato)) if xs)
+    return Cell(f"{fmt_euro(d.noto)}, esclusi gli importi {left}")
+
+
+def voci_note(voci, single: bool) -> str:
+    """The note column of a fund: its pending and not-given periods, and the writer's notes."""
+    out = []
+    for fid, period, v in voci:
+        where = period if single else f"{fid} {period}"
+        text = fmt_voce(v) if v.importo is None else ""
+        if v.nota:
+            text = f"{text} – {v.nota}" if text else v.nota
+        if text:
+            out.append(f"{where}: {text}")
+    return "; ".join(out)
+
+
+def _stati(fnd, labels: list[str]) -> str:
+    pending = {f"{fid} {p}" for fo in fnd.values() for fid, p, v in fo.voci if v.in_attesa}
+    att = [x for x in labels if x in pending]
+    non = [x for x in labels if x not in pending]
+    parts = []
+    if att:
+        parts.append("in attesa di assegnazione (" + ", ".join(att) + ")")
+    if non:
+        parts.append("non indicati (" + ", ".join(non) + ")")
+    return " e ".join(parts)
 
 
 def _pct_text(q: Decimal) -> str:
@@ -537,11 +648,22 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> Table:
         if not fo.in_budget and not fo.programmato:
             continue
         members = "" if fo.membri == (fid,) else " (" + ", ".join(m for m in fo.membri) + ")"
-        rows.append(cells(fid + members, fo.nome, Cell(fo.disponibile_ciclo, "euro"),
-                          Cell(fo.programmato_ciclo, "euro"), Cell(fo.residuo_ciclo, "euro")))
+        d = fo.disponibilita(years)
+        if fo.da_schede:
+            avail, rest = Cell(DA_SCHEDE_TEXT), Cell(ZERO, "euro")
+        elif d.completa:
+            avail, rest = Cell(d.noto, "euro"), Cell(d.noto - fo.programmato_ciclo, "euro")
+        else:
+            avail = disponibile_cell(d)
+            rest = Cell(f"{fmt_euro(d.noto - fo.programmato_ciclo)} sulle risorse note" if d.noti else "—")
+        atto = getattr(r.fonti.get(fid), "atto", None)
+        rows.append(cells(fid + members, fo.nome + (f" – {atto}" if atto else ""), avail,
+                          Cell(fo.programmato_ciclo, "euro"), rest))
     add(Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
               (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
-              "Per le fonti senza importo disponibile la fonte non riporta la somma assegnata.", (2, 5, 3, 3, 3)))
+              f"«{IN_ATTESA}»: risorse non ancora assegnate; «{NON_INDICATO}»: la fonte non riporta la somma; "
+              f"«{DA_SCHEDE_TEXT}»: la fonte non riporta la somma complessiva, che coincide con quanto programmato "
+              "nelle schede.", (2, 5, 3, 3, 3)))
     return programmazione
 
 
@@ -584,24 +706,35 @@ def _programme_by_card(plan: Plan, prog, source_rows) -> Table:
 
 def quadro_sinottico(plan: Plan) -> Table:
     r = plan.regole
-    by_code = {s.scheda.codice: s.scheda for s in plan.schede}
+    by_code = {s.scheda.codice: dict(s.scheda.livelli_priorita) for s in plan.schede}
+    for code, extra in plan.piano.quadro_sinottico.items():   # entries with no card, or levels a card lacks
+        for lv, items in extra.items():
+            by_code.setdefault(code, {}).setdefault(lv, items)
     rows = []
     for code, title in r.nomenclatore.items():
         sc = by_code.get(code)
         levels = []
         for lv in r.livelli_priorita:
-            if sc is None or lv not in sc.livelli_priorita:
+            if sc is None or lv not in sc:
                 levels.append("")
             else:
-                items = sc.livelli_priorita[lv]
+                items = sc[lv]
                 levels.append("\n".join(items) if items else "✓")
         rows.append(cells(code, title, *levels))
     return Table("quadro_sinottico", "Quadro sinottico della programmazione di Ambito",
                  (("Codice", "Interventi e servizi sociali", *r.livelli_priorita.values()),), tuple(rows), (),
-                 "Ricavato dalle schede di progettazione di dettaglio: ✓ indica un livello attivato senza interventi elencati.",
+                 "Ricavato dalle schede di progettazione di dettaglio"
+                 + (" e dal quadro sinottico di piano.yaml" if plan.piano.quadro_sinottico else "")
+                 + ": ✓ indica un livello attivato senza interventi elencati.",
                  (1, 4, 4, 4, 4, 4), landscape=True)
 
 
 def fmt_fonti(anno: AnnoScheda) -> str:
     """The sources of a card year as the regional card prints them: '€ 1,00 PdZ + € 2,00 QFP'."""
-    return " + ".join(f"{fmt_euro(fa.importo)} {fa.fonte}" for fa in anno.fonti)
+    return " + ".join(f"{fmt_voce(fa.voce)} {fa.fonte}" + _segni(fa.voce) for fa in anno.fonti)
+
+
+def _segni(v: Voce) -> str:
+    """What the card says of an amount beyond its figure: conditional, and the writer's note."""
+    said = (["condizionato all'assegnazione"] if v.condizionato else []) + ([v.nota] if v.nota else [])
+    return f" ({'; '.join(said)})" if said else ""

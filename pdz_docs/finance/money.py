@@ -7,6 +7,7 @@ money: an Italian writer may have meant one thousand two hundred thirty-four.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -123,6 +124,79 @@ def _parse_text(raw: str, what: str) -> Decimal:
     return -amount if negative else amount
 
 
+# --- the three states of an amount ---------------------------------------------------
+
+IN_ATTESA = "in attesa di assegnazione"
+NON_INDICATO = "non indicato dalla fonte"
+_VOCE_KEYS = {"importo", "nota", "in_attesa", "previsto", "condizionato"}
+DA_SCHEDE = "da_schede"
+
+
+@dataclass(frozen=True)
+class Voce:
+    """An amount as a source gives it, in one of three states.
+
+    Known (`importo` set), pending assignment by the Region (`in_attesa`, perhaps with an
+    expected figure `previsto`), or not given by the source (`~`: neither). Any of them
+    may carry the writer's `nota`; a card may mark its amount `condizionato` (programmed
+    on resources that are still pending).
+    """
+
+    importo: Decimal | None = None
+    in_attesa: bool = False
+    previsto: Decimal | None = None
+    nota: str | None = None
+    condizionato: bool = False
+    da_schede: bool = False          # budget only: the total is what the cards program
+
+    @property
+    def stato(self) -> str:
+        return "noto" if self.importo is not None else ("in_attesa" if self.in_attesa else "non_indicato")
+
+
+def _flag(value: object, key: str, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("si", "sì", "no"):
+        return value.strip().lower() != "no"
+    raise AmountError("importo-non-valido", f"{what}: «{key}» deve essere «si» o «no»")
+
+
+def parse_voce(value: object, what: str = "importo", keys: frozenset[str] = frozenset(_VOCE_KEYS)) -> Voce:
+    """Read an amount in any of its states: "€ 1.234,56", ~, {importo: …, nota: …},
+    {in_attesa: si, previsto: …, nota: …}, and in cards {importo: …, condizionato: si}.
+
+    `keys` are the mapping keys this place admits. Raises AmountError in Italian.
+    """
+    if value is None:
+        return Voce()
+    if isinstance(value, str) and value.strip() == DA_SCHEDE and DA_SCHEDE in keys:
+        return Voce(da_schede=True)
+    if not isinstance(value, dict):
+        return Voce(parse_importo(value, what))
+    unknown = [str(k) for k in value if k not in keys or k == DA_SCHEDE]
+    if unknown:
+        raise AmountError("importo-non-valido", f"{what}: chiave «{quoted(unknown[0])}» non ammessa in un importo "
+                                                f"(ammesse: {', '.join(sorted(_VOCE_KEYS & keys))})")
+    nota = value.get("nota")
+    if nota is not None and (not isinstance(nota, str) or not nota.strip()):
+        raise AmountError("importo-non-valido", f"{what}: «nota» deve essere un testo")
+    pending = _flag(value["in_attesa"], "in_attesa", what) if "in_attesa" in value else False
+    conditional = _flag(value["condizionato"], "condizionato", what) if "condizionato" in value else False
+    if pending:
+        if "importo" in value:
+            raise AmountError("importo-non-valido", f"{what}: un importo in attesa di assegnazione non ha «importo»; "
+                                                    "la cifra attesa, se nota, va in «previsto»")
+        previsto = value.get("previsto")
+        return Voce(None, True, None if previsto is None else parse_importo(previsto, what), nota)
+    if "previsto" in value:
+        raise AmountError("importo-non-valido", f"{what}: «previsto» vale solo con «in_attesa: si»")
+    if "importo" not in value:
+        raise AmountError("importo-non-valido", f"{what}: manca «importo» (oppure «in_attesa: si»)")
+    amount = value["importo"]
+    return Voce(None if amount is None else parse_importo(amount, what), False, None, nota, conditional)
+
+
 def round_cent(amount: Decimal) -> Decimal:
     """The one rounding rule of the project: half up, to the cent."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -185,6 +259,15 @@ def fmt_euro(amount: Decimal | None) -> str:
     if amount is None:
         return "€ ________"
     return "€ " + _format(amount, "#,##0.00")
+
+
+def fmt_voce(voce: Voce) -> str:
+    """An amount in its state, as every table prints it: never a blank that looks like a typo."""
+    if voce.importo is not None:
+        return fmt_euro(voce.importo)
+    if voce.in_attesa:
+        return IN_ATTESA + (f" (previsto {fmt_euro(voce.previsto)})" if voce.previsto is not None else "")
+    return NON_INDICATO
 
 
 def fmt_int(n: int | Decimal | None, signed: bool = False) -> str:

@@ -106,9 +106,29 @@ def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
                                    f"file di regole «{piano.regole}» non trovato (cercato in rules/)"))
         else:
             regole = load_model("regole", Regole, rules_path, "regole", inside=rules_path.parent)
+    if regole is not None and finanza is not None and finanza.fonti:
+        regole = _merge_fonti(regole, finanza, docs["finanza"], problems)
     schede = _load_schede(root, problems)
     capitoli = _load_capitoli(root, piano, docs.get("piano"), problems)
     return Plan(root, piano, finanza, regole, tuple(schede), tuple(capitoli), docs), problems
+
+
+def _merge_fonti(regole: Regole, finanza: Finanza, doc: YamlDoc, problems: list[Problem]) -> Regole:
+    """The rules' catalogue of sources plus the plan's own (finanza.yaml «fonti»); a clash is an error."""
+    added = {}
+    for code, fonte in finanza.fonti.items():
+        if code in regole.fonti or code in regole.gruppi_fonti:
+            name = regole.fonti[code].nome if code in regole.fonti else regole.gruppi_fonti[code]
+            problems.append(errore(doc.key_loc("fonti", code), "fonte-duplicata",
+                                   f"la fonte «{quoted(code)}» è già definita nel file delle regole ({name}): "
+                                   "usare un altro codice"))
+        elif fonte.gruppo is not None and fonte.gruppo not in regole.gruppi_fonti:
+            problems.append(errore(doc.loc("fonti", code, "gruppo"), "gruppo-sconosciuto",
+                                   f"fonte «{quoted(code)}»: il gruppo «{quoted(fonte.gruppo)}» non esiste (gruppi: "
+                                   f"{', '.join(regole.gruppi_fonti)})"))
+        else:
+            added[code] = fonte
+    return regole.model_copy(update={"fonti": {**regole.fonti, **added}})
 
 
 def find_rules(root: Path, name: str) -> Path | None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PlainValidator,
+                      WithJsonSchema)
 from pydantic_core import PydanticCustomError
 
-from pdz_docs.finance.money import AmountError, YamlFloat, parse_importo
+from pdz_docs.finance.money import AmountError, Voce, YamlFloat, parse_importo, parse_voce
 from pdz_docs.limits import MAX_ANNO, MAX_NAME_CHARS, MAX_TITLE_CHARS, MIN_ANNO
 from pdz_docs.names import name_problem, text_problem
 
@@ -28,6 +30,24 @@ def _importo(value: Any) -> Decimal:
 
 def _importo_opt(value: Any) -> Decimal | None:
     return None if value is None else _importo(value)
+
+
+def _voce(keys: frozenset[str]):
+    def read(value: Any) -> Voce:
+        try:
+            return parse_voce(value, keys=keys)
+        except AmountError as exc:
+            raise PydanticCustomError(exc.code, exc.message.split(": ", 1)[-1])
+    return read
+
+
+def _fonte_budget(value: Any) -> Any:
+    """A fund's budget: ~, a map period → amount, or one amount (perhaps "da_schede") for the whole cycle."""
+    if isinstance(value, dict) and value and all(k in ("importo", "nota", "in_attesa", "previsto") for k in value):
+        return {"ciclo": value}
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return {"ciclo": value}
+    return value
 
 
 def _conteggio(value: Any) -> Any:
@@ -119,6 +139,21 @@ _IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\s?)?-?(\d{1
 Importo = Annotated[Decimal, BeforeValidator(_importo), WithJsonSchema(_IMPORTO_SCHEMA)]
 ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
                        WithJsonSchema({"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]})]
+_VOCE_SCHEMA = {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}, {
+    "type": "object", "additionalProperties": False,
+    "description": "Importo con nota, oppure in attesa di assegnazione: {in_attesa: si, previsto: \"€ …\", nota: …}",
+    "properties": {"importo": {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]}, "nota": {"type": "string"},
+                   "in_attesa": {"type": ["string", "boolean"]}, "previsto": _IMPORTO_SCHEMA,
+                   "condizionato": {"type": ["string", "boolean"]}}}]}
+# An amount of the budget or of the co-financing: known, pending (in_attesa) or not given (~), with a note
+_DA_SCHEDE_SCHEMA = {"const": "da_schede", "description": "l'importo complessivo è quanto programmato nelle schede"}
+_VOCE_BUDGET_SCHEMA = {"anyOf": _VOCE_SCHEMA["anyOf"] + [_DA_SCHEDE_SCHEMA]}
+ImportoVoce = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "in_attesa", "previsto",
+                                                                "da_schede"}))),
+                        PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_BUDGET_SCHEMA)]
+# An amount a card programs: known or not given, with a note, perhaps conditional on pending resources
+ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato"}))),
+                          PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
 Conteggio = Annotated[int, BeforeValidator(_conteggio), Field(ge=0)]
 Codice = Annotated[str, BeforeValidator(_codice)]
 Testo = Annotated[str, Field(min_length=1), AfterValidator(_testo)]
@@ -190,14 +225,17 @@ class Piano(Model):
     percorso: list[Passo] = []
     servizi_precedenti: list[ServizioPrecedente] = []
     capitoli: list[Testo] | None = None
+    # Quadro sinottico entries with no detail card: code → priority level → interventions
+    quadro_sinottico: dict[Codice, dict[str, list[Testo]]] = {}
 
 
 # --- finanza.yaml ------------------------------------------------------------------
 
 class Cofinanziamento(Model):
-    annualita: dict[int, Importo]
+    annualita: dict[int, ImportoVoce]
     per_comune: dict[str, dict[int, Importo]] = {}
     motivazione: Testo | None = None
+    per_area: dict[str, dict[int, Importo]] = {}   # area of spending (free label) → year → amount
 
 
 class SpesaStorica(Model):
@@ -211,14 +249,27 @@ class Rendiconto(Model):
     impegnato: Importo
 
 
+class FontePiano(Model):
+    """A funding source the plan declares itself, beside the rules file's catalogue."""
+
+    nome: Testo
+    scheda: Annotated[str, Field(pattern=r"^[AC]$")] = "C"
+    gruppo: Testo | None = None
+    atto: Testo | None = None              # act of assignment, e.g. "A.D. 1330/2021"
+    in_definizione: SiNo = None
+
+
 class Finanza(Model):
-    budget: dict[str, dict[Periodo, ImportoOpt] | None] = {}
+    budget: dict[str, Annotated[dict[Periodo, ImportoVoce] | None, BeforeValidator(_fonte_budget),
+                                WithJsonSchema({"anyOf": [{"type": "object", "additionalProperties": _VOCE_BUDGET_SCHEMA},
+                                                          *_VOCE_BUDGET_SCHEMA["anyOf"]]})]] = {}
     fnps_quote: dict[Periodo, dict[str, Importo]] = {}
     fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
     cofinanziamento: Cofinanziamento | None = None
     spesa_storica: SpesaStorica | None = None
     cofinanziamento_precedente: dict[str, dict[Anno, Importo]] = {}
     rendiconto_precedente: Rendiconto | None = None
+    fonti: dict[str, FontePiano] = {}
 
 
 # --- schede/*.yaml -------------------------------------------------------------------
@@ -251,7 +302,7 @@ class Scheda(Model):
     gestione: list[Testo] = []
     gestione_altro: Testo | None = None
     # year → {source id: amount}; the reserved key "importo" is a year total the writer chose to type
-    programmazione: dict[int, dict[str, ImportoOpt]] = {}
+    programmazione: dict[int, dict[str, ImportoScheda]] = {}
     totale: ImportoOpt = None
     servizi: list[Servizio] = []
 

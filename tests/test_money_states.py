@@ -1,0 +1,364 @@
+"""Amounts in their three states (known, pending, not given) and the money checks that never switch off.
+
+Each check: one edit of the small fixture plan that triggers it (exact file, line, code and message
+with both figures) and one at its boundary that does not. Then a property test: random budgets with
+random pending and not-given holes, random programming; whatever exceeds the known resources of a
+fund, a group or a year is an error, and nothing within them is.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, UNPROGRAMMED, edit, line_at, line_of, program_everything
+from pdz_docs.finance.money import fmt_euro
+from pdz_docs.pipeline import run
+
+CARD = "schede/A.1.yaml"
+FIN = "finanza.yaml"
+FNA_PENDING = (FIN, "  FNA:\n    2022: € 50.000,00",
+               "  FNA:\n    2022: € 50.000,00\n    2023: {in_attesa: si, previsto: \"€ 40.000,00\"}")
+FNA_2023 = (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    FNA: € 10.000,00")
+RESIDUI = (FIN, "  PAIS: da_schede", "  PAIS: da_schede\n  RES-PDZ: {ciclo: \"€ 30.000,00\"}")
+HINT = "; se l'importo dipende dall'assegnazione, scriverlo {importo: …, condizionato: si}"
+
+
+def _pdz_2022(amount: str):
+    return (CARD, "PdZ: € 40.000,00", f"PdZ: {amount}")
+
+
+def _pdz_2023(amount: str):
+    return (CARD, "PdZ: € 50.000,00", f"PdZ: {amount}")
+
+
+# name → (edits, expected problems: (file, text on the line, code, severity, message)); [] means none at all.
+CASES = {
+    "in-attesa-programmata": ([FNA_PENDING, FNA_2023], [
+        (CARD, "FNA: € 10.000,00", "fonte-in-attesa", "errore",
+         "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023)" + HINT)]),
+    "in-attesa-condizionata": ([FNA_PENDING, (CARD, "    PdZ: € 50.000,00",
+                                              "    PdZ: € 50.000,00\n    FNA: {importo: \"€ 10.000,00\", condizionato: si}")], [
+        (CARD, "FNA: {importo", "fonte-in-attesa", "avviso",
+         "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
+         "all'assegnazione")]),
+    "in-attesa-non-programmata": ([FNA_PENDING], []),
+    # FNA 2023 pending inside PdZ: the group's 2023 check still runs on FNPS + COM (€ 350.000,00)
+    "gruppo-con-membro-in-attesa": ([FNA_PENDING, _pdz_2023("€ 350.000,01")], [
+        (CARD, "PdZ: € 350.000,01", "fonte-in-attesa", "errore",
+         "scheda A.1: programma € 350.000,01 della fonte PdZ nel 2023, ma della fonte PdZ sono noti € 350.000,00 "
+         "nel 2023 a fronte di € 350.000,01 programmati (in attesa di assegnazione: FNA 2023)" + HINT)]),
+    "gruppo-con-membro-in-attesa-al-limite": ([FNA_PENDING, _pdz_2023("€ 350.000,00")], []),
+    # residui for the whole cycle may be spent in 2022, but no more than they are
+    "residui-ciclo": ([RESIDUI, _pdz_2022("€ 480.000,01")], [
+        (FIN, "FNPS:", "fonte-eccedente", "errore",
+         "la fonte PdZ è programmata nel 2022 per € 480.000,01 ma ne sono disponibili € 480.000,00: "
+         "eccedenza di € 0,01; schede che la usano: A.1 (€ 480.000,01)"),
+        (CARD, "PdZ: € 480.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 480.000,01 della fonte PdZ nel 2022, ma la fonte PdZ è programmata nel 2022 per "
+         "€ 480.000,01 e ne sono disponibili € 480.000,00")]),
+    "residui-ciclo-al-limite": ([RESIDUI, _pdz_2022("€ 480.000,00")], []),
+    "fonte-senza-importo": ([(FIN, "  PAIS: da_schede", "  PAIS: ~")], [
+        (CARD, "PAIS: € 10.000,00", "fonte-senza-importo", "errore",
+         "scheda A.1: programma € 10.000,00 della fonte PAIS nel 2022, ma della fonte PAIS sono noti € 0,00 nel "
+         "2022 a fronte di € 10.000,00 programmati (non indicati dalla fonte: PAIS ciclo)")]),
+    "fonte-senza-importo-non-programmata": ([(FIN, "  PAIS: da_schede", "  PAIS: ~"),
+                                             (CARD, "    PAIS: € 10.000,00\n", "")], []),
+    "quote-fnps-in-attesa": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si}"),
+                              (CARD, "PdZ: € 40.000,00", "PdZ: € 0,00")], [
+        (FIN, "fnps_quote:\n  2022:", "quote-fnps", "errore",
+         "le quote FNPS 2022 sommano € 100.000,00 ma il FNPS del periodo è € 0,00, esclusi gli importi non noti "
+         "(FNPS 2022)")]),
+    "importo-chiave-sconosciuta": ([(FIN, "    2022: € 100.000,00", "    2022: {importo: \"€ 100.000,00\", note: x}")], [
+        (FIN, "2022: {importo", "importo-non-valido", "errore",
+         "budget.FNPS.2022: chiave «note» non ammessa in un importo (ammesse: importo, in_attesa, nota, previsto)")]),
+    "importo-in-attesa-con-importo": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si, importo: 5}")], [
+        (FIN, "2022: {in_attesa", "importo-non-valido", "errore",
+         "budget.FNPS.2022: un importo in attesa di assegnazione non ha «importo»; la cifra attesa, se nota, va in "
+         "«previsto»")]),
+}
+
+
+def _card_label(plan_dir: Path) -> str:
+    """How messages name the card file (relative to the working directory when inside it)."""
+    from pdz_docs.load.plan import label
+    return label(plan_dir / CARD)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_money_state_check(plan_dir: Path, name: str):
+    edits, expected = CASES[name]
+    for file, old, new in edits:
+        edit(plan_dir / file, old, new)
+    _, problems = run(plan_dir)
+    got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.severity, p.message) for p in problems
+           if p.code != UNPROGRAMMED]
+    card = _card_label(plan_dir)
+    want = [((plan_dir / f).resolve(), line_at(plan_dir / f, at), code, sev, msg.replace("{card}", card))
+            for f, at, code, sev, msg in expected]
+    assert sorted(got, key=str) == sorted(want, key=str)
+
+
+def test_da_programmare(plan_dir: Path):
+    """Known resources left unprogrammed are a warning per fund and year; none when all is programmed."""
+    program_everything(plan_dir)
+    _, problems = run(plan_dir)
+    assert problems == []
+    edit(plan_dir / CARD, "  2024:\n    PdZ: € 350.000,00", "  2024:\n    PdZ: € 349.999,99")
+    _, problems = run(plan_dir)
+    assert [(Path(p.loc.file).name, p.loc.line, p.code, p.severity, p.message) for p in problems] == [
+        ("finanza.yaml", line_of(plan_dir / FIN, "FNPS:"), "da-programmare", "avviso",
+         "la fonte PdZ ha € 0,01 da programmare nel 2024 (disponibili € 350.000,00, programmati € 349.999,99)")]
+
+
+def test_da_programmare_membro(plan_dir: Path):
+    """A group member the cards program directly is counted in its group (no false warning on the member)."""
+    program_everything(plan_dir)
+    edit(plan_dir / CARD, "PdZ: € 350.000,00\n  2024:", "PdZ: € 250.000,00\n    FNPS: € 99.999,99\n  2024:")
+    _, problems = run(plan_dir)
+    assert [(p.loc.line, p.code, p.message) for p in problems] == [
+        (line_of(plan_dir / FIN, "FNPS:"), "da-programmare",
+         "la fonte PdZ ha € 0,01 da programmare nel 2023 (disponibili € 350.000,00, programmati € 349.999,99)")]
+
+
+ILVA = (FIN, "  PAIS: da_schede", "  PAIS: da_schede\n  ILVA: {ciclo: \"€ 10.150.000,00\"}\nfonti:\n"
+       "  ILVA: {nome: Piano di rigenerazione sociale, atto: A.D. 1330/2021, in_definizione: si}")
+PLAN_SOURCES = {
+    "fonte-del-piano-eccedente": ([ILVA, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    ILVA: € 10.150.000,01")], [
+        (FIN, "  ILVA: {ciclo", "fonte-eccedente", "errore",
+         "la fonte ILVA è programmata nel ciclo per € 10.150.000,01 ma ne sono disponibili € 10.150.000,00: "
+         "eccedenza di € 0,01; schede che la usano: A.1 (€ 10.150.000,01)"),
+        (CARD, "ILVA: € 10.150.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 10.150.000,01 della fonte ILVA nel 2023, ma la fonte ILVA è programmata nel ciclo "
+         "per € 10.150.000,01 e ne sono disponibili € 10.150.000,00")]),
+    "fonte-del-piano-al-limite": ([ILVA, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    ILVA: € 10.150.000,00")],
+                                  []),
+    "fonte-duplicata": ([(FIN, "  PAIS: da_schede", "  PAIS: da_schede\nfonti:\n  FNPS: {nome: Fondo sociale}")], [
+        (FIN, "  FNPS: {nome", "fonte-duplicata", "errore",
+         "la fonte «FNPS» è già definita nel file delle regole (Fondo Nazionale Politiche Sociali): usare un altro "
+         "codice")]),
+    "gruppo-sconosciuto": ([(FIN, "  PAIS: da_schede", "  PAIS: da_schede\nfonti:\n  MSNA:\n    nome: Minori stranieri"
+                                                       "\n    gruppo: PDZ")], [
+        (FIN, "    gruppo: PDZ", "gruppo-sconosciuto", "errore",
+         "fonte «MSNA»: il gruppo «PDZ» non esiste (gruppi: PdZ, QFP)")]),
+}
+CASES.update(PLAN_SOURCES)
+
+AREE = ("  motivazione:", "  per_area:\n    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+        "    Tutela dei minori: {2022: \"€ 150.000,00\"}\n  motivazione:")
+CASES.update({
+    "cofinanziamento-aree": ([(FIN, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n"
+                               "    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+                               "    Tutela dei minori: {2022: \"€ 149.999,99\"}\n")], [
+        (FIN, "2022: € 250.000,00", "cofinanziamento-aree", "errore",
+         "il cofinanziamento 2022 (€ 250.000,00) non è la somma delle risorse comunali per area (€ 249.999,99)")]),
+    "cofinanziamento-aree-giuste": ([(FIN, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n"
+                                      "    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+                                      "    Tutela dei minori: {2022: \"€ 150.000,00\"}\n")], []),
+})
+
+
+QUADRO = "quadro_sinottico:\n  D.1: {ods: [Centro Sociale Polivalente per anziani]}\n"
+CASES.update({
+    "quadro-in-conflitto": ([("piano.yaml", "comuni:", QUADRO + "  A.1: {leps: [Altra rete]}\ncomuni:")], [
+        ("piano.yaml", "  A.1: {leps", "quadro-in-conflitto", "errore",
+         "quadro_sinottico A.1, livello «leps»: la scheda " + "{card}" + " elenca già interventi diversi per lo "
+         "stesso livello; scriverli in un solo posto")]),
+    "quadro-coerente": ([("piano.yaml", "comuni:", QUADRO + "  A.1: {leps: [Rete di Segretariato Sociale], "
+                                                    "ods: [Sportello]}\ncomuni:")], []),
+})
+
+
+FNA_DEST = (FIN, "rendiconto_precedente:", "fna_destinazione:\n  2022:\n    A.1: € 30.000,00\nrendiconto_precedente:")
+CASES.update({
+    "fna-destinazione": ([FNA_DEST, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNA: € 30.000,01")], [
+        (CARD, "FNA: € 30.000,01", "fna-destinazione", "errore",
+         "scheda A.1: programma € 30.000,01 di FNA nel periodo 2022, ma la destinazione del FNA a A.1 è € 30.000,00")]),
+    "fna-destinazione-al-limite": ([FNA_DEST, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n"
+                                                                            "    FNA: € 30.000,00")], []),
+})
+
+
+def test_quadro_sinottico_without_card(plan_dir: Path):
+    """An intervention with no detail card appears in the Quadro sinottico; a card's levels are kept."""
+    edit(plan_dir / "piano.yaml", "comuni:", QUADRO + "  A.1: {ods: [Sportello]}\ncomuni:")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    rows = {r[0].text: [c.text for c in r[2:]] for r in result.computed.tables["quadro_sinottico"].rows}
+    assert rows["D.1"] == ["", "", "Centro Sociale Polivalente per anziani", ""]
+    assert rows["A.1"] == ["Rete di Segretariato Sociale", "", "Sportello", ""]
+
+
+def test_one_comune_and_areas_table(plan_dir: Path):
+    """One Comune reads «1 Comune»; the municipal resources by area form their own table with a total."""
+    text = (plan_dir / "piano.yaml").read_text(encoding="utf-8")
+    (plan_dir / "piano.yaml").write_text(text[: text.index("  - nome: Beta")], encoding="utf-8")
+    edit(plan_dir / FIN, "    Beta: € 150.000,00\n", "")
+    edit(plan_dir / FIN, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n"
+                                                "    Accesso al welfare: {2022: \"€ 100.000,00\"}\n"
+                                                "    Spese personale Ufficio di Piano: {2022: \"€ 150.000,00\"}\n")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    t = result.computed.tables
+    assert t["territorio"].totals[0][0].text == "Ambito (1 Comune)"
+    assert [[c.text for c in r] for r in t["cofinanziamento_aree"].rows + t["cofinanziamento_aree"].totals] == [
+        ["Accesso al welfare", "€ 100.000,00"], ["Spese personale Ufficio di Piano", "€ 150.000,00"],
+        ["Totale", "€ 250.000,00"]]
+
+
+def test_plan_source_in_tables(plan_dir: Path):
+    """A plan's own source is named with its act and 'in definizione'; Fondo Povertà estrema is in the rules."""
+    edit(plan_dir / ILVA[0], ILVA[1], ILVA[2] + "\n  FPOV-EST: {nome: Fondo povertà estrema locale}")
+    edit(plan_dir / FIN, "  PAIS: da_schede", "  PAIS: da_schede\n  FPOV-EST: {in_attesa: si, nota: riparto 2021}")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == ["fonte-duplicata"]
+    edit(plan_dir / FIN, "\n  FPOV-EST: {nome: Fondo povertà estrema locale}", "")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    rows = {r[0].text: [c.text for c in r[1:]] for r in result.computed.tables["fonti_residuo"].rows}
+    assert rows["ILVA"] == ["Piano di rigenerazione sociale (in definizione) – A.D. 1330/2021", "€ 10.150.000,00",
+                            "€ 0,00", "€ 10.150.000,00"]
+    budget = {r[0].text: [c.text for c in r[1:]] for r in result.computed.tables["budget"].rows}
+    assert budget["Fondo Povertà – quota per la povertà estrema"] == [
+        "", "in attesa di assegnazione", "ciclo: in attesa di assegnazione – riparto 2021"]
+
+
+def test_tables_say_each_state(plan_dir: Path):
+    """Pending, not-given and noted amounts are printed as such; totals say what they leave out."""
+    edit(plan_dir / FIN, "  FNA:\n    2022: € 50.000,00",
+         "  FNA:\n    2022: {importo: \"€ 50.000,00\", nota: anticipo 70%}\n    2023: {in_attesa: si, previsto: "
+         "\"€ 40.000,00\"}\n    2024: ~")
+    edit(plan_dir / FIN, "    2024: € 250.000,00", "    2024: ~")
+    result, problems = run(plan_dir)
+    assert not [p for p in problems if p.severity == "errore"]
+    assert not [p for p in problems if "None" in p.message]
+    t = result.computed.tables["budget"]
+    rows = {r[0].text: [c.text for c in r[1:]] for r in t.rows}
+    assert t.header[0][-1] == "Note"
+    assert rows["Fondo Non Autosufficienza"] == [
+        "PdZ", "€ 50.000,00, esclusi gli importi in attesa di assegnazione e non indicati",
+        "2022: anticipo 70%; 2023: in attesa di assegnazione (previsto € 40.000,00); 2024: non indicato dalla fonte"]
+    assert rows["Cofinanziamento comunale (denaro e servizi)"][1] == (
+        "€ 500.000,00, esclusi gli importi non indicati")
+    assert [c.text for c in t.totals[0]] == [
+        "Budget PdZ 2022-2024, esclusi gli importi in attesa di assegnazione (FNA 2023) e non indicati "
+        "(FNA 2024, COM 2024)", "", "€ 900.000,00", ""]
+    assert [c.text for c in result.computed.tables["fna"].totals[0]][-1] == (
+        "€ 50.000,00, esclusi gli importi in attesa di assegnazione e non indicati")
+    assert result.computed.cifre["cofinanziamento"]["triennio"].text == "€ 500.000,00, esclusi gli importi non indicati"
+
+
+def test_outputs_show_each_state(plan_dir: Path, tmp_path: Path):
+    """The DOCX and HTML text carry the pending state, the note and the partial total."""
+    import zipfile
+
+    from pdz_docs.cli import main
+
+    edit(plan_dir / FIN, "  FNA:\n    2022: € 50.000,00",
+         "  FNA:\n    2022: {importo: \"€ 50.000,00\", nota: anticipo 70% di quota parte}\n"
+         "    2023: {in_attesa: si}")
+    edit(plan_dir / FIN, "    2023: € 250.000,00", "    2023: ~")
+    edit(plan_dir / CARD, "PAIS: € 10.000,00", "PAIS: {importo: \"€ 10.000,00\", nota: Avviso 1/2019}")
+    edit(plan_dir / "capitoli/10-cap1.md", "## Le schede", '{{ tabella("budget") }}\n\n## Le schede')
+    out = tmp_path / "out"
+    assert main(["build", str(plan_dir), "--format", "docx,html", "--output", str(out)]) == 0
+    html = next(out.glob("*.html")).read_text(encoding="utf-8")
+    docx = next(out.glob("*.docx"))
+    with zipfile.ZipFile(docx) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    for text in (html, xml):
+        assert "€ 50.000,00, esclusi gli importi in attesa di assegnazione" in text
+        assert "2023: in attesa di assegnazione" in text
+        assert "2022: anticipo 70% di quota parte" in text
+        assert "2023: non indicato dalla fonte" in text
+        assert "€ 10.000,00 PAIS (Avviso 1/2019)" in text
+        assert "None" not in text
+        assert "€ ________" not in text.split("Budget del Piano di Zona")[1][:3000]
+
+
+# --- property: over-programming on known resources is always an error -----------------------------
+
+YEARS = [2022, 2023, 2024]
+STATE = st.one_of(st.integers(0, 300).map(lambda k: ("noto", Decimal(k) * 1000)),
+                  st.just(("attesa", None)), st.just(("mancante", None)), st.just(("assente", None)))
+
+
+def _amount_yaml(state) -> str | None:
+    kind, value = state
+    if kind == "noto":
+        return f'"{fmt_euro(value)}"'
+    return {"attesa": "{in_attesa: si}", "mancante": "~", "assente": None}[kind]
+
+
+@st.composite
+def plans(draw):
+    budget = {fid: {y: draw(STATE) for y in YEARS} for fid in ("FNPS", "FNA", "FGSA")}
+    residui = draw(STATE)
+    com = {y: draw(STATE.filter(lambda s: s[0] != "assente")) for y in YEARS}
+    keys = draw(st.lists(st.sampled_from(["PdZ", "FNPS", "FNA", "FGSA", "RES-PDZ"]), min_size=1, max_size=3,
+                         unique=True))
+    prog = {y: {k: Decimal(draw(st.integers(0, 400))) * 1000 for k in keys} for y in YEARS}
+    return budget, residui, com, prog
+
+
+def _write(root: Path, budget, residui, com, prog) -> None:
+    lines = ["budget:"]
+    for fid, years in budget.items():
+        written = {y: _amount_yaml(s) for y, s in years.items() if _amount_yaml(s) is not None}
+        lines.append(f"  {fid}: " + ("{" + ", ".join(f"{y}: {a}" for y, a in written.items()) + "}" if written else "~"))
+    if _amount_yaml(residui) is not None:
+        lines.append(f"  RES-PDZ: {{ciclo: {_amount_yaml(residui)}}}")
+    lines += ["  PAIS: da_schede", "cofinanziamento:", "  annualita:"]
+    lines += [f"    {y}: {_amount_yaml(s)}" for y, s in com.items()]
+    (root / FIN).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    card = (root / CARD).read_text(encoding="utf-8")
+    head, tail = card.split("programmazione:\n")[0], card.split("servizi:\n")[1]
+    body = "".join(f"  {y}:\n" + "".join(f"    {k}: \"{fmt_euro(a)}\"\n" for k, a in fonti.items())
+                   for y, fonti in prog.items())
+    (root / CARD).write_text(head + "programmazione:\n" + body + "servizi:\n" + tail, encoding="utf-8")
+
+
+def _known(budget, residui, com, members, window) -> Decimal:
+    total = Decimal(0)
+    for m in members:
+        if m == "RES-PDZ":
+            total += residui[1] if residui[0] == "noto" else 0
+            continue
+        years = com if m == "COM" else budget[m]
+        total += sum((years[y][1] for y in window if years[y][0] == "noto"), Decimal(0))
+    return total
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans())
+def test_over_programming_is_always_an_error(plan):
+    budget, residui, com, prog = plan
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "piano"
+        shutil.copytree(FIXTURES / "minimo", root)
+        (root / FIN).write_text("", encoding="utf-8")
+        _write(root, budget, residui, com, prog)
+        _, problems = run(root)
+    assert not [p for p in problems if p.code in ("importo-non-valido", "tipo-errato", "valore-non-valido")]
+    money = {"fonte-eccedente", "fonte-in-attesa", "fonte-senza-importo", "fonte-non-in-budget"}
+    errors = {(Path(p.loc.file).name, p.message.split(":")[0]) for p in problems
+              if p.severity == "errore" and p.code in money}
+    groups = {"PdZ": ["FNPS", "FNA", "FGSA", "COM", "RES-PDZ"], "FNPS": ["FNPS"], "FNA": ["FNA"], "FGSA": ["FGSA"],
+              "RES-PDZ": ["RES-PDZ"]}
+    over = False
+    for fid, members in groups.items():
+        cited = set(members) | {fid}
+        for window in [[y] for y in YEARS] + [YEARS]:
+            programmed = sum((a for y in window for k, a in prog[y].items() if k in cited), Decimal(0))
+            if programmed > _known(budget, residui, com, members, window):
+                over = True
+    # an excess anywhere is an error at the card's own line; no excess, no such error
+    assert over == (("A.1.yaml", "scheda A.1") in errors)
