@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, edit
+from conftest import FIXTURES, ROOT, UNPROGRAMMED, edit
 from pdz_docs.cli import main
 from pdz_docs.watch import Preview
 from test_diff import commit, git
@@ -143,7 +143,7 @@ def test_watch_runs_nothing(hostile):
     repo, marks = hostile
     preview = Preview(repo / "content", out=io.StringIO())
     preview.rebuild()
-    assert preview.problems == [] and b"PdzRevisione" in preview.page
+    assert [p for p in preview.problems if p.code != UNPROGRAMMED] == [] and b"PdzRevisione" in preview.page
     assert b'name="PdzModificheNonRegistrate" content="no"' in preview.page   # new timestamps, same bytes
     edit(repo / "content" / "capitoli" / "10-cap1.md", "abitanti.", "abitanti residenti.")
     preview.rebuild()
