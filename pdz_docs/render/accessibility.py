@@ -1,0 +1,162 @@
+"""The last touches that make WeasyPrint's tagged PDF/A also a PDF/UA-1 document.
+
+WeasyPrint tags the PDF from the HTML; this finisher, run on its PDF objects just before they are
+written, adds what PDF/UA-1 (ISO 14289-1) and PDF/A-2 ask for and WeasyPrint leaves out:
+- the XMP metadata declares PDF/UA-1 (pdfuaid:part, with the extension schema PDF/A requires for a
+  namespace it does not predefine) next to PDF/A, in an uncompressed stream (PDF/A forbids a Filter);
+- every table header cell has a /Scope (Row when its row holds data cells, as in the cards'
+  label/value grids, else Column) and the /Headers of data cells resolve through an /IDTree;
+- no compressed stream ends with a carriage return: before the line feed that precedes `endstream`
+  a validator reads it as a CR LF end of line and finds /Length one byte too long (ISO 19005-2,
+  6.1.7.1), so such a stream is stored hex-encoded on top of Flate (1 stream in about 256);
+- the running header and the page numbers (CSS page-margin boxes) are pagination artifacts, not
+  content a screen reader reads on every page.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zlib
+
+import pydyf
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+NAMESPACES = {"pdfuaid": PDFUAID, "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+              "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+              "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#"}
+# The PDF/A extension schema that describes the pdfuaid namespace (ISO 19005-2, 6.6.2.3.2).
+EXTENSION = f"""<rdf:Description xmlns:rdf="{RDF}" rdf:about=""
+ xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+ xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>{PDFUAID}</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Part of ISO 14289 the document conforms to</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>"""
+
+# PDF variants whose tagged output is also declared PDF/UA-1.
+UA_VARIANTS = ("pdf/a-2a", "pdf/a-3a")
+
+
+def finisher(variant: str | None):
+    """The WeasyPrint finisher for `variant`, or None when the PDF is not tagged PDF/A."""
+    if variant not in UA_VARIANTS:
+        return None
+
+    def finish(document, pdf: pydyf.PDF) -> None:
+        objects = _objects(pdf)
+        _declare_ua(objects[_number(pdf.catalog["Metadata"])])
+        root = objects[_number(pdf.catalog["StructTreeRoot"])]
+        reachable = _tables_and_reachable(root, objects, pdf)
+        _artifacts(pdf, objects, root, reachable)
+        _no_trailing_cr(pdf)
+
+    return finish
+
+
+def _number(reference) -> int:
+    return int(bytes(reference).split()[0])
+
+
+def _objects(pdf: pydyf.PDF) -> dict[int, object]:
+    return {o.number: o for o in pdf.objects if isinstance(o, pydyf.Object) and o.number is not None}
+
+
+def _declare_ua(metadata: pydyf.Stream) -> None:
+    """Add pdfuaid:part=1 and its extension schema to the XMP packet; store it uncompressed."""
+    packet = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in metadata.stream)
+    start, end = packet.index(b"<rdf:RDF"), packet.index(b"</rdf:RDF>") + len(b"</rdf:RDF>")
+    for prefix, uri in NAMESPACES.items():
+        ET.register_namespace(prefix, uri)
+    rdf = ET.fromstring(packet[start:end])
+    first = rdf.find(f"{{{RDF}}}Description")
+    first.set(f"{{{PDFUAID}}}part", "1")
+    rdf.append(ET.fromstring(EXTENSION))
+    metadata.stream = [packet[:start] + ET.tostring(rdf, encoding="utf-8").split(b"?>", 1)[-1].lstrip()
+                       + packet[end:]]
+    metadata.compress = False
+
+
+def _kids(element, objects) -> list:
+    kids = element.get("K")
+    if kids is None:
+        return []
+    if not isinstance(kids, list):
+        kids = [kids]
+    return [objects[_number(k)] for k in kids if isinstance(k, bytes) and k.endswith(b" R")]
+
+
+def _tables_and_reachable(root, objects, pdf) -> set[int]:
+    """Give every TH a /Scope, index the header IDs in an /IDTree; return the reachable elements."""
+    reachable: set[int] = set()
+    ids: dict[str, bytes] = {}
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        if element.number in reachable:
+            continue
+        reachable.add(element.number)
+        kids = [k for k in _kids(element, objects) if isinstance(k, dict) and k.get("Type") != "/OBJR"]
+        if element.get("S") == "/TR":
+            has_data = any(k.get("S") == "/TD" for k in kids)
+            for cell in kids:
+                if cell.get("S") == "/TH":
+                    cell.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+                    cell["A"]["Scope"] = "/Row" if has_data else "/Column"
+        if "ID" in element:
+            ids[element["ID"].string] = element.reference
+        stack.extend(kids)
+    if ids:
+        names = pydyf.Array()
+        for key in sorted(ids):
+            names.extend((pydyf.String(key), ids[key]))
+        root["IDTree"] = pydyf.Dictionary({"Names": names})
+    return reachable
+
+
+def _artifacts(pdf, objects, root, reachable: set[int]) -> None:
+    """Turn marked content that no reachable structure element owns (page-margin boxes) into artifacts."""
+    parent_tree = objects[_number(root["ParentTree"])]
+    nums = parent_tree["Nums"]
+    for i in range(0, len(nums), 2):
+        page, owners = nums[i], nums[i + 1]
+        if not isinstance(owners, list) or page >= len(pdf.page_references):
+            continue
+        orphans = {mcid for mcid, ref in enumerate(owners)
+                   if isinstance(ref, bytes) and _number(ref) not in reachable}
+        if not orphans:
+            continue
+        page_dict = objects[_number(pdf.page_references[page])]
+        stream = objects[_number(page_dict["Contents"])]
+        ops = stream.stream
+        for j, op in enumerate(ops):
+            if isinstance(op, pydyf.Dictionary) and op.get("MCID") in orphans and j > 0 and ops[j + 1] == b"BDC":
+                ops[j - 1] = "/Artifact"
+                ops[j] = pydyf.Dictionary({"Type": "/Pagination"})
+        for mcid in orphans:
+            owners[mcid] = "null"
+
+
+def _no_trailing_cr(pdf: pydyf.PDF) -> None:
+    """Compress the streams here, as pydyf would; one whose data ends in CR gets an ASCIIHex layer."""
+    for stream in pdf.objects:
+        if not isinstance(stream, pydyf.Stream) or not stream.compress:
+            continue
+        compressor = zlib.compressobj(level=9)
+        data = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
+        data = compressor.compress(data) + compressor.flush()
+        if data.endswith(b"\r"):
+            stream.extra["Filter"] = pydyf.Array(["/ASCIIHexDecode", "/FlateDecode"])
+            data = data.hex().encode() + b">"
+        else:
+            stream.extra["Filter"] = "/FlateDecode"
+        stream.stream, stream.compress = [data], False

@@ -1,0 +1,123 @@
+"""Accessible documents: the default plan's PDF is PDF/A-2a and PDF/UA-1 for an independent validator,
+tick boxes have an Italian text alternative, tables have header scopes, page furniture is an
+artifact, headings do not skip a level (and a chapter that would skip one is reported at its line)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT, edit
+
+page = pytest.importorskip("page", reason="page-validation (extra test) non installato")
+
+
+def _build(plan: Path, out: Path, fmt: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan), "-o", str(out), "--format", fmt],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def default_pdf(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("accessibile")
+    r = _build(ROOT / "content", out, "pdf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return next(out.glob("*.pdf"))
+
+
+@pytest.fixture(scope="module")
+def small_pdf(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("minimo")
+    r = _build(ROOT / "tests" / "fixtures" / "minimo", out, "pdf,html")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return next(out.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("profile", ["2a", "ua1"])
+def test_default_plan_conforms(default_pdf: Path, profile: str):
+    report = page.validate_pdf(str(default_pdf), profile=profile)
+    assert [(f.rule_id, f.message) for f in report.failures] == []
+    assert report.is_compliant
+
+
+def test_pdf_declares_both_standards(small_pdf: Path):
+    reader = PdfReader(str(small_pdf))
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object()
+    assert "/Filter" not in xmp                      # PDF/A: the metadata stream is not compressed
+    packet = xmp.get_data().decode()
+    assert 'pdfaid:part="2"' in packet and 'pdfaid:conformance="A"' in packet
+    assert 'pdfuaid:part="1"' in packet and "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in packet
+    assert "<dc:title>" in packet
+    assert root["/Lang"] == "it-IT" and root["/ViewerPreferences"]["/DisplayDocTitle"]
+
+
+def _tree(reader: PdfReader):
+    """Every structure element, depth first, with its ancestors' types."""
+    def walk(element, ancestors):
+        element = element.get_object()
+        yield element, ancestors
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if kid is not None and hasattr(kid, "get_object") and hasattr(kid.get_object(), "get") \
+                    and kid.get_object().get("/Type") != "/OBJR" and "/S" in kid.get_object():
+                yield from walk(kid, ancestors + (element.get("/S"),))
+    root = reader.trailer["/Root"]["/StructTreeRoot"]
+    for kid in root["/K"] if isinstance(root["/K"], list) else [root["/K"]]:
+        yield from walk(kid, ())
+
+
+def test_tick_boxes_are_spoken_in_italian(small_pdf: Path):
+    # the card of the fixture: LEPS chosen, "Il sistema di welfare d'accesso" its only area
+    alts = [e.get("/Alt") for e, _ in _tree(PdfReader(str(small_pdf))) if e.get("/S") == "/Figure"]
+    assert "LEPS: selezionato" in alts and "Potenziamento: non selezionato" in alts
+    assert "Il sistema di welfare d'accesso: selezionato" in alts
+    assert "Le politiche familiari e la tutela dei minori: non selezionato" in alts
+    assert all(re.fullmatch(r".+: (non )?selezionato", a) for a in alts)
+    html = next(small_pdf.parent.glob("*.html")).read_text(encoding="utf-8")
+    assert html.count('<svg class="box" role="img"') == len(alts)
+    assert "<title>LEPS: selezionato</title>" in html
+
+
+def test_table_headers_have_scope_and_resolve(small_pdf: Path):
+    reader = PdfReader(str(small_pdf))
+    elements = list(_tree(reader))
+    scopes = [e["/A"].get("/Scope") for e, _ in elements if e.get("/S") == "/TH"]
+    assert scopes and set(scopes) == {"/Row", "/Column"}          # card labels are row headers
+    ids = set(reader.trailer["/Root"]["/StructTreeRoot"]["/IDTree"]["/Names"][::2])
+    for e, _ in elements:
+        if e.get("/S") == "/TD":
+            assert set(e["/A"].get("/Headers", [])) <= ids
+
+
+def test_headings_do_not_nest_or_skip(small_pdf: Path):
+    headings = [(int(e["/S"][2]), ancestors) for e, ancestors in _tree(PdfReader(str(small_pdf)))
+                if re.fullmatch(r"/H[1-6]", e.get("/S", ""))]
+    assert all(not any(re.fullmatch(r"/H[1-6]", a or "") for a in ancestors) for _, ancestors in headings)
+    levels = [level for level, _ in headings]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+
+
+def test_running_header_and_page_numbers_are_artifacts(small_pdf: Path):
+    reader = PdfReader(str(small_pdf))
+    content = reader.pages[1].get_contents().get_data()
+    # two pagination artifacts: the running title and the page number
+    assert len(re.findall(rb"/Artifact\s*<</Type /Pagination>>\s*BDC", content)) == 2
+    assert "pag. 2 di" in reader.pages[1].extract_text()
+
+
+def test_heading_that_skips_a_level_is_reported(plan_dir: Path):
+    chapter = plan_dir / "capitoli" / "10-cap1.md"
+    edit(chapter, "## Le schede", "### Le schede")
+    edit(chapter, "## Profilo di comunità", "#### Profilo di comunità")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "check", str(plan_dir)], capture_output=True, text=True,
+                       cwd=ROOT)
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    found = re.findall(r"^(\S+?):(\d+):1: avviso: (.*) \[titolo-salta-livello\]$", r.stdout, re.M)
+    assert [(f, int(n)) for f, n, _ in found] == [(str(chapter), lines.index("#### Profilo di comunità") + 1)]
+    assert "scrivere «##»" in found[0][2]
