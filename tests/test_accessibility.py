@@ -121,3 +121,21 @@ def test_heading_that_skips_a_level_is_reported(plan_dir: Path):
     found = re.findall(r"^(\S+?):(\d+):1: avviso: (.*) \[titolo-salta-livello\]$", r.stdout, re.M)
     assert [(f, int(n)) for f, n, _ in found] == [(str(chapter), lines.index("#### Profilo di comunità") + 1)]
     assert "scrivere «##»" in found[0][2]
+
+
+def test_docx_language_captions_and_outline(plan_dir: Path, tmp_path: Path):
+    import zipfile
+    r = _build(plan_dir, tmp_path, "docx")
+    assert r.returncode == 0, r.stdout + r.stderr
+    with zipfile.ZipFile(next(tmp_path.glob("*.docx"))) as z:
+        styles, body = z.read("word/styles.xml").decode(), z.read("word/document.xml").decode()
+    langs = re.findall(r'<w:lang w:val="([^"]+)"', styles)
+    assert langs and set(langs) == {"it-IT"}
+    tables = re.findall(r"<w:tbl>.*?</w:tblPr>", body)
+    captions = [re.search(r'<w:tblCaption w:val="([^"]*)"/>', t) for t in tables]
+    assert tables and all(c and c.group(1).strip() for c in captions)
+    assert "Programmazione economica" in [c.group(1) for c in captions]
+    styles_used = re.findall(r'<w:pStyle w:val="(Title|Heading\d)"/>', body)
+    assert styles_used[0] == "Title"                                 # the cover's plan title
+    levels = [int(s[-1]) for s in styles_used if s != "Title"]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))

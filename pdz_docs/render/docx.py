@@ -113,7 +113,8 @@ def _cell_xml(c: WordCell, width: int, size: float) -> str:
             f"<w:p>{jc}{runs}</w:p></w:tc>")
 
 
-def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, size: float) -> str:
+def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, size: float,
+               caption: str = "") -> str:
     """A native Word table with fixed column widths filling the text width.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
@@ -126,7 +127,10 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
            f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-           'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+           'w:noHBand="0" w:noVBand="1"/>'
+           # the table's name for screen readers (Word's "Alt Text" title of a table)
+           + (f'<w:tblCaption w:val="{escape(caption, {chr(34): "&quot;"})}"/>' if caption else "")
+           + '</w:tblPr><w:tblGrid>']
     out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
     out.append("</w:tblGrid>")
     for header, cells in rows:
@@ -151,6 +155,15 @@ class WordBuilder:
         for el in list(body):
             if el.tag != qn("w:sectPr"):
                 body.remove(el)
+        # Italian in every style, not the reference file's en-US: spell checking, hyphenation,
+        # screen readers and LibreOffice's PDF export read the language from here.
+        styles = self.d.styles.element
+        rpr = styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+        if rpr is not None and rpr.find(qn("w:lang")) is None:
+            rpr.append(OxmlElement("w:lang"))
+        for lang in styles.iter(qn("w:lang")):
+            for key in ("w:val", "w:eastAsia"):
+                lang.set(qn(key), "it-IT")
 
     def para(self, text: str = "", style: str | None = None):
         """A paragraph at the end of the body; styles are resolved once by name (python-docx scans them all)."""
@@ -183,15 +196,16 @@ class WordBuilder:
         fp.add_run(" di ")
         _field(fp, "NUMPAGES", "1")
 
-    def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5) -> None:
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size))
+    def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5,
+                  caption: str = "") -> None:
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size, caption))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
 
     def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None) -> None:
         """A table under its caption, kept together with it, and the source note if any."""
         self.para(title, "Caption").paragraph_format.keep_with_next = True
-        self.add_table(rows, weights, size)
+        self.add_table(rows, weights, size, title)
         if note:
             p = self.d.add_paragraph(f"Fonte: {note}")
             p.runs[0].font.size = Pt(7.5)
@@ -352,7 +366,9 @@ class _Writer(WordBuilder):
         fill = {"th": HEADER_FILL}
         self.add_table([(i == 0 and r[0].tag == "th",
                          [WordCell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
-                        for i, r in enumerate(rows)], size=9)
+                        for i, r in enumerate(rows)], size=9,
+                       caption="".join(el.find("caption").itertext()) if el.find("caption") is not None
+                       else " – ".join("".join(c.itertext()).strip() for c in rows[0]))
         self.d.add_paragraph()
 
     # computed tables and cards
@@ -366,7 +382,7 @@ class _Writer(WordBuilder):
 
     def grid(self, rows: list[tuple[str, str]]) -> None:
         self.add_table([(False, [WordCell(label, bold=True, fill=HEADER_FILL), WordCell(value)]) for label, value in rows],
-                       (32, 68), 9)
+                       (32, 68), 9, " – ".join(label for label, _ in rows))
 
     def card(self, c: CardView) -> None:
         self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -410,7 +426,8 @@ class _Writer(WordBuilder):
         for text, size, bold in ((f"Ambito Territoriale Sociale di {doc.ambito}", 16, True),
                                  (f"Provincia di {doc.provincia}", 12, False), (doc.title, 28, True),
                                  (f"Programmazione {doc.ciclo}", 14, False)):
-            p = d.add_paragraph()
+            # the plan's title is the document's Title paragraph (what screen readers announce as such)
+            p = self.para("", "Title") if text == doc.title else d.add_paragraph()
             p.paragraph_format.space_before = Pt(30 if size >= 16 else 6)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             r = p.add_run(text)
