@@ -101,6 +101,14 @@ def test_headings_do_not_nest_or_skip(small_pdf: Path):
     assert all(not any(re.fullmatch(r"/H[1-6]", a or "") for a in ancestors) for _, ancestors in headings)
     levels = [level for level, _ in headings]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+    # tick boxes: check-box content controls named by the option and its state, showing ☒/☐
+    boxes = re.findall(r'<w:sdt><w:sdtPr><w:alias w:val="([^"]+)"/>.*?<w14:checked w14:val="([01])"/>.*?'
+                       r"<w:t>([☒☐])</w:t></w:r></w:sdtContent></w:sdt>", body)
+    assert ("LEPS: selezionato", "1", "☒") in boxes and ("Potenziamento: non selezionato", "0", "☐") in boxes
+    assert ("2022: selezionato", "1", "☒") in boxes
+    assert all((name.endswith(": selezionato"), mark) in ((True, "☒"), (False, "☐")) and (mark == "☒") == (on == "1")
+               for name, on, mark in boxes)
+    assert body.count("☒") + body.count("☐") == len(boxes)
 
 
 def test_running_header_and_page_numbers_are_artifacts(small_pdf: Path):
@@ -123,7 +131,7 @@ def test_heading_that_skips_a_level_is_reported(plan_dir: Path):
     assert "scrivere «##»" in found[0][2]
 
 
-def test_docx_language_captions_and_outline(plan_dir: Path, tmp_path: Path):
+def test_docx_language_captions_outline_and_tick_boxes(plan_dir: Path, tmp_path: Path):
     import zipfile
     r = _build(plan_dir, tmp_path, "docx")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -139,3 +147,10 @@ def test_docx_language_captions_and_outline(plan_dir: Path, tmp_path: Path):
     assert styles_used[0] == "Title"                                 # the cover's plan title
     levels = [int(s[-1]) for s in styles_used if s != "Title"]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+
+
+def test_no_word_is_split_across_lines(default_pdf: Path):
+    # with automatic hyphenation 285 words came out as two ("respon‐" / "sabilità") in 126 pages;
+    # a compound broken at its own hyphen ("socio-" / "sanitario") stays one word when joined
+    text = "\n".join(p.extract_text() for p in PdfReader(str(default_pdf)).pages)
+    assert re.findall(r"\w+[\u2010\u00ad]\n\w+", text) == []
