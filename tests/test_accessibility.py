@@ -154,3 +154,19 @@ def test_no_word_is_split_across_lines(default_pdf: Path):
     # a compound broken at its own hyphen ("socio-" / "sanitario") stays one word when joined
     text = "\n".join(p.extract_text() for p in PdfReader(str(default_pdf)).pages)
     assert re.findall(r"\w+[\u2010\u00ad]\n\w+", text) == []
+
+
+def test_plan_with_an_image_conforms(plan_dir: Path, tmp_path: Path):
+    from PIL import Image
+
+    (plan_dir / "immagini").mkdir()
+    Image.new("RGB", (120, 60), (29, 58, 95)).save(plan_dir / "immagini" / "mappa.png")
+    edit(plan_dir / "capitoli" / "10-cap1.md", "{{ tabella(\"fasce_eta\") }}",
+         "![Mappa dei Comuni dell'Ambito](../immagini/mappa.png)\n\n{{ tabella(\"fasce_eta\") }}")
+    r = _build(plan_dir, tmp_path, "pdf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    pdf = next(tmp_path.glob("*.pdf"))
+    assert "Mappa dei Comuni dell'Ambito" in [e.get("/Alt") for e, _ in _tree(PdfReader(str(pdf)))
+                                              if e.get("/S") == "/Figure"]
+    for profile in ("2a", "ua1"):
+        assert [(f.rule_id, f.message) for f in page.validate_pdf(str(pdf), profile=profile).failures] == []

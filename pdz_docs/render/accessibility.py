@@ -6,6 +6,8 @@ written, adds what PDF/UA-1 (ISO 14289-1) and PDF/A-2 ask for and WeasyPrint lea
   namespace it does not predefine) next to PDF/A, in an uncompressed stream (PDF/A forbids a Filter);
 - every table header cell has a /Scope (Row when its row holds data cells, as in the cards'
   label/value grids, else Column) and the /Headers of data cells resolve through an /IDTree;
+- images are not smoothed by the viewer (PDF/A forbids /Interpolate true, which WeasyPrint
+  writes for images with the default `image-rendering`);
 - no compressed stream ends with a carriage return: before the line feed that precedes `endstream`
   a validator reads it as a CR LF end of line and finds /Length one byte too long (ISO 19005-2,
   6.1.7.1), so such a stream is stored hex-encoded on top of Flate (1 stream in about 256);
@@ -58,6 +60,7 @@ def finisher(variant: str | None):
         root = objects[_number(pdf.catalog["StructTreeRoot"])]
         reachable = _tables_and_reachable(root, objects, pdf)
         _artifacts(pdf, objects, root, reachable)
+        _no_interpolation(pdf)
         _no_trailing_cr(pdf)
 
     return finish
@@ -144,6 +147,12 @@ def _artifacts(pdf, objects, root, reachable: set[int]) -> None:
                 ops[j] = pydyf.Dictionary({"Type": "/Pagination"})
         for mcid in orphans:
             owners[mcid] = "null"
+
+
+def _no_interpolation(pdf: pydyf.PDF) -> None:
+    for stream in pdf.objects:
+        if isinstance(stream, pydyf.Stream) and stream.extra.get("Interpolate") == "true":
+            stream.extra["Interpolate"] = "false"
 
 
 def _no_trailing_cr(pdf: pydyf.PDF) -> None:
