@@ -170,3 +170,26 @@ def test_plan_with_an_image_conforms(plan_dir: Path, tmp_path: Path):
                                               if e.get("/S") == "/Figure"]
     for profile in ("2a", "ua1"):
         assert [(f.rule_id, f.message) for f in page.validate_pdf(str(pdf), profile=profile).failures] == []
+
+
+def test_table_across_pages_is_one_table(plan_dir: Path, tmp_path: Path):
+    rows = "\n".join(f"| Voce {i} | {i * 3} |" for i in range(1, 90))
+    edit(plan_dir / "capitoli" / "10-cap1.md", "## Le schede", f"| Voce | Valore |\n|---|---|\n{rows}\n\n## Le schede")
+    r = _build(plan_dir, tmp_path, "pdf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    reader = PdfReader(str(next(tmp_path.glob("*.pdf"))))
+    tables = [e for e, _ in _tree(reader) if e.get("/S") == "/Table"]
+    voci = [t for t in tables if sum(len(g.get_object()["/K"]) for g in t["/K"]
+                                     if g.get_object().get("/S") == "/TBody") == 89]
+    assert len(voci) == 1                                   # not one table per page
+    groups = [g.get_object()["/S"] for g in voci[0]["/K"]]
+    assert groups.count("/THead") == 1 and groups.count("/TBody") >= 2
+    ids = set(reader.trailer["/Root"]["/StructTreeRoot"]["/IDTree"]["/Names"][::2])
+    for group in voci[0]["/K"]:
+        for row in group.get_object()["/K"]:
+            for cell in row.get_object()["/K"]:
+                cell = cell.get_object()
+                if cell["/S"] == "/TD":
+                    assert cell["/A"]["/Headers"] and set(cell["/A"]["/Headers"]) <= ids
+    for profile in ("2a", "ua1"):
+        assert page.validate_pdf(str(next(tmp_path.glob("*.pdf"))), profile=profile).failures == []

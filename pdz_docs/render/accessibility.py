@@ -4,6 +4,8 @@ WeasyPrint tags the PDF from the HTML; this finisher, run on its PDF objects jus
 written, adds what PDF/UA-1 (ISO 14289-1) and PDF/A-2 ask for and WeasyPrint leaves out:
 - the XMP metadata declares PDF/UA-1 (pdfuaid:part, with the extension schema PDF/A requires for a
   namespace it does not predefine) next to PDF/A, in an uncompressed stream (PDF/A forbids a Filter);
+- a table that crosses pages is one Table (WeasyPrint tags each page on its own): the later parts'
+  rows join the first part, their repeated header rows become pagination artifacts;
 - every table header cell has a /Scope (Row when its row holds data cells, as in the cards'
   label/value grids, else Column) and the /Headers of data cells resolve through an /IDTree;
 - images are not smoothed by the viewer (PDF/A forbids /Interpolate true, which WeasyPrint
@@ -58,6 +60,7 @@ def finisher(variant: str | None):
         objects = _objects(pdf)
         _declare_ua(objects[_number(pdf.catalog["Metadata"])])
         root = objects[_number(pdf.catalog["StructTreeRoot"])]
+        _join_split_tables(document, objects)
         reachable = _tables_and_reachable(root, objects, pdf)
         _artifacts(pdf, objects, root, reachable)
         _no_interpolation(pdf)
@@ -96,6 +99,67 @@ def _kids(element, objects) -> list:
     if not isinstance(kids, list):
         kids = [kids]
     return [objects[_number(k)] for k in kids if isinstance(k, bytes) and k.endswith(b" R")]
+
+
+def _table_parts(document, objects) -> dict[int, list]:
+    """The Table structure elements of each HTML table, page by page (found through the cells,
+    the only boxes WeasyPrint links to their structure element)."""
+    parts: dict[int, list] = {}
+
+    def walk(box, table) -> None:
+        if getattr(box, "element_tag", None) == "table" and box.element is not None:
+            table = box.element
+        mark = getattr(box, "mark", None)
+        if mark is not None and table is not None:
+            element = objects[_number(objects[_number(mark["P"])]["P"])]    # cell → TR → row group
+            if element.get("S") != "/Table":
+                element = objects[_number(element["P"])]
+            found = parts.setdefault(id(table), [])
+            if element not in found:
+                found.append(element)
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, table)
+
+    for page in document.pages:
+        walk(page._page_box, None)
+    return parts
+
+
+def _join_split_tables(document, objects) -> None:
+    for first, *rest in (p for p in _table_parts(document, objects).values() if len(p) > 1):
+        head = next((k for k in _kids(first, objects) if k.get("S") == "/THead"), None)
+        for part in rest:
+            renamed = {}
+            for group in _kids(part, objects):
+                if group.get("S") == "/THead" and head is not None:
+                    # the header rows repeated on this page: the first part's header rows stand for them
+                    for row in _kids(group, objects):
+                        for cell in _kids(row, objects):
+                            if "ID" in cell:
+                                renamed[cell["ID"].string] = cell["ID"].string.replace(
+                                    f"{part.number}-", f"{first.number}-", 1)
+                    continue
+                if group.get("S") == "/Caption":
+                    continue
+                group["P"] = first.reference
+                first["K"].append(group.reference)
+                for row in _kids(group, objects):
+                    for cell in _kids(row, objects):
+                        headers = cell.get("A", {}).get("Headers")
+                        if headers:
+                            cell["A"]["Headers"] = pydyf.Array(
+                                pydyf.String(renamed.get(h.string, h.string)) for h in headers)
+            _detach(part, objects)
+
+
+def _detach(element, objects) -> None:
+    """Take `element` out of its parent, and the parent too when nothing else is left in it."""
+    parent = objects[_number(element["P"])]
+    kids = parent["K"]
+    kids[:] = [k for k in kids if k != element.reference]
+    if not kids and parent.get("S") not in (None, "/Document"):
+        _detach(parent, objects)
 
 
 def _tables_and_reachable(root, objects, pdf) -> set[int]:
