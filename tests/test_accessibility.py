@@ -101,14 +101,6 @@ def test_headings_do_not_nest_or_skip(small_pdf: Path):
     assert all(not any(re.fullmatch(r"/H[1-6]", a or "") for a in ancestors) for _, ancestors in headings)
     levels = [level for level, _ in headings]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))
-    # tick boxes: check-box content controls named by the option and its state, showing ☒/☐
-    boxes = re.findall(r'<w:sdt><w:sdtPr><w:alias w:val="([^"]+)"/>.*?<w14:checked w14:val="([01])"/>.*?'
-                       r"<w:t>([☒☐])</w:t></w:r></w:sdtContent></w:sdt>", body)
-    assert ("LEPS: selezionato", "1", "☒") in boxes and ("Potenziamento: non selezionato", "0", "☐") in boxes
-    assert ("2022: selezionato", "1", "☒") in boxes
-    assert all((name.endswith(": selezionato"), mark) in ((True, "☒"), (False, "☐")) and (mark == "☒") == (on == "1")
-               for name, on, mark in boxes)
-    assert body.count("☒") + body.count("☐") == len(boxes)
 
 
 def test_running_header_and_page_numbers_are_artifacts(small_pdf: Path):
@@ -147,6 +139,14 @@ def test_docx_language_captions_outline_and_tick_boxes(plan_dir: Path, tmp_path:
     assert styles_used[0] == "Title"                                 # the cover's plan title
     levels = [int(s[-1]) for s in styles_used if s != "Title"]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+    # tick boxes: check-box content controls named by the option and its state, showing ☒/☐
+    boxes = re.findall(r'<w:sdt><w:sdtPr><w:alias w:val="([^"]+)"/>.*?<w14:checked w14:val="([01])"/>.*?'
+                       r"<w:t>([☒☐])</w:t></w:r></w:sdtContent></w:sdt>", body)
+    assert ("LEPS: selezionato", "1", "☒") in boxes and ("Potenziamento: non selezionato", "0", "☐") in boxes
+    assert ("2022: selezionato", "1", "☒") in boxes
+    assert all((name.endswith(": selezionato"), mark) in ((True, "☒"), (False, "☐")) and (mark == "☒") == (on == "1")
+               for name, on, mark in boxes)
+    assert body.count("☒") + body.count("☐") == len(boxes)
 
 
 def test_no_word_is_split_across_lines(default_pdf: Path):
