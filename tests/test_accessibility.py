@@ -4,9 +4,12 @@ artifact, headings do not skip a level (and a chapter that would skip one is rep
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,7 @@ def _build(plan: Path, out: Path, fmt: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def default_pdf(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("accessibile")
-    r = _build(ROOT / "content", out, "pdf")
+    r = _build(ROOT / "content", out, "pdf,html")
     assert r.returncode == 0, r.stdout + r.stderr
     return next(out.glob("*.pdf"))
 
@@ -193,3 +196,33 @@ def test_table_across_pages_is_one_table(plan_dir: Path, tmp_path: Path):
                     assert cell["/A"]["/Headers"] and set(cell["/A"]["/Headers"]) <= ids
     for profile in ("2a", "ua1"):
         assert page.validate_pdf(str(next(tmp_path.glob("*.pdf"))), profile=profile).failures == []
+
+
+AXE = ROOT / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium")
+RUN_AXE = """<script src="{axe}"></script>
+<script>axe.run(document, {{resultTypes: ["violations"]}}).then(function (r) {{
+  var out = document.createElement("pre"); out.id = "axe-risultato";
+  out.textContent = JSON.stringify(r.violations.map(function (v) {{
+    return [v.id, v.impact, v.nodes.slice(0, 3).map(function (n) {{ return n.target.join(" "); }})];
+  }}));
+  document.body.appendChild(out);
+}});</script>
+</body>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None or not AXE.is_file(),
+                    reason="chromium o axe-core non installati (bash run test li installa, da root)")
+def test_html_has_no_axe_violations(default_pdf: Path, tmp_path: Path):
+    """axe-core's rules, best practices included (landmarks, heading order), in Debian's chromium."""
+    html = next(default_pdf.parent.glob("*.html")).read_text(encoding="utf-8")
+    shutil.copy(ROOT / "templates" / "piano.css", tmp_path / "piano.css")     # the style sheet it links
+    page_file = tmp_path / "piano.html"
+    page_file.write_text(html.replace("</body>", RUN_AXE.format(axe=AXE.as_uri()), 1), encoding="utf-8")
+    r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profilo'}",
+                        "--allow-file-access-from-files", "--virtual-time-budget=120000", "--dump-dom",
+                        page_file.as_uri()], capture_output=True, text=True, timeout=300)
+    found = re.search(r'<pre id="axe-risultato">(.*?)</pre>', r.stdout, re.S)
+    assert found, r.stderr[-2000:]
+    assert json.loads(unescape(found.group(1))) == []
