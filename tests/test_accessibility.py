@@ -226,3 +226,13 @@ def test_html_has_no_axe_violations(default_pdf: Path, tmp_path: Path):
     found = re.search(r'<pre id="axe-risultato">(.*?)</pre>', r.stdout, re.S)
     assert found, r.stderr[-2000:]
     assert json.loads(unescape(found.group(1))) == []
+
+
+@pytest.mark.parametrize("variant, profiles", [("pdf/a-2b", ["2b"]), ("pdf/a-3a", ["3a", "ua1"]), ("pdf/ua-1", ["ua1"])])
+def test_other_variants_conform_to_what_they_claim(plan_dir: Path, tmp_path: Path, variant: str, profiles: list[str]):
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan_dir), "-o", str(tmp_path), "--format", "pdf",
+                        "--pdf-variant", variant], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pdf = str(next(tmp_path.glob("*.pdf")))
+    for profile in profiles:
+        assert [(f.rule_id, f.message) for f in page.validate_pdf(pdf, profile=profile).failures] == [], profile

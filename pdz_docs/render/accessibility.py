@@ -1,7 +1,8 @@
 """The last touches that make WeasyPrint's tagged PDF/A also a PDF/UA-1 document.
 
 WeasyPrint tags the PDF from the HTML; this finisher, run on its PDF objects just before they are
-written, adds what PDF/UA-1 (ISO 14289-1) and PDF/A-2 ask for and WeasyPrint leaves out:
+written, adds what PDF/UA-1 (ISO 14289-1) and PDF/A-2 ask for and WeasyPrint leaves out (each
+variant gets what applies to it: PDF/A the metadata and images, tagged variants the structure):
 - the XMP metadata declares PDF/UA-1 (pdfuaid:part, with the extension schema PDF/A requires for a
   namespace it does not predefine) next to PDF/A, in an uncompressed stream (PDF/A forbids a Filter);
 - a table that crosses pages is one Table (WeasyPrint tags each page on its own): the later parts'
@@ -52,18 +53,23 @@ UA_VARIANTS = ("pdf/a-2a", "pdf/a-3a")
 
 
 def finisher(variant: str | None):
-    """The WeasyPrint finisher for `variant`, or None when the PDF is not tagged PDF/A."""
-    if variant not in UA_VARIANTS:
+    """The WeasyPrint finisher for a PDF `variant` (PDF/A or PDF/UA), None for a plain PDF."""
+    if not variant:
         return None
 
     def finish(document, pdf: pydyf.PDF) -> None:
         objects = _objects(pdf)
-        _declare_ua(objects[_number(pdf.catalog["Metadata"])])
-        root = objects[_number(pdf.catalog["StructTreeRoot"])]
-        _join_split_tables(document, objects)
-        reachable = _tables_and_reachable(root, objects, pdf)
-        _artifacts(pdf, objects, root, reachable)
-        _no_interpolation(pdf)
+        if variant.startswith("pdf/a"):
+            metadata = objects[_number(pdf.catalog["Metadata"])]
+            if variant in UA_VARIANTS:
+                _declare_ua(metadata)
+            metadata.compress = False
+            _no_interpolation(pdf)
+        if "StructTreeRoot" in pdf.catalog:
+            root = objects[_number(pdf.catalog["StructTreeRoot"])]
+            _join_split_tables(document, objects)
+            reachable = _tables_and_reachable(root, objects, pdf)
+            _artifacts(pdf, objects, root, reachable)
         _no_trailing_cr(pdf)
 
     return finish
@@ -78,7 +84,7 @@ def _objects(pdf: pydyf.PDF) -> dict[int, object]:
 
 
 def _declare_ua(metadata: pydyf.Stream) -> None:
-    """Add pdfuaid:part=1 and its extension schema to the XMP packet; store it uncompressed."""
+    """Add pdfuaid:part=1 and its extension schema to the XMP packet."""
     packet = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in metadata.stream)
     start, end = packet.index(b"<rdf:RDF"), packet.index(b"</rdf:RDF>") + len(b"</rdf:RDF>")
     for prefix, uri in NAMESPACES.items():
@@ -89,7 +95,6 @@ def _declare_ua(metadata: pydyf.Stream) -> None:
     rdf.append(ET.fromstring(EXTENSION))
     metadata.stream = [packet[:start] + ET.tostring(rdf, encoding="utf-8").split(b"?>", 1)[-1].lstrip()
                        + packet[end:]]
-    metadata.compress = False
 
 
 def _kids(element, objects) -> list:
