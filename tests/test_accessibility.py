@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from html import unescape
 from pathlib import Path
 
@@ -127,7 +128,6 @@ def test_heading_that_skips_a_level_is_reported(plan_dir: Path):
 
 
 def test_docx_language_captions_outline_and_tick_boxes(plan_dir: Path, tmp_path: Path):
-    import zipfile
     r = _build(plan_dir, tmp_path, "docx")
     assert r.returncode == 0, r.stdout + r.stderr
     with zipfile.ZipFile(next(tmp_path.glob("*.docx"))) as z:
@@ -166,8 +166,11 @@ def test_plan_with_an_image_conforms(plan_dir: Path, tmp_path: Path):
     Image.new("RGB", (120, 60), (29, 58, 95)).save(plan_dir / "immagini" / "mappa.png")
     edit(plan_dir / "capitoli" / "10-cap1.md", "{{ tabella(\"fasce_eta\") }}",
          "![Mappa dei Comuni dell'Ambito](../immagini/mappa.png)\n\n{{ tabella(\"fasce_eta\") }}")
-    r = _build(plan_dir, tmp_path, "pdf")
+    r = _build(plan_dir, tmp_path, "pdf,docx")
     assert r.returncode == 0, r.stdout + r.stderr
+    with zipfile.ZipFile(next(tmp_path.glob("*.docx"))) as z:
+        descr = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', z.read("word/document.xml").decode())
+    assert [unescape(d) for d in descr] == ["Mappa dei Comuni dell'Ambito"]        # the DOCX image's alt text
     pdf = next(tmp_path.glob("*.pdf"))
     assert "Mappa dei Comuni dell'Ambito" in [e.get("/Alt") for e, _ in _tree(PdfReader(str(pdf)))
                                               if e.get("/S") == "/Figure"]

@@ -313,6 +313,7 @@ class _Writer(WordBuilder):
         if not src.startswith("file://"):
             return
         shape = p.add_run().add_picture(url2pathname(urlsplit(src).path))
+        shape._inline.docPr.set("descr", el.get("alt", ""))   # Word's alt text, read by screen readers
         if shape.width > self.width():
             shape.height = int(shape.height * self.width() / shape.width)
             shape.width = self.width()
