@@ -239,3 +239,14 @@ def test_other_variants_conform_to_what_they_claim(plan_dir: Path, tmp_path: Pat
     pdf = str(next(tmp_path.glob("*.pdf")))
     for profile in profiles:
         assert [(f.rule_id, f.message) for f in page.validate_pdf(pdf, profile=profile).failures] == [], profile
+
+
+def test_cards_right_under_the_chapter_title_are_reported(plan_dir: Path):
+    chapter = plan_dir / "capitoli" / "10-cap1.md"
+    edit(chapter, "## Profilo di comunità", "Profilo di comunità.")
+    edit(chapter, "## Le schede", "Le schede.")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "check", str(plan_dir)], capture_output=True, text=True,
+                       cwd=ROOT)
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    found = re.findall(r"^(\S+?):(\d+):1: avviso: .* \[titolo-salta-livello\]$", r.stdout, re.M)
+    assert found == [(str(chapter), str(lines.index("{{ schede() }}") + 1))]

@@ -66,6 +66,7 @@ def check_chapter_markdown(plan: Plan) -> list[Problem]:
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+_CARDS = re.compile(r"\{\{-?\s*schede\s*\(\s*\)\s*-?\}\}")   # the cards: each titled at level 3
 
 
 def check_heading_levels(plan: Plan) -> list[Problem]:
@@ -86,6 +87,12 @@ def check_heading_levels(plan: Plan) -> list[Problem]:
                 continue
             h = _ATX.match(line)
             if h is None:
+                if _CARDS.search(line):
+                    if level < 2:
+                        out.append(avviso(Loc(cap.file, cap.body_line + n, 1), "titolo-salta-livello",
+                                          "le schede hanno titoli di livello 3 e qui seguono il titolo del "
+                                          "capitolo: mettere prima un titolo «##»"))
+                    level = 3
                 continue
             found = len(h.group(1))
             loc = Loc(cap.file, cap.body_line + n, 1)
