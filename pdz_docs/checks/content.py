@@ -73,6 +73,8 @@ def check_chapter_markdown(plan: Plan) -> list[Problem]:
     """Markdown a CommonMark preview would show otherwise, or whose intent is ambiguous (load/habits.py)."""
     return [avviso(Loc(cap.file, cap.body_line + note.line, 1), note.code, note.message)
             for cap in plan.capitoli if _readable(cap) for note in habit_notes(cap.body)]
+
+
 # The line under a Markdown table's header: «| --- | :---: |»
 _DELIMITER_ROW = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
 
@@ -93,6 +95,51 @@ def check_chapter_tables(plan: Plan) -> list[Problem]:
     return out
 
 
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+_CARDS = re.compile(r"\{\{-?\s*schede\s*\(\s*\)\s*-?\}\}")   # the cards: each titled at level 3
+
+
+def check_heading_levels(plan: Plan) -> list[Problem]:
+    """Headings that skip a level: screen readers and the PDF/UA outline need 1, 2, 3 in order.
+
+    The chapter title is level 1, so a chapter's `##` are level 2 and its first heading cannot be `###`.
+    """
+    out = []
+    for cap in plan.capitoli:
+        level, fence = 1, ""
+        for n, line in enumerate(cap.body.split("\n")):
+            f = _FENCE.match(line)
+            if fence or f:
+                if fence and line.strip().startswith(fence):
+                    fence = ""
+                elif not fence:
+                    fence = f.group(1)
+                continue
+            h = _ATX.match(line)
+            if h is None:
+                if _CARDS.search(line):
+                    if level < 2:
+                        out.append(avviso(Loc(cap.file, cap.body_line + n, 1), "titolo-salta-livello",
+                                          "le schede hanno titoli di livello 3 e qui seguono il titolo del "
+                                          "capitolo: mettere prima un titolo «##»"))
+                    level = 3
+                continue
+            found = len(h.group(1))
+            loc = Loc(cap.file, cap.body_line + n, 1)
+            if found == 1:
+                out.append(avviso(loc, "titolo-salta-livello",
+                                  "titolo «#» nel testo: il livello 1 è il titolo del capitolo; "
+                                  "i titoli del testo iniziano da «##»"))
+            elif found > level + 1:
+                wanted = "#" * (level + 1)
+                out.append(avviso(loc, "titolo-salta-livello",
+                                  f"titolo «{h.group(1)}» dopo un titolo di livello {level}: salta un livello "
+                                  f"e chi usa un lettore di schermo perde l'ordine del testo; scrivere «{wanted}»"))
+            level = found
+    return out
+
+
 CHECKS = [
     check_chapter_paragraphs,
     check_chapter_images,
@@ -100,4 +147,5 @@ CHECKS = [
     check_chapter_markdown,
     check_glyphs,
     check_chapter_tables,
+    check_heading_levels,
 ]

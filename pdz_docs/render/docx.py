@@ -26,7 +26,7 @@ from docx.shared import Mm, Pt, RGBColor
 from pdz_docs.finance.table import Table
 from pdz_docs.load.refs import link_kind
 from pdz_docs.render.zipfix import normalize_zip
-from pdz_docs.render.document import CardView, Document
+from pdz_docs.render.document import CardView, Check, Document
 from pdz_docs.render.html import TEMPLATES
 
 REFERENCE = TEMPLATES / "riferimento.docx"
@@ -96,6 +96,8 @@ class WordCell:
     bold: bool = False
     right: bool = False
     fill: str | None = None     # background, e.g. "E4EAF2"
+    boxes: tuple[Check, ...] = ()  # tick boxes with their labels, before `text`
+    stacked: bool = False          # one tick box a line (else side by side)
 
 
 HEADER_FILL, TOTAL_FILL = "E4EAF2", "F3F5F8"
@@ -106,17 +108,36 @@ def header_row(*texts: str) -> tuple[bool, list[WordCell]]:
     return True, [WordCell(t, bold=True, fill=HEADER_FILL) for t in texts]
 
 
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+
+
+def _tick_box(box: Check, rpr: str) -> str:
+    """A locked check-box content control showing ☒/☐: Word and screen readers announce it as a check
+    box, checked or not, named by its title (the option and its state in Italian)."""
+    title = escape(f"{box.label}: {'selezionato' if box.on else 'non selezionato'}", {'"': "&quot;"})
+    state = '<w14:checkedState w14:val="2612" w14:font="DejaVu Sans"/>' \
+            '<w14:uncheckedState w14:val="2610" w14:font="DejaVu Sans"/>'
+    return (f'<w:sdt><w:sdtPr><w:alias w:val="{title}"/><w:lock w:val="sdtContentLocked"/>'
+            f'<w14:checkbox xmlns:w14="{W14}"><w14:checked w14:val="{int(box.on)}"/>{state}</w14:checkbox>'
+            f'</w:sdtPr><w:sdtContent><w:r>{rpr}<w:t>{box.box}</w:t></w:r></w:sdtContent></w:sdt>')
+
+
 def _cell_xml(c: WordCell, width: int, size: float) -> str:
     shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
     jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if c.right else ""
     rpr = f'<w:rPr>{"<w:b/>" if c.bold else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
     runs = "<w:r>" + rpr + "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
                                           for line in c.text.split("\n")) + "</w:r>"
+    if c.boxes:
+        gap = f"<w:r>{rpr}<w:br/></w:r>" if c.stacked else f'<w:r>{rpr}<w:t xml:space="preserve">   </w:t></w:r>'
+        runs = gap.join(_tick_box(b, rpr) + f'<w:r>{rpr}<w:t xml:space="preserve"> {escape(b.label)}</w:t></w:r>'
+                        for b in c.boxes) + (runs if c.text else "")
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
             f"<w:p>{jc}{runs}</w:p></w:tc>")
 
 
-def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, size: float) -> str:
+def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, size: float,
+               caption: str = "") -> str:
     """A native Word table with fixed column widths filling the text width.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
@@ -129,7 +150,10 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
            f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-           'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+           'w:noHBand="0" w:noVBand="1"/>'
+           # the table's name for screen readers (Word's "Alt Text" title of a table)
+           + (f'<w:tblCaption w:val="{escape(caption, {chr(34): "&quot;"})}"/>' if caption else "")
+           + '</w:tblPr><w:tblGrid>']
     out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
     out.append("</w:tblGrid>")
     for header, cells in rows:
@@ -187,15 +211,16 @@ class WordBuilder:
         fp.add_run(" di ")
         _field(fp, "NUMPAGES", "1")
 
-    def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5) -> None:
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size))
+    def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5,
+                  caption: str = "") -> None:
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size, caption))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
 
     def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None) -> None:
         """A table under its caption, kept together with it, and the source note if any."""
         self.para(title, "Caption").paragraph_format.keep_with_next = True
-        self.add_table(rows, weights, size)
+        self.add_table(rows, weights, size, title)
         if note:
             p = self.d.add_paragraph(f"Fonte: {note}")
             p.runs[0].font.size = Pt(7.5)
@@ -297,7 +322,8 @@ class _Writer(WordBuilder):
         width, height = int(el.get("width") or 0) * EMU_PER_CSS_PX, int(el.get("height") or 0) * EMU_PER_CSS_PX
         if width > self.width():
             width, height = self.width(), height * self.width() // width
-        p.add_run().add_picture(io.BytesIO(base64.b64decode(data)), width=width or None, height=height or None)
+        shape = p.add_run().add_picture(io.BytesIO(base64.b64decode(data)), width=width or None, height=height or None)
+        shape._inline.docPr.set("descr", el.get("alt", ""))   # Word's alt text, read by screen readers
 
     def blocks(self, root: ET.Element) -> None:
         for el in root:
@@ -368,7 +394,9 @@ class _Writer(WordBuilder):
         fill = {"th": HEADER_FILL}
         self.add_table([(i == 0 and r[0].tag == "th",
                          [WordCell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
-                        for i, r in enumerate(rows)], size=9)
+                        for i, r in enumerate(rows)], size=9,
+                       caption="".join(el.find("caption").itertext()) if el.find("caption") is not None
+                       else " – ".join("".join(c.itertext()).strip() for c in rows[0]))
         self.d.add_paragraph()
 
     # computed tables and cards
@@ -380,30 +408,30 @@ class _Writer(WordBuilder):
         # many money columns: smaller type, as in the PDF
         self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note)
 
-    def grid(self, rows: list[tuple[str, str]]) -> None:
-        self.add_table([(False, [WordCell(label, bold=True, fill=HEADER_FILL), WordCell(value)]) for label, value in rows],
-                       (32, 68), 9)
+    def grid(self, rows: list[tuple[str, str | WordCell]]) -> None:
+        self.add_table([(False, [WordCell(label, bold=True, fill=HEADER_FILL),
+                                 value if isinstance(value, WordCell) else WordCell(value)]) for label, value in rows],
+                       (32, 68), 9, " – ".join(label for label, _ in rows))
 
     def card(self, c: CardView) -> None:
         self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         self.heading(f"{c.codice} {c.titolo}", 3)
-        checks = lambda items: "   ".join(f"{x.box} {x.label}" for x in items)  # noqa: E731
         self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
-                   ("Livello di priorità", checks(c.priorita)),
-                   ("Area strategica (PRPS)", "\n".join(f"{x.box} {x.label}" for x in c.aree))])
+                   ("Livello di priorità", WordCell("", boxes=c.priorita)),
+                   ("Area strategica (PRPS)", WordCell("", boxes=c.aree, stacked=True))])
         self.captioned("Obiettivi tematici", [header_row("Area", "Lett.", "Titolo"),
                                               *[(False, [WordCell(v) for v in o]) for o in c.obiettivi]], (30, 8, 62))
         self.grid([("Risultati attesi", "\n".join(f"• {x}" for x in c.risultati) or "—")])
         self.captioned("Denominazione dei servizi e/o degli interventi",
                        [header_row("Denominazione", "Riferimento normativo"),
                         *[(False, [WordCell(v) for v in s]) for s in c.servizi]], (68, 32))
-        self.grid([("Valenza territoriale", checks(c.valenza) + (f"  {c.valenza_altro}" if c.valenza_altro else "")),
-                   ("Modalità di gestione", checks(c.gestione) + (f"  {c.gestione_altro}" if c.gestione_altro else "")),
+        self.grid([("Valenza territoriale", WordCell(f"  {c.valenza_altro}" if c.valenza_altro else "", boxes=c.valenza)),
+                   ("Modalità di gestione", WordCell(f"  {c.gestione_altro}" if c.gestione_altro else "", boxes=c.gestione)),
                    ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
                                                        f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
         self.captioned("Programmazione economica",
                        [header_row("Annualità", "Importo programmato", "Fonti di finanziamento"),
-                        *[(False, [WordCell(f"☒ {a}"), WordCell(i, right=True), WordCell(f)]) for a, i, f in c.programmazione],
+                        *[(False, [WordCell("", boxes=(Check(a, True),)), WordCell(i, right=True), WordCell(f)]) for a, i, f in c.programmazione],
                         (False, [WordCell("Totale", bold=True, fill=TOTAL_FILL),
                                  WordCell(c.totale, bold=True, right=True, fill=TOTAL_FILL), WordCell("", bold=True, fill=TOTAL_FILL)])],
                        (16, 24, 60))
@@ -426,7 +454,8 @@ class _Writer(WordBuilder):
         for text, size, bold in ((f"Ambito Territoriale Sociale di {doc.ambito}", 16, True),
                                  (f"Provincia di {doc.provincia}", 12, False), (doc.title, 28, True),
                                  (f"Programmazione {doc.ciclo}", 14, False)):
-            p = d.add_paragraph()
+            # the plan's title is the document's Title paragraph (what screen readers announce as such)
+            p = self.para("", "Title") if text == doc.title else d.add_paragraph()
             p.paragraph_format.space_before = Pt(30 if size >= 16 else 6)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             r = p.add_run(text)

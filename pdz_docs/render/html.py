@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from pdz_docs.render import DEFAULT_PDF_VARIANT
+from pdz_docs.render.accessibility import finisher
 from pdz_docs.render.document import Document
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -63,7 +64,7 @@ def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
         document = weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher).render()
         wide = overflowing_tables(document)
         pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
-                                 custom_metadata=True)
+                                 custom_metadata=True, finisher=finisher(variant))
     finally:
         if collecting:
             gc.enable()
