@@ -367,7 +367,7 @@ def test_check(case: Case, plan_dir: Path, capsys, monkeypatch, no_network):
 
 SAFE_TAGS = {"html", "head", "body", "meta", "title", "link", "header", "footer", "section", "nav", "div", "span",
              "p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "a", "em", "strong", "code", "pre", "blockquote", "hr",
-             "br", "sup", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "img",
+             "br", "sup", "del", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "img",
              "small", "b", "i", "main", "article", "aside", "figure", "figcaption",
              "svg", "rect", "path"}   # the cards' tick boxes: drawn by the template, with their text alternative
 

@@ -232,3 +232,96 @@ def test_autolink_with_a_refused_scheme_is_reported(plan_dir: Path):
     r = _run("check", str(plan_dir))
     assert re.search(rf"^{re.escape(str(chapter))}:7:\d+: errore: .*\[link-non-ammesso\]$", r.stderr, re.M), r.stderr
     assert r.returncode == 1
+
+
+# --- more habits: list numbers, hard breaks, «1)» lists, setext and «#» headings, strikethrough --------
+
+CHAPTER2 = """---
+id: altre
+titolo: Altre abitudini
+numero: 3
+ordine: 30
+---
+## Anni
+
+Le fasi del piano:
+
+2022. Avvio del servizio
+2023. Consolidamento
+2024. Verifica
+
+Una riga che finisce con la barra\\
+e poi il resto.
+
+1) primo con parentesi
+2) secondo con parentesi
+
+Titolo sottolineato
+-------------------
+
+Testo ~~barrato~~ e una nota[^uno].
+
+[^uno]: il testo della nota.
+"""
+
+
+@pytest.fixture(scope="module")
+def built2(tmp_path_factory):
+    import shutil
+
+    from conftest import FIXTURES
+    root = tmp_path_factory.mktemp("abitudini2")
+    plan = root / "piano"
+    shutil.copytree(FIXTURES / "minimo", plan)
+    (plan / "capitoli" / "30-altre.md").write_text(CHAPTER2, encoding="utf-8")
+    r = _run("build", str(plan), "-o", str(root / "out"), "--format", "pdf,docx")
+    assert r.returncode == 0, r.stderr
+    pdf = next((root / "out").glob("*.pdf"))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    xml = zipfile.ZipFile(next((root / "out").glob("*.docx"))).read("word/document.xml").decode()
+    return re.sub(r"[ \t]+", " ", text), xml
+
+
+def test_list_numbers_as_written_in_the_pdf(built2):
+    text, xml = built2
+    assert "2022. Avvio del servizio" in text and "2024. Verifica" in text
+    assert "1. Avvio del servizio" not in text
+
+
+def test_backslash_is_a_hard_break_everywhere(built2):
+    text, xml = built2
+    assert "con la barra\n" in text and "barra\\" not in text
+    para = _paragraph(xml, "con la barra")
+    assert "<w:br/>" in para and ">e poi il resto." in para and "barra\\" not in para
+
+
+def test_parenthesis_numbers_are_a_list(built2):
+    text, xml = built2
+    assert "ListNumber" in _paragraph(xml, "primo con parentesi</w:t>")
+    assert "1) primo" not in text
+
+
+def test_underlined_title_is_a_numbered_section(built2):
+    text, xml = built2
+    assert "3.2 Titolo sottolineato" in text
+    assert any("Heading2" in p and "Titolo sottolineato" in p for p in re.findall(r"<w:p[ >].*?</w:p>", xml))
+
+
+def test_strikethrough_and_footnote_in_the_docx(built2):
+    text, xml = built2
+    assert "~~" not in text and "~~" not in xml
+    assert "<w:strike/>" in _paragraph(xml, "barrato")
+    assert "↩" not in xml
+
+
+def test_more_habits_are_warned(plan_dir: Path):
+    chapter = plan_dir / "capitoli" / "30-altre.md"
+    chapter.write_text(CHAPTER2.split("Testo ~~")[0] + "Vedi [l'altro capitolo](altro.md) e la nota[^manca].\n\n"
+                       "```\ncodice mai chiuso\n", encoding="utf-8")
+    r = _run("check", str(plan_dir))
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    found = [f for f in re.findall(r"^(\S+?):(\d+):\d+: avviso: .* \[([\w-]+)\]$", r.stdout, re.M)
+             if f[2] != "da-programmare"]
+    n_link = next(i for i, t in enumerate(lines, 1) if "altro.md" in t)
+    assert found == [(str(chapter), str(n_link), "nota-senza-testo"), (str(chapter), str(n_link), "link-relativo"),
+                     (str(chapter), str(lines.index("```") + 1), "codice-non-chiuso")]

@@ -17,7 +17,7 @@ from pdz_docs.load.habits import habit_notes
 from pdz_docs.load.media import Refusal, load_picture
 from pdz_docs.limits import MAX_TABLE_COLUMNS
 from pdz_docs.load.plan import Capitolo, Plan
-from pdz_docs.load.refs import link_refusal, paragraph_refusals, references, resolve_image
+from pdz_docs.load.refs import link_kind, link_refusal, paragraph_refusals, references, resolve_image
 from pdz_docs.problems import Loc, Problem, avviso, errore
 
 
@@ -66,6 +66,11 @@ def check_chapter_links(plan: Plan) -> list[Problem]:
             why = link_refusal(ref.url) if ref.kind == "link" else None
             if why:
                 out.append(errore(_loc(cap, ref.offset), "link-non-ammesso", why))
+            elif ref.kind == "link" and link_kind(ref.url) == "relativo":
+                out.append(avviso(_loc(cap, ref.offset), "link-relativo",
+                                  f"collegamento a «{quoted(ref.url)}»: un percorso non porta da nessuna parte in un "
+                                  "documento stampato o inviato, e il collegamento è tolto (resta il testo); "
+                                  "scrivere l'indirizzo completo (https://…) o un rimando a un punto del documento (#…)"))
     return out
 
 

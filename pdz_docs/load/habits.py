@@ -24,6 +24,10 @@ from dataclasses import dataclass
 _ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])([ \t]+|$)(.*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING_NOSPACE = re.compile(r"^(#{1,6})([^#\s].*)$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_ATX_ONE = re.compile(r"^ {0,3}#(?=[ \t])")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
@@ -62,11 +66,18 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
     out: list[str] = []
     notes: list[Note] = []
     stack: list[tuple[int, int]] = []   # open list items: (marker indent, content offset)
-    fence = ""
+    fence, fence_line = "", 0
+    skip = False                        # the line is the underline of a setext heading already written
     prev = ""                           # the previous source line
     in_item_paragraph = False           # the previous line continued a further paragraph of an item
     for n, raw in enumerate(lines):
         line = raw.expandtabs(4) if raw.startswith("\t") and not fence else raw
+        nxt = lines[n + 1] if n + 1 < len(lines) else ""
+        if skip:
+            skip = False
+            out.append("")
+            prev = ""
+            continue
         if fence:
             out.append(raw)
             if line.strip().startswith(fence):
@@ -75,7 +86,7 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
             continue
         f = _FENCE.match(line)
         if f:
-            fence, stack = f.group(1), []
+            fence, fence_line, stack = f.group(1), n, []
             out.append(raw)
             prev = raw
             continue
@@ -109,19 +120,20 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
                 while len(stack) > 1 and indent < stack[-1][0]:
                     stack.pop()
                 stack[-1] = (indent, offset)
-            out.append("    " * (len(stack) - 1) + item.group(2) + " " + item.group(4))
+            marker = item.group(2)[:-1] + "." if item.group(2).endswith(")") else item.group(2)
+            out.append("    " * (len(stack) - 1) + marker + " " + _hard(item.group(4), nxt))
             prev = raw
             continue
         indent = len(line) - len(line.lstrip(" "))
         if stack:
             if prev.strip():
-                out.append(line.lstrip())            # lazy continuation of the item's paragraph
+                out.append(_hard(line.lstrip(), nxt))   # lazy continuation of the item's paragraph
                 in_item_paragraph = was_item_paragraph
                 prev = raw
                 continue
             owners = [i for i, (_, offset) in enumerate(stack) if indent >= offset]
             if owners:                                # a further paragraph of an item
-                out.append("    " * (owners[-1] + 1) + line.lstrip())
+                out.append("    " * (owners[-1] + 1) + _hard(line.lstrip(), nxt))
                 in_item_paragraph = True
                 prev = raw
                 continue
@@ -130,6 +142,10 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
             notes.append(Note(n, "paragrafo-rientrato",
                               "paragrafo rientrato (tabulazione o 4 spazi): è stampato come codice, in carattere "
                               "a larghezza fissa e senza andare a capo; togliere il rientro"))
+        if _SETEXT.match(nxt) and _is_text(line) and not _is_text(prev) and indent < 4 and "|" not in line:
+            line, skip = "## " + line.strip(), True     # «Titolo» over «----» or «====»: a section, numbered
+        elif _ATX_ONE.match(line):
+            line = "#" + line.lstrip()                    # the chapter title is level 1: «#» in the text is a section
         h = _HEADING_NOSPACE.match(line)
         if h:
             notes.append(Note(n, "titolo-senza-spazio",
@@ -149,9 +165,20 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
                                           f"la riga ha {_cells(lines[k])} celle ma l'intestazione {header}: "
                                           f"le celle in più non sono stampate; aggiungere colonne all'intestazione "
                                           f"o scrivere «\\|» per una barra dentro una cella"))
-        out.append(line)
+        out.append(_hard(line, nxt) if indent < 4 else line)
         prev = raw
+    if fence:
+        notes.append(Note(fence_line, "codice-non-chiuso",
+                          f"blocco di codice aperto con «{fence}» e mai chiuso: chiuderlo con «{fence}» "
+                          "su una riga a sé"))
     return out, notes
+
+
+def _hard(line: str, nxt: str) -> str:
+    """A line ending with «\\» before more text of its paragraph: a hard line break, as CommonMark reads it."""
+    if line.endswith("\\") and not line.endswith("\\\\") and nxt.strip():
+        return line[:-1] + "  "
+    return line
 
 
 def normalise(text: str) -> str:
@@ -166,4 +193,11 @@ def habit_notes(text: str) -> list[Note]:
     count kept, since they never reach the document.
     """
     text = _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    return _scan(text.split("\n"))[1]
+    notes = _scan(text.split("\n"))[1]
+    defined = set(_FOOTNOTE_DEF.findall(text))
+    for m in _FOOTNOTE_REF.finditer(text):
+        if m.group(1) not in defined:
+            notes.append(Note(text.count("\n", 0, m.start()), "nota-senza-testo",
+                              f"il richiamo di nota «[^{m.group(1)}]» non ha il testo della nota: aggiungere una "
+                              f"riga «[^{m.group(1)}]: testo della nota», altrimenti è stampato così com'è"))
+    return sorted(notes, key=lambda note: note.line)

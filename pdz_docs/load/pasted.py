@@ -31,8 +31,12 @@ _TABLE = str.maketrans(WORD_SYMBOLS)
 _ITEM = re.compile("^([ \t]*)[" + "".join(WORD_SYMBOLS) + "](?=[ \t])", re.M)
 
 
-def read_word_symbols(text: str) -> str:
-    """`text` with Word's private-use symbols as Unicode signs, and lines they start as list items."""
+def read_word_symbols(text: str, markdown: bool = True) -> str:
+    """`text` with Word's private-use symbols as Unicode signs; in Markdown, the lines they start as list items.
+
+    A YAML text is printed as written, so there the bullet stays a «•»: a «-» would be a sign
+    the writer never typed.
+    """
     if not any(c in text for c in WORD_SYMBOLS):
         return text
-    return _ITEM.sub(r"\1-", text).translate(_TABLE)
+    return (_ITEM.sub(r"\1-", text) if markdown else text).translate(_TABLE)

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import markdown
+from markdown.inlinepatterns import SimpleTagInlineProcessor
 import markdown.treeprocessors
 
 from pdz_docs.limits import (MAX_BRACKET_WORK, MAX_IMAGE_BYTES, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_CHARS,
@@ -49,6 +50,8 @@ def markdown_reader() -> markdown.Markdown:
     # Raw HTML in chapters is never passed through: it is shown as text.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
+    # ~~barrato~~, as GitHub and VS Code show it
+    md.inlinePatterns.register(SimpleTagInlineProcessor(r"(~~)(?=\S)(.+?)(?<=\S)~~", "del"), "barrato", 65)
     return md
 
 

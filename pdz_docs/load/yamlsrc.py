@@ -450,7 +450,7 @@ class _Converter:
             value = self.loader.construct_object(node, deep=True)
             if not key and isinstance(value, str) and _ZERO_WIDTH.search(value):   # keys: see convert
                 self.problems.append(self.zero_width(node, value))
-            return read_word_symbols(value) if isinstance(value, str) else value
+            return read_word_symbols(value, markdown=False) if isinstance(value, str) else value
         except (yaml.constructor.ConstructorError, ValueError, OverflowError):
             self.problems.append(errore(self.loc(node), "yaml-valore", f"valore «{quoted(node.value)}» non valido"))
             return node.value

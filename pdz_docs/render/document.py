@@ -194,7 +194,9 @@ def _html_blocks(md: markdown.Markdown, text: str, root: Path | None = None) -> 
     except RecursionError:  # pragma: no cover - nesting is bounded by the content checks
         html = f"<pre>{escape(text)}</pre>"
     html = re.sub(r"<h2>(\S+) (.*?) \{#([\w-]+)\}</h2>", r'<h2 id="\3"><span class="num">\1</span> \2</h2>', html)
-    html = re.sub(r"<h3>(.*?)</h3>", r"<h3>\1</h3>", html)
+    # WeasyPrint ignores <ol start>: the list's counter starts where the writer's first number says
+    html = re.sub(r'<ol start="(\d+)">', lambda m: f'<ol start="{m[1]}" style="counter-reset: list-item '
+                  f'{int(m[1]) - 1}">', html)
     return [Block("html", Markup(_sanitize(html, root)))]
 
 

@@ -275,8 +275,14 @@ class _Writer(WordBuilder):
             i = italic or child.tag in ("em", "i")
             if child.tag == "br":
                 p.add_run().add_break()
+                child.tail = (child.tail or "").lstrip("\n")   # the source's line end is the break itself
             elif child.tag == "img":
                 self.picture(p, child)
+            elif child.tag == "a" and "footnote-backref" in child.get("class", ""):
+                pass                                            # the HTML's «↩» back to the text: no place on paper
+            elif child.tag in ("del", "s"):
+                r = p.add_run(_soft("".join(child.itertext())))
+                r.bold, r.italic, r.font.strike = b or None, i or None, True
             elif child.tag == "sup":
                 r = p.add_run("".join(child.itertext()))
                 r.font.superscript = True
@@ -367,10 +373,10 @@ class _Writer(WordBuilder):
             for c in li:
                 if c.tag in ("ul", "ol"):
                     continue
-                if c.tag == "p":
-                    holder.append(ET.Element("span"))
-                    holder[-1].text = "".join(c.itertext())
-                    holder[-1].tail = c.tail
+                if c.tag == "p":   # a loose list's paragraph: its inline markup kept, not flattened
+                    span = ET.SubElement(holder, "span")
+                    span.text, span.tail = c.text, c.tail
+                    span.extend(list(c))
                 else:
                     holder.append(c)
             self.inline(p, holder)
