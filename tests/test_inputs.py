@@ -48,7 +48,8 @@ def test_schede_cited_thirty_times(plan_dir: Path):
     assert time.perf_counter() - started < 5
     first = line_of(plan_dir / "capitoli" / "10-cap1.md", "{{ schede() }}")
     lines = [i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "schede()" in text]
-    assert located(problems) == [("20-extra.md", line, 1, "citazione-ripetuta") for line in lines]
+    assert [x for x in located(problems) if x[3] != "titolo-salta-livello"] == \
+        [("20-extra.md", line, 1, "citazione-ripetuta") for line in lines]
     assert f"10-cap1.md:{first}" in problems[0].message
 
 
