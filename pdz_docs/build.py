@@ -269,7 +269,9 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     except OSError as exc:
         print(f"pdz: errore: {describe(exc)}. Nessun file scritto.", file=sys.stderr)
         return 1
-    doc = build_document(result, provenance(result.plan))
+    prov = provenance(result.plan)
+    _print_problems(prov.problems(plan_dir))
+    doc = build_document(result, prov)
     html = render_html(doc) if {"html", "pdf"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, tuple[Path, bytes]] = {}

@@ -2,7 +2,8 @@
 
 Each revision's plan folder (with the `rules/` folder next to it) is read from git's objects
 (`pdz_docs.gitsafe`: raw blobs, no filters; symlinks and submodules refused) into a temporary
-folder; the working tree is read in place. Both go
+folder, only the files of the kinds a plan reads (`provenance.plan_kind`: YAML, Markdown, images);
+the working tree is read in place. Both go
 through the same pipeline as `pdz check`, and the two results are compared: cards
 added and removed, each card's amounts per year and source, each fund's available,
 programmed and remaining totals, the chapters' text, the per-Comune figures, and an
@@ -26,9 +27,11 @@ from itertools import zip_longest
 from pathlib import Path
 
 from pdz_docs import gitsafe
+from pdz_docs.faults import describe
 from pdz_docs.figures import TABLE_RE
 from pdz_docs.finance.money import fmt_date, fmt_dec, fmt_euro, fmt_int
 from pdz_docs.pipeline import Result, run
+from pdz_docs.provenance import plan_kind, provenance
 from pdz_docs.problems import ERRORE, Loc, Problem, errore
 
 DEFAULT_PLAN = Path("content")
@@ -372,12 +375,13 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _toplevel(plan_dir: Path) -> Path:
-    r = _git(plan_dir, "rev-parse", "--show-toplevel")
-    if r.returncode != 0:
-        said = r.stderr.decode(errors="replace").strip()
-        details = () if "not a git repository" in said else (said,)
-        raise DiffError(f"la cartella «{plan_dir}» non è in un repository git", details=details)
-    return Path(r.stdout.decode().strip()).resolve()
+    try:
+        top = gitsafe.toplevel(plan_dir)
+    except gitsafe.GitError as e:
+        raise DiffError(f"{e}; pdz diff non può confrontarne le revisioni")
+    if top is None:
+        raise DiffError(f"la cartella «{plan_dir}» non è in un repository git")
+    return top
 
 
 def _commit(top: Path, rev: str) -> tuple[str, Versione]:
@@ -403,12 +407,12 @@ def _checked(result: Result | None, problems: list[Problem], where: str) -> Resu
     return result
 
 
-def _at_revision(top: Path, rel: Path, shown: Path, rev: str, dest: Path) -> tuple[Versione, Result]:
+def _at_revision(top: Path, rel: Path, named: Path, rev: str, dest: Path) -> tuple[Versione, Result]:
     commit, version = _commit(top, rev)
     path = rel.as_posix() if rel != Path(".") else ""
     piano = f"{path}/piano.yaml" if path else "piano.yaml"
     if _git(top, "cat-file", "-t", f"{commit}:{piano}").stdout.decode().strip() != "blob":
-        raise DiffError(f"il piano «{shown}» non esiste nella revisione {rev} (manca {piano})")
+        raise DiffError(f"il piano «{named}» non esiste nella revisione {rev} (manca {piano})")
     paths = [path or "."]
     rules = (rel.parent / "rules").as_posix()
     if path and _git(top, "cat-file", "-t", f"{commit}:{rules}").stdout.decode().strip() == "tree":
@@ -420,9 +424,12 @@ def _at_revision(top: Path, rel: Path, shown: Path, rev: str, dest: Path) -> tup
             raise DiffError(f"la revisione {rev} contiene file che pdz diff non legge",
                             details=tuple(p.format() for p in refused))
         dest.mkdir(parents=True)
-        gitsafe.write_blobs(top, entries, dest)
+        gitsafe.write_blobs(top, [e for e in entries if plan_kind(e.path)], dest)
     except gitsafe.GitError as e:
         raise DiffError(f"impossibile leggere la revisione {rev}: {e}")
+    except OSError as e:
+        raise DiffError(f"{describe(e, dest)}: è la cartella temporanea in cui pdz diff estrae la revisione "
+                        f"{rev} (liberare spazio o indicarne un'altra con la variabile TMPDIR)") from None
     result, problems = run(dest / rel)
     problems = [_relabel(p, dest, rev) for p in problems]
     return version, _checked(result, problems, f"nella revisione {rev}")
@@ -451,13 +458,9 @@ def _working_tree(top: Path, rel: Path, plan_dir: Path) -> tuple[Versione, Resul
     short = ""
     if head.returncode == 0:
         short = _git(top, "show", "-s", "--format=%h", head.stdout.decode().strip()).stdout.decode().strip()
-    paths = [rel.as_posix()] + ([(rel.parent / "rules").as_posix()] if rel != Path(".") else [])
-    try:
-        dirty = head.returncode == 0 and gitsafe.changed(top, paths)
-    except gitsafe.GitError as e:
-        raise DiffError(str(e))
-    result, problems = run(plan_dir)
-    return Versione(LAVORO, short, None, dirty), _checked(result, problems, "nella copia di lavoro")
+    result = _checked(*run(plan_dir), "nella copia di lavoro")
+    dirty = head.returncode == 0 and provenance(result.plan).modifiche
+    return Versione(LAVORO, short, None, dirty), result
 
 
 def prospetto(revisioni: list[str]) -> Prospetto:
@@ -479,7 +482,12 @@ def prospetto(revisioni: list[str]) -> Prospetto:
         raise DiffError(f"la cartella «{plan_dir}» non è dentro il repository git {top}")
     for rev in revs:            # every revision name is checked before any plan is loaded
         _commit(top, rev)
-    with tempfile.TemporaryDirectory(prefix="pdz-diff-") as tmp:
+    try:
+        temporary = tempfile.TemporaryDirectory(prefix="pdz-diff-")
+    except OSError as e:
+        raise DiffError(f"{describe(e, tempfile.gettempdir())}: pdz diff non può creare la sua cartella temporanea "
+                        "(indicarne un'altra con la variabile TMPDIR)") from None
+    with temporary as tmp:
         prima, a = _at_revision(top, rel, plan_dir, revs[0], Path(tmp) / "a")
         if len(revs) == 2:
             dopo, b = _at_revision(top, rel, plan_dir, revs[1], Path(tmp) / "b")
@@ -619,7 +627,6 @@ RENDERERS = {"testo": lambda p: render_testo(p).encode("utf-8"), "md": lambda p:
 
 def main(args) -> int:
     from pdz_docs.build import write_atomic
-    from pdz_docs.faults import describe
 
     try:
         p = prospetto(args.revisioni)

@@ -7,9 +7,14 @@ A plan received from someone else may come with its `.git` folder, whose config,
 - with every setting that could start a program fixed on the command line, which wins over
   the repository's config and the files it includes (fsmonitor, hooks, pager, ssh, transports);
 - only for plumbing that reads names and objects: trees with `ls-tree`, blobs raw with
-  `cat-file --batch` (no smudge or clean filter, no textconv). Whether the working tree differs
-  from HEAD is decided here by comparing bytes, not by `git status`, which runs clean filters and
-  the fsmonitor. A symlink in the working tree is compared by its text, never followed.
+  `cat-file --batch` (no smudge or clean filter, no textconv). Whether the plan's files differ
+  from HEAD is decided here by comparing sizes and then streamed hashes, not by `git status`,
+  which runs clean filters and the fsmonitor; files the plan does not read are never opened.
+- with the work tree given on the command line: the folder holding `.git`, whatever the
+  repository's `core.worktree` says (the folder git runs in is that folder, see `toplevel`).
+
+git refuses a repository owned by another user (a plan unzipped from a USB stick, as root): that
+refusal is kept, never lifted with `safe.directory`, and told in Italian (`GitError`).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ def environment() -> dict[str, str]:
 
 
 def _argv(*args: str) -> list[str]:
-    argv = ["git", "--no-pager", "--no-optional-locks"]
+    argv = ["git", "--no-pager", "--no-optional-locks", "--work-tree=."]
     for setting in SAFE_CONFIG:
         argv += ["-c", setting]
     return argv + list(args)
@@ -75,9 +80,25 @@ def output(cwd: Path, *args: str) -> str:
     return r.stdout.decode("utf-8", "replace").strip() if r.returncode == 0 else ""
 
 
+FOREIGN = ("la cartella del piano appartiene a un altro utente: git non la legge per sicurezza "
+           "(copiarla in una cartella propria perché git la legga)")
+
+
 def toplevel(folder: Path) -> Path | None:
-    top = output(folder, "rev-parse", "--show-toplevel")
-    return Path(top).resolve() if top else None
+    """The top folder of the repository holding `folder`, None outside git.
+
+    git only says whether there is a repository; its top is the nearest folder holding `.git`,
+    so a `core.worktree` in the repository's config cannot point git elsewhere. Raises
+    `GitError` when git refuses the repository because another user owns it.
+    """
+    r = git(folder, "rev-parse", "--absolute-git-dir")
+    if r.returncode != 0:
+        # git's messages are in English (LC_ALL=C): only this stable phrase is looked at, never shown.
+        if b"dubious ownership" in r.stderr:
+            raise GitError(FOREIGN)
+        return None
+    here = folder.resolve()
+    return next((d for d in (here, *here.parents) if os.path.lexists(d / ".git")), None)
 
 
 @dataclass(frozen=True)
@@ -155,33 +176,28 @@ def write_blobs(top: Path, entries: list[Entry], dest: Path) -> None:
 
 
 def _same(path: Path, entry: Entry) -> bool:
-    """Whether the working-tree `path` holds what `entry` holds in HEAD; symlinks are read, never followed."""
+    """Whether the regular file `path` holds what `entry` holds in HEAD: sizes first, then a streamed hash."""
     try:
         st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or not entry.is_file or st.st_size != entry.size:
+            return False
+        h = hashlib.new("sha256" if len(entry.oid) == 64 else "sha1", b"blob %d\0" % st.st_size)
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
     except OSError:
         return False
-    algo = "sha256" if len(entry.oid) == 64 else "sha1"
-    if stat.S_ISLNK(st.st_mode):
-        if entry.mode != "120000":
-            return False
-        data = os.fsencode(os.readlink(path))
-    elif stat.S_ISREG(st.st_mode):
-        if not entry.is_file or st.st_size != entry.size:
-            return False
-        data = path.read_bytes()
-    else:
-        return entry.mode == "160000" and stat.S_ISDIR(st.st_mode)
-    return hashlib.new(algo, b"blob %d\0" % len(data) + data).hexdigest() == entry.oid
+    return h.hexdigest() == entry.oid
 
 
-def changed(top: Path, paths: list[str]) -> bool:
-    """Whether the working tree under `paths` differs from HEAD: a file added, removed or changed.
+def changed(top: Path, folders: list[str], files: list[str], kept) -> bool:
+    """Whether the plan's `files` (relative to `top`) differ from HEAD, or a file of HEAD under
+    `folders` that `kept(path)` counts as the plan's is gone from the working tree.
 
-    Like `git status` (ignored files do not count), but comparing the bytes here.
+    Only the files the plan reads are opened (sizes compared first, then a streamed hash); a
+    removed file is seen by its name alone. Other files in the folders are not looked at.
     """
-    head = {e.path: e for e in tree(top, "HEAD", paths)}
-    r = git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *paths)
-    present = {p.decode("utf-8", "surrogateescape") for p in r.stdout.split(b"\0") if p}
-    if present != set(head):
+    head = {e.path: e for e in tree(top, "HEAD", folders + files)}
+    if any(not os.path.lexists(top / p) for p in head if kept(p)):
         return True
-    return not all(_same(top / p, e) for p, e in head.items())
+    return not all(p in head and _same(top / p, head[p]) for p in files)

@@ -8,7 +8,17 @@ from pathlib import Path
 
 from pdz_docs import gitsafe
 from pdz_docs.load.plan import Plan
-from pdz_docs.load.refs import references, resolve_image
+from pdz_docs.problems import Loc, Problem, nota
+from pdz_docs.load.refs import IMAGE_TYPES, references, resolve_image
+
+# The kinds of file a plan is made of (piano.yaml, finanza.yaml, cards, chapters, rules, images):
+# `pdz diff` extracts only these from a revision, and only these count as a plan's file removed.
+PLAN_SUFFIXES = frozenset({".yaml", ".yml", ".md", *IMAGE_TYPES})
+
+
+def plan_kind(path: str) -> bool:
+    """Whether a file (a path with "/") is of a kind a plan reads, by its suffix."""
+    return Path(path.rsplit("/", 1)[-1]).suffix.lower() in PLAN_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -16,6 +26,7 @@ class Provenance:
     revisione: str          # short git commit of the plan, "" outside git
     modifiche: bool         # the work tree had uncommitted changes in the plan folder
     contenuto: str          # SHA-256 (first 16 hex digits) of the plan's files
+    motivo: str = ""        # why git could not tell the revision (Italian), "" when it could or outside git
 
     @property
     def text(self) -> str:
@@ -33,6 +44,13 @@ class Provenance:
 
     def __str__(self) -> str:
         return self.text
+
+    def problems(self, folder: Path) -> list[Problem]:
+        """A note on the plan folder saying why the revision is not recorded, when git could not tell it."""
+        if not self.motivo:
+            return []
+        return [nota(Loc(str(folder)), "git-non-leggibile",
+                     f"{self.motivo}; la revisione non è registrata nel documento")]
 
 
 def plan_files(plan: Plan) -> dict[str, Path]:
@@ -59,23 +77,26 @@ def plan_files(plan: Plan) -> dict[str, Path]:
     return dict(sorted(files.items()))
 
 
-def content_hash(plan: Plan) -> str:
+def content_hash(files: dict[str, Path]) -> str:
     h = hashlib.sha256()
-    for name, path in plan_files(plan).items():
+    for name, path in files.items():
         h.update(name.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 
 def provenance(plan: Plan) -> Provenance:
-    """The revision of the repository holding the plan, whether its folder has uncommitted changes, the hash."""
-    folder = Path(plan.root)
-    rev, dirty = "", False
+    """The revision of the repository holding the plan, whether the plan's files have uncommitted
+    changes (only the files it reads, see `gitsafe.changed`), the hash."""
+    folder = Path(plan.root).resolve()
+    files = plan_files(plan)
+    rev, dirty, why = "", False, ""
     try:
         top = gitsafe.toplevel(folder)
-        if top is not None and folder.resolve().is_relative_to(top):
+        if top is not None and folder.is_relative_to(top):
             rev = gitsafe.output(top, "rev-parse", "--short=12", "--verify", "--quiet", "HEAD^{commit}")
-            dirty = bool(rev) and gitsafe.changed(top, [folder.resolve().relative_to(top).as_posix()])
-    except gitsafe.GitError:   # no git on this machine: the document says "fuori da git"
-        pass
-    return Provenance(rev, dirty, content_hash(plan))
+            inside = [p.relative_to(top).as_posix() for p in files.values() if p.is_relative_to(top)]
+            dirty = bool(rev) and gitsafe.changed(top, [folder.relative_to(top).as_posix()], inside, plan_kind)
+    except gitsafe.GitError as e:   # no git here, or a repository git refuses: the document says "fuori da git"
+        why = str(e)
+    return Provenance(rev, dirty, content_hash(files), why)

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pdz_docs.cli import main
 from pdz_docs.watch import Preview
 from test_diff import commit, git
 from test_hostile import png
+from test_os_faults import mount, tmpfs  # noqa: F401 (mount is a fixture)
 
 HOOKS = ("post-index-change", "pre-commit", "post-checkout", "reference-transaction", "pre-auto-gc",
          "fsmonitor-watchman", "post-rewrite", "pre-push")
@@ -118,10 +120,13 @@ def test_check_and_build_run_nothing(hostile, tmp_path: Path, capsys):
 CHANGES = {   # what is done to the plan folder → whether the document says "modifiche non registrate"
     "nessuna": (lambda plan: None, "no"),
     "capitolo-modificato": (lambda plan: edit(plan / "capitoli" / "10-cap1.md", "abitanti.", "abitanti!"), "sì"),
-    "file-nuovo": (lambda plan: (plan / "note.txt").write_text("appunti\n"), "sì"),
+    "capitolo-nuovo": (lambda plan: (plan / "capitoli" / "20-cap2.md").write_text(
+        "---\nid: cap2\ntitolo: Due\nordine: 20\n---\nTesto.\n"), "sì"),
+    # Only the files the plan reads count: notes and links beside them are not part of the document.
+    "file-estraneo": (lambda plan: (plan / "note.txt").write_text("appunti\n"), "no"),
     "file-ignorato": (lambda plan: (plan / "piano.yaml.bak").write_text("copia\n"), "no"),
     "file-tolto": (lambda plan: (plan / "schede" / "A.1.yaml").rename(plan / "A.1.yaml.bak"), "sì"),
-    "collegamento-nuovo": (lambda plan: (plan / "zero").symlink_to("/dev/zero"), "sì"),
+    "collegamento-estraneo": (lambda plan: (plan / "zero").symlink_to("/dev/zero"), "no"),
 }
 
 
@@ -242,3 +247,79 @@ def contenuto(plan: Path, out: Path) -> str:
     assert main(["build", str(plan), "-o", str(out), "--format", "html"]) == 0
     page = next(out.glob("*.html")).read_text()
     return re.search(r'name="PdzContenuto" content="([0-9a-f]{16})"', page).group(1)
+
+
+# --- a repository git will not read, or that points git elsewhere --------------------------------
+
+def html_meta(out: Path, name: str) -> str:
+    page = next(out.glob("*.html")).read_text()
+    return re.search(rf'name="{name}" content="([^"]*)"', page).group(1)
+
+
+def test_plan_owned_by_another_user(repo: Path, tmp_path: Path, capsys):
+    """A plan unzipped from a USB stick, owned by another user: git refuses it, pdz says so in Italian."""
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 1234, 1234)
+    plan = repo / "content"
+    assert main(["build", str(plan), "-o", str(tmp_path / "out"), "--format", "html"]) == 0
+    out, err = capsys.readouterr()
+    assert (f"{plan}: nota: la cartella del piano appartiene a un altro utente: git non la legge per sicurezza "
+            "(copiarla in una cartella propria perché git la legga); la revisione non è registrata nel documento "
+            "[git-non-leggibile]") in out.splitlines()
+    assert html_meta(tmp_path / "out", "PdzRevisione") == "fuori da git"
+
+    assert main(["diff", "approvato", str(plan)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("pdz: errore: la cartella del piano appartiene a un altro utente: git non la legge "
+                                 "per sicurezza (copiarla in una cartella propria perché git la legga); "
+                                 "pdz diff non può confrontarne le revisioni\n")
+
+
+def test_core_worktree_in_the_config_is_ignored(repo: Path, tmp_path: Path, capsys):
+    git(repo, "config", "core.worktree", "/")
+    plan = repo / "content"
+    edit(plan / "schede" / "A.1.yaml", "    PdZ: € 50.000,00", "    PdZ: € 55.000,00")
+    assert main(["diff", "approvato", str(plan)]) == 0
+    assert "€ 55.000,00" in capsys.readouterr().out
+    assert main(["build", str(plan), "-o", str(tmp_path / "out"), "--format", "html"]) == 0
+    short = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True,
+                           text=True).stdout.strip()
+    assert html_meta(tmp_path / "out", "PdzRevisione") == short
+    assert html_meta(tmp_path / "out", "PdzModificheNonRegistrate") == "sì"
+
+
+def test_unrelated_committed_file_is_never_opened(repo: Path, tmp_path: Path, monkeypatch, capsys):
+    """A 50 MB video committed beside the plan: neither build nor diff opens or extracts it."""
+    (repo / "content" / "extra").mkdir()
+    with open(repo / "content" / "extra" / "video.bin", "wb") as f:
+        f.truncate(50 << 20)
+    commit(repo, "video")
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)):
+            opened.append(os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(io, "open", spy)
+    assert main(["build", str(repo / "content"), "-o", str(tmp_path / "out"), "--format", "html"]) == 0
+    assert main(["diff", "approvato", "video", str(repo / "content")]) == 0
+    assert main(["diff", "video", str(repo / "content")]) == 0
+    monkeypatch.undo()
+    assert [f for f in opened if f.endswith("video.bin")] == []
+    assert any(f.endswith("piano.yaml") and "pdz-diff-" in f for f in opened)   # the spy sees extractions
+    assert html_meta(tmp_path / "out", "PdzModificheNonRegistrate") == "no"
+
+
+def test_temporary_folder_full(repo: Path, tmp_path: Path, mount, monkeypatch, capsys):  # noqa: F811
+    disk = tmpfs(mount, tmp_path / "tmp", "4k")
+    (disk / "pieno").write_bytes(b"x" * os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize)
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))
+    assert main(["diff", "approvato", str(repo / "content")]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert re.fullmatch(rf"pdz: errore: spazio esaurito sul disco: impossibile scrivere «{disk}/pdz-diff-\w+/a»: "
+                        r"è la cartella temporanea in cui pdz diff estrae la revisione approvato "
+                        r"\(liberare spazio o indicarne un'altra con la variabile TMPDIR\)\n", err), err
