@@ -163,7 +163,9 @@ class Preview:
         try:
             result, problems = run(self.plan_dir)
             if result is not None and not any(p.severity == ERRORE for p in problems):
-                new_html = render_html(build_document(result, provenance(result.plan)), self.templates)
+                prov = provenance(result.plan)
+                problems = problems + prov.problems(self.plan_dir)   # e.g. a folder git will not read
+                new_html = render_html(build_document(result, prov), self.templates)
                 # A page served over http cannot show file:// images: the plan's own files are served here.
                 new_html = new_html.replace(f'src="{self.plan_dir.resolve().as_uri()}/', 'src="/')
         except Exception as exc:  # a bug in the program: report it and keep the last good preview
