@@ -235,6 +235,9 @@ def prepare_output(out_dir: Path) -> None:
     except OSError as exc:
         if exc.errno in (errno.EROFS, errno.EACCES):  # the folder is what cannot be written, not the lock
             exc.filename = str(out_dir)
+        elif exc.errno == errno.ENOENT:  # a special folder of the system (/proc/…) takes no new files
+            raise Failure(f"la cartella {shown(out_dir)} non accetta nuovi file (è una cartella speciale del "
+                          "sistema): indicare un'altra cartella con -o") from exc
         raise
 
 

@@ -6,7 +6,10 @@ not carry characters a reader cannot see — control characters, tabs and line b
 bidirectional overrides (U+202A–U+202E, U+2066–U+2069), zero-width characters
 (U+200B–U+200D, U+FEFF), private-use or unassigned code points — which would make two
 different names look alike or reorder what is shown; and two names that differ only in
-case, accents or spacing («Casarano», «CASARANO») are the same place.
+case, accents, spacing or the shape of the apostrophe («Casarano», «CASARANO»; «Sant'Agata»,
+«Sant’Agata») are the same place. A name (not a title) is written in Latin letters: a letter of
+another alphabet that looks like a Latin one (Cyrillic «А», Greek «Ο») would make two different
+names of the same place.
 
 Any other text may hold tabs and line breaks, but not what a text file of the plan may not
 (yamlsrc refuses it in the file): a YAML escape such as "\\x07" would otherwise bring into the
@@ -30,8 +33,24 @@ def _shown(text: str, bad) -> str:
     return "".join(f"\\u{ord(ch):04x}" if bad(ch) else ch for ch in text)
 
 
-def name_problem(text: str, max_chars: int = MAX_NAME_CHARS) -> tuple[str, str] | None:
-    """(problem code, Italian message) when `text` cannot be a name, else None."""
+# The apostrophes word processors type, read as the straight one when names are compared.
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+# Letters that are not Latin by their Unicode name, yet belong to Latin-script names («n° 1», «nº»).
+_LATIN_EXTRA = {"\u00aa", "\u00ba"}
+
+
+def _foreign_letter(text: str) -> str | None:
+    """The first letter of `text` that is not of the Latin alphabet (apostrophes aside), if any."""
+    for ch in text.translate(APOSTROPHES):
+        if (unicodedata.category(ch).startswith("L") and ch not in _LATIN_EXTRA
+                and not unicodedata.name(ch, "").startswith("LATIN ")):
+            return ch
+    return None
+
+
+def name_problem(text: str, max_chars: int = MAX_NAME_CHARS, latin: bool = True) -> tuple[str, str] | None:
+    """(problem code, Italian message) when `text` cannot be a name (with `latin`, a place's or the
+    plan's name, in Latin letters only), else None."""
     def bad(ch: str) -> bool:
         return unicodedata.category(ch) in FORBIDDEN_CATEGORIES
 
@@ -40,6 +59,11 @@ def name_problem(text: str, max_chars: int = MAX_NAME_CHARS) -> tuple[str, str] 
                 "(a capo, tabulazioni o caratteri invisibili)")
     if len(text) > max_chars:
         return "valore-non-valido", f"«{text[:40]}…» supera {max_chars} caratteri"
+    foreign = _foreign_letter(text) if latin else None
+    if foreign:
+        return ("carattere-non-ammesso", f"«{text}» contiene la lettera «{foreign}» (U+{ord(foreign):04X}), che "
+                "non è dell'alfabeto latino: riscriverla con la tastiera (una lettera di un altro alfabeto "
+                "incollata da un documento sembra uguale ma rende il nome diverso)")
     return None
 
 
@@ -52,7 +76,7 @@ def text_problem(text: str) -> tuple[str, str] | None:
 
 
 def name_key(text: str) -> str:
-    """What two names must differ in to be different: not case, accents or spacing."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """What two names must differ in to be different: not case, accents, spacing or apostrophes."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(APOSTROPHES))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())

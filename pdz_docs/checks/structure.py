@@ -47,7 +47,7 @@ def check_comuni(plan: Plan) -> list[Problem]:
             seen[key] = i
             continue
         first = names[seen[key]]
-        again = "" if first == name else f" (come «{first}»: maiuscole, accenti e spazi non contano)"
+        again = "" if first == name else f" (come «{first}»: maiuscole, accenti, spazi e apostrofi non contano)"
         out.append(errore(plan.loc("piano", "comuni", i, "nome"), "comune-duplicato",
                           f"il Comune «{name}» compare due volte{again}"))
     if plan.piano.capofila not in names:
@@ -278,10 +278,17 @@ def check_fonti_budget(plan: Plan) -> list[Problem]:
 def check_capitoli(plan: Plan) -> list[Problem]:
     out = []
     seen: dict[str, str] = {}
+    numbered: dict[int, str] = {}
     for c in plan.capitoli:
         if c.meta.id in seen:
             out.append(errore(c.loc, "capitolo-duplicato", f"l'id «{c.meta.id}» è già usato da {seen[c.meta.id]}"))
         seen.setdefault(c.meta.id, c.file)
+        if c.meta.numero in numbered:
+            out.append(errore(c.doc.loc("numero") if c.doc else c.loc, "capitolo-duplicato",
+                              f"il numero {c.meta.numero} è già usato da {numbered[c.meta.numero]}: "
+                              "due capitoli avrebbero lo stesso titolo «Capitolo …»"))
+        elif c.meta.numero is not None:
+            numbered[c.meta.numero] = c.file
     return out
 
 

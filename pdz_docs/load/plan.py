@@ -11,12 +11,14 @@ from pdz_docs.limits import MAX_CHAPTER_BYTES, quoted
 from pdz_docs.load.pasted import read_word_symbols
 from pdz_docs.load.refs import IMAGE_TYPES
 from pdz_docs.load.validate import validate
-from pdz_docs.load.yamlsrc import YamlDoc, load_yaml, read_text
+from pdz_docs.load.yamlsrc import (YamlDoc, char_name, hidden_in_name, load_yaml, read_text,
+                                   running_text_characters, shown_hidden)
 from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
 from pdz_docs.problems import Loc, Problem, avviso, errore
 
 # Problems after which a file's data is incomplete: validating it would only add noise.
 UNREADABLE = {"yaml-tag", "yaml-annidamento", "yaml-valore", "yaml-chiave"}
+PLAN_SUFFIXES = (".yaml", ".yml", ".md")  # the files of a plan: cards, chapters
 PACKAGE_RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
@@ -26,6 +28,7 @@ class Capitolo:
     body: str
     file: str
     body_line: int  # line of the file where the body starts (1-based)
+    doc: YamlDoc | None = None  # the front matter, so checks can point at its lines
 
     @property
     def loc(self) -> Loc:
@@ -73,7 +76,9 @@ def load_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
     problems: list[Problem] = []
     root = Path(root)
     if not root.is_dir():
-        return None, [errore(Loc(label(root)), "piano-mancante", "la cartella del piano non esiste")]
+        what = ("è un file, non la cartella del piano: indicare la cartella che contiene piano.yaml"
+                if root.exists() else "la cartella del piano non esiste")
+        return None, [errore(Loc(label(root)), "piano-mancante", what)]
     docs: dict[str, YamlDoc] = {}
 
     def load_model(name: str, model, path: Path, what: str, required: bool = True, inside: Path = root):
@@ -165,12 +170,52 @@ def _ignored(path: Path, why: str, expected=()) -> list[Problem]:
     return [avviso(Loc(label(path)), "file-ignorato", f"il file «{quoted(path.name)}» non viene letto: {why}")]
 
 
+def _listing(root: Path, name: str, problems: list[Problem]) -> list[Path] | None:
+    """The files the plan's folder `name` (schede/, capitoli/) holds, or None when it is refused.
+
+    Hidden files (.gitkeep, the «._» copies macOS leaves on USB sticks) are left out silently. A
+    subfolder holding files of the plan (.yaml, .md) is named in a warning: they are
+    not read there. A folder that leads out of the plan is refused and never listed; a file name
+    with characters that hide or reorder what it shows is refused."""
+    folder = root / name
+    if not folder.is_dir():
+        return []
+    if not _inside(folder, root):
+        problems.append(errore(Loc(label(folder)), "percorso-esterno",
+                               f"la cartella {name}/ è un collegamento a un percorso fuori dalla cartella del piano: "
+                               "copiare i file nella cartella invece di collegarla"))
+        return None
+    out = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.suffix.lower() in PLAN_SUFFIXES and hidden_in_name(path.name):  # images: load/refs.py
+            problems.append(errore(Loc(label(path.parent / shown_hidden(path.name))), "carattere-non-ammesso",
+                                   f"il nome del file contiene {char_name(hidden_in_name(path.name))}, che nasconde "
+                                   "o rovescia parte del nome: rinominare il file"))
+        elif path.is_dir() and not path.is_symlink() and path.suffix.lower() not in PLAN_SUFFIXES:
+            if _holds(path, PLAN_SUFFIXES):
+                problems.append(avviso(Loc(label(path)), "file-ignorato",
+                                       f"la cartella «{quoted(path.name)}» non viene letta: i file di {name}/ "
+                                       "non si leggono nelle sottocartelle; spostarli direttamente in "
+                                       f"{name}/"))
+        else:
+            out.append(path)
+    return out
+
+
+def _holds(folder: Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether `folder` or a folder in it (links not followed) holds a visible file ending in `suffixes`."""
+    for _, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(f.lower().endswith(suffixes) and not f.startswith(".") for f in files):
+            return True
+    return False
+
+
 def _load_schede(root: Path, problems: list[Problem]) -> list[SchedaSrc]:
     out: list[SchedaSrc] = []
-    folder = root / "schede"
-    if not folder.is_dir():
-        return out
-    for path in sorted(folder.iterdir()):
+    for path in _listing(root, "schede", problems) or []:
         if path.suffix.lower() not in (".yaml", ".yml"):  # «A.1.YAML» saved by Windows is a card too
             problems.extend(_ignored(path, "schede/ contiene solo le schede, file .yaml"))
             continue
@@ -194,7 +239,9 @@ _FRONT = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*\n?", re.S | re.M)
 def _load_capitoli(root: Path, piano: Piano | None, piano_doc: YamlDoc | None,
                    problems: list[Problem]) -> list[Capitolo]:
     folder = root / "capitoli"
-    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    files = _listing(root, "capitoli", problems)
+    if files is None:
+        return []
     chapters = [path for path in files if path.suffix.lower() == ".md"]  # «10-cap1.MD» too
     for path in files:
         if path not in chapters:
@@ -251,4 +298,6 @@ def load_capitolo(path: Path, problems: list[Problem]) -> Capitolo | None:
     if meta is None:
         return None
     body_line = text[: m.end()].count("\n") + 1
-    return Capitolo(meta, read_word_symbols(text[m.end():]), name, body_line)
+    body = text[m.end():]
+    problems.extend(running_text_characters(body, name, body_line))
+    return Capitolo(meta, read_word_symbols(body), name, body_line, doc)

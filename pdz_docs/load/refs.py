@@ -30,6 +30,7 @@ import markdown.treeprocessors
 
 from pdz_docs.limits import (MAX_BRACKET_WORK, MAX_IMAGE_BYTES, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_CHARS,
                              MAX_PARAGRAPH_LINES, quoted)
+from pdz_docs.load.yamlsrc import char_name, hidden_in_name, shown_hidden
 
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "sane_lists", "fenced_code"]
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -99,6 +100,11 @@ def resolve_image(src: str, base: Path, root: Path) -> Image:
     if not compact:
         return Image(None, "immagine-mancante", "immagine senza indirizzo")
     path = base / unquote(html.unescape(src).strip())
+    hiding = hidden_in_name(str(path))
+    if hiding:
+        return Image(None, "carattere-non-ammesso",
+                     f"immagine «{quoted(shown_hidden(src))}»: il nome del file contiene {char_name(hiding)}, che "
+                     "nasconde o rovescia parte del nome: rinominare il file e correggere il riferimento")
     try:
         real = path.resolve()
         real.relative_to(root.resolve())

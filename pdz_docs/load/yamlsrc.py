@@ -53,6 +53,11 @@ INVISIBLE = {
 # Typographic quotes, which YAML reads as ordinary letters, not as quotes around a text.
 TYPOGRAPHIC_QUOTES = "\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb"
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Bidirectional controls change the order in which a text is shown, so that what a reader sees is
+# not what is written: refused in every text of the plan and in its file names.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = re.compile(f"[{BIDI}]")
+_HIDING = re.compile(f"[{BIDI}\u200b\u200c\u200d\u2060\ufeff]")
 _DECIMAL_INT = re.compile(r"[-+]?[0-9][0-9_]*")
 _MAX_INT_DIGITS = 100  # longer integers stay text: the field's own check refuses them
 
@@ -250,7 +255,46 @@ def _mark_loc(mark, label: str, offset: int) -> Loc:
 
 def char_name(c: str) -> str:
     """«spazio non separabile (U+00A0)»: how a message names a pasted character."""
+    if c in BIDI:  # never printed itself: it would reorder the message
+        return f"un carattere di controllo della direzione del testo (U+{ord(c):04X})"
     return f"{INVISIBLE[c]} (U+{ord(c):04X})" if c in INVISIBLE else f"«{c}» (U+{ord(c):04X})"
+
+
+def _bidi_problem(loc: Loc, c: str) -> Problem:
+    return errore(loc, "carattere-non-ammesso",
+                  f"{char_name(c)}: cambia l'ordine in cui il testo è mostrato, così ciò che si legge non è ciò "
+                  "che è scritto; cancellarlo")
+
+
+def hidden_in_name(name: str) -> str | None:
+    """The first character of a file name that hides or reorders part of it (bidi, zero width), if any."""
+    m = _HIDING.search(name)
+    return m.group() if m else None
+
+
+def shown_hidden(name: str) -> str:
+    """`name` with its hiding characters spelt as codes (\\u202e), safe to print."""
+    return _HIDING.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
+
+
+def running_text_characters(text: str, label: str, first_line: int) -> list[Problem]:
+    """In a running text (a chapter's body, starting at `first_line` of its file): each bidirectional
+    control is an error and a zero-width character a warning, at its line and column (one per line)."""
+    out: list[Problem] = []
+    last = 0
+    for m in _HIDING.finditer(text):
+        line = first_line + text.count("\n", 0, m.start())
+        if line == last:
+            continue
+        last = line
+        loc = Loc(label, line, m.start() - text.rfind("\n", 0, m.start()))
+        if m.group() in BIDI:
+            out.append(_bidi_problem(loc, m.group()))
+        else:
+            out.append(avviso(loc, "carattere-invisibile",
+                              f"{char_name(m.group())} nel testo: non si vede, ma divide la parola o il numero in "
+                              "cui si trova; cancellarlo"))
+    return cap_problems(out, label)
 
 
 def _pasted_characters(line: str) -> list[tuple[int, str]]:
@@ -425,12 +469,17 @@ class _Converter:
             return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
+    def at(self, node: yaml.ScalarNode, index: int) -> Loc:
+        """Where character `index` of a scalar's value stands: exact for a plain text on one line, else
+        the start of the value (quotes, escapes and folded lines move the characters)."""
+        at = self.loc(node)
+        one_line = not node.style and node.start_mark.line == node.end_mark.line
+        return Loc(at.file, at.line, at.col + index) if one_line else at
+
     def zero_width(self, node: yaml.ScalarNode, value: str) -> Problem:
         """A character of zero width in a text: invisible, yet it splits a word or an amount."""
         m = _ZERO_WIDTH.search(value)
-        at = self.loc(node)
-        one_line = not node.style and node.start_mark.line == node.end_mark.line
-        return avviso(Loc(at.file, at.line, at.col + m.start() if one_line else at.col), "carattere-invisibile",
+        return avviso(self.at(node, m.start()), "carattere-invisibile",
                       f"{char_name(m.group())} nel testo «{quoted(_ZERO_WIDTH.sub('', value))}»: "
                       "non si vede, ma divide la parola o il numero in cui si trova; cancellarlo")
 
@@ -448,6 +497,10 @@ class _Converter:
             return text
         try:
             value = self.loader.construct_object(node, deep=True)
+            bidi = _BIDI.search(value) if isinstance(value, str) else None
+            if bidi:  # reported once, here, at the character; the text is then read without it
+                self.problems.append(_bidi_problem(self.at(node, bidi.start()), bidi.group()))
+                value = _BIDI.sub("", value)
             if not key and isinstance(value, str) and _ZERO_WIDTH.search(value):   # keys: see convert
                 self.problems.append(self.zero_width(node, value))
             return read_word_symbols(value, markdown=False) if isinstance(value, str) else value

@@ -118,9 +118,9 @@ def _anno_plausibile(value: int) -> int:
     return value
 
 
-def _nome(max_chars: int) -> AfterValidator:
+def _nome(max_chars: int, latin: bool) -> AfterValidator:
     def check(value: str) -> str:
-        problem = name_problem(value, max_chars)
+        problem = name_problem(value, max_chars, latin)
         if problem:
             raise PydanticCustomError(*problem)
         return value
@@ -159,8 +159,8 @@ Codice = Annotated[str, BeforeValidator(_codice)]
 Testo = Annotated[str, Field(min_length=1), AfterValidator(_testo)]
 # Names (Ambito, Provincia, Comuni, the plan's title: in file properties and headings, compared with
 # each other) and titles (cards, chapters, funds): one rule for both, in pdz_docs.names
-Nome = Annotated[str, Field(min_length=1), _nome(MAX_NAME_CHARS)]
-Titolo = Annotated[str, Field(min_length=1), _nome(MAX_TITLE_CHARS)]
+Nome = Annotated[str, Field(min_length=1), _nome(MAX_NAME_CHARS, latin=True)]
+Titolo = Annotated[str, Field(min_length=1), _nome(MAX_TITLE_CHARS, latin=False)]
 Periodo = Annotated[str, BeforeValidator(_periodo), Field(pattern=r"^(\d{4}|\d{4}-\d{4}|ciclo)$"),
                     AfterValidator(_periodo_ordinato)]
 PeriodoAnni = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$"), AfterValidator(_periodo_ordinato)]
