@@ -100,6 +100,15 @@ PROBES = [
           [("piano.yaml", "superficie_km2:", 17, "numero-ambiguo")],
           ['superficie_km2: «100.5» è ambiguo (punto delle migliaia o dei decimali?): scrivere la superficie in km² '
            'tra virgolette, es. "100,5"']),
+    Probe("area-off", piano('superficie_km2: "100,00"', "superficie_km2: off"),
+          [("piano.yaml", "superficie_km2:", 17, "tipo-errato")],
+          ['superficie_km2: deve essere una superficie in km², es. "123,45" (trovato «off», che vale come sì/no)']),
+    Probe("amount-yes", [("finanza.yaml", "    Alfa: € 450.000,00", "    Alfa: yes")],
+          [("finanza.yaml", "    Alfa: yes", 11, "importo-non-valido")],
+          ["spesa_storica.comuni.Alfa: deve essere un importo (trovato «yes», che vale come sì/no)"]),
+    Probe("card-amount-on", [(CARD, "    PdZ: € 50.000,00", "    PdZ: on")],
+          [(CARD, "    PdZ: on", 10, "importo-non-valido")],
+          ["programmazione.2023.PdZ: deve essere un importo (trovato «on», che vale come sì/no)"]),
     Probe("area-decimals", piano('superficie_km2: "100,00"', 'superficie_km2: "100,555"'),
           [("piano.yaml", "superficie_km2:", 17, "valore-non-valido")]),
     # chapters: filters take no arguments; {% raw %} is refused like every {% %}

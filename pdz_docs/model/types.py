@@ -21,7 +21,14 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _not_si_no(value: Any, code: str, wanted: str) -> None:
+    """A yes/no (YAML's true, yes, on) where a number goes: refused, and quoted back as written by validate."""
+    if isinstance(value, bool):
+        raise PydanticCustomError(code, f"deve essere {wanted}")
+
+
 def _importo(value: Any) -> Decimal:
+    _not_si_no(value, "importo-non-valido", "un importo")
     try:
         return parse_importo(value)
     except AmountError as exc:
@@ -36,6 +43,7 @@ def _superficie(value: Any) -> Decimal | None:
     """An area in km², written like an amount without «€»: 123,45 (a decimal comma)."""
     if value is None:
         return None
+    _not_si_no(value, "tipo-errato", "una superficie in km², es. \"123,45\"")
     text = str(value)
     if isinstance(value, YamlFloat) and re.fullmatch(r"[0-9]+\.[0-9]+", text):
         example = f"{text},00" if re.fullmatch(r"[0-9]+\.[0-9]{3}", text) else text.replace(".", ",")
@@ -50,6 +58,7 @@ def _superficie(value: Any) -> Decimal | None:
 
 def _voce(keys: frozenset[str]):
     def read(value: Any) -> Voce:
+        _not_si_no(value, "importo-non-valido", "un importo")
         try:
             return parse_voce(value, keys=keys)
         except AmountError as exc:
@@ -67,9 +76,7 @@ def _fonte_budget(value: Any) -> Any:
 
 
 def _intero(value: Any) -> Any:
-    # pydantic reads a yes/no as 1 or 0: «famiglie: true» is not a count
-    if isinstance(value, bool):
-        raise PydanticCustomError("tipo-errato", "deve essere un numero intero")
+    _not_si_no(value, "tipo-errato", "un numero intero")   # pydantic would read it as 1 or 0
     return value
 
 
