@@ -44,13 +44,13 @@ def fnps_2023_again(spelling: str) -> Probe:
     return Probe(f"duplicate-year-{spelling}", [("finanza.yaml", "    2023: € 100.000,00",
                                                   f"    2023: € 100.000,00\n    {spelling}: € 5,00")],
                  [("finanza.yaml", f"    {spelling}: € 5,00", 5, "yaml-chiave-duplicata")],
-                 [f"chiave «{spelling}» ripetuta: vale come «2023», già presente alla riga 4"
+                 [f"chiave «{spelling}» ripetuta (vale come «2023», già presente alla riga 4)"
                   if spelling[0] in "+2" else "chiave «2023» ripetuta (già presente alla riga 4)"])
 
 
 BANDS = "fasce_eta: {0-3: 100,"
 PROBES = [
-    # 1. a yes/no where a whole number goes
+    # a yes/no where a whole number goes
     Probe("count-true", piano("famiglie: 1200", "famiglie: true"), [("piano.yaml", "famiglie: true", 15, "tipo-errato")],
           ["comuni.0.famiglie: deve essere un numero intero (trovato «true», che vale come sì/no)"]),
     Probe("users-on", [(CARD, "numero_utenti: 120", "numero_utenti: on")],
@@ -63,11 +63,11 @@ PROBES = [
           [(CARD, "articoli_rr:", 19, "tipo-errato")]),
     Probe("comparison-year-yes", piano("comuni:", "confronto: {anno: yes}\ncomuni:"),
           [("piano.yaml", "confronto:", 19, "tipo-errato")]),
-    # 2. one key written twice, as the models read it
+    # one key written twice, as the models read it
     *[fnps_2023_again(s) for s in ('"2023"', "2_023", "+2023", "'2023'")],
     Probe("duplicate-card-year", [(CARD, "  2023:\n", "  2023:\n    PdZ: € 1,00\n  '2023':\n")],
           [(CARD, "'2023':", 3, "yaml-chiave-duplicata")]),
-    # 3. keys YAML would read as yes/no, empty or a date: the text written
+    # keys YAML would read as yes/no, empty or a date: the text written
     Probe("band-keys", piano(BANDS, "fasce_eta: {null: 0, ~: 0, 2021-01-01: 0, yes: 0, 0-3: 100,"),
           [("piano.yaml", BANDS[:10], 17, "fascia-sconosciuta"), ("piano.yaml", BANDS[:10], 26, "fascia-sconosciuta"),
            ("piano.yaml", BANDS[:10], 32, "fascia-sconosciuta"), ("piano.yaml", BANDS[:10], 47, "fascia-sconosciuta")]),

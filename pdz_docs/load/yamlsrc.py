@@ -3,11 +3,11 @@
 The result is plain Python data (dict, list, str, int, bool, date, None, and
 `YamlFloat` for floats, kept as text) plus a map from each value's path to its
 location. A key is a name: one that YAML would read as yes/no, empty or a date
-(`yes:`, `~:`, `2021-01-01:`) is kept as the text written; two keys the models read
-alike (`2023:`, `"2023":`, `2_023:`) are a duplicate. Duplicate keys, explicit non-standard tags, anchors/aliases, too deep
-nesting, too many values, non-UTF-8 text, control characters, oversized files and
-anything that is not a regular file are problems, never exceptions. Limits are in
-`pdz_docs.limits`.
+(`yes:`, `~:`, `2021-01-01:`) is kept as the text written. Duplicate keys (two keys
+the models read alike, such as `2023:`, `"2023":` and `2_023:`, included), explicit
+non-standard tags, anchors/aliases, too deep nesting, too many values, non-UTF-8
+text, control characters, oversized files and anything that is not a regular file
+are problems, never exceptions. Limits are in `pdz_docs.limits`.
 
 Parsing uses libyaml's event parser when PyYAML has it (about ten times faster than
 the pure-Python scanner) and always composes nodes in Python, so that aliases, depth
@@ -420,10 +420,9 @@ class _Converter:
                     first = self.doc.key_locs.get(path + (other,))
                     line = first.line if first else "?"
                     written = key if isinstance(key, str) else key_node.value
-                    self.problems.append(errore(self.loc(key_node), "yaml-chiave-duplicata", (
-                        f"chiave «{quoted(written)}» ripetuta (già presente alla riga {line})" if str(other) == written
-                        else f"chiave «{quoted(written)}» ripetuta: vale come «{quoted(other)}», già presente alla "
-                             f"riga {line}")))
+                    alike = "" if str(other) == written else f"vale come «{quoted(other)}», "
+                    self.problems.append(errore(self.loc(key_node), "yaml-chiave-duplicata",
+                                                f"chiave «{quoted(written)}» ripetuta ({alike}già presente alla riga {line})"))
                     continue
                 if (node.flow_style and isinstance(key, int) and isinstance(value_node, yaml.ScalarNode)
                         and value_node.value == "" and out and isinstance(list(out.values())[-1], (str, int))):
