@@ -124,6 +124,9 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
         # long chain: a citation longer than any real one is refused before parsing.
         tokens, inside = 0, False
         for lineno, kind, _ in env.lex(body):
+            if kind == "raw_begin":   # its content would pass as text, unread: refused like every {% %}
+                return "", [problem("cifre-non-ammesso", f"{_NOT_ALLOWED}: i comandi «{{% raw %}}» non sono ammessi",
+                                    lineno, "{%")]
             if kind in ("variable_begin", "block_begin"):
                 tokens, inside = 0, True
             elif kind in ("variable_end", "block_end"):
@@ -211,9 +214,12 @@ class _Evaluator:
         if isinstance(expr, nodes.Call):
             return self.call(expr)
         if isinstance(expr, nodes.Filter) and expr.node is not None:
-            if expr.name not in FILTERS or expr.args or expr.kwargs or expr.dyn_args or expr.dyn_kwargs:
+            if expr.name not in FILTERS:
                 raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: il filtro «{quoted(expr.name)}» non è ammesso "
                                f"(ammessi: {', '.join(FILTERS)})", expr.lineno, expr.name)
+            if expr.args or expr.kwargs or expr.dyn_args or expr.dyn_kwargs:
+                raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: i filtri non hanno argomenti, si scrive "
+                               f"«| {expr.name}» senza parentesi", expr.lineno, expr.name)
             value, name = self.value(expr.node)
             if isinstance(value, dict):
                 return value, name  # cite() explains that a group is not a figure

@@ -236,7 +236,7 @@ def test_implausible_years(plan_dir: Path):
     with (plan_dir / "finanza.yaml").open("a", encoding="utf-8") as f:
         f.write('cofinanziamento_precedente:\n  Alfa: {2019: "€ 1,00"}\n  Beta:\n    5: "€ 2,00"\n')
     _, problems = run(plan_dir)
-    assert located(problems) == [("finanza.yaml", line_of(plan_dir / "finanza.yaml", "5: "), 8, "valore-non-valido"),
+    assert located(problems) == [("finanza.yaml", line_of(plan_dir / "finanza.yaml", "5: "), 5, "valore-non-valido"),
                                  ("piano.yaml", line_of(plan_dir / "piano.yaml", "anno: 18"), 9, "valore-non-valido")]
 
 

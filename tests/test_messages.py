@@ -4,7 +4,7 @@ Two sweeps look for English (and Python's None/True/False) in what `pdz` prints:
 - every command run with wrong arguments (unknown command, missing or unknown argument,
   a value of the wrong type or outside its choices) and with --help;
 - `pdz check` on every broken plan of the problem corpus: the cases of test_hostile.py,
-  test_check_fixtures.py and test_finance_checks.py (imported, not copied, so a case
+  test_check_fixtures.py, test_finance_checks.py and test_probe_inputs.py (imported, not copied, so a case
   added there is swept here too) and the cases below.
 Quoted writer's text («…»), file paths, option names and [codici] are not read.
 
@@ -26,6 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import test_check_fixtures
 import test_finance_checks
+import test_probe_inputs
 from conftest import UNPROGRAMMED, edit
 from pdz_docs.cli import main
 from pdz_docs.finance.money import YamlFloat
@@ -181,7 +182,7 @@ def test_located(case: Case, plan_dir: Path, capsys, monkeypatch, no_network):  
     ("data_riferimento: 2021-12-31", "data_riferimento: 2022-05-20 10:30",
      "data_riferimento: deve essere una data senza ora, nella forma AAAA-MM-GG (trovato «2022-05-20 10:30»)"),
     ("provincia: Lecce", "provincia: ~", "provincia: deve essere un testo (il valore è vuoto)"),
-    ("provincia: Lecce", "provincia: true", "provincia: deve essere un testo (trovato «si»)"),
+    ("provincia: Lecce", "provincia: true", "provincia: deve essere un testo (trovato «true», che vale come sì/no)"),
 ])
 def test_refused_values_quoted_as_written(plan_dir: Path, edit_from: str, edit_to: str, message: str):
     edit(plan_dir / "piano.yaml", edit_from, edit_to)
@@ -257,6 +258,7 @@ CORPUS: dict[str, Callable[[Path], None]] = {
     **{f"fixtures-{c[0]}": _edits([c[1:4]]) for c in test_check_fixtures.CASES},
     **{f"finance-{name}": _edits(edits) for name, (edits, _) in test_finance_checks.CASES.items()},
     **{f"messages-{c.id}": c.setup for c in LOCATED},
+    **{f"probe-{c.id}": c.setup for c in test_probe_inputs.PROBES},
 }
 
 

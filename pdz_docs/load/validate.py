@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -42,14 +43,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 _UNKNOWN = ("valore-non-valido", "valore non valido")
 
 
-def _shown(value: Any) -> str:
-    """The writer's value quoted back, as YAML spells it (never Python's None/True/False)."""
+def _shown(value: Any, written: str | None) -> str:
+    """The writer's value quoted back as typed (never Python's None/True/False or a datetime)."""
     if isinstance(value, (dict, list)):
         return ""
     if value is None:
         return " (il valore è vuoto)"
     if isinstance(value, bool):
-        return f" (trovato «{'si' if value else 'no'}»)"
+        return f" (trovato «{quoted(written or ('si' if value else 'no'))}», che vale come sì/no)"
+    if isinstance(value, date):
+        return f" (trovato «{quoted(written or value.isoformat())}»)"
     return f" (trovato «{quoted(value)}»)"
 
 
@@ -122,16 +125,17 @@ def validate(model: type[BaseModel], doc: YamlDoc, what: str) -> tuple[Any, list
                 problems.append(omitted(doc.file, len(errors) - i))
                 break
             path = _clean_loc(err["loc"])
-            p = _problem(model, doc, path, err)
+            p = _problem(model, doc, path, err, at_key="[key]" in err["loc"])
             if (p.loc, p.code) not in seen:
                 seen.add((p.loc, p.code))
                 problems.append(p)
         return None, problems
 
 
-def _problem(model: type, doc: YamlDoc, path: tuple, err: dict) -> Problem:
+def _problem(model: type, doc: YamlDoc, path: tuple, err: dict, at_key: bool = False) -> Problem:
     kind = err["type"]
     field = _label(path)
+    where = doc.key_loc(*path) if at_key else doc.loc(*path)   # a key of the wrong kind: at the key
     if kind == "missing":
         parent = path[:-1]
         return errore(doc.loc(*parent), "campo-mancante", f"manca il campo obbligatorio «{path[-1]}» in {_label(parent)}"
@@ -146,11 +150,14 @@ def _problem(model: type, doc: YamlDoc, path: tuple, err: dict) -> Problem:
         elif allowed:
             msg += f" (chiavi ammesse: {', '.join(allowed)})"
         return errore(doc.key_loc(*path), "chiave-sconosciuta", msg)
+    value = err.get("input")
+    shown = _shown(value, doc.written.get(path))
     if "-" in kind:
-        # our own validators (model/types.py) raise errors named by a problem code, worded in Italian
-        return errore(doc.loc(*path), kind, f"{field}: {err['msg']}")
+        # our own validators (model/types.py) raise errors named by a problem code, worded in Italian;
+        # they quote the value themselves, except a yes/no they refuse
+        return errore(where, kind, f"{field}: {err['msg']}{shown if isinstance(value, bool) else ''}")
     code, text = _MESSAGES.get(kind, _UNKNOWN)
     ctx = err.get("ctx") or {}
     if kind == "greater_than_equal" and ctx.get("ge") == 0:
         text = "non può essere negativo"
-    return errore(doc.loc(*path), code, f"{field}: {text.format(**ctx)}{_shown(err.get('input'))}")
+    return errore(where, code, f"{field}: {text.format(**ctx)}{shown}")

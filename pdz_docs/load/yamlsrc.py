@@ -2,10 +2,12 @@
 
 The result is plain Python data (dict, list, str, int, bool, date, None, and
 `YamlFloat` for floats, kept as text) plus a map from each value's path to its
-location. Duplicate keys, explicit non-standard tags, anchors/aliases, too deep
-nesting, too many values, non-UTF-8 text, control characters, oversized files and
-anything that is not a regular file are problems, never exceptions. Limits are in
-`pdz_docs.limits`.
+location. A key is a name: one that YAML would read as yes/no, empty or a date
+(`yes:`, `~:`, `2021-01-01:`) is kept as the text written. Duplicate keys (two keys
+the models read alike, such as `2023:`, `"2023":` and `2_023:`, included), explicit
+non-standard tags, anchors/aliases, too deep nesting, too many values, non-UTF-8
+text, control characters, oversized files and anything that is not a regular file
+are problems, never exceptions. Limits are in `pdz_docs.limits`.
 
 Parsing uses libyaml's event parser when PyYAML has it (about ten times faster than
 the pure-Python scanner) and always composes nodes in Python, so that aliases, depth
@@ -59,6 +61,11 @@ BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069
 _BIDI = re.compile(f"[{BIDI}]")
 _HIDING = re.compile(f"[{BIDI}\u200b\u200c\u200d\u2060\ufeff]")
 _DECIMAL_INT = re.compile(r"[-+]?[0-9][0-9_]*")
+# A key the models read as a whole number (pydantic accepts spaces, a sign, «_» and «.0»)
+_INT_KEY = re.compile(r"\s*([-+]?[0-9][0-9_]*)(?:\.0*)?\s*")
+# Scalars whose value is not the text written (yes → True, 2021-12-31T10:00 → datetime): the
+# text is kept to quote it back, and a key of these kinds stays that text.
+_AS_WRITTEN = {STD_TAG + t for t in ("bool", "null", "timestamp")}
 _MAX_INT_DIGITS = 100  # longer integers stay text: the field's own check refuses them
 
 Path_ = tuple  # a path of keys/indexes from the document root
@@ -72,6 +79,7 @@ class YamlDoc:
     data: Any = None
     locs: dict[Path_, Loc] = field(default_factory=dict)
     key_locs: dict[Path_, Loc] = field(default_factory=dict)
+    written: dict[Path_, str] = field(default_factory=dict)   # yes/no and date values, as typed
 
     def loc(self, *path: Any) -> Loc:
         """The location of the value at `path`, or of its nearest ancestor that exists."""
@@ -425,6 +433,7 @@ class _Converter:
             return None
         if isinstance(node, yaml.MappingNode):
             out: dict = {}
+            seen: dict = {}   # the key as the models read it → the key as written
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.problems.append(errore(self.loc(key_node), "yaml-chiave",
@@ -438,7 +447,7 @@ class _Converter:
                 if key_node.tag not in ALLOWED_TAGS:
                     self.problems.append(self.bad_tag(key_node))
                     continue
-                key = self.scalar(key_node, key=True)
+                key = key_node.value if key_node.tag in _AS_WRITTEN else self.scalar(key_node, key=True)
                 if isinstance(key, YamlFloat):
                     key = str(key)
                 if isinstance(key, str) and any(c in INVISIBLE for c in key):
@@ -450,11 +459,14 @@ class _Converter:
                                                 f"{char_name(c)} nella chiave «{quoted(key.strip(''.join(INVISIBLE)))}»: "
                                                 "cancellarlo"))
                     key = "".join(ch for ch in key if ch not in INVISIBLE).strip()
-                if key in out:
-                    first = self.doc.key_locs.get(path + (key,))
+                if _same_key(key) in seen:
+                    other = seen[_same_key(key)]
+                    first = self.doc.key_locs.get(path + (other,))
+                    line = first.line if first else "?"
+                    written = key if isinstance(key, str) else key_node.value
+                    alike = "" if str(other) == written else f"vale come «{quoted(other)}», "
                     self.problems.append(errore(self.loc(key_node), "yaml-chiave-duplicata",
-                                                f"chiave «{quoted(key)}» ripetuta "
-                                                f"(già presente alla riga {first.line if first else '?'})"))
+                                                f"chiave «{quoted(written)}» ripetuta ({alike}già presente alla riga {line})"))
                     continue
                 if (node.flow_style and isinstance(key, int) and isinstance(value_node, yaml.ScalarNode)
                         and value_node.value == "" and out and isinstance(list(out.values())[-1], (str, int))):
@@ -463,10 +475,13 @@ class _Converter:
                                                 "tra virgolette, es. \"€ 1.234,56\", oppure una voce per riga"))
                     continue
                 self.doc.key_locs[path + (key,)] = self.loc(key_node)
+                seen[_same_key(key)] = key
                 out[key] = self.convert(value_node, path + (key,))
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
+        if node.tag in _AS_WRITTEN:
+            self.doc.written[path] = node.value
         return self.scalar(node)
 
     def at(self, node: yaml.ScalarNode, index: int) -> Loc:
@@ -507,3 +522,12 @@ class _Converter:
         except (yaml.constructor.ConstructorError, ValueError, OverflowError):
             self.problems.append(errore(self.loc(node), "yaml-valore", f"valore «{quoted(node.value)}» non valido"))
             return node.value
+
+
+def _same_key(key: Any) -> Any:
+    """A key as the models compare it: 2023, "2023", 2_023, +2023 and 2023.0 are one year."""
+    if isinstance(key, str) and len(key) <= _MAX_INT_DIGITS:
+        m = _INT_KEY.fullmatch(key)
+        if m:
+            return int(m.group(1).replace("_", ""), 10)
+    return key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -13,7 +13,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from pydantic_core import PydanticCustomError
 
 from pdz_docs.finance.money import AmountError, Voce, YamlFloat, parse_importo, parse_voce
-from pdz_docs.limits import MAX_ANNO, MAX_NAME_CHARS, MAX_TITLE_CHARS, MIN_ANNO
+from pdz_docs.limits import MAX_ANNO, MAX_NAME_CHARS, MAX_TITLE_CHARS, MIN_ANNO, quoted
 from pdz_docs.names import name_problem, text_problem
 
 
@@ -21,7 +21,14 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _not_si_no(value: Any, code: str, wanted: str) -> None:
+    """A yes/no (YAML's true, yes, on) where a number goes: refused, and quoted back as written by validate."""
+    if isinstance(value, bool):
+        raise PydanticCustomError(code, f"deve essere {wanted}")
+
+
 def _importo(value: Any) -> Decimal:
+    _not_si_no(value, "importo-non-valido", "un importo")
     try:
         return parse_importo(value)
     except AmountError as exc:
@@ -32,8 +39,26 @@ def _importo_opt(value: Any) -> Decimal | None:
     return None if value is None else _importo(value)
 
 
+def _superficie(value: Any) -> Decimal | None:
+    """An area in km², written like an amount without «€»: 123,45 (a decimal comma)."""
+    if value is None:
+        return None
+    _not_si_no(value, "tipo-errato", "una superficie in km², es. \"123,45\"")
+    text = str(value)
+    if isinstance(value, YamlFloat) and re.fullmatch(r"[0-9]+\.[0-9]+", text):
+        example = f"{text},00" if re.fullmatch(r"[0-9]+\.[0-9]{3}", text) else text.replace(".", ",")
+        raise PydanticCustomError("numero-ambiguo", f"«{text}» è ambiguo (punto delle migliaia o dei decimali?): "
+                                  f"scrivere la superficie in km² tra virgolette, es. \"{example}\"")
+    try:
+        return parse_importo(value, "superficie")
+    except AmountError:
+        raise PydanticCustomError("valore-non-valido", f"«{quoted(value)}» non è una superficie in km²: scrivere un "
+                                  "numero con al massimo due decimali, es. \"123,45\"")
+
+
 def _voce(keys: frozenset[str]):
     def read(value: Any) -> Voce:
+        _not_si_no(value, "importo-non-valido", "un importo")
         try:
             return parse_voce(value, keys=keys)
         except AmountError as exc:
@@ -50,7 +75,15 @@ def _fonte_budget(value: Any) -> Any:
     return value
 
 
+def _intero(value: Any) -> Any:
+    _not_si_no(value, "tipo-errato", "un numero intero")   # pydantic would read it as 1 or 0
+    return value
+
+
 def _conteggio(value: Any) -> Any:
+    if isinstance(value, YamlFloat) and not re.fullmatch(r"[-+]?[0-9.]+", value):   # .inf, .nan, 1e3
+        raise PydanticCustomError("tipo-errato", f"«{value}» non è un numero intero: scrivere le cifre senza punti, "
+                                  "es. 1200")
     if isinstance(value, YamlFloat) or (isinstance(value, str) and re.fullmatch(r"\d{1,3}(\.\d{3})+", value)):
         digits = str(value).replace(".", "")
         raise PydanticCustomError(
@@ -97,6 +130,8 @@ def _periodo_ordinato(value: str) -> str:
 
 def _data(value: Any) -> Any:
     # pydantic would read an integer (or a string of digits) as seconds since 1970: «data: 0» is not a date
+    if isinstance(value, datetime):   # even at midnight: a time is not part of a date
+        raise PydanticCustomError("date_from_datetime_inexact", "deve essere una data senza ora")
     if isinstance(value, date) or (isinstance(value, str) and not isinstance(value, YamlFloat)
                                    and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip())):
         return value
@@ -139,6 +174,9 @@ _IMPORTO_SCHEMA = {"type": ["string", "integer"], "pattern": r"^(€\s?)?-?(\d{1
 Importo = Annotated[Decimal, BeforeValidator(_importo), WithJsonSchema(_IMPORTO_SCHEMA)]
 ImportoOpt = Annotated[Decimal | None, BeforeValidator(_importo_opt),
                        WithJsonSchema({"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]})]
+Superficie = Annotated[Decimal | None, BeforeValidator(_superficie),
+                       WithJsonSchema({"type": ["string", "integer", "null"], "pattern": r"^(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$",
+                                       "description": "Superficie in km², es. \"123,45\""})]
 _VOCE_SCHEMA = {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}, {
     "type": "object", "additionalProperties": False,
     "description": "Importo con nota, oppure in attesa di assegnazione: {in_attesa: si, previsto: \"€ …\", nota: …}",
@@ -154,7 +192,8 @@ ImportoVoce = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota",
 # An amount a card programs: known or not given, with a note, perhaps conditional on pending resources
 ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato"}))),
                           PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
-Conteggio = Annotated[int, BeforeValidator(_conteggio), Field(ge=0)]
+Intero = Annotated[int, BeforeValidator(_intero)]   # a whole number, never a yes/no
+Conteggio = Annotated[Intero, BeforeValidator(_conteggio), Field(ge=0)]
 Codice = Annotated[str, BeforeValidator(_codice)]
 Testo = Annotated[str, Field(min_length=1), AfterValidator(_testo)]
 # Names (Ambito, Provincia, Comuni, the plan's title: in file properties and headings, compared with
@@ -165,14 +204,14 @@ Periodo = Annotated[str, BeforeValidator(_periodo), Field(pattern=r"^(\d{4}|\d{4
                     AfterValidator(_periodo_ordinato)]
 PeriodoAnni = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$"), AfterValidator(_periodo_ordinato)]
 Data = Annotated[date, BeforeValidator(_data), AfterValidator(_data_plausibile)]
-Anno = Annotated[int, AfterValidator(_anno_plausibile)]   # a past year (cycle years are checked against the rules)
+Anno = Annotated[Intero, AfterValidator(_anno_plausibile)]   # a past year (cycle years are checked against the rules)
 SiNo = Annotated[bool | None, BeforeValidator(_si_no)]
 
 
 # --- piano.yaml --------------------------------------------------------------------
 
 class Delibera(Model):
-    numero: int | Testo
+    numero: Intero | Testo
     data: Data
 
 
@@ -183,7 +222,7 @@ class Comune(Model):
     famiglie: Conteggio | None = None
     emigrazioni: Conteggio | None = None
     immigrazioni: Conteggio | None = None
-    superficie_km2: ImportoOpt = None
+    superficie_km2: Superficie = None
     delibera: Delibera | None = None
 
 
@@ -219,7 +258,7 @@ class Piano(Model):
     presidente: Testo | None = None
     data_riferimento: Data | None = None
     fonte_dati: Testo | None = None
-    superficie_km2: ImportoOpt = None
+    superficie_km2: Superficie = None
     comuni: Annotated[list[Comune], Field(min_length=1)]
     confronto: Confronto | None = None
     percorso: list[Passo] = []
@@ -232,10 +271,10 @@ class Piano(Model):
 # --- finanza.yaml ------------------------------------------------------------------
 
 class Cofinanziamento(Model):
-    annualita: dict[int, ImportoVoce]
-    per_comune: dict[str, dict[int, Importo]] = {}
+    annualita: dict[Intero, ImportoVoce]
+    per_comune: dict[str, dict[Intero, Importo]] = {}
     motivazione: Testo | None = None
-    per_area: dict[str, dict[int, Importo]] = {}   # area of spending (free label) → year → amount
+    per_area: dict[str, dict[Intero, Importo]] = {}   # area of spending (free label) → year → amount
 
 
 class SpesaStorica(Model):
@@ -281,7 +320,7 @@ class Obiettivo(Model):
 
 class Servizio(Model):
     denominazione: Testo
-    articoli_rr: list[int | Testo] = []
+    articoli_rr: list[Intero | Testo] = []
     altro_riferimento: Testo | None = None
     utenza: Testo | None = None
     numero_utenti: Conteggio | None = None
@@ -302,7 +341,7 @@ class Scheda(Model):
     gestione: list[Testo] = []
     gestione_altro: Testo | None = None
     # year → {source id: amount}; the reserved key "importo" is a year total the writer chose to type
-    programmazione: dict[int, dict[str, ImportoScheda]] = {}
+    programmazione: dict[Intero, dict[str, ImportoScheda]] = {}
     totale: ImportoOpt = None
     servizi: list[Servizio] = []
 
@@ -312,8 +351,8 @@ class Scheda(Model):
 class FrontMatter(Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     titolo: Titolo
-    numero: Annotated[int, Field(ge=1, le=20)] | None = None
-    ordine: int
+    numero: Annotated[Intero, Field(ge=1, le=20)] | None = None
+    ordine: Intero
 
 
 # --- rules/<ciclo>.yaml --------------------------------------------------------------
@@ -332,20 +371,20 @@ class FonteRegole(Model):
 class VincoloCofinanziamento(Model):
     quota: Importo
     fonti: list[str]
-    anno: int
+    anno: Intero
     ripartizione: str
     parti: dict[str, Importo]
 
 
 class Vincoli(Model):
     cofinanziamento_minimo: VincoloCofinanziamento
-    spesa_storica_anni: list[int]
+    spesa_storica_anni: list[Intero]
     quote_fnps: dict[str, Testo]
 
 
 class Regole(Model):
     ciclo: str
-    anni: list[int]
+    anni: list[Intero]
     riferimento: Testo
     livelli_priorita: dict[str, Testo]
     valenze_territoriali: dict[str, Testo]
