@@ -95,6 +95,9 @@ WARNED = {
     "paragrafo-4-spazi": ("Testo.\n\n    Paragrafo rientrato.\n", ["paragrafo-rientrato"]),
     "sotto-voce-2-spazi-sotto-numero": ("1. area uno\n  - obiettivo\n2. area due\n", ["lista-rientro"]),
     "celle-in-piu": ("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n", ["tabella-celle-in-piu"]),
+    "cancelletto-senza-spazio": ("#Puglia è la regione.\n", ["titolo-senza-spazio"]),
+    "nota-due-volte": ("Doppia[^x] e[^x].\n\n[^x]: Prima.\n\n[^x]: Seconda.\n", ["nota-ripetuta"]),
+    "riferimento-senza-indirizzo": ("Vedi [altro][manca].\n", ["link-senza-indirizzo"]),
 }
 
 
@@ -254,6 +257,7 @@ Una riga che finisce con la barra\\
 e poi il resto.
 
 1) primo con parentesi
+
 2) secondo con parentesi
 
 Titolo sottolineato
@@ -325,3 +329,23 @@ def test_more_habits_are_warned(plan_dir: Path):
     n_link = next(i for i, t in enumerate(lines, 1) if "altro.md" in t)
     assert found == [(str(chapter), str(n_link), "nota-senza-testo"), (str(chapter), str(n_link), "link-relativo"),
                      (str(chapter), str(lines.index("```") + 1), "codice-non-chiuso")]
+
+
+def test_hashtag_line_stays_text_and_footnote_paragraphs_are_not_code():
+    assert skeleton(ours("#Puglia è la regione.\n")) == [("p", "#Puglia è la regione.", [])]
+    note = "x[^a].\n\n[^a]: Prima riga\n    seconda.\n\n    Secondo paragrafo.\n"
+    assert habit_notes(note) == []
+    assert "<pre>" not in ours(note)
+
+
+def test_email_autolink_is_not_a_path(plan_dir: Path):
+    chapter = plan_dir / "capitoli" / "30-altre.md"
+    chapter.write_text(CHAPTER2.split("## Anni")[0] + "Scrivere a <info@esempio.it>.\n", encoding="utf-8")
+    r = _run("check", str(plan_dir))
+    assert "link-relativo" not in r.stdout + r.stderr and r.returncode == 0
+
+
+def test_loose_list_items_have_no_added_spaces(built2):
+    _, xml = built2
+    texts = re.findall(r"<w:t[^>]*>([^<]*)</w:t>", _paragraph(xml, "primo con parentesi"))
+    assert "".join(texts) == "primo con parentesi"

@@ -95,6 +95,13 @@ def test_word_symbol_in_yaml_is_its_unicode_sign(plan_dir: Path, capsys):
     assert "Accesso semplice per tutti \u2713" in html_of(plan_dir)
 
 
+def test_word_bullet_pasted_with_a_card_item_is_not_printed_twice(plan_dir: Path, capsys):
+    edit(plan_dir / CARD, "- Accesso semplice per tutti", '- "\uf0b7 Accesso semplice per tutti"')
+    assert problems(capsys, plan_dir) == (0, [])
+    page = html_of(plan_dir)
+    assert "<li>Accesso semplice per tutti</li>" in page and "\u2022 Accesso" not in page and "- Accesso" not in page
+
+
 def test_character_without_glyph_is_a_located_warning(plan_dir: Path, capsys):
     from pdz_docs.checks.glyphs import covered
 

@@ -28,6 +28,8 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _ATX_ONE = re.compile(r"^ {0,3}#(?=[ \t])")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
+_LINK_DEF = re.compile(r"^ {0,3}\[([^\]^][^\]]*)\]:", re.M)
+_LINK_REF = re.compile(r"(?<![\]\\])\[([^\]\[^][^\]\[]*)\]\[([^\]\[]*)\]")
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
@@ -70,6 +72,7 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
     skip = False                        # the line is the underline of a setext heading already written
     prev = ""                           # the previous source line
     in_item_paragraph = False           # the previous line continued a further paragraph of an item
+    in_footnote = False                 # inside a footnote definition, whose further paragraphs are indented
     for n, raw in enumerate(lines):
         line = raw.expandtabs(4) if raw.startswith("\t") and not fence else raw
         nxt = lines[n + 1] if n + 1 < len(lines) else ""
@@ -138,7 +141,11 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
                 prev = raw
                 continue
             stack = []
-        if indent >= 4 and not prev.strip():
+        if _FOOTNOTE_DEF.match(line):
+            in_footnote = True
+        elif indent < 4:
+            in_footnote = False
+        if indent >= 4 and not prev.strip() and not in_footnote:
             notes.append(Note(n, "paragrafo-rientrato",
                               "paragrafo rientrato (tabulazione o 4 spazi): è stampato come codice, in carattere "
                               "a larghezza fissa e senza andare a capo; togliere il rientro"))
@@ -147,6 +154,11 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
         elif _ATX_ONE.match(line):
             line = "#" + line.lstrip()                    # the chapter title is level 1: «#» in the text is a section
         h = _HEADING_NOSPACE.match(line)
+        if h and len(h.group(1)) == 1:
+            notes.append(Note(n, "titolo-senza-spazio",
+                              f"«#{h.group(2)[:30]}» all'inizio della riga è stampato come testo; "
+                              f"se è un titolo, scrivere «## {h.group(2)[:30]}»"))
+            line, h = "\\" + line, None
         if h:
             notes.append(Note(n, "titolo-senza-spazio",
                               f"manca lo spazio dopo «{h.group(1)}»: il titolo è letto come tale, ma altri programmi "
@@ -195,6 +207,20 @@ def habit_notes(text: str) -> list[Note]:
     text = _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     notes = _scan(text.split("\n"))[1]
     defined = set(_FOOTNOTE_DEF.findall(text))
+    seen: set[str] = set()
+    for m in _FOOTNOTE_DEF.finditer(text):
+        if m.group(1) in seen:
+            notes.append(Note(text.count("\n", 0, m.start()), "nota-ripetuta",
+                              f"il testo della nota «[^{m.group(1)}]» è scritto due volte: si stampa solo "
+                              "l'ultimo; dare un nome diverso a ciascuna nota"))
+        seen.add(m.group(1))
+    labels = {m.group(1).strip().lower() for m in _LINK_DEF.finditer(text)}
+    for m in _LINK_REF.finditer(text):
+        label = (m.group(2) or m.group(1)).strip().lower()
+        if label not in labels:
+            notes.append(Note(text.count("\n", 0, m.start()), "link-senza-indirizzo",
+                              f"il collegamento «[{m.group(1)}][{m.group(2)}]» non ha la riga "
+                              f"«[{m.group(2) or m.group(1)}]: https://…» con l'indirizzo: è stampato così com'è"))
     for m in _FOOTNOTE_REF.finditer(text):
         if m.group(1) not in defined:
             notes.append(Note(text.count("\n", 0, m.start()), "nota-senza-testo",

@@ -28,6 +28,7 @@ WORD_SYMBOLS = {
     "\uf0a4": "\u25c9",   # ◉  Wingdings fisheye
 }
 _TABLE = str.maketrans(WORD_SYMBOLS)
+_LEADING = re.compile("^[ \t]*[" + "".join(WORD_SYMBOLS) + "][ \t]+")
 _ITEM = re.compile("^([ \t]*)[" + "".join(WORD_SYMBOLS) + "](?=[ \t])", re.M)
 
 
@@ -39,4 +40,7 @@ def read_word_symbols(text: str, markdown: bool = True) -> str:
     """
     if not any(c in text for c in WORD_SYMBOLS):
         return text
-    return (_ITEM.sub(r"\1-", text) if markdown else text).translate(_TABLE)
+    if markdown:
+        return _ITEM.sub(r"\1-", text).translate(_TABLE)
+    # a list item of a card pasted with its bullet: the card draws its own
+    return _LEADING.sub("", text).translate(_TABLE)

@@ -58,6 +58,13 @@ def markdown_reader() -> markdown.Markdown:
 
 # --- links -----------------------------------------------------------------------
 
+def _plain(href: str) -> str:
+    """An address as written: Python-Markdown hides an e-mail autolink behind placeholders and entities."""
+    from markdown.util import AMP_SUBSTITUTE
+
+    return html.unescape(href.replace(AMP_SUBSTITUTE, "&")) if AMP_SUBSTITUTE in href else href
+
+
 def link_kind(href: str) -> str:
     """"ok" (kept), "relativo" (a path: meaningless in a printed document, dropped) or "vietato"."""
     compact = _INVISIBLE.sub("", html.unescape(href))
@@ -155,7 +162,7 @@ class _Collect(markdown.treeprocessors.Treeprocessor):
         self.found: list[tuple[str, str]] = []
 
     def run(self, root) -> None:
-        self.found = [("img", el.get("src", "")) if el.tag == "img" else ("link", el.get("href", ""))
+        self.found = [("img", el.get("src", "")) if el.tag == "img" else ("link", _plain(el.get("href", "")))
                       for el in root.iter() if el.tag in ("a", "img")]
 
 

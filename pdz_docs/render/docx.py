@@ -369,13 +369,13 @@ class _Writer(WordBuilder):
                 p._p.pPr.numPr.get_or_add_ilvl().val = 0
             sub = [c for c in li if c.tag in ("ul", "ol")]
             holder = ET.Element("span")
-            holder.text = li.text
+            holder.text = li.text if (li.text or "").strip() else None   # a loose item's line ends are no text
             for c in li:
                 if c.tag in ("ul", "ol"):
                     continue
                 if c.tag == "p":   # a loose list's paragraph: its inline markup kept, not flattened
                     span = ET.SubElement(holder, "span")
-                    span.text, span.tail = c.text, c.tail
+                    span.text, span.tail = c.text, c.tail if (c.tail or "").strip() else None
                     span.extend(list(c))
                 else:
                     holder.append(c)
