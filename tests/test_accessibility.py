@@ -178,6 +178,33 @@ def test_plan_with_an_image_conforms(plan_dir: Path, tmp_path: Path):
         assert [(f.rule_id, f.message) for f in page.validate_pdf(str(pdf), profile=profile).failures] == []
 
 
+def test_writers_slips_never_make_a_false_claim(plan_dir: Path, tmp_path: Path):
+    """Skipped heading levels and an image without description are warned, and the PDF still conforms."""
+    from PIL import Image
+
+    (plan_dir / "immagini").mkdir()
+    Image.new("RGB", (120, 60), (29, 58, 95)).save(plan_dir / "immagini" / "deco.png")
+    chapter = plan_dir / "capitoli" / "10-cap1.md"
+    edit(chapter, "{{ tabella(\"fasce_eta\") }}",
+         "#### Dettaglio\n\ntesto\n\n###### Più giù\n\n![](../immagini/deco.png)\n\n"
+         "| Servizio | Utenti |\n|---|--:|\n| SAD | 12 |\n\n{{ tabella(\"fasce_eta\") }}")
+    r = _build(plan_dir, tmp_path, "pdf,docx,html")
+    assert r.returncode == 0, r.stdout + r.stderr
+    warned = re.findall(r"10-cap1\.md:(\d+):\d+: avviso: .*\[([\w-]+)\]", r.stdout)
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    assert warned == [(str(lines.index("#### Dettaglio") + 1), "titolo-salta-livello"),
+                      (str(lines.index("###### Più giù") + 1), "titolo-salta-livello"),
+                      (str(lines.index("![](../immagini/deco.png)") + 1), "immagine-senza-descrizione")]
+    pdf = next(tmp_path.glob("*.pdf"))
+    for profile in ("2a", "ua1"):
+        assert [(f.rule_id, f.message) for f in page.validate_pdf(str(pdf), profile=profile).failures] == []
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert re.search(r"<h3[^>]*>.*Dettaglio</h3>", html) and re.search(r"<h4[^>]*>Più giù</h4>", html)
+    assert '<th scope="col">Servizio</th>' in html and 'alt="Immagine deco"' in html
+    xml = zipfile.ZipFile(next(tmp_path.glob("*.docx"))).read("word/document.xml").decode()
+    assert re.search(r'Heading3"/></w:pPr><w:r><w:t>Dettaglio', xml) and re.search(r'Heading4"/></w:pPr><w:r><w:t>Più giù', xml)
+
+
 def test_table_across_pages_is_one_table(plan_dir: Path, tmp_path: Path):
     rows = "\n".join(f"| Voce {i} | {i * 3} |" for i in range(1, 90))
     edit(plan_dir / "capitoli" / "10-cap1.md", "## Le schede", f"| Voce | Valore |\n|---|---|\n{rows}\n\n## Le schede")

@@ -57,6 +57,18 @@ def check_chapter_images(plan: Plan) -> list[Problem]:
     return out
 
 
+_NO_DESCRIPTION = re.compile(r"!\[\s*\]\s*[(\[]")
+
+
+def check_image_descriptions(plan: Plan) -> list[Problem]:
+    """An image says what it shows to those who cannot see it (PDF/UA-1, WCAG 1.1.1)."""
+    return [avviso(_loc(cap, m.start()), "immagine-senza-descrizione",
+                   "l'immagine non ha una descrizione: scriverla tra le parentesi quadre, "
+                   "es. ![Mappa dei Comuni dell'Ambito](../immagini/mappa.png); senza, il documento dice solo "
+                   "«Immagine» e il nome del file")
+            for cap in plan.capitoli if "![" in cap.body for m in _NO_DESCRIPTION.finditer(cap.body)]
+
+
 def check_chapter_links(plan: Plan) -> list[Problem]:
     out = []
     for cap in plan.capitoli:
@@ -149,6 +161,7 @@ CHECKS = [
     check_chapter_paragraphs,
     check_chapter_images,
     check_chapter_links,
+    check_image_descriptions,
     check_chapter_markdown,
     check_glyphs,
     check_chapter_tables,

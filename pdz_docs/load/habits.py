@@ -194,8 +194,30 @@ def _hard(line: str, nxt: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """The chapter rewritten so that Python-Markdown reads it as a CommonMark preview would."""
-    return "\n".join(_scan(text.split("\n"))[0])
+    """The chapter rewritten so that Python-Markdown reads it as a CommonMark preview would.
+
+    Headings never skip a level in the document (PDF/UA-1, ISO 14289-1 §7.4.2): a «####» right
+    under a «##» is printed as a «###»; the checks warn about it at its line (titolo-salta-livello).
+    """
+    return "\n".join(_clamp_headings(_scan(text.split("\n"))[0]))
+
+
+def _clamp_headings(lines: list[str]) -> list[str]:
+    level, fence = 1, ""          # the chapter title is level 1
+    out = []
+    for line in lines:
+        f = _FENCE.match(line)
+        if fence:
+            fence = "" if line.strip().startswith(fence) else fence
+        elif f:
+            fence = f.group(1)
+        else:
+            h = re.match(r"(#{1,6})(?=[ \t])", line)
+            if h:
+                wanted = min(len(h.group(1)), level + 1)
+                line, level = "#" * wanted + line[len(h.group(1)):], wanted
+        out.append(line)
+    return out
 
 
 def habit_notes(text: str) -> list[Note]:

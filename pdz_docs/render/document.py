@@ -137,8 +137,10 @@ def _sanitize(html: str, root: Path | None) -> str:
         picture = load_picture(found.path) if found.path is not None else None
         if not isinstance(picture, Picture):
             return ""
+        # every figure says something to a screen reader (PDF/UA-1 §7.3); a missing description is warned
+        text = unescape(alt.group(1)).strip() if alt else ""
         return (f'<img src="{picture.uri}" width="{picture.width}" height="{picture.height}" '
-                f'alt="{escape(unescape(alt.group(1))) if alt else ""}">')
+                f'alt="{escape(text or "Immagine " + found.path.stem)}">')
 
     html = re.sub(r"<a\b[^>]*>", link, html)
     return re.sub(r"<img\b[^>]*>", image, html)
@@ -194,6 +196,8 @@ def _html_blocks(md: markdown.Markdown, text: str, root: Path | None = None) -> 
     except RecursionError:  # pragma: no cover - nesting is bounded by the content checks
         html = f"<pre>{escape(text)}</pre>"
     html = re.sub(r"<h2>(\S+) (.*?) \{#([\w-]+)\}</h2>", r'<h2 id="\3"><span class="num">\1</span> \2</h2>', html)
+    # header cells of Markdown tables head their column (the computed tables' templates say it themselves)
+    html = re.sub(r"<th(?=[ >])(?![^>]*\bscope=)", '<th scope="col"', html)
     # WeasyPrint ignores <ol start>: the list's counter starts where the writer's first number says
     html = re.sub(r'<ol start="(\d+)">', lambda m: f'<ol start="{m[1]}" style="counter-reset: list-item '
                   f'{int(m[1]) - 1}">', html)

@@ -336,7 +336,7 @@ class _Writer(WordBuilder):
             tag = el.tag
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 # h1 inside a chapter is warned about by the checks; numbered sections are h2
-                self.heading("".join(el.itertext()).strip(), 2 if tag in ("h1", "h2") else 3)
+                self.heading("".join(el.itertext()).strip(), max(2, int(tag[1])))
             elif tag == "p":
                 self.inline(self.d.add_paragraph(), el)
             elif tag in ("ul", "ol"):
