@@ -265,6 +265,10 @@ Titolo sottolineato
 
 Testo ~~barrato~~ e una nota[^uno].
 
+* * *
+
+Dopo la linea.
+
 [^uno]: il testo della nota.
 """
 
@@ -349,3 +353,17 @@ def test_loose_list_items_have_no_added_spaces(built2):
     _, xml = built2
     texts = re.findall(r"<w:t[^>]*>([^<]*)</w:t>", _paragraph(xml, "primo con parentesi"))
     assert "".join(texts) == "primo con parentesi"
+
+
+def test_thematic_break_is_a_rule_in_the_docx(built2):
+    _, xml = built2
+    paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml)
+    i = next(k for k, p in enumerate(paragraphs) if "Dopo la linea." in p)
+    assert '<w:bottom w:val="single"' in paragraphs[i - 1]
+
+
+def test_notes_have_their_title_and_no_rule(built2):
+    _, xml = built2
+    paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml)
+    i = next(k for k, p in enumerate(paragraphs) if "il testo della nota." in p)
+    assert ">Note<" in paragraphs[i - 1] and "w:bottom" not in paragraphs[i - 1]

@@ -347,14 +347,22 @@ class _Writer(WordBuilder):
                 for line in "".join(el.itertext()).rstrip("\n").split("\n"):
                     self.para(line, "macro")
             elif tag == "div":
-                if "footnote" in el.get("class", ""):
+                if "footnote" in el.get("class", ""):   # the notes: under their bold title, without the HTML's rule
                     p = self.d.add_paragraph("Note")
                     p.runs[0].bold = True
-                self.blocks(el)
+                    self.blocks([c for c in el if c.tag != "hr"])
+                else:
+                    self.blocks(el)
             elif tag == "hr":
-                continue
+                self.rule()
             elif tag == "blockquote":
                 self.blocks(el)
+
+    def rule(self) -> None:
+        """A thematic break («---» between paragraphs): an empty paragraph with a rule under it."""
+        p = self.d.add_paragraph()
+        p._p.get_or_add_pPr().append(parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="808080"/></w:pBdr>'))
 
     def list(self, el: ET.Element, ordered: bool, level: int) -> None:
         """A list; each numbered list is its own Word list, restarting at its first number."""
