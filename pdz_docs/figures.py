@@ -28,7 +28,7 @@ from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
 
 from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, MAX_CITED_ROWS, quoted
-from pdz_docs.load.plan import Capitolo
+from pdz_docs.model import Capitolo
 from pdz_docs.load.yamlsrc import cap_problems
 from pdz_docs.problems import Loc, Problem, errore
 

@@ -18,11 +18,14 @@ DOCX and XLSX a character their XML cannot hold.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from pdz_docs.limits import MAX_NAME_CHARS
-from pdz_docs.load.yamlsrc import _NOT_PRINTABLE
 
+# What YAML calls printable, for every text file of the plan (load/yamlsrc.py) and any text: tab,
+# newlines and the printable Unicode ranges. Anything else is binary data or a broken encoding.
+NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Unicode categories refused in a name: controls, format characters (bidi, zero-width),
 # surrogates, private use, unassigned, line and paragraph separators.
 FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -69,9 +72,9 @@ def name_problem(text: str, max_chars: int = MAX_NAME_CHARS, latin: bool = True)
 
 def text_problem(text: str) -> tuple[str, str] | None:
     """(problem code, Italian message) when a free text holds a character no output can print, else None."""
-    if not _NOT_PRINTABLE.search(text):
+    if not NOT_PRINTABLE.search(text):
         return None
-    return ("carattere-non-ammesso", f"«{_shown(text[:60], _NOT_PRINTABLE.fullmatch)}» contiene caratteri di "
+    return ("carattere-non-ammesso", f"«{_shown(text[:60], NOT_PRINTABLE.fullmatch)}» contiene caratteri di "
             "controllo, che non si possono stampare")
 
 

@@ -12,7 +12,8 @@ from pdz_docs import figures
 from pdz_docs.checks import finance as finance_checks
 from pdz_docs.checks import content, structure
 from pdz_docs.finance.compute import Computed, compute
-from pdz_docs.load.plan import Capitolo, Plan, load_plan
+from pdz_docs.load.plan import load_plan
+from pdz_docs.model import Capitolo, Plan
 from pdz_docs.problems import Problem, sort_problems
 
 

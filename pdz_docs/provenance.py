@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pdz_docs import gitsafe
-from pdz_docs.load.plan import Plan
+from pdz_docs.model import Plan
 from pdz_docs.problems import Loc, Problem, nota
 from pdz_docs.load.refs import IMAGE_TYPES, references, resolve_image
 

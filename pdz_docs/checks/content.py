@@ -16,7 +16,7 @@ from pdz_docs.limits import quoted
 from pdz_docs.load.habits import habit_notes
 from pdz_docs.load.media import Refusal, load_picture
 from pdz_docs.limits import MAX_TABLE_COLUMNS
-from pdz_docs.load.plan import Capitolo, Plan
+from pdz_docs.model import Capitolo, Plan
 from pdz_docs.load.refs import link_kind, link_refusal, paragraph_refusals, references, resolve_image
 from pdz_docs.problems import Loc, Problem, avviso, errore
 

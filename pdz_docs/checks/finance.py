@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, years_of
 from pdz_docs.finance.money import ZERO, fmt_euro, fmt_voce
-from pdz_docs.load.plan import Plan
+from pdz_docs.model import Plan
 from pdz_docs.problems import Problem, avviso, errore, nota
 
 

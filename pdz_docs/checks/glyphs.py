@@ -19,7 +19,7 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
-from pdz_docs.load.plan import Capitolo, Plan
+from pdz_docs.model import Capitolo, Plan
 from pdz_docs.problems import Loc, Problem, avviso
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "templates" / "piano.css"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pdz_docs.finance.compute import years_of
 from pdz_docs.limits import MAX_CONTEGGIO
-from pdz_docs.load.plan import Plan
+from pdz_docs.model import Plan
 from pdz_docs.names import name_key
 from pdz_docs.problems import Problem, avviso, errore
 

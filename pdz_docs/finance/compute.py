@@ -13,8 +13,7 @@ from decimal import Decimal
 from pdz_docs.finance.money import (IN_ATTESA, NON_INDICATO, ZERO, Voce, allocate, fmt_euro, fmt_voce, percent,
                                     ratio, round_cent)
 from pdz_docs.finance.table import Cell, Table, cells, sums_across, sums_down
-from pdz_docs.load.plan import Plan
-from pdz_docs.model import Regole
+from pdz_docs.model import Plan, Regole
 
 YEAR_TOTAL_KEY = "importo"
 DA_SCHEDE_TEXT = "pari al programmato nelle schede"

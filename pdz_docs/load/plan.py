@@ -4,66 +4,21 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdz_docs.limits import MAX_CHAPTER_BYTES, quoted
 from pdz_docs.load.pasted import read_word_symbols
 from pdz_docs.load.refs import IMAGE_TYPES
 from pdz_docs.load.validate import validate
-from pdz_docs.load.yamlsrc import (YamlDoc, char_name, hidden_in_name, load_yaml, read_text,
+from pdz_docs.load.yamlsrc import (char_name, hidden_in_name, load_yaml, read_text,
                                    running_text_characters, shown_hidden)
-from pdz_docs.model import Finanza, FrontMatter, Piano, Regole, Scheda
+from pdz_docs.model import Capitolo, Finanza, FrontMatter, Piano, Plan, Regole, Scheda, SchedaSrc, YamlDoc
 from pdz_docs.problems import Loc, Problem, avviso, errore
 
 # Problems after which a file's data is incomplete: validating it would only add noise.
 UNREADABLE = {"yaml-tag", "yaml-annidamento", "yaml-valore", "yaml-chiave"}
 PLAN_SUFFIXES = (".yaml", ".yml", ".md")  # the files of a plan: cards, chapters
 PACKAGE_RULES = Path(__file__).resolve().parents[2] / "rules"
-
-
-@dataclass(frozen=True)
-class Capitolo:
-    meta: FrontMatter
-    body: str
-    file: str
-    body_line: int  # line of the file where the body starts (1-based)
-    doc: YamlDoc | None = None  # the front matter, so checks can point at its lines
-
-    @property
-    def loc(self) -> Loc:
-        return Loc(self.file, 1, 1)
-
-
-@dataclass(frozen=True)
-class SchedaSrc:
-    """A card with the YAML document it came from, so checks can point at its lines."""
-
-    scheda: Scheda
-    doc: YamlDoc
-
-    @property
-    def file(self) -> str:
-        return self.doc.file
-
-
-@dataclass(frozen=True)
-class Plan:
-    root: Path
-    piano: Piano | None
-    finanza: Finanza | None
-    regole: Regole | None
-    schede: tuple[SchedaSrc, ...]
-    capitoli: tuple[Capitolo, ...]
-    docs: dict[str, YamlDoc] = field(default_factory=dict)  # "piano", "finanza", "regole"
-
-    def loc(self, which: str, *path) -> Loc:
-        doc = self.docs.get(which)
-        return doc.loc(*path) if doc else Loc(which)
-
-    def key_loc(self, which: str, *path) -> Loc:
-        doc = self.docs.get(which)
-        return doc.key_loc(*path) if doc else Loc(which)
 
 
 def label(path: Path) -> str:

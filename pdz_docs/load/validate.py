@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pdz_docs.limits import MAX_PROBLEMS_PER_FILE, quoted
-from pdz_docs.load.yamlsrc import YamlDoc, omitted
+from pdz_docs.load.yamlsrc import omitted
+from pdz_docs.model import YamlDoc
 from pdz_docs.problems import Problem, errore
 
 # Every error type the plan's models can produce (pydantic's `type`, never its English `msg`),

@@ -20,7 +20,6 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,8 @@ from pdz_docs.finance.money import YamlFloat
 from pdz_docs.limits import (MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, MAX_YAML_DEPTH, MAX_YAML_NODES,
                              quoted)
 from pdz_docs.load.pasted import read_word_symbols
+from pdz_docs.model.plan import Path_, YamlDoc
+from pdz_docs.names import NOT_PRINTABLE as _NOT_PRINTABLE
 from pdz_docs.problems import Loc, Problem, avviso, errore, nota
 
 try:
@@ -42,9 +43,6 @@ MAX_BYTES = MAX_FILE_BYTES   # older names, kept for callers
 MAX_DEPTH = MAX_YAML_DEPTH
 STD_TAG = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {STD_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
-# What YAML calls printable, for every text file of the plan: tab, newlines and
-# the printable Unicode ranges. Anything else is binary data or a broken encoding.
-_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Characters pasted from word processors and web pages that look like a space, or like
 # nothing, but that YAML does not read as a space: named in the message that they cause.
 INVISIBLE = {
@@ -67,33 +65,6 @@ _INT_KEY = re.compile(r"\s*([-+]?[0-9][0-9_]*)(?:\.0*)?\s*")
 # text is kept to quote it back, and a key of these kinds stays that text.
 _AS_WRITTEN = {STD_TAG + t for t in ("bool", "null", "timestamp")}
 _MAX_INT_DIGITS = 100  # longer integers stay text: the field's own check refuses them
-
-Path_ = tuple  # a path of keys/indexes from the document root
-
-
-@dataclass
-class YamlDoc:
-    """A loaded YAML file: its data and where every value (and key) stands."""
-
-    file: str
-    data: Any = None
-    locs: dict[Path_, Loc] = field(default_factory=dict)
-    key_locs: dict[Path_, Loc] = field(default_factory=dict)
-    written: dict[Path_, str] = field(default_factory=dict)   # yes/no and date values, as typed
-
-    def loc(self, *path: Any) -> Loc:
-        """The location of the value at `path`, or of its nearest ancestor that exists."""
-        p = tuple(path)
-        while p:
-            if p in self.locs:
-                return self.locs[p]
-            p = p[:-1]
-        return self.locs.get((), Loc(self.file, 1, 1))
-
-    def key_loc(self, *path: Any) -> Loc:
-        p = tuple(path)
-        return self.key_locs.get(p) or self.loc(*p)
-
 
 class _Refused(yaml.MarkedYAMLError):
     """A construct refused while composing; `code` is the problem code."""

@@ -5,3 +5,4 @@ Field names are the YAML keys (Italian, the domain's own words). Money fields ar
 """
 
 from pdz_docs.model.types import *  # noqa: F401,F403
+from pdz_docs.model.plan import Capitolo, Path_, Plan, SchedaSrc, YamlDoc  # noqa: F401,E402
