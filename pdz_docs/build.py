@@ -47,16 +47,19 @@ import threading
 import time
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from pdz_docs.faults import TERMINATED, Failure, describe, shown
-from pdz_docs.problems import ERRORE, Loc, Problem, avviso, has_errors, summary
+from pdz_docs.faults import TERMINATED, Failure, shown
+from pdz_docs.pipeline import Result
+from pdz_docs.problems import Loc, Problem, avviso, has_errors
 from pdz_docs.provenance import provenance
 
 FORMATS = ("pdf", "docx", "html", "xlsx")
 LOCK_NAME = ".pdz-build.lock"
 JOURNAL_NAME = ".pdz-build.journal"
 BACKUP_SUFFIX = ".pdz-prev"
+FIXED_EPOCH = "946684800"   # 2000-01-01, the fonts' timestamp in every PDF
 
 
 def slug(text: str) -> str:
@@ -241,90 +244,133 @@ def prepare_output(out_dir: Path) -> None:
         raise
 
 
-def _progress(quiet: bool, message: str) -> None:
-    if not quiet:
-        print(message, flush=True)
+@dataclass(frozen=True)
+class Output:
+    """One file of the output set: its format, its name in the output folder, its content."""
+
+    format: str
+    name: str
+    data: bytes
 
 
-def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = False,
-          pdf_variant: str | None = None, parallel: bool = True, quiet: bool = False) -> int:
+@dataclass(frozen=True)
+class Outputs:
+    """What a build made: the checked and computed plan, and its files in the order pdf, docx, xlsx, html."""
+
+    result: Result
+    files: tuple[Output, ...]
+
+
+class Listener:
+    """What a build tells while it runs, as it happens; this one keeps it to itself (the CLI's prints it)."""
+
+    def stage(self, message: str) -> None:
+        """A step has started or ended ("Impaginazione del PDF…")."""
+
+    def problems(self, problems: list[Problem]) -> None:
+        """Problems just found; `build` returns them all again at the end."""
+
+
+def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool = False,
+          pdf_variant: str | None = None, parallel: bool = True, out_dir: Path | None = None,
+          templates: Path | None = None, listener: Listener | None = None) -> tuple[Outputs | None, list[Problem]]:
+    """Check, compute and render the plan in `formats`: (what was made, every problem found).
+
+    The outputs are None when problems stop the build (errors; warnings too with `strict`). Nothing
+    is written or printed here: `out_dir`, when given, is made ready before the slow rendering (an
+    OSError tells why it cannot be), and `listener` hears of every step and problem as it happens.
+    With no format the plan is only checked and computed (what `pdz diff` compares).
+    """
     from pdz_docs.pipeline import run
     from pdz_docs.render.document import build_document
-    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, layout_pdf, render_html
+    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, render_html
 
     unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        print(f"pdz: errore: formato non previsto: {', '.join(unknown) or '(nessuno)'} "
-              f"(ammessi: {', '.join(FORMATS)})", file=sys.stderr)
-        return 2
-    plan_dir, out_dir = Path(plan_dir), Path(out_dir)
-    # Fixed timestamps inside embedded fonts (fontTools reads it): same content, same bytes.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
+    if unknown:
+        raise ValueError(f"unknown formats {unknown}")
+    listener = listener or Listener()
+    plan_dir = Path(plan_dir)
+    templates = Path(templates or TEMPLATES)
     start = time.perf_counter()
-    _progress(quiet, f"Verifica del piano {plan_dir}…")
+    listener.stage(f"Verifica del piano {plan_dir}…")
     result, problems = run(plan_dir)
-    _print_problems(problems)
+    listener.problems(problems)
     if result is None or has_errors(problems, strict):
-        print(f"{summary(problems)} Nessun file scritto: correggere i problemi e rilanciare.", file=sys.stderr)
-        return 1
-    try:
-        prepare_output(out_dir)
-    except OSError as exc:
-        print(f"pdz: errore: {describe(exc)}. Nessun file scritto.", file=sys.stderr)
-        return 1
+        return None, problems
+    if not formats:
+        return Outputs(result, ()), problems
+    if out_dir is not None:
+        prepare_output(Path(out_dir))
     prov = provenance(result.plan)
-    _print_problems(prov.problems(plan_dir))
+    late = prov.problems(plan_dir)
+    listener.problems(late)
+    problems = problems + late
     doc = build_document(result, prov)
-    html = render_html(doc) if {"html", "pdf"} & set(formats) else ""
+    html = render_html(doc, templates) if {"html", "pdf"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
-    outputs: dict[str, tuple[Path, bytes]] = {}
-    pdf_args = (html, [plan_dir, TEMPLATES], TEMPLATES, pdf_variant or DEFAULT_PDF_VARIANT)
+    outputs: dict[str, Output] = {}
+    pdf_args = (html, [plan_dir, templates], templates, pdf_variant or DEFAULT_PDF_VARIANT)
 
     pdf_job: _Background | None = None
     if "pdf" in formats:
-        _progress(quiet, f"Impaginazione del PDF ({pdf_args[3]})…")
+        listener.stage(f"Impaginazione del PDF ({pdf_args[3]})…")
         if parallel and (os.cpu_count() or 1) > 1 and len(set(formats) - {"pdf", "html"}) > 0:
             pdf_job = _Background(layout_pdf, pdf_args)
     try:
         if "html" in formats:
-            outputs["html"] = (out_dir / f"{name}.html", html.encode("utf-8"))
+            outputs["html"] = Output("html", f"{name}.html", html.encode("utf-8"))
         if "docx" in formats:
             from pdz_docs.render.docx import render_docx
 
             t = time.perf_counter()
-            outputs["docx"] = (out_dir / f"{name}.docx", render_docx(doc))
-            _progress(quiet, f"  DOCX composto in {time.perf_counter() - t:.1f} s")
+            outputs["docx"] = Output("docx", f"{name}.docx", render_docx(doc))
+            listener.stage(f"  DOCX composto in {time.perf_counter() - t:.1f} s")
         if "xlsx" in formats:
             from pdz_docs.render.xlsx import render_xlsx
 
-            outputs["xlsx"] = (out_dir / f"{name}.xlsx", render_xlsx(result))
-            _progress(quiet, "  XLSX composto")
+            outputs["xlsx"] = Output("xlsx", f"{name}.xlsx", render_xlsx(result))
+            listener.stage("  XLSX composto")
         if "pdf" in formats:
-            pdf, wide = pdf_job.result() if pdf_job else layout_pdf(*pdf_args)
-            outputs["pdf"] = (out_dir / f"{name}.pdf", pdf)
-            _progress(quiet, f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
+            if pdf_job is None:
+                pdf_job = _Background(layout_pdf, pdf_args)
+            pdf, wide = pdf_job.result()
+            outputs["pdf"] = Output("pdf", f"{name}.pdf", pdf)
+            listener.stage(f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
             late = wide_table_problems(wide, result)
-            _print_problems(late)
+            listener.problems(late)
             problems = problems + late
             if has_errors(problems, strict):
-                print(f"{summary(problems)} Nessun file scritto (--strict).", file=sys.stderr)
-                return 1
+                return None, problems
     finally:
         if pdf_job:
             pdf_job.stop()
-    order = [f for f in ("pdf", "docx", "xlsx", "html") if f in outputs]
+    return Outputs(result, tuple(outputs[f] for f in ("pdf", "docx", "xlsx", "html") if f in outputs)), problems
+
+
+def layout_pdf(html: str, allowed: list[Path], folder: Path, variant: str | None) -> tuple[bytes, list[tuple[str, str]]]:
+    """The PDF and its too-wide tables, laid out in the process of its own that `build` forks for it.
+
+    Its environment is its own too: fixed timestamps inside the embedded fonts (fontTools reads
+    SOURCE_DATE_EPOCH) give the same bytes for the same content, without changing the caller's.
+    """
+    from pdz_docs.render.html import layout_pdf as layout
+
+    os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    return layout(html, allowed, folder, variant)
+
+
+def render_pdf(html: str, allowed: list[Path], folder: Path) -> bytes:
+    """A PDF laid out as `build` lays out the plan's (own process, fixed font timestamps)."""
+    job = _Background(layout_pdf, (html, allowed, folder, None))
     try:
-        replace_together(out_dir, {outputs[f][0].name: outputs[f][1] for f in order})
-    except OSError as exc:
-        kept = ("il prossimo pdz build ripristinerà i file precedenti" if (out_dir / JOURNAL_NAME).exists()
-                else f"la cartella {shown(out_dir)} è rimasta com'era")
-        print(f"pdz: errore: {describe(exc)}. Nessun file scritto: {kept}.", file=sys.stderr)
-        return 1
-    print(f"{summary(problems)} File scritti in {time.perf_counter() - start:.1f} s:")
-    for fmt in order:
-        path, data = outputs[fmt]
-        print(f"  {path}  ({_describe(path, data)})")
-    return 0
+        return job.result()[0]
+    finally:
+        job.stop()
+
+
+def write_outputs(out_dir: Path, outputs: Outputs) -> None:
+    """Make the built files the set in `out_dir`, all of them or none (module docstring)."""
+    replace_together(Path(out_dir), {o.name: o.data for o in outputs.files})
 
 
 _PR_SET_PDEATHSIG = 1
@@ -415,11 +461,6 @@ class _Background:
             self._read = None
 
 
-def _print_problems(problems: list[Problem]) -> None:
-    for p in problems:
-        print(p.format(), file=sys.stderr if p.severity == ERRORE else sys.stdout)
-
-
 def wide_table_problems(wide: list[tuple[str, str]], result) -> list[Problem]:
     """A table cut at the right edge of its page is a warning naming the table and where it is."""
     chapters = {cap.meta.id: cap for cap, _ in result.chapters}
@@ -435,13 +476,3 @@ def wide_table_problems(wide: list[tuple[str, str]], result) -> list[Problem]:
                           f"{what} {where} è più larga della pagina e nel PDF risulta tagliata a destra: "
                           "ridurre le colonne o spezzarla in due tabelle"))
     return out
-
-
-def _describe(path: Path, data: bytes) -> str:
-    size = f"{len(data) / 1024:.0f} KB"
-    if path.suffix == ".pdf":
-        pages = re.search(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)
-        if pages:
-            return f"{pages.group(1).decode()} pagine, {size}"
-    return size
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -97,12 +98,14 @@ def run_reporting_faults(command, args) -> int:
     return code
 
 
-def _report(problems, as_json: bool = False) -> None:
+def _report(problems, as_json: bool = False, out=None, err=None) -> None:
+    """Problems as editors read them: errors on standard error, the rest on standard output."""
+    out, err = out or sys.stdout, err or sys.stderr
     if as_json:
-        print(to_json(problems))
+        print(to_json(problems), file=out)
         return
     for p in problems:
-        print(p.format(), file=sys.stderr if p.severity == ERRORE else sys.stdout)
+        print(p.format(), file=err if p.severity == ERRORE else out)
 
 
 def cmd_check(args) -> int:
@@ -112,45 +115,98 @@ def cmd_check(args) -> int:
     return check_one(plans[0], args.strict, args.json)
 
 
-def check_one(plan: Path, strict: bool, as_json: bool = False) -> int:
+def check_one(plan: Path, strict: bool, as_json: bool = False, out=None) -> int:
     from pdz_docs.pipeline import run
 
+    out = out or sys.stdout
     start = time.perf_counter()
     result, problems = run(plan)
-    _report(problems, as_json)
+    _report(problems, as_json, out, None if out is sys.stdout else out)
     if as_json:
         return 1 if has_errors(problems, strict) else 0
     if result is not None:
-        print()
-        print(fund_summary(result))
+        print(file=out)
+        print(fund_summary(result), file=out)
     elapsed = time.perf_counter() - start
     print(f"\n{summary(problems)} ({len(result.plan.schede) if result else 0} schede, "
-          f"{len(result.plan.capitoli) if result else 0} capitoli, {elapsed:.2f} s)")
+          f"{len(result.plan.capitoli) if result else 0} capitoli, {elapsed:.2f} s)", file=out)
     return 1 if has_errors(problems, strict) else 0
 
 
+class _Printer:
+    """What `pdz build` shows while it runs: its steps (unless quiet) and the problems, as they come."""
+
+    def __init__(self, quiet: bool, out, err):
+        self.quiet, self.out, self.err = quiet, out, err
+
+    def stage(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=self.out, flush=True)
+
+    def problems(self, problems) -> None:
+        _report(problems, out=self.out, err=self.err)
+
+
+def build_one(plan: Path, out_dir: Path, formats: list[str], strict: bool = False, pdf_variant: str | None = None,
+              parallel: bool = True, quiet: bool = False, out=None, err=None) -> int:
+    """`pdz build` of one plan: build it, then write its files into `out_dir` all together, or none."""
+    from pdz_docs.build import JOURNAL_NAME, build, write_outputs
+    from pdz_docs.faults import describe, shown
+
+    out, err = out or sys.stdout, err or sys.stderr
+    start = time.perf_counter()
+    try:
+        outputs, problems = build(plan, formats, strict=strict, pdf_variant=pdf_variant, parallel=parallel,
+                                  out_dir=out_dir, listener=_Printer(quiet, out, err))
+    except OSError as exc:
+        print(f"pdz: errore: {describe(exc)}. Nessun file scritto.", file=err)
+        return 1
+    if outputs is None:
+        why = ("Nessun file scritto (--strict)." if not has_errors(problems)
+               else "Nessun file scritto: correggere i problemi e rilanciare.")
+        print(f"{summary(problems)} {why}", file=err)
+        return 1
+    try:
+        write_outputs(out_dir, outputs)
+    except OSError as exc:
+        kept = ("il prossimo pdz build ripristinerà i file precedenti" if (out_dir / JOURNAL_NAME).exists()
+                else f"la cartella {shown(out_dir)} è rimasta com'era")
+        print(f"pdz: errore: {describe(exc)}. Nessun file scritto: {kept}.", file=err)
+        return 1
+    print(f"{summary(problems)} File scritti in {time.perf_counter() - start:.1f} s:", file=out)
+    for f in outputs.files:
+        print(f"  {out_dir / f.name}  ({_describe(f)})", file=out)
+    return 0
+
+
+def _describe(output) -> str:
+    size = f"{len(output.data) / 1024:.0f} KB"
+    if output.format == "pdf":
+        pages = re.search(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", output.data)
+        if pages:
+            return f"{pages.group(1).decode()} pagine, {size}"
+    return size
+
+
 def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) -> tuple[int, str]:
-    """Check or build one plan of many, in a worker process, with its output captured."""
-    import contextlib
+    """Check or build one plan of many, in a worker process, with what it tells kept for the summary."""
     import io
 
     buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        try:
-            if kind == "check":
-                code = check_one(plan, args.strict)
-            else:
-                from pdz_docs.build import build
+    try:
+        if kind == "check":
+            code = check_one(plan, args.strict, out=buf)
+        else:
+            code = build_one(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False,
+                             quiet=True, out=buf, err=buf)
+    except OSError as exc:
+        from pdz_docs.faults import describe
 
-                code = build(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False, quiet=True)
-        except OSError as exc:
-            from pdz_docs.faults import describe
-
-            code = 1
-            print(f"pdz: errore: {describe(exc)}")
-        except Exception as exc:  # a bug must not stop the other plans; it is reported as one
-            code = 3
-            print(f"pdz: errore interno su questo piano: {exc!r}")
+        code = 1
+        print(f"pdz: errore: {describe(exc)}", file=buf)
+    except Exception as exc:  # a bug must not stop the other plans; it is reported as one
+        code = 3
+        print(f"pdz: errore interno su questo piano: {exc!r}", file=buf)
     return code, buf.getvalue()
 
 
@@ -244,12 +300,18 @@ def cmd_schema(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from pdz_docs.build import build
+    from pdz_docs.build import FORMATS
 
+    formats = _formats(args)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        print(f"pdz: errore: formato non previsto: {', '.join(unknown) or '(nessuno)'} "
+              f"(ammessi: {', '.join(FORMATS)})", file=sys.stderr)
+        return 2
     plans = args.piani or [DEFAULT_PLAN]
     if len(plans) > 1:
         return _many("build", plans, args)
-    return build(plans[0], args.output, _formats(args), args.strict, args.pdf_variant)
+    return build_one(plans[0], args.output, formats, args.strict, args.pdf_variant)
 
 
 def cmd_new(args) -> int:
@@ -265,6 +327,29 @@ def cmd_watch(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from pdz_docs.diff import main
+    from pdz_docs.build import write_atomic
+    from pdz_docs.diff import DiffError, prospetto
+    from pdz_docs.diff.report import RENDERERS, render_testo
+    from pdz_docs.faults import describe
 
-    return main(args)
+    try:
+        p = prospetto(args.revisioni)
+    except DiffError as e:
+        print(f"pdz: errore: {e.message}", file=sys.stderr)
+        for line in e.details:
+            print(f"  {line}", file=sys.stderr)
+        return e.exit_code
+    if args.format == "testo" and args.output is None:
+        print(render_testo(p), end="")
+        return 0
+    data = RENDERERS[args.format](p)
+    ext = "txt" if args.format == "testo" else args.format
+    path = args.output or Path("output") / f"variazioni-{p.prima.slug}-{p.dopo.slug}.{ext}"
+    try:
+        write_atomic(path, data)
+    except OSError as e:
+        print(f"pdz: errore: {describe(e, path)}", file=sys.stderr)
+        return 1
+    print(f"Prospetto delle variazioni scritto in {path}"
+          + (" (nessuna variazione)" if p.vuoto else ""))
+    return 0

@@ -151,21 +151,16 @@ class Preview:
         self._cond = threading.Condition()
 
     def rebuild(self) -> None:
-        from pdz_docs.provenance import provenance
-        from pdz_docs.pipeline import run
-        from pdz_docs.render.document import build_document
-        from pdz_docs.render.html import render_html
+        from pdz_docs.build import build
 
         start = time.perf_counter()
         # Taken before building: a save made during the build is seen by the next poll.
         self._seen = snapshot(self.folders)
         new_html = None
         try:
-            result, problems = run(self.plan_dir)
-            if result is not None and not any(p.severity == ERRORE for p in problems):
-                prov = provenance(result.plan)
-                problems = problems + prov.problems(self.plan_dir)   # e.g. a folder git will not read
-                new_html = render_html(build_document(result, prov), self.templates)
+            outputs, problems = build(self.plan_dir, ["html"], templates=self.templates)
+            if outputs is not None:
+                new_html = outputs.files[0].data.decode("utf-8")
                 # A page served over http cannot show file:// images: the plan's own files are served here.
                 new_html = new_html.replace(f'src="{self.plan_dir.resolve().as_uri()}/', 'src="/')
         except Exception as exc:  # a bug in the program: report it and keep the last good preview

@@ -142,11 +142,11 @@ def test_disk_full_on_the_third_file_keeps_the_previous_set(previous, tmp_path: 
 
 
 def _build_in_process(plan: Path, out: Path, capsys, monkeypatch) -> tuple[int, str]:
-    from pdz_docs.build import build
+    from pdz_docs.cli import build_one
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")
     capsys.readouterr()
-    code = build(plan, out, ["docx", "xlsx", "html"], parallel=False, quiet=True)
+    code = build_one(plan, out, ["docx", "xlsx", "html"], parallel=False, quiet=True)
     return code, capsys.readouterr().err
 
 
@@ -178,7 +178,7 @@ def _killed_build(plan: Path, out: Path, kill_at: str) -> None:
     journal is deleted (the new set complete, its backups not yet deleted)."""
     script = textwrap.dedent(f"""
         import os, pathlib
-        from pdz_docs.build import build
+        from pdz_docs.cli import build_one
         real_replace, real_unlink, renamed = os.replace, os.unlink, []
         def replace(src, dst):
             if not pathlib.Path(dst).name.startswith("."):
@@ -191,7 +191,7 @@ def _killed_build(plan: Path, out: Path, kill_at: str) -> None:
             if {kill_at!r} == "journal" and pathlib.Path(path).name == ".pdz-build.journal":
                 os._exit(9)
         os.replace, os.unlink = replace, unlink
-        build(pathlib.Path({str(plan)!r}), pathlib.Path({str(out)!r}), ["docx", "xlsx", "html"])
+        build_one(pathlib.Path({str(plan)!r}), pathlib.Path({str(out)!r}), ["docx", "xlsx", "html"])
     """)
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert r.returncode == 9, r.stderr

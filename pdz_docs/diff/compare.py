@@ -1,0 +1,273 @@
+"""Two checked and computed plans (`pipeline.Result`) → the «Prospetto delle variazioni».
+
+Cards added and removed, each card's amounts per year and source, each fund's available,
+programmed and remaining totals, the chapters' text, the per-Comune figures, and an index
+of the parts of each file that changed, as rows already formatted with finance.money's
+formatters (`report.py` lays them out).
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from itertools import zip_longest
+from pathlib import Path
+from decimal import Decimal
+
+from pdz_docs.diff.report import CapitoloVariato, Prospetto, Sezione, Versione
+from pdz_docs.figures import TABLE_RE
+from pdz_docs.finance.money import fmt_date, fmt_dec, fmt_euro, fmt_int
+from pdz_docs.pipeline import Result
+
+MAX_PAIRS = 4        # changed lines shown per chapter
+CONTEXT = 60         # characters of unchanged text kept around a change
+MAX_EXCERPT = 240
+
+
+class _Absent:
+    """A value the revision does not have at all (no card, no source that year, no field)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+_FMT = {"euro": fmt_euro, "int": fmt_int, "dec": fmt_dec}
+
+
+def _fmt(kind: str, v) -> str:
+    if v is ABSENT:
+        return "—"
+    if v is None:
+        return "non indicato"
+    return str(v) if kind == "text" else _FMT[kind](v)
+
+
+def _signed(kind: str, old, new) -> str:
+    """new − old with its sign ("+ € 1.000,00", "− € 500,00"); a missing value counts as zero."""
+    if kind == "text":
+        return ""
+    if old is None or new is None:
+        return "—"
+    d = (0 if new is ABSENT else new) - (0 if old is ABSENT else old)
+    if d == 0:
+        return _FMT[kind](abs(d))
+    return ("+ " if d > 0 else "− ") + _FMT[kind](abs(d))
+
+
+def _changed(kind: str, old, new) -> tuple[str, str, str] | None:
+    if old is new or (old is not ABSENT and new is not ABSENT and old == new):
+        return None
+    return _fmt(kind, old), _fmt(kind, new), _signed(kind, old, new)
+
+
+def _union(first, second) -> list:
+    """Keys of `first` (the newer revision) in order, then those only in `second`."""
+    return list(first) + [k for k in second if k not in first]
+
+
+def compare(prima: Versione, a: Result, dopo: Versione, b: Result) -> Prospetto:
+    piano = b.plan.piano
+    order = {c: i for i, c in enumerate(b.plan.regole.nomenclatore)}
+    codes = sorted(_union(b.computed.schede, a.computed.schede), key=lambda c: (order.get(c, len(order)), c))
+    return Prospetto(piano.ambito, piano.provincia, f"{piano.titolo} {piano.ciclo}", prima, dopo, (
+        _schede(a, b, codes),
+        _programmazione(a, b, codes),
+        _fonti(a, b),
+        _capitoli(a, b),
+        _comuni(a, b),
+        _file(a, b, codes),
+    ))
+
+
+def _titles(r: Result) -> dict[str, str]:
+    return {s.scheda.codice: s.scheda.titolo for s in r.plan.schede}
+
+
+def _schede(a: Result, b: Result, codes: list[str]) -> Sezione:
+    rows = []
+    for code in codes:
+        if code in a.computed.schede and code in b.computed.schede:
+            continue
+        r, state = (b, "aggiunta") if code in b.computed.schede else (a, "rimossa")
+        rows.append((code, _titles(r)[code], state, _fmt("euro", r.computed.schede[code].totale)))
+    return Sezione("Schede aggiunte e rimosse", ("Scheda", "Titolo", "Variazione", "Totale programmato"),
+                   tuple(rows), (3,))
+
+
+def _amounts(r: Result) -> dict[str, dict[int, dict[str, Decimal | None]]]:
+    return {code: {y.anno: {f.fonte: f.importo for f in y.fonti} for y in p.anni}
+            for code, p in r.computed.schede.items()}
+
+
+def _programmazione(a: Result, b: Result, codes: list[str]) -> Sezione:
+    old_all, new_all = _amounts(a), _amounts(b)
+    rows = []
+    for code in codes:
+        old, new = old_all.get(code, {}), new_all.get(code, {})
+        for year in sorted(set(old) | set(new)):
+            o, n = old.get(year, {}), new.get(year, {})
+            for fonte in _union(n, o):
+                ch = _changed("euro", o.get(fonte, ABSENT), n.get(fonte, ABSENT))
+                if ch:
+                    rows.append((code, str(year), fonte, *ch))
+        tot = [r.computed.schede[code].totale if code in r.computed.schede else ABSENT for r in (a, b)]
+        ch = _changed("euro", *tot)
+        if ch:
+            rows.append((code, "Totale", "", *ch))
+    return Sezione("Programmazione economica delle schede",
+                   ("Scheda", "Annualità", "Fonte", "Prima", "Dopo", "Differenza"), tuple(rows), (3, 4, 5),
+                   nota="Importi per scheda, annualità e fonte; «—» indica una voce assente nella versione.")
+
+
+def _fonti(a: Result, b: Result) -> Sezione:
+    rows = []
+    fa, fb = a.computed.fondi, b.computed.fondi
+    for fid in _union(fb, fa):
+        o, n = fa.get(fid), fb.get(fid)
+        for voce, attr in (("Disponibile", "disponibile_ciclo"), ("Programmato", "programmato_ciclo"),
+                           ("Da programmare", "residuo_ciclo")):
+            ch = _changed("euro", getattr(o, attr) if o else ABSENT, getattr(n, attr) if n else ABSENT)
+            if ch:
+                rows.append((fid, voce, *ch))
+    return Sezione("Fonti di finanziamento", ("Fonte", "Voce", "Prima", "Dopo", "Differenza"), tuple(rows),
+                   (2, 3, 4), nota="Totali del ciclo; i gruppi (PdZ, QFP) comprendono le loro fonti.")
+
+
+def _capitoli(a: Result, b: Result) -> Sezione:
+    """Chapters compared as the document reads them: figures filled in, table and card markers left out."""
+    old = {c.meta.id: (c, text) for c, text in a.chapters}
+    new = {c.meta.id: (c, text) for c, text in b.chapters}
+    out = []
+    for cid in _union(new, old):
+        (o, o_text), (n, n_text) = old.get(cid, (None, "")), new.get(cid, (None, ""))
+        cap = n or o
+        title = f"{cap.meta.titolo} (capitoli/{Path(cap.file).name})"
+        if o is None or n is None:
+            out.append(CapitoloVariato(title, "aggiunto" if o is None else "rimosso", (), 0))
+            continue
+        pairs = []
+        if o.meta.titolo != n.meta.titolo:
+            pairs.append((f"Titolo: {o.meta.titolo}", f"Titolo: {n.meta.titolo}"))
+        pairs.extend(_excerpts(o_text, n_text))
+        if pairs:
+            out.append(CapitoloVariato(title, "modificato", tuple(pairs[:MAX_PAIRS]), max(0, len(pairs) - MAX_PAIRS)))
+    return Sezione("Testo dei capitoli", capitoli=tuple(out),
+                   nota="Per ogni capitolo modificato, alcune righe cambiate, con le cifre inserite: "
+                        "il testo precedente e quello nuovo.")
+
+
+def _excerpts(old: str, new: str) -> list[tuple[str, str]]:
+    a, b = ([x for x in t.splitlines() if not TABLE_RE.search(x)] for t in (old, new))
+    pairs = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        olds = [x.strip() for x in a[i1:i2] if x.strip()]
+        news = [x.strip() for x in b[j1:j2] if x.strip()]
+        pairs.extend(_window(o, n) for o, n in zip_longest(olds, news, fillvalue=""))
+    return pairs
+
+
+def _window(old: str, new: str) -> tuple[str, str]:
+    """The changed part of two versions of a line, with a little unchanged text around it."""
+    if not old or not new:
+        return _cut(old, 0, len(old)), _cut(new, 0, len(new))
+    p = 0
+    while p < min(len(old), len(new)) and old[p] == new[p]:
+        p += 1
+    s = 0
+    while s < min(len(old), len(new)) - p and old[-1 - s] == new[-1 - s]:
+        s += 1
+    start = max(0, p - CONTEXT)
+    return _cut(old, start, len(old) - s + CONTEXT), _cut(new, start, len(new) - s + CONTEXT)
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    if start > 0:
+        start = text.rfind(" ", 0, start) + 1
+    end = min(end, start + MAX_EXCERPT)
+    if end < len(text):
+        k = text.find(" ", end)
+        end = len(text) if k == -1 or k - end > 20 else k
+    return ("… " if start > 0 else "") + text[start:end].strip() + (" …" if end < len(text) else "")
+
+
+def _comune_data(r: Result) -> dict[str, dict[str, tuple[str, object]]]:
+    """Every per-Comune figure, by Comune and label: (kind, value); a missing optional value is ABSENT."""
+    p, f = r.plan.piano, r.plan.finanza
+    opt = lambda v: ABSENT if v is None else v  # noqa: E731
+    out: dict[str, dict[str, tuple[str, object]]] = {}
+    for c in p.comuni:
+        d = out.setdefault(c.nome, {})
+        d["Popolazione"] = ("int", c.popolazione)
+        for band, n in c.fasce_eta.items():
+            d[f"Fascia d'età {band}"] = ("int", n)
+        for label, v in (("Famiglie", c.famiglie), ("Emigrazioni", c.emigrazioni), ("Immigrazioni", c.immigrazioni)):
+            d[label] = ("int", opt(v))
+        d["Superficie (km²)"] = ("dec", opt(c.superficie_km2))
+        d["Delibera"] = ("text", f"n. {c.delibera.numero} del {fmt_date(c.delibera.data)}" if c.delibera else ABSENT)
+    if f.spesa_storica:
+        for name, v in f.spesa_storica.comuni.items():
+            out.setdefault(name, {})[f"Spesa sociale storica {f.spesa_storica.periodo}"] = ("euro", v)
+    if f.cofinanziamento:
+        for name, years in f.cofinanziamento.per_comune.items():
+            for y, v in sorted(years.items()):
+                out.setdefault(name, {})[f"Cofinanziamento {y}"] = ("euro", v)
+    for name, years in f.cofinanziamento_precedente.items():
+        for y, v in sorted(years.items()):
+            out.setdefault(name, {})[f"Cofinanziamento precedente {y}"] = ("euro", v)
+    for name, v in r.computed.minimo.get("cofinanziamento_minimo_comuni", {}).items():
+        out.setdefault(name, {})["Cofinanziamento minimo"] = ("euro", v)
+    return out
+
+
+def _comuni(a: Result, b: Result) -> Sezione:
+    old, new = _comune_data(a), _comune_data(b)
+    rows = []
+    for name in _union(new, old):
+        o, n = old.get(name, {}), new.get(name, {})
+        for label in _union(n, o):
+            kind = (n.get(label) or o.get(label))[0]
+            ch = _changed(kind, o.get(label, (kind, ABSENT))[1], n.get(label, (kind, ABSENT))[1])
+            if ch:
+                rows.append((name, label, *ch))
+    return Sezione("Dati dei Comuni", ("Comune", "Dato", "Prima", "Dopo", "Differenza"), tuple(rows), (2, 3, 4),
+                   nota="Dati di piano.yaml e finanza.yaml per Comune; il cofinanziamento minimo è calcolato.")
+
+
+def _fields(old, new) -> list[str]:
+    """Top-level fields of two model objects whose values differ."""
+    o, n = old.model_dump(), new.model_dump()
+    return [k for k in _union(n, o) if o.get(k) != n.get(k)]
+
+
+def _file(a: Result, b: Result, codes: list[str]) -> Sezione:
+    rows = []
+    pa, pb = a.plan, b.plan
+    for name, o, n in (("piano.yaml", pa.piano, pb.piano), ("finanza.yaml", pa.finanza, pb.finanza)):
+        if fields := _fields(o, n):
+            rows.append((name, ", ".join(fields)))
+    old = {s.scheda.codice: s for s in pa.schede}
+    new = {s.scheda.codice: s for s in pb.schede}
+    for code in codes:
+        o, n = old.get(code), new.get(code)
+        label = f"schede/{Path((n or o).file).name}"
+        if o is None or n is None:
+            rows.append((label, "scheda aggiunta" if o is None else "scheda rimossa"))
+        elif fields := _fields(o.scheda, n.scheda):
+            rows.append((label, ", ".join(fields)))
+    old_c = {c.meta.id: c for c in pa.capitoli}
+    new_c = {c.meta.id: c for c in pb.capitoli}
+    for cid in _union(new_c, old_c):
+        o, n = old_c.get(cid), new_c.get(cid)
+        label = f"capitoli/{Path((n or o).file).name}"
+        if o is None or n is None:
+            rows.append((label, "capitolo aggiunto" if o is None else "capitolo rimosso"))
+            continue
+        parts = (["intestazione"] if o.meta != n.meta else []) + (["testo"] if o.body != n.body else [])
+        if parts:
+            rows.append((label, ", ".join(parts)))
+    if pa.regole != pb.regole:
+        rows.append((f"regole {pb.piano.regole}", ", ".join(_fields(pa.regole, pb.regole)) or "file di regole"))
+    return Sezione("Parti modificate dei file del piano", ("File", "Parti modificate"), tuple(rows),
+                   nota="Elenco di controllo: le chiavi cambiate in ogni file, commenti e impaginazione esclusi.")
