@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pdz_docs import __version__, argparse_it
 from pdz_docs.render import PDF_VARIANTS
-from pdz_docs.problems import AVVISO, ERRORE, NOTA, has_errors, summary, to_json
+from pdz_docs.problems import has_errors, report, summary, to_json
 
 DEFAULT_PLAN = Path("content")
 
@@ -100,12 +100,10 @@ def run_reporting_faults(command, args) -> int:
 
 def _report(problems, as_json: bool = False, out=None, err=None) -> None:
     """Problems as editors read them: errors on standard error, the rest on standard output."""
-    out, err = out or sys.stdout, err or sys.stderr
     if as_json:
-        print(to_json(problems), file=out)
+        print(to_json(problems), file=out or sys.stdout)
         return
-    for p in problems:
-        print(p.format(), file=err if p.severity == ERRORE else out)
+    report(problems, out, err)
 
 
 def cmd_check(args) -> int:

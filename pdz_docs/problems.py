@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -78,3 +79,10 @@ def summary(problems: list[Problem]) -> str:
 
 def to_json(problems: list[Problem]) -> str:
     return json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2)
+
+
+def report(problems: list[Problem], out=None, err=None) -> None:
+    """Print problems as editors read them: errors on standard error, warnings and notes on standard output."""
+    out, err = out or sys.stdout, err or sys.stderr
+    for p in problems:
+        print(p.format(), file=err if p.severity == ERRORE else out)

@@ -174,7 +174,7 @@ def _fail(message: str, code: int) -> int:
 def main(args) -> int:
     from pdz_docs.faults import describe
     from pdz_docs.pipeline import run
-    from pdz_docs.problems import ERRORE, summary
+    from pdz_docs.problems import ERRORE, report, summary
     from pdz_docs.schema import write_schemas
 
     try:
@@ -222,8 +222,7 @@ def main(args) -> int:
     for rel in sorted([*files, *(p.relative_to(plan_dir).as_posix() for p in schemas)]):
         print(f"  {rel}")
     result, problems = run(plan_dir)
-    for p in problems:
-        print(p.format(), file=sys.stderr if p.severity == ERRORE else sys.stdout)
+    report(problems)
     print(f"Verifica del nuovo piano: {summary(problems)}")
     if result is None or any(p.severity == ERRORE for p in problems):
         return 1

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pdz_docs.load.plan import PACKAGE_RULES, label
-from pdz_docs.problems import AVVISO, ERRORE, Loc, Problem, errore, summary
+from pdz_docs.problems import AVVISO, ERRORE, Loc, Problem, errore, report, summary
 from pdz_docs.render.html import TEMPLATES
 
 HOST = "127.0.0.1"
@@ -177,8 +177,7 @@ class Preview:
             self.generation += 1
             self.page = inject(self._good_html, problems, self.generation, self._good_time)
             self._cond.notify_all()
-        for p in problems:
-            print(p.format(), file=self.out)
+        report(problems, self.out, self.out)
         state = ("Anteprima aggiornata" if new_html is not None
                  else "Anteprima non aggiornata: il browser mostra l'ultima senza errori")
         print(f"[{now}] {state} ({self.seconds:.2f} s). {summary(problems)}", file=self.out, flush=True)

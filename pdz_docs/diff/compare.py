@@ -67,8 +67,7 @@ def _union(first, second) -> list:
 
 def compare(prima: Versione, a: Result, dopo: Versione, b: Result) -> Prospetto:
     piano = b.plan.piano
-    order = {c: i for i, c in enumerate(b.plan.regole.nomenclatore)}
-    codes = sorted(_union(b.computed.schede, a.computed.schede), key=lambda c: (order.get(c, len(order)), c))
+    codes = b.plan.regole.in_nomenclature_order(_union(b.computed.schede, a.computed.schede))
     return Prospetto(piano.ambito, piano.provincia, f"{piano.titolo} {piano.ciclo}", prima, dopo, (
         _schede(a, b, codes),
         _programmazione(a, b, codes),

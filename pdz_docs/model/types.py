@@ -398,3 +398,8 @@ class Regole(Model):
     fasce_eta: list[str]
     fasce_minori: list[str]
     fasce_anziani: list[str]
+
+    def in_nomenclature_order(self, codes) -> list[str]:
+        """Card codes in the order of the regional nomenclatore; codes it does not list come last, by code."""
+        order = {c: i for i, c in enumerate(self.nomenclatore)}
+        return sorted(codes, key=lambda c: (order.get(c, len(order)), c))
