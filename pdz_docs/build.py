@@ -1,9 +1,10 @@
-"""`pdz build`: check, compute, render, then replace the whole output set at once.
+"""The one build: check, compute and render a plan (`build`), then replace the whole output set at once.
 
-Outputs are written only when the whole plan has no errors (and, with --strict, no
-warnings, including those found while laying out the PDF). The PDF — the slow part —
-is laid out in a separate process while this one composes the DOCX, the XLSX and the
-HTML.
+`build(plan_dir, formats)` returns `(outputs, problems)` and neither prints nor writes; the
+CLI (`pdz build`), `pdz watch` and `pdz diff` share it. Outputs exist only when the plan has no
+errors (and, with strict, no warnings, including those found while laying out the PDF). The PDF
+— the slow part — is laid out in a separate process, while this one composes the DOCX, the
+XLSX and the HTML; `write_outputs` then makes them the set in the output folder.
 
 The output folder holds one complete set of files from one revision of the plan, never
 a mix of two, whatever fails (design of `replace_together`):

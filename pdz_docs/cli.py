@@ -1,4 +1,4 @@
-"""The `pdz` command: check, cifre, schema, build."""
+"""The `pdz` command: check, cifre, schema, build, new, watch, diff; the one place that prints a build."""
 
 from __future__ import annotations
 
