@@ -327,7 +327,7 @@ def cmd_watch(args) -> int:
 def cmd_diff(args) -> int:
     from pdz_docs.build import write_atomic
     from pdz_docs.diff import DiffError, prospetto
-    from pdz_docs.diff.report import RENDERERS, render_testo
+    from pdz_docs.diff.report import LAYOUTS, as_text
     from pdz_docs.faults import describe
 
     try:
@@ -338,9 +338,9 @@ def cmd_diff(args) -> int:
             print(f"  {line}", file=sys.stderr)
         return e.exit_code
     if args.format == "testo" and args.output is None:
-        print(render_testo(p), end="")
+        print(as_text(p), end="")
         return 0
-    data = RENDERERS[args.format](p)
+    data = LAYOUTS[args.format](p)
     ext = "txt" if args.format == "testo" else args.format
     path = args.output or Path("output") / f"variazioni-{p.prima.slug}-{p.dopo.slug}.{ext}"
     try:

@@ -78,7 +78,7 @@ class Prospetto:
 
 # --- renderers ----------------------------------------------------------------------------------
 
-def render_testo(p: Prospetto) -> str:
+def as_text(p: Prospetto) -> str:
     out = [f"Prospetto delle variazioni – Ambito Territoriale Sociale di {p.ambito} – {p.piano}",
            f"  prima: {p.prima.descrizione}",
            f"  dopo:  {p.dopo.descrizione}", ""]
@@ -111,7 +111,7 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_md(p: Prospetto) -> str:
+def as_markdown(p: Prospetto) -> str:
     out = ["# Prospetto delle variazioni", "",
            f"**Ambito Territoriale Sociale di {p.ambito}** (Provincia di {p.provincia}) – {p.piano}", "",
            f"- **Versione precedente:** {p.prima.descrizione}",
@@ -137,7 +137,7 @@ def render_md(p: Prospetto) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_docx(p: Prospetto) -> bytes:
+def as_docx(p: Prospetto) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -190,7 +190,7 @@ def render_docx(p: Prospetto) -> bytes:
                   f"Variazioni tra {p.prima.descrizione} e {p.dopo.descrizione}")
 
 
-def render_pdf(p: Prospetto) -> bytes:
+def as_pdf(p: Prospetto) -> bytes:
     from pdz_docs.build import render_pdf as layout
     from pdz_docs.render.html import TEMPLATES, template_env
 
@@ -198,5 +198,5 @@ def render_pdf(p: Prospetto) -> bytes:
     return layout(html, [TEMPLATES], TEMPLATES)
 
 
-RENDERERS = {"testo": lambda p: render_testo(p).encode("utf-8"), "md": lambda p: render_md(p).encode("utf-8"),
-             "docx": render_docx, "pdf": render_pdf}
+LAYOUTS = {"testo": lambda p: as_text(p).encode("utf-8"), "md": lambda p: as_markdown(p).encode("utf-8"),
+             "docx": as_docx, "pdf": as_pdf}
