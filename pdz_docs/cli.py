@@ -113,13 +113,13 @@ def cmd_check(args) -> int:
     return check_one(plans[0], args.strict, args.json)
 
 
-def check_one(plan: Path, strict: bool, as_json: bool = False, out=None) -> int:
+def check_one(plan: Path, strict: bool, as_json: bool = False, out=None, err=None) -> int:
     from pdz_docs.pipeline import run
 
     out = out or sys.stdout
     start = time.perf_counter()
     result, problems = run(plan)
-    _report(problems, as_json, out, None if out is sys.stdout else out)
+    _report(problems, as_json, out, err)
     if as_json:
         return 1 if has_errors(problems, strict) else 0
     if result is not None:
@@ -193,7 +193,7 @@ def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) 
     buf = io.StringIO()
     try:
         if kind == "check":
-            code = check_one(plan, args.strict, out=buf)
+            code = check_one(plan, args.strict, out=buf, err=buf)
         else:
             code = build_one(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False,
                              quiet=True, out=buf, err=buf)

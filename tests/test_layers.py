@@ -3,8 +3,9 @@
 The order is the pipeline's: what a stage reads sits below it. `Problem`/`Loc` and the money
 rules are at the bottom; the plan's types (`pdz_docs.model`) above them; the computation of the
 figures reads only the model; loading builds the model; checks, figures and provenance read
-what was loaded and computed; the pipeline joins them; renderers lay out its result; the
-commands (build, watch, diff, new) drive the pipeline and the renderers; the CLI prints.
+what was loaded and computed; the pipeline joins them; the document tree is made of its result
+and the renderers lay that out; the commands (build, watch, diff, new) drive the pipeline and
+the renderers; the CLI prints.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("load", ("pdz_docs.load",)),
     ("checks", ("pdz_docs.checks", "pdz_docs.figures", "pdz_docs.provenance")),
     ("pipeline", ("pdz_docs.pipeline",)),
+    ("document", ("pdz_docs.document",)),   # the typed document tree built from the pipeline's result
     ("render", ("pdz_docs.render",)),
     ("commands", ("pdz_docs.build", "pdz_docs.watch", "pdz_docs.diff", "pdz_docs.skeleton", "pdz_docs.schema")),
     ("cli", ("pdz_docs.cli", "pdz_docs.__main__")),
