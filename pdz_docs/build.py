@@ -316,7 +316,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     if "pdf" in formats:
         listener.stage(f"Impaginazione del PDF ({pdf_args[3]})…")
         if parallel and (os.cpu_count() or 1) > 1 and len(set(formats) - {"pdf", "html"}) > 0:
-            pdf_job = _Background(layout_pdf, pdf_args)
+            pdf_job = _Background(_layout_in_worker, pdf_args)
     try:
         if "html" in formats:
             outputs["html"] = Output("html", f"{name}.html", html.encode("utf-8"))
@@ -333,7 +333,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
             listener.stage("  XLSX composto")
         if "pdf" in formats:
             if pdf_job is None:
-                pdf_job = _Background(layout_pdf, pdf_args)
+                pdf_job = _Background(_layout_in_worker, pdf_args)
             pdf, wide = pdf_job.result()
             outputs["pdf"] = Output("pdf", f"{name}.pdf", pdf)
             listener.stage(f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
@@ -348,7 +348,8 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     return Outputs(result, tuple(outputs[f] for f in ("pdf", "docx", "xlsx", "html") if f in outputs)), problems
 
 
-def layout_pdf(html: str, allowed: list[Path], folder: Path, variant: str | None) -> tuple[bytes, list[tuple[str, str]]]:
+def _layout_in_worker(html: str, allowed: list[Path], folder: Path,
+                      variant: str | None) -> tuple[bytes, list[tuple[str, str]]]:
     """The PDF and its too-wide tables, laid out in the process of its own that `build` forks for it.
 
     Its environment is its own too: fixed timestamps inside the embedded fonts (fontTools reads
@@ -362,7 +363,7 @@ def layout_pdf(html: str, allowed: list[Path], folder: Path, variant: str | None
 
 def render_pdf(html: str, allowed: list[Path], folder: Path) -> bytes:
     """A PDF laid out as `build` lays out the plan's (own process, fixed font timestamps)."""
-    job = _Background(layout_pdf, (html, allowed, folder, None))
+    job = _Background(_layout_in_worker, (html, allowed, folder, None))
     try:
         return job.result()[0]
     finally:

@@ -212,10 +212,14 @@ def test_docx_figures_and_same_bytes(repo: Path, tmp_path: Path, capsys):
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")
-def test_pdf_text(repo: Path, tmp_path: Path, capsys):
+def test_pdf_text(repo: Path, tmp_path: Path, capsys, monkeypatch):
+    """The PDF reads back; making it leaves the process's environment as it was."""
     change(repo / "content")
     pdf = tmp_path / "variazioni.pdf"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    environment = dict(os.environ)
     assert diff(capsys, "approvato", str(repo / "content"), "--format", "pdf", "-o", str(pdf))[0] == 0
+    assert dict(os.environ) == environment
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     text = text.replace("\u00a0", " ")
     for needle in ("Prospetto delle variazioni", "Ambito Territoriale Sociale di Prova", "del 12 marzo 2024",
