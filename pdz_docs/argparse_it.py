@@ -11,6 +11,7 @@ generic Italian text rather than English.
 from __future__ import annotations
 
 import argparse
+import sys
 
 TEXTS = {
     # help and usage
@@ -74,3 +75,12 @@ def install() -> None:
     """argparse, in this process, prints the Italian texts (no other module uses argparse)."""
     argparse._ = gettext
     argparse.ngettext = ngettext
+
+
+class Parser(argparse.ArgumentParser):
+    """The parser of every `pdz` command: a usage error is told in Italian and exits with code 2."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        print(f"pdz: errore: {message}", file=sys.stderr)
+        sys.exit(2)

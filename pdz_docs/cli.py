@@ -17,19 +17,15 @@ from pdz_docs.problems import has_errors, report, summary, to_json
 DEFAULT_PLAN = Path("content")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # usage errors: exit code 2, in Italian
-        self.print_usage(sys.stderr)
-        print(f"pdz: errore: {message}", file=sys.stderr)
-        sys.exit(2)
+_Parser = argparse_it.Parser   # the name other commands' parsers were made with
 
 
 def _parser() -> argparse.ArgumentParser:
     argparse_it.install()  # usage, help and usage errors in Italian
-    p = _Parser(prog="pdz", description="Scrivere, verificare e produrre il Piano Sociale di Zona.")
+    p = argparse_it.Parser(prog="pdz", description="Scrivere, verificare e produrre il Piano Sociale di Zona.")
     p.add_argument("--version", action="version", version=f"pdz-docs {__version__}",
                    help="mostra la versione del programma ed esce")
-    sub = p.add_subparsers(dest="comando", metavar="COMANDO", parser_class=_Parser)
+    sub = p.add_subparsers(dest="comando", metavar="COMANDO", parser_class=argparse_it.Parser)
     c = sub.add_parser("check", help="verifica il piano e riporta tutti i problemi")
     c.add_argument("piani", nargs="*", type=Path, metavar="PIANO",
                    help="cartelle dei piani (predefinito: content); più cartelle sono verificate in parallelo")

@@ -25,9 +25,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("load", ("pdz_docs.load",)),
     ("checks", ("pdz_docs.checks", "pdz_docs.figures", "pdz_docs.provenance")),
     ("pipeline", ("pdz_docs.pipeline",)),
-    ("document", ("pdz_docs.document",)),   # the typed document tree built from the pipeline's result
+    # the typed document tree built from the pipeline's result, and the checks made on its layout
+    ("document", ("pdz_docs.document", "pdz_docs.checks.layout")),
     ("render", ("pdz_docs.render",)),
-    ("commands", ("pdz_docs.build", "pdz_docs.watch", "pdz_docs.diff", "pdz_docs.skeleton", "pdz_docs.schema")),
+    ("commands", ("pdz_docs.build", "pdz_docs.watch", "pdz_docs.diff", "pdz_docs.skeleton", "pdz_docs.schema",
+                  "pdz_docs.studio")),
     ("cli", ("pdz_docs.cli", "pdz_docs.__main__")),
 ]
 
