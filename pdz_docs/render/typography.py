@@ -5,8 +5,8 @@ line with their figure or number on the next one. `tie` replaces the space after
 no-break space (U+00A0): the same text, the same words for a screen reader or a search, only the
 line break is gone. It applies to everything printed, whoever wrote it: amounts from the
 formatters, chapter text, card fields, table cells. `tie_html` applies it to the text of a whole
-HTML document (the HTML output and the PDF laid out from it) and leaves markup, styles and
-preformatted code alone; the DOCX builder can call `tie` on the text of its runs.
+HTML document (the HTML output and the PDF laid out from it), holds a figure glued to its
+abbreviation («L.328/2000») on one line, and leaves markup, styles and preformatted code alone; the DOCX builder can call `tie` on the text of its runs.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ _TIED = (r"€", r"[nN]\.", r"[nN]°", r"L\.", r"[aA]rtt?\.", r"D\.\s?Lgs\.", r"
          r"L\.R\.", r"R\.R\.", r"[cC]o\.", r"DGR", r"[pP]rot\.")
 # The space (or line end of a Markdown paragraph) after one of them, followed by a word or figure.
 _TIE = re.compile(r"(?<![\w.])(" + "|".join(_TIED) + r")[ \t\n]+(?=[\w(«\"'−+\-])")
-# Text between tags; <style>, <script>, <pre> and <code> are kept as they are.
-_VERBATIM = re.compile(r"(<(style|script|pre|code)\b.*?</\2>|<[^>]*>)", re.S | re.I)
+# The same signs written with no space before the figure («L.328/2000», «art.22»): the line may break
+# after the point (Unicode line breaking), so the HTML holds abbreviation and figure in one unbreakable span.
+_GLUED = re.compile(r"(?<![\w.])((?:" + "|".join(_TIED) + r")\d[^\s<]*)")
+# Text between tags; <style>, <script>, <pre>, <code> and <title> (plain text only) are kept as they are.
+_VERBATIM = re.compile(r"(<(style|script|pre|code|title)\b.*?</\2>|<[^>]*>)", re.S | re.I)
 NBSP = "\u00a0"
 
 
@@ -35,7 +38,7 @@ def tie_html(html: str) -> str:
     # split() with two groups yields: text, whole match, tag name, text, …
     out = []
     for i in range(0, len(parts), 3):
-        out.append(tie(parts[i]))
+        out.append(_GLUED.sub(r'<span class="unito">\1</span>', tie(parts[i])))
         if i + 1 < len(parts):
             out.append(parts[i + 1])
     return "".join(out)
