@@ -24,7 +24,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import FIXTURES, UNPROGRAMMED, edit, line_of
+from conftest import FIXTURES, ROOT, UNPROGRAMMED, edit, line_of
 from pdz_docs.cli import main
 from pdz_docs.limits import MAX_CITATIONS, MAX_PROBLEMS_PER_FILE, MAX_YAML_NODES
 from pdz_docs.pipeline import run
@@ -365,7 +365,7 @@ def test_check(case: Case, plan_dir: Path, capsys, monkeypatch, no_network):
 
 # --- what reaches the HTML --------------------------------------------------------------
 
-SAFE_TAGS = {"html", "head", "body", "meta", "title", "link", "header", "footer", "section", "nav", "div", "span",
+SAFE_TAGS = {"html", "head", "body", "meta", "title", "style", "header", "footer", "section", "nav", "div", "span",
              "p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "a", "em", "strong", "code", "pre", "blockquote", "hr",
              "br", "sup", "del", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "img",
              "small", "b", "i", "main", "article", "aside", "figure", "figcaption",
@@ -394,8 +394,10 @@ def assert_inert(html: str, plan: Path) -> None:
             assert re.match(r"(https?:|mailto:|#)", attrs["href"]), attrs["href"]
         if tag == "img":   # the plan's own picture, normalised and inline (load/media.py)
             assert re.match(r"data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$", attrs["src"]), attrs["src"][:80]
-        if tag == "link":
-            assert attrs["href"] == "piano.css"
+    # the one <style> is the project's own style sheet, in the head (the page is self-contained)
+    styles = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert [s.strip() for s in styles] == [(ROOT / "templates" / "piano.css").read_text(encoding="utf-8").strip()]
+    assert html.index("<style>") < html.index("</head>") and "<link" not in html
 
 
 def html_of(plan: Path) -> str:

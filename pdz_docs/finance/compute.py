@@ -334,7 +334,7 @@ def compute(plan: Plan) -> Computed:
             if old is None:
                 continue
             rows.append(cells(lab, Cell(old, "int"), Cell(now[k], "int"), Cell(now[k] - old, "signed"),
-                              Cell(percent(now[k] - old, old), "pct")))
+                              Cell(percent(now[k] - old, old), "signed_pct")))
             cifre["confronto"][k] = Cell(old, "int")
             cifre["confronto"][f"var_{k}"] = Cell(now[k] - old, "signed")
         add(Table("confronto", f"Variazioni demografiche {cf.anno}-{ref_year}",

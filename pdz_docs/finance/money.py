@@ -248,11 +248,19 @@ def _div_cent(num: Decimal, den: Decimal) -> Decimal:
 
 # --- Italian formatting: the one place every renderer uses -------------------------
 
-def _format(n: int | Decimal, pattern: str) -> str:
+MINUS = "\u2212"   # the typographic minus: every negative figure printed by the program uses it
+
+
+def _format(n: int | Decimal, pattern: str, signed: bool = False) -> str:
+    """`n` in the pattern with Italian separators; a negative figure with «−» (U+2212), a positive
+    one with «+» when `signed`; a figure that prints as zero («−0,00») never has a sign."""
     # babel rounds in the current decimal context: give it room for any number of digits
     with localcontext() as ctx:
         ctx.prec = max(28, len(str(n)) + 4)
-        return format_decimal(n, format=pattern, locale=LOCALE)
+        digits = format_decimal(abs(n), format=pattern, locale=LOCALE)
+    if digits.strip("0.,") == "":
+        return digits
+    return (MINUS if n < 0 else "+" if signed else "") + digits
 
 
 def fmt_euro(amount: Decimal | None) -> str:
@@ -271,12 +279,10 @@ def fmt_voce(voce: Voce) -> str:
 
 
 def fmt_int(n: int | Decimal | None, signed: bool = False) -> str:
+    """1234 → «1.234»; a variation (`signed`) shows its sign either way: «+300», «−1.529»."""
     if n is None:
         return "—"
-    s = _format(n, "#,##0")
-    if signed and n > 0:
-        s = "+" + s
-    return s.replace("-", "−") if signed else s
+    return _format(n, "#,##0", signed)
 
 
 def fmt_dec(n: Decimal | None) -> str:
@@ -285,10 +291,11 @@ def fmt_dec(n: Decimal | None) -> str:
     return _format(n, "#,##0.00")
 
 
-def fmt_pct(p: Decimal | None) -> str:
+def fmt_pct(p: Decimal | None, signed: bool = False) -> str:
+    """47.14 → «47,14%»; a variation (`signed`) as «+1,81%», «−2,13%», like `fmt_int(…, signed=True)`."""
     if p is None:
         return "—"
-    return _format(p, "#,##0.00") + "%"
+    return _format(p, "#,##0.00", signed) + "%"
 
 
 def fmt_date(d: date | None) -> str:

@@ -19,6 +19,7 @@ FORMATTERS = {
     "int": money.fmt_int,
     "signed": lambda v: money.fmt_int(v, signed=True),
     "pct": money.fmt_pct,
+    "signed_pct": lambda v: money.fmt_pct(v, signed=True),
     "dec": money.fmt_dec,
     "date": money.fmt_date,
 }
@@ -29,7 +30,7 @@ class Cell:
     """One value and how it is shown; numbers are right-aligned by renderers."""
 
     value: Decimal | int | str | date | None
-    fmt: str = "text"  # text | euro | int | signed | pct | dec | date
+    fmt: str = "text"  # text | euro | int | signed | pct | signed_pct | dec | date
 
     @property
     def text(self) -> str:
@@ -39,7 +40,7 @@ class Cell:
 
     @property
     def numeric(self) -> bool:
-        return self.fmt in ("euro", "int", "signed", "pct", "dec")
+        return self.fmt in ("euro", "int", "signed", "pct", "signed_pct", "dec")
 
     def __str__(self) -> str:
         return self.text
@@ -101,6 +102,11 @@ class Table:
         if self.kinds:
             return self.kinds
         return ("data",) * len(self.rows) + ("total",) * len(self.totals)
+
+    @property
+    def numeric_columns(self) -> frozenset[int]:
+        """The columns holding figures: renderers align them, and their headers, to the right."""
+        return frozenset(j for row in self.body for j, cell in enumerate(row) if cell.numeric)
 
     @property
     def ncols(self) -> int:

@@ -7,10 +7,12 @@ import gc
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from pdz_docs.render import DEFAULT_PDF_VARIANT
 from pdz_docs.render.accessibility import finisher
 from pdz_docs.render.document import Document
+from pdz_docs.render.typography import tie_html
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -23,9 +25,18 @@ def template_env(folder: Path = TEMPLATES) -> jinja2.Environment:
 
 
 def render_html(doc: Document, folder: Path = TEMPLATES) -> str:
-    return template_env(folder).get_template("piano.html.j2").render(doc=doc)
+    """The plan as one self-contained HTML page: its style sheet is inside it, so the file opens
+    styled wherever it is copied (and WeasyPrint lays the PDF out from the same page)."""
+    html = template_env(folder).get_template("piano.html.j2").render(doc=doc, stylesheet=stylesheet(folder))
+    return tie_html(html)
 
 
+def stylesheet(folder: Path = TEMPLATES) -> Markup:
+    """`piano.css` as the content of a <style> element (our own file: nothing in it can close the element)."""
+    css = (folder / "piano.css").read_text(encoding="utf-8")
+    if "</" in css:
+        raise ValueError(f"{folder / 'piano.css'}: «</» non ammesso in un foglio di stile incorporato")
+    return Markup(css)
 
 
 def render_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES, variant: str | None = None) -> bytes:

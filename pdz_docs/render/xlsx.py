@@ -45,6 +45,7 @@ NUMBER_FORMATS = {
     "signed": "[$-410]+#,##0;-#,##0;0",
     "dec": "[$-410]#,##0.00",
     "pct": "[$-410]0.00%",
+    "signed_pct": "[$-410]+0.00%;-0.00%;0.00%",
     "date": "[$-410]d mmmm yyyy",
 }
 
@@ -253,7 +254,7 @@ def _number(cell: Cell) -> Decimal | int | date | None:
     """The cell's value as the spreadsheet stores it: exact numbers, percentages as fractions."""
     if cell.value is None:
         return None
-    if cell.fmt == "pct":
+    if cell.fmt in ("pct", "signed_pct"):
         return Decimal(cell.value) / 100  # the percent format multiplies by 100 on display
     return cell.value
 

@@ -1,0 +1,45 @@
+"""Print typography of the rendered text: abbreviations and signs tied to what follows them.
+
+Italian typesetting never leaves «€», «n.», «L.», «art.», «D.Lgs.» (and the like) at the end of a
+line with their figure or number on the next one. `tie` replaces the space after them with a
+no-break space (U+00A0): the same text, the same words for a screen reader or a search, only the
+line break is gone. It applies to everything printed, whoever wrote it: amounts from the
+formatters, chapter text, card fields, table cells. `tie_html` applies it to the text of a whole
+HTML document (the HTML output and the PDF laid out from it), holds a figure glued to its
+abbreviation («L.328/2000») on one line, and leaves markup, styles and preformatted code alone.
+The DOCX builder can call `tie` on the text of its runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Signs and abbreviations that stay on the line of the word or figure after them. Each is a whole
+# word: «art.» but not the end of «Mozart.»; «L.» and «n.» also when capitalised («N.», «Art.»).
+_TIED = (r"€", r"[nN]\.", r"[nN]°", r"L\.", r"[aA]rtt?\.", r"D\.\s?Lgs\.", r"D\.L\.", r"D\.P\.R\.",
+         r"L\.R\.", r"R\.R\.", r"[cC]o\.", r"DGR", r"[pP]rot\.")
+# The space (or line end of a Markdown paragraph) after one of them, followed by a word or figure.
+_TIE = re.compile(r"(?<![\w.])(" + "|".join(_TIED) + r")[ \t\n]+(?=[\w(«\"'−+\-])")
+# The same signs written with no space before the figure («L.328/2000», «art.22»): the line may break
+# after the point (Unicode line breaking), so the HTML holds abbreviation and figure in one unbreakable span.
+_GLUED = re.compile(r"(?<![\w.])((?:" + "|".join(_TIED) + r")\d[^\s<]*)")
+# Text between tags; <style>, <script>, <pre>, <code> and <title> (plain text only) are kept as they are.
+_VERBATIM = re.compile(r"(<(style|script|pre|code|title)\b.*?</\2>|<[^>]*>)", re.S | re.I)
+NBSP = "\u00a0"
+
+
+def tie(text: str) -> str:
+    """«pari a € 1.000 (art. 30 D.Lgs. n. 267/2000)» with no-break spaces after «€», «art.», «D.Lgs.», «n.»."""
+    return _TIE.sub(lambda m: m.group(1) + NBSP, text)
+
+
+def tie_html(html: str) -> str:
+    """`tie` applied to the text of an HTML document, never inside a tag or verbatim element."""
+    parts = _VERBATIM.split(html)
+    # split() with two groups yields: text, whole match, tag name, text, …
+    out = []
+    for i in range(0, len(parts), 3):
+        out.append(_GLUED.sub(r'<span class="unito">\1</span>', tie(parts[i])))
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+    return "".join(out)

@@ -1,0 +1,224 @@
+"""Print-grade typography of the default plan's PDF, read back with poppler's word positions
+(`pdftotext -bbox-layout`), and the self-contained HTML beside it; the default plan is built once.
+
+What a reader of the printed plan would notice: a sign or abbreviation left at the end of a line
+away from its figure, a card's programming table or a service split across two pages, a table's
+source note alone at the top of a page, pages left mostly empty, two different minus signs, headers
+that do not stand over their figures, a table of contents whose page number falls on a line of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from html import unescape
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")
+
+FILL_THRESHOLD = 0.40
+# A4 content area of templates/piano.css, in points: top and bottom margins, portrait and landscape
+MARGINS = {False: (22 * 72 / 25.4, 20 * 72 / 25.4), True: (18 * 72 / 25.4, 18 * 72 / 25.4)}
+TIED = {"€", "n.", "N.", "L.", "art.", "artt.", "D.Lgs.", "L.R.", "R.R.", "DGR"}
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    landscape: bool
+    blocks: tuple[tuple[tuple[Word, ...], ...], ...]   # blocks of lines of words, in poppler's reading order
+    height: float
+
+    @property
+    def lines(self) -> list[tuple[Word, ...]]:
+        return [line for block in self.blocks for line in block]
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for line in self.lines for w in line]
+
+    def body(self) -> list[Word]:
+        """The words inside the content area (not the running header and the page number)."""
+        top, bottom = MARGINS[self.landscape]
+        return [w for w in self.words if w.y0 >= top - 2 and w.y1 <= self.height - bottom + 2]
+
+    def fill(self) -> float:
+        top, bottom = MARGINS[self.landscape]
+        body = self.body()
+        return (max(w.y1 for w in body) - top) / (self.height - top - bottom) if body else 0.0
+
+
+def read_pages(pdf: Path) -> list[Page]:
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = []
+    for n, (w, h, body) in enumerate(re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>',
+                                                 xml, re.S), 1):
+        blocks = tuple(
+            tuple(tuple(Word(unescape(t), float(a), float(b), float(c), float(d)) for a, b, c, d, t in
+                        re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                                   r'(.*?)</word>', line))
+                  for line in re.findall(r"<line\b.*?</line>", block, re.S))
+            for block in re.findall(r"<block\b.*?</block>", body, re.S))
+        pages.append(Page(n, float(w) > float(h), blocks, float(h)))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("tipografia")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(ROOT / "content"), "-o", str(out),
+                        "--format", "pdf,html"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return next(out.glob("*.pdf")), next(out.glob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def pages(built) -> list[Page]:
+    return read_pages(built[0])
+
+
+def text_of(line: tuple[Word, ...]) -> str:
+    return " ".join(w.text for w in line)
+
+
+def test_no_sign_or_abbreviation_ends_a_line(pages: list[Page]):
+    # «€» / «146.210,31», «n.» / «328/2000» on two lines; the last line of a block (a header cell
+    # «N.») has nothing after it to be separated from
+    stranded = [(p.number, text_of(line)) for p in pages for block in p.blocks for line in block[:-1]
+                if line and line[-1].text in TIED]
+    assert stranded == []
+
+
+def _sequence(pages: list[Page], first: str, then: str, until: str | None = None) -> list[tuple[int, bool]]:
+    """For each line starting with `first`: its page, and whether a later line starting with `then`
+    (before any line starting with `until`) is on the same page."""
+    found = []
+    flat = [(p.number, text_of(line)) for p in pages for line in p.lines]
+    for i, (page, text) in enumerate(flat):
+        if text.startswith(first):
+            same = False
+            for page2, text2 in flat[i + 1:]:
+                if until and text2.startswith(until):
+                    break
+                if text2.startswith(then):
+                    same = page2 == page
+                    break
+            found.append((page, same))
+    return found
+
+
+def test_card_programming_tables_are_never_split(pages: list[Page]):
+    tables = _sequence(pages, "Programmazione economica", "Totale")
+    assert len(tables) == len(list((ROOT / "content" / "schede").glob("*.yaml")))
+    assert [page for page, same in tables if not same] == []
+
+
+def test_a_service_is_kept_with_its_actions(pages: list[Page]):
+    # each service of a card: its name (the table's caption) and «Utenza» … «Azioni da realizzare» on one page
+    services = _sequence(pages, "Utenza", "Azioni da realizzare", until="Utenza")
+    assert len(services) > 30
+    assert [page for page, same in services if not same] == []
+
+
+def test_source_note_stays_with_its_table(pages: list[Page]):
+    notes = [(p.number, p.body()[0].text) for p in pages if p.body()]
+    assert [n for n, first in notes if first == "Fonte:"] == []
+    assert sum(text_of(line).startswith("Fonte:") for p in pages for line in p.lines) > 5
+
+
+def test_no_page_is_left_mostly_empty(built, pages: list[Page]):
+    # allowed: the last page, the page before a chapter (a top-level bookmark: chapters and annexes
+    # start a page), the last page before the orientation changes (a landscape table has its own pages)
+    reader = PdfReader(str(built[0]))
+    chapters = {reader.get_destination_page_number(o) + 1 for o in reader.outline if not isinstance(o, list)}
+    assert len(chapters) > 5
+    short = [(p.number, round(p.fill(), 2)) for p, nxt in zip(pages, pages[1:])
+             if p.fill() < FILL_THRESHOLD and nxt.number not in chapters and nxt.landscape == p.landscape]
+    assert short == []
+
+
+def test_one_minus_sign_and_one_sign_convention(pages: list[Page]):
+    text = "\n".join(text_of(line) for p in pages for line in p.lines)
+    assert re.findall(r"(?:^|[\s(])-\d[\d.,]*%?", text, re.M) == []     # no hyphen-minus before a figure
+    assert "−" in text
+    # a variation printed with its sign («+300», «−1.529») has its percentage signed too («+1,81%»)
+    pairs = re.findall(r"(?<![\w.,])([−+])\d[\d.]*\s+([−+]?)\d+,\d\d%", text)
+    assert len(pairs) >= 3
+    assert [(a, b) for a, b in pairs if a != b] == []
+
+
+def test_numeric_headers_stand_over_their_figures(pages: list[Page]):
+    # in the demographic variations table every figure ends under the end of its column's header
+    page = next(p for p in pages if any(text_of(line).startswith("Variazioni demografiche") for line in p.lines))
+    words = page.words
+    header = next(w for w in words if w.text == "Indicatore")
+    heads = [w for w in words if abs(w.y0 - header.y0) < 2 and w.x0 > header.x1]
+    figures = [w for w in words if header.y1 < w.y0 < header.y1 + 60 and re.fullmatch(r"[−+]?[\d.,]+%?", w.text)]
+    assert len(heads) >= 4 and len(figures) >= 8
+    misplaced = [w.text for w in figures if not any(abs(w.x1 - h.x1) < 1.5 for h in heads)]
+    assert misplaced == []
+
+
+def test_table_of_contents_keeps_dots_and_number_on_the_entry(pages: list[Page]):
+    toc = next(p for p in pages if p.body() and p.body()[0].text == "Indice")
+    words = toc.body()
+
+    def same_line(a: Word, b: Word) -> bool:
+        return a is not b and abs(a.y1 - b.y1) < 1.5
+
+    numbers = [w for w in words if w.text.isdigit() and not any(same_line(v, w) and v.x0 > w.x1 for v in words)]
+    assert len(numbers) > 15
+    # beside each page number some words of its entry, not the leader dots alone; the numbers end at one edge
+    alone = [w.text for w in numbers if not any(same_line(v, w) and set(v.text) - {"."} for v in words)]
+    assert alone == []
+    assert max(w.x1 for w in numbers) - min(w.x1 for w in numbers) < 1
+
+
+def test_html_opens_styled_on_its_own(built):
+    html = built[1].read_text(encoding="utf-8")
+    css = (ROOT / "templates" / "piano.css").read_text(encoding="utf-8")
+    assert "<link" not in html
+    assert [s.strip() for s in re.findall(r"<style>(.*?)</style>", html, re.S)] == [css.strip()]
+    # nothing else to fetch: pictures are inline, links go to the web or inside the page
+    assert all(re.match(r"(data:image/|https?:|mailto:|#)", u) for u in re.findall(r'(?:src|href)="([^"]*)"', html))
+
+
+def test_figures_share_one_sign_convention():
+    from pdz_docs.finance.money import fmt_dec, fmt_euro, fmt_int, fmt_pct
+
+    assert (fmt_int(-1529, signed=True), fmt_int(300, signed=True), fmt_int(0, signed=True)) == ("−1.529", "+300", "0")
+    assert (fmt_pct(Decimal("-2.13"), signed=True), fmt_pct(Decimal("1.81"), signed=True)) == ("−2,13%", "+1,81%")
+    assert (fmt_pct(Decimal("1.81")), fmt_int(-5), fmt_dec(Decimal("-0.5"))) == ("1,81%", "−5", "−0,50")
+    assert fmt_euro(Decimal("-1234.5")) == "€ −1.234,50"
+    assert fmt_pct(Decimal("-0.00"), signed=True) == "0,00%" and fmt_euro(Decimal("-0.004")) == "€ 0,00"
+
+
+def test_tie_keeps_signs_and_abbreviations_with_what_follows():
+    from pdz_docs.render.typography import tie, tie_html
+
+    assert tie("pari a € 1.000 (art. 30 D.Lgs. n. 267/2000, L.R. 16/2019, L. 328)") == (
+        "pari a €\u00a01.000 (art.\u00a030 D.Lgs.\u00a0n.\u00a0267/2000, L.R.\u00a016/2019, L.\u00a0328)")
+    assert tie("la Legge n.\n328/2000") == "la Legge n.\u00a0328/2000"          # a Markdown soft line break
+    assert tie("Mozart. Poi") == "Mozart. Poi" and tie("fine n.") == "fine n."
+    html = '<p title="n. 3">€ 5 <code>n. 3</code></p><style>a { content: "n. 3" }</style><pre>art. 1</pre>'
+    assert tie_html(html) == ('<p title="n. 3">€\u00a05 <code>n. 3</code></p><style>a { content: "n. 3" }</style>'
+                              '<pre>art. 1</pre>')
