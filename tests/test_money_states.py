@@ -284,6 +284,62 @@ def test_outputs_show_each_state(plan_dir: Path, tmp_path: Path):
         assert "€ ________" not in text.split("Budget del Piano di Zona")[1][:3000]
 
 
+CARD_STATES = [(CARD, "PAIS: € 10.000,00", "PAIS: ~"),
+               (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    FNA: {in_attesa: si, previsto: \"€ 40.000,00\"}"),
+               (FIN, "  FNA:\n    2022: € 50.000,00",
+                "  FNA:\n    2022: € 50.000,00\n    2023: {in_attesa: si, previsto: \"€ 40.000,00\"}")]
+PENDING = "in attesa di assegnazione (previsto € 40.000,00)"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")
+def test_card_amounts_in_each_state(plan_dir: Path, tmp_path: Path):
+    """A card's pending and not-given amounts are printed as such in its card, in Schede A and C of the PDF
+    and DOCX and in the XLSX; the year amounts and totals over them say what they leave out."""
+    import io
+    import re
+    import subprocess
+    import zipfile
+
+    import openpyxl
+
+    from pdz_docs.cli import main
+
+    for file, old, new in CARD_STATES:
+        edit(plan_dir / file, old, new)
+    out = tmp_path / "out"
+    assert main(["build", str(plan_dir), "--format", "pdf,docx,xlsx", "--output", str(out)]) == 0
+    card = ["2022 € 40.000,00, esclusi gli importi non indicati € 40.000,00 PdZ + PAIS non indicato dalla fonte",
+            "2023 € 50.000,00, esclusi gli importi in attesa di assegnazione € 50.000,00 PdZ + FNA " + PENDING,
+            "Totale € 90.000,00, esclusi gli importi in attesa di assegnazione e non indicati"]
+    schede = [f"FNA € 0,00 {PENDING} € 0,00 {PENDING}",
+              "Totale Scheda A € 40.000,00 € 50.000,00, esclusi gli importi in attesa di assegnazione € 0,00 "
+              "€ 90.000,00, esclusi gli importi in attesa di assegnazione",
+              "PAIS non indicato dalla fonte € 0,00 € 0,00 non indicato dalla fonte",
+              "Totale Scheda C non indicato dalla fonte € 0,00 € 0,00 non indicato dalla fonte"]
+    pdf = subprocess.run(["pdftotext", "-raw", str(next(out.glob("*.pdf"))), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    pdf = re.sub(r"\s+", " ", pdf)
+    for text in card + schede:
+        assert text in pdf
+    with zipfile.ZipFile(next(out.glob("*.docx"))) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    cells = ["€ 40.000,00, esclusi gli importi non indicati", "€ 40.000,00 PdZ + PAIS non indicato dalla fonte",
+             "€ 50.000,00 PdZ + FNA " + PENDING, "€ 90.000,00, esclusi gli importi in attesa di assegnazione e non "
+             "indicati", f">{PENDING}<", ">non indicato dalla fonte<"]
+    for text in cells:
+        assert text in xml
+    for text in (pdf, xml):
+        assert "________" not in text and "None" not in text
+    wb = openpyxl.load_workbook(io.BytesIO(next(out.glob("*.xlsx")).read_bytes()))
+    rows = {name: [[c for c in row] for row in wb[name].iter_rows(min_row=3, values_only=True)]
+            for name in ("Scheda A", "Scheda C", "Programmazione schede")}
+    assert rows["Scheda A"][1][2:] == ["FNA", 0, PENDING, 0, PENDING]
+    assert rows["Scheda C"][0][2:] == ["PAIS", "non indicato dalla fonte", 0, 0, "non indicato dalla fonte"]
+    assert rows["Programmazione schede"][3][4:] == [
+        "€ 40.000,00, esclusi gli importi non indicati", "€ 50.000,00, esclusi gli importi in attesa di assegnazione",
+        "=SUM(G3:G5)", "€ 90.000,00, esclusi gli importi in attesa di assegnazione e non indicati"]
+
+
 # --- property: over-programming on known resources is always an error -----------------------------
 
 YEARS = [2022, 2023, 2024]

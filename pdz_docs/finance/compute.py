@@ -28,18 +28,6 @@ class FonteAnno:
     voce: Voce = Voce()              # the amount as written: its state, note, whether conditional
 
 
-@dataclass(frozen=True)
-class AnnoScheda:
-    anno: int
-    importo: Decimal | None          # computed: sum of its sources (None if one is blank)
-    fonti: tuple[FonteAnno, ...]
-
-
-@dataclass(frozen=True)
-class ProgrammazioneScheda:
-    codice: str
-    anni: tuple[AnnoScheda, ...]
-    totale: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -63,9 +51,54 @@ class Disponibilita:
     non_indicato: tuple[str, ...] = ()    # amounts the source does not give, as "PAIS ciclo"
     noti: int = 0                         # how many amounts are known
 
+    previsti: int = 0                     # how many pending amounts have an expected figure
+
     @property
     def completa(self) -> bool:
         return not self.in_attesa and not self.non_indicato
+
+    def __add__(self, other: Disponibilita) -> Disponibilita:
+        return Disponibilita(self.noto + other.noto, self.previsto + other.previsto,
+                             self.in_attesa + other.in_attesa, self.non_indicato + other.non_indicato,
+                             self.noti + other.noti, self.previsti + other.previsti)
+
+
+def somma(voci) -> Disponibilita:
+    """The sum of labelled amounts (label, Voce): the known ones add up, the others are named."""
+    out = Disponibilita()
+    for label, voce in voci:
+        if voce.importo is not None:
+            out += Disponibilita(voce.importo, noti=1)
+        elif voce.in_attesa:
+            out += Disponibilita(previsto=voce.previsto or ZERO, in_attesa=(label,),
+                                 previsti=int(voce.previsto is not None))
+        else:
+            out += Disponibilita(non_indicato=(label,))
+    return out
+
+
+@dataclass(frozen=True)
+class AnnoScheda:
+    anno: int
+    importo: Decimal | None          # computed: sum of its sources (None unless every one is known)
+    fonti: tuple[FonteAnno, ...]
+    somma: Disponibilita = Disponibilita()   # the same sum, saying what it leaves out
+
+    @property
+    def testo(self) -> str:
+        return disponibile_cell(self.somma).text
+
+
+@dataclass(frozen=True)
+class ProgrammazioneScheda:
+    codice: str
+    anni: tuple[AnnoScheda, ...]
+    totale: Decimal | None
+    somma: Disponibilita = Disponibilita()
+
+    @property
+    def testo(self) -> str:
+        return disponibile_cell(self.somma).text
 
 
 def disponibilita(voci, years, cycle: list[int], entro: bool = False) -> Disponibilita:
@@ -79,24 +112,8 @@ def disponibilita(voci, years, cycle: list[int], entro: bool = False) -> Disponi
     not-given amounts never count as money; they are listed so that a check can say so.
     """
     ys = set(years)
-    noto = previsto = ZERO
-    attesa: list[str] = []
-    mancanti: list[str] = []
-    noti = 0
-    for fid, period, voce in voci:
-        pys = set(years_of(period, cycle))
-        if not (pys <= ys if entro else pys & ys):
-            continue
-        label = f"{fid} {period}"
-        if voce.importo is not None:
-            noto += voce.importo
-            noti += 1
-        elif voce.in_attesa:
-            attesa.append(label)
-            previsto += voce.previsto or ZERO
-        else:
-            mancanti.append(label)
-    return Disponibilita(noto, previsto, tuple(attesa), tuple(mancanti), noti)
+    return somma((f"{fid} {period}", voce) for fid, period, voce in voci
+                 if (set(years_of(period, cycle)) <= ys if entro else set(years_of(period, cycle)) & ys))
 
 
 @dataclass(frozen=True)
@@ -186,11 +203,11 @@ def programmazione_schede(plan: Plan) -> dict[str, ProgrammazioneScheda]:
         for year in sorted(s.scheda.programmazione):
             fonti = tuple(FonteAnno(f, fonte_nome(plan.regole, f), v.importo, v)
                           for f, v in s.scheda.programmazione[year].items() if f != YEAR_TOTAL_KEY)
-            amount = None if any(f.importo is None for f in fonti) else _sum(f.importo for f in fonti)
-            anni.append(AnnoScheda(year, amount, fonti))
-        known = [a.importo for a in anni]
-        total = None if (not anni or any(v is None for v in known)) else _sum(known)
-        out[s.scheda.codice] = ProgrammazioneScheda(s.scheda.codice, tuple(anni), total)
+            d = somma((f"{fa.fonte} {year}", fa.voce) for fa in fonti)
+            anni.append(AnnoScheda(year, d.noto if d.completa else None, fonti, d))
+        d = sum((a.somma for a in anni), Disponibilita())
+        total = d.noto if anni and d.completa else None
+        out[s.scheda.codice] = ProgrammazioneScheda(s.scheda.codice, tuple(anni), total, d)
     return out
 
 
@@ -548,8 +565,11 @@ def disponibile_cell(d: Disponibilita) -> Cell:
     """What is available, saying what the figure leaves out: never a blank, never a partial sum shown as whole."""
     if d.completa:
         return Cell(d.noto, "euro")
-    if not d.noti:
-        return Cell(IN_ATTESA if d.in_attesa else NON_INDICATO)
+    if not d.noti and not d.non_indicato:
+        previsto = f" (previsto {fmt_euro(d.previsto)})" if d.previsti == len(d.in_attesa) else ""
+        return Cell(IN_ATTESA + previsto)
+    if not d.noti and not d.in_attesa:
+        return Cell(NON_INDICATO)
     left = " e ".join(w for w, xs in (("in attesa di assegnazione", d.in_attesa), ("non indicati", d.non_indicato)) if xs)
     return Cell(f"{fmt_euro(d.noto)}, esclusi gli importi {left}")
 
@@ -583,33 +603,40 @@ def _pct_text(q: Decimal) -> str:
     return f"{q.normalize():f}".replace(".", ",") + "%"
 
 
-def _source_rows(plan: Plan, prog) -> dict[str, dict[str, list[tuple[str, list[Decimal | None]]]]]:
-    """Scheda (A or C) → card code → (source, amount per cycle year) rows, cards in the nomenclatore's order."""
+def _source_rows(plan: Plan, prog) -> dict[str, dict[str, list[tuple[str, list[Disponibilita]]]]]:
+    """Scheda (A or C) → card code → (source, amount per cycle year) rows, cards in the nomenclatore's order.
+
+    Each amount is a sum that names what it leaves out (pending or not-given card amounts);
+    a year the card does not program with that source is a known zero.
+    """
     r = plan.regole
     years = r.anni
     order = {c: i for i, c in enumerate(r.nomenclatore)}
-    out: dict[str, dict[str, list[tuple[str, list[Decimal | None]]]]] = {"A": {}, "C": {}}
+    out: dict[str, dict[str, list[tuple[str, list[Disponibilita]]]]] = {"A": {}, "C": {}}
     for code in sorted(prog, key=lambda c: order.get(c, len(order))):
         for which in out:
-            by_fonte: dict[str, list[Decimal | None]] = {}
+            by_fonte: dict[str, list[Disponibilita]] = {}
             for a in prog[code].anni:
                 for fa in a.fonti:
                     if fonte_scheda(r, fa.fonte) != which:
                         continue
-                    vals = by_fonte.setdefault(fa.fonte, [ZERO] * len(years))
-                    i = years.index(a.anno) if a.anno in years else None
-                    if i is not None:
-                        vals[i] = None if fa.importo is None or vals[i] is None else vals[i] + fa.importo
+                    vals = by_fonte.setdefault(fa.fonte, [Disponibilita()] * len(years))
+                    if a.anno in years:
+                        vals[years.index(a.anno)] += somma(((f"{fa.fonte} {a.anno}", fa.voce),))
             out[which][code] = list(by_fonte.items())
     return out
 
 
-def _row_total(vals: list[Decimal | None]) -> Decimal | None:
-    return None if any(v is None for v in vals) else sum(vals, ZERO)
+def _total(ds) -> Disponibilita:
+    return sum(ds, Disponibilita())
 
 
 def _programme_tables(plan: Plan, prog, fnd, add) -> Table:
-    """Schede A and C (added to the citable tables) and the programming card by card (returned)."""
+    """Schede A and C (added to the citable tables) and the programming card by card (returned).
+
+    An amount a card gives as pending or not given is printed in its state, and every total
+    over it says what it leaves out; only totals of known figures are declared as sums.
+    """
     r = plan.regole
     years = r.anni
     ny = len(years)
@@ -618,27 +645,26 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> Table:
     source_rows = _source_rows(plan, prog)
     for which, title in (("A", "Scheda A – Servizi e interventi finanziati con il budget ordinario del PdZ"),
                          ("C", "Scheda C – Servizi e interventi finanziati con ulteriori risorse")):
-        rows = []
+        figures: list[list[Disponibilita]] = []   # per row: the years, then the row total
         rows_of: dict[str, list[int]] = {}  # source → its row indices
+        labels = []
         for code, lines in source_rows[which].items():
             for k, (fid, vals) in enumerate(lines):
-                rows_of.setdefault(fid, []).append(len(rows))
-                rows.append(cells(code if k == 0 else "", titles[code] if k == 0 else "", fid,
-                                  *(Cell(v, "euro") for v in vals), Cell(_row_total(vals), "euro")))
-        n = len(rows)
-        known = [i for i, row in enumerate(rows) if row[-1].value is not None]
-        sums = sums_across(known, range(3, 3 + ny), 3 + ny)
-        totals = []
-        for fid, idx in rows_of.items():  # a subtotal per source, then the grand total
-            sums += sums_down(n + len(totals), idx, amounts)
-            totals.append(cells(f"Totale {fid}", "", "",
-                                *(Cell(_sum(rows[i][j].value for i in idx), "euro") for j in amounts)))
-        sums += sums_down(n + len(totals), range(n), amounts)
-        totals.append(cells(f"Totale Scheda {which}", "", "",
-                            *(Cell(_sum(row[j].value for row in rows), "euro") for j in amounts)))
+                rows_of.setdefault(fid, []).append(len(figures))
+                figures.append(vals + [_total(vals)])
+                labels.append((code if k == 0 else "", titles[code] if k == 0 else "", fid))
+        n = len(figures)
+        totals = [(f"Totale {fid}", [_total(figures[i][j] for i in idx) for j in range(ny + 1)], idx)
+                  for fid, idx in rows_of.items()]
+        totals.append((f"Totale Scheda {which}", [_total(f[j] for f in figures) for j in range(ny + 1)], range(n)))
+        sums = sums_across([i for i, f in enumerate(figures) if f[-1].completa], range(3, 3 + ny), 3 + ny)
+        for t, (_, vals, idx) in enumerate(totals):  # a subtotal per source, then the grand total
+            sums += sums_down(n + t, idx, (j for j, v in zip(amounts, vals) if v.completa))
+        rows = [cells(*lab, *(disponibile_cell(v) for v in f)) for lab, f in zip(labels, figures)]
         add(Table(f"scheda_{which.lower()}", title,
                   (("Codice", "Servizio / intervento", "Fonte", *(str(y) for y in years), "Totale"),),
-                  tuple(rows), tuple(totals), None, (1, 6, 2) + (2,) * (ny + 1), landscape=True,
+                  tuple(rows), tuple(cells(lab, "", "", *(disponibile_cell(v) for v in vals)) for lab, vals, _ in totals),
+                  None, (1, 6, 2) + (2,) * (ny + 1), landscape=True,
                   kinds=("data",) * n + ("subtotal",) * (len(totals) - 1) + ("total",), sums=sums))
 
     programmazione = _programme_by_card(plan, prog, source_rows)
@@ -679,28 +705,32 @@ def _programme_by_card(plan: Plan, prog, source_rows) -> Table:
         lines = source_rows["A"][code] + source_rows["C"][code]
         first = len(rows)
         for k, (fid, vals) in enumerate(lines):
-            tot = _row_total(vals)
-            if tot is not None:
+            tot = _total(vals)
+            if tot.completa:
                 sums += sums_across((len(rows),), range(4, 4 + ny), 4 + ny)
             rows.append(cells(code if k == 0 else "", titles[code] if k == 0 else "", fid, fonte_nome(r, fid),
-                              *(Cell(v, "euro") for v in vals), Cell(tot, "euro")))
+                              *(disponibile_cell(v) for v in vals + [tot])))
         if not lines:  # a card with no programming at all
-            rows.append(cells(code, titles[code], "", "", *(Cell(None, "euro") for _ in amounts)))
+            rows.append(cells(code, titles[code], "", "", *(Cell("—") for _ in amounts)))
         kinds += ["data"] * (len(rows) - first)
-        # a year the card does not program is 0 (its rows show 0,00); a year with an unknown amount is blank
-        by_year = {a.anno: a.importo for a in prog[code].anni}
-        default = ZERO if prog[code].anni else None
-        figures = [by_year.get(y, default) for y in years] + [prog[code].totale]
-        sums += sums_down(len(rows), range(first, len(rows)),
-                          (j for j, v in zip(amounts, figures) if v is not None))
-        rows.append(cells(f"Totale {code}", "", "", "", *(Cell(v, "euro") for v in figures)))
+        # a year the card does not program is 0 (its rows show 0,00)
+        by_year = {a.anno: a.somma for a in prog[code].anni}
+        figures = [by_year.get(y, Disponibilita()) for y in years] + [prog[code].somma]
+        if prog[code].anni:
+            if lines:  # a card that lists its years with no source has programmed nothing: zero, not a sum
+                sums += sums_down(len(rows), range(first, len(rows)),
+                                  (j for j, v in zip(amounts, figures) if v.completa))
+            rows.append(cells(f"Totale {code}", "", "", "", *(disponibile_cell(v) for v in figures)))
+        else:
+            rows.append(cells(f"Totale {code}", "", "", "", *(Cell("—") for _ in amounts)))
         kinds.append("subtotal")
     return Table("programmazione_schede",
                  f"Programmazione economica delle schede di progettazione ({r.ciclo})",
                  (("Codice", "Servizio / intervento", "Fonte", "Denominazione della fonte",
                    *(str(y) for y in years), "Totale"),),
                  tuple(rows), (), "Per ogni scheda, gli importi per fonte riportati nelle Schede A e C. "
-                 "Le celle in bianco sono importi non ancora noti.", (1, 6, 1, 4) + (2,) * (ny + 1),
+                 f"«{IN_ATTESA}»: risorse non ancora assegnate; «{NON_INDICATO}»: la scheda non riporta "
+                 "l'importo; «—»: scheda senza programmazione economica.", (1, 6, 1, 4) + (2,) * (ny + 1),
                  landscape=True, kinds=tuple(kinds), sums=sums)
 
 
@@ -730,8 +760,10 @@ def quadro_sinottico(plan: Plan) -> Table:
 
 
 def fmt_fonti(anno: AnnoScheda) -> str:
-    """The sources of a card year as the regional card prints them: '€ 1,00 PdZ + € 2,00 QFP'."""
-    return " + ".join(f"{fmt_voce(fa.voce)} {fa.fonte}" + _segni(fa.voce) for fa in anno.fonti)
+    """The sources of a card year as the regional card prints them: '€ 1,00 PdZ + € 2,00 QFP';
+    an amount not known is named after its source: 'FNA in attesa di assegnazione'."""
+    return " + ".join((f"{fmt_voce(fa.voce)} {fa.fonte}" if fa.importo is not None else f"{fa.fonte} {fmt_voce(fa.voce)}")
+                      + _segni(fa.voce) for fa in anno.fonti)
 
 
 def _segni(v: Voce) -> str:

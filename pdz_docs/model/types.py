@@ -189,8 +189,8 @@ _VOCE_BUDGET_SCHEMA = {"anyOf": _VOCE_SCHEMA["anyOf"] + [_DA_SCHEDE_SCHEMA]}
 ImportoVoce = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "in_attesa", "previsto",
                                                                 "da_schede"}))),
                         PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_BUDGET_SCHEMA)]
-# An amount a card programs: known or not given, with a note, perhaps conditional on pending resources
-ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato"}))),
+# An amount a card programs: known, pending or not given, with a note, perhaps conditional on pending resources
+ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato", "in_attesa", "previsto"}))),
                           PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
 Intero = Annotated[int, BeforeValidator(_intero)]   # a whole number, never a yes/no
 Conteggio = Annotated[Intero, BeforeValidator(_conteggio), Field(ge=0)]

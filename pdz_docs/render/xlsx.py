@@ -273,7 +273,7 @@ def _sum_formula(table: Table, s, first: int) -> str | None:
     """`=SUM(…)` over the declared block, or None when the block does not give the computed figure
     exactly (then the figure itself is written: the sheet never disagrees with the PDF)."""
     value = table.body[s.row][s.col].value
-    addends = [table.body[i][j].value for i in s.rows for j in s.cols]
+    addends = [table.body[i][j].value if table.body[i][j].numeric else None for i in s.rows for j in s.cols]
     if value is None or not addends or sum((v for v in addends if v is not None), Decimal(0)) != value:
         return None
     areas = []
