@@ -69,7 +69,7 @@ CASES = {
     "fonte-senza-importo": ([(FIN, "  PAIS: da_schede", "  PAIS: ~")], [
         (CARD, "PAIS: € 10.000,00", "fonte-senza-importo", "errore",
          "scheda A.1: programma € 10.000,00 della fonte PAIS nel 2022, ma della fonte PAIS sono noti € 0,00 nel "
-         "2022 a fronte di € 10.000,00 programmati (non indicati dalla fonte: PAIS ciclo)")]),
+         "ciclo a fronte di € 10.000,00 programmati (non indicati dalla fonte: PAIS ciclo)")]),
     "fonte-senza-importo-non-programmata": ([(FIN, "  PAIS: da_schede", "  PAIS: ~"),
                                              (CARD, "    PAIS: € 10.000,00\n", "")], []),
     "quote-fnps-in-attesa": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si}"),
@@ -85,26 +85,6 @@ CASES = {
          "budget.FNPS.2022: un importo in attesa di assegnazione non ha «importo»; la cifra attesa, se nota, va in "
          "«previsto»")]),
 }
-
-
-def _card_label(plan_dir: Path) -> str:
-    """How messages name the card file (relative to the working directory when inside it)."""
-    from pdz_docs.load.plan import label
-    return label(plan_dir / CARD)
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_money_state_check(plan_dir: Path, name: str):
-    edits, expected = CASES[name]
-    for file, old, new in edits:
-        edit(plan_dir / file, old, new)
-    _, problems = run(plan_dir)
-    got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.severity, p.message) for p in problems
-           if p.code != UNPROGRAMMED]
-    card = _card_label(plan_dir)
-    want = [((plan_dir / f).resolve(), line_at(plan_dir / f, at), code, sev, msg.replace("{card}", card))
-            for f, at, code, sev, msg in expected]
-    assert sorted(got, key=str) == sorted(want, key=str)
 
 
 def test_da_programmare(plan_dir: Path):
@@ -186,6 +166,51 @@ CASES.update({
                                                                             "    FNA: € 30.000,00")], []),
 })
 
+
+def _quota(year_line: str, amount: str, quota: str, fonte: str = "FNPS"):
+    return (CARD, year_line, f"{year_line}\n    {fonte}: {{importo: \"{amount}\", quota: {quota}}}")
+
+
+CASES.update({
+    "quota-fnps-eccedente": ([_quota("    PAIS: € 10.000,00", "€ 40.000,01", "minori_famiglia")], [
+        (CARD, "FNPS: {importo", "quota-fnps-eccedente", "errore",
+         "scheda A.1: programma € 40.000,01 di FNPS nel 2022 sulla quota minori e famiglia, ma le schede ne "
+         "programmano € 40.000,01 nel periodo 2022 e la quota minori e famiglia del FNPS 2022 è € 40.000,00")]),
+    "quota-fnps-al-limite": ([_quota("    PAIS: € 10.000,00", "€ 40.000,00", "minori_famiglia")], []),
+    "quota-fnps-non-indicata": ([_quota("    PdZ: € 50.000,00", "€ 1,00", "antiviolenza")], [
+        (CARD, "FNPS: {importo", "quota-fnps-eccedente", "errore",
+         "scheda A.1: programma € 1,00 di FNPS nel 2023 sulla quota contrasto alla violenza, ma le schede ne "
+         "programmano € 1,00 nel periodo 2023 e la quota contrasto alla violenza del FNPS 2023 non è indicata "
+         "in fnps_quote")]),
+    "quota-fnps-sconosciuta": ([_quota("    PAIS: € 10.000,00", "€ 1,00", "minori")], [
+        (CARD, "FNPS: {importo", "quota-fnps-scheda", "errore",
+         "scheda A.1, 2022: la quota «minori» non esiste (quote: libera, minori_famiglia, dimissioni_protette, "
+         "supervisione, antiviolenza)")]),
+    "quota-fnps-su-altra-fonte": ([_quota("    PAIS: € 10.000,00", "€ 1,00", "libera", "FNA")], [
+        (CARD, "FNA: {importo", "quota-fnps-scheda", "errore",
+         "scheda A.1, 2022: le quote sono del FNPS, non della fonte «FNA»")]),
+})
+
+
+# every case above, once CASES is complete
+def _card_label(plan_dir: Path) -> str:
+    """How messages name the card file (relative to the working directory when inside it)."""
+    from pdz_docs.load.plan import label
+    return label(plan_dir / CARD)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_money_state_check(plan_dir: Path, name: str):
+    edits, expected = CASES[name]
+    for file, old, new in edits:
+        edit(plan_dir / file, old, new)
+    _, problems = run(plan_dir)
+    got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.severity, p.message) for p in problems
+           if p.code != UNPROGRAMMED]
+    card = _card_label(plan_dir)
+    want = [((plan_dir / f).resolve(), line_at(plan_dir / f, at), code, sev, msg.replace("{card}", card))
+            for f, at, code, sev, msg in expected]
+    assert sorted(got, key=str) == sorted(want, key=str)
 
 def test_quadro_sinottico_without_card(plan_dir: Path):
     """An intervention with no detail card appears in the Quadro sinottico; a card's levels are kept."""
@@ -418,3 +443,15 @@ def test_over_programming_is_always_an_error(plan):
                 over = True
     # an excess anywhere is an error at the card's own line; no excess, no such error
     assert over == (("A.1.yaml", "scheda A.1") in errors)
+
+
+def test_card_prints_its_fnps_quota(plan_dir: Path):
+    """The quota a card spends FNPS on is printed beside the source, in the card every format draws."""
+    from pdz_docs.finance.compute import fmt_fonti
+
+    file, old, new = _quota("    PAIS: € 10.000,00", "€ 40.000,00", "minori_famiglia")
+    edit(plan_dir / file, old, new)
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    assert fmt_fonti(result.computed.schede["A.1"].anni[0]) == (
+        "€ 40.000,00 PdZ + € 10.000,00 PAIS + € 40.000,00 FNPS (Quota minori e famiglia)")

@@ -26,6 +26,7 @@ class FonteAnno:
     nome: str
     importo: Decimal | None
     voce: Voce = Voce()              # the amount as written: its state, note, whether conditional
+    quota: str = ""                  # the name of the FNPS quota it is spent on, if the card says it
 
 
 
@@ -39,6 +40,7 @@ class Uso:
     fonte: str                       # the key written in the card
     importo: Decimal
     condizionato: bool
+    quota: str | None = None         # the FNPS quota (its key in the rules) the card spends it on
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,8 @@ def programmazione_schede(plan: Plan) -> dict[str, ProgrammazioneScheda]:
     for s in plan.schede:
         anni = []
         for year in sorted(s.scheda.programmazione):
-            fonti = tuple(FonteAnno(f, fonte_nome(plan.regole, f), v.importo, v)
+            quote = plan.regole.vincoli.quote_fnps
+            fonti = tuple(FonteAnno(f, fonte_nome(plan.regole, f), v.importo, v, quote.get(v.quota, v.quota or ""))
                           for f, v in s.scheda.programmazione[year].items() if f != YEAR_TOTAL_KEY)
             d = somma((f"{fa.fonte} {year}", fa.voce) for fa in fonti)
             anni.append(AnnoScheda(year, d.noto if d.completa else None, fonti, d))
@@ -241,7 +244,7 @@ def fondi(plan: Plan, prog: dict[str, ProgrammazioneScheda]) -> dict[str, Fondo]
                      for period, v in budget.get(m, ()))
         in_budget = any(m in budget for m in members)
         da_schede = bool(members) and all(budget.get(m) == "da_schede" for m in members)
-        usi = tuple(Uso(code, a.anno, fa.fonte, fa.importo, fa.voce.condizionato)
+        usi = tuple(Uso(code, a.anno, fa.fonte, fa.importo, fa.voce.condizionato, fa.voce.quota)
                     for code, p in prog.items() for a in p.anni for fa in a.fonti
                     if fa.fonte in cited and fa.importo is not None)
         programmato: dict[int, Decimal] = {}
@@ -763,10 +766,12 @@ def fmt_fonti(anno: AnnoScheda) -> str:
     """The sources of a card year as the regional card prints them: '€ 1,00 PdZ + € 2,00 QFP';
     an amount not known is named after its source: 'FNA in attesa di assegnazione'."""
     return " + ".join((f"{fmt_voce(fa.voce)} {fa.fonte}" if fa.importo is not None else f"{fa.fonte} {fmt_voce(fa.voce)}")
-                      + _segni(fa.voce) for fa in anno.fonti)
+                      + _segni(fa) for fa in anno.fonti)
 
 
-def _segni(v: Voce) -> str:
-    """What the card says of an amount beyond its figure: conditional, and the writer's note."""
-    said = (["condizionato all'assegnazione"] if v.condizionato else []) + ([v.nota] if v.nota else [])
+def _segni(fa: FonteAnno) -> str:
+    """What the card says of an amount beyond its figure: its FNPS quota, conditional, the writer's note."""
+    v = fa.voce
+    said = ([fa.quota] if fa.quota else []) + (["condizionato all'assegnazione"] if v.condizionato else []) \
+        + ([v.nota] if v.nota else [])
     return f" ({'; '.join(said)})" if said else ""
