@@ -90,7 +90,8 @@ def is_formula(value) -> bool:
 
 def test_sheets_and_properties(default):
     result, _, wb = default
-    assert wb.sheetnames == [*SHEETS, PROGRAMME]
+    assert wb.sheetnames == ["Scheda A", "Scheda C", "Budget per fonte", "Risorse per fonte", "Cofinanziamento",
+                             "Cofinanziamento precedente", PROGRAMME]
     assert all(len(name) <= 31 for name in wb.sheetnames)
     props = wb.properties
     assert props.title == "Piano Sociale di Zona 2022-2024 – Schede finanziarie"
@@ -225,13 +226,15 @@ RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 def without_cached_values(data: bytes) -> bytes:
     """The same workbook with every formula's stored value replaced by 0."""
     src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    replaced = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in src.namelist():
             part = src.read(name)
             if name.startswith("xl/worksheets/"):
                 part, n = re.subn(rb"</f><v>[^<]*</v>", b"</f><v>0</v>", part)
-                assert n
+                replaced += n
             dst.writestr(name, part)
+    assert replaced
     return out.getvalue()
 
 
@@ -267,7 +270,8 @@ def test_fixture_plan_built_by_the_cli(plan_dir: Path, tmp_path: Path):
     assert outs[0] == outs[1]
     wb = openpyxl.load_workbook(io.BytesIO(outs[0]))
     # the fixture has no previous co-financing: no sheet for it
-    assert wb.sheetnames == ["Scheda A", "Scheda C", "Budget per fonte", "Cofinanziamento", PROGRAMME]
+    assert wb.sheetnames == ["Scheda A", "Scheda C", "Budget per fonte", "Risorse per fonte", "Cofinanziamento",
+                             PROGRAMME]
     assert wb.properties.creator == "Ambito Territoriale Sociale di Prova"
     ws = wb[PROGRAMME]
     assert [c.value for c in ws[5]][:1] == ["Totale A.1"]
@@ -435,3 +439,17 @@ def test_running_head_is_text(default, ambito: str, shown: str | None):
     else:
         assert len(header.text) <= 255 - len("&C&8") and header.text.endswith("…")
         assert header.text.startswith("Ambito Territoriale Sociale di ＆P＆Gxxx")
+
+
+def test_resources_per_fund(plan_dir: Path):
+    """The XLSX has the per-fund summary: a fund the cards program singly shows its own figures beside
+    its group's, and a fund pending or not given says so."""
+    edit(plan_dir / "schede" / "A.1.yaml", "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    FNPS: € 20.000,00")
+    edit(plan_dir / "finanza.yaml", "  FGSA:\n    2022: € 50.000,00", "  FGSA:\n    2022: {in_attesa: si}")
+    ws = openpyxl.load_workbook(io.BytesIO(render_xlsx(compute(plan_dir))))["Risorse per fonte"]
+    rows = {row[0]: row[2:] for row in ws.iter_rows(min_row=3, values_only=True) if row[0]}
+    assert rows["FNPS"] == (300000, 20000, 280000)
+    assert rows["FGSA"] == ("in attesa di assegnazione", 0, "—")
+    assert rows["PdZ (FNPS, FNA, FGSA, COM, RES-PDZ)"] == (
+        "€ 1.100.000,00, esclusi gli importi in attesa di assegnazione", 110000,
+        "€ 990.000,00 sulle risorse note")

@@ -1,4 +1,4 @@
-"""XLSX export of the financial cards: Scheda A and C, budget, co-financing, programming by card.
+"""XLSX export of the financial cards: Scheda A and C, budget, resources per fund, co-financing, programming by card.
 
 Every sheet lays out a table already computed in `finance.compute`. The totals a table
 declares as sums (`Table.sums`) become spreadsheet formulas, so that an Ambito can work on
@@ -32,6 +32,7 @@ TABLE_SHEETS = (
     ("Scheda A", "scheda_a"),
     ("Scheda C", "scheda_c"),
     ("Budget per fonte", "budget"),
+    ("Risorse per fonte", "fonti_residuo"),   # per fund and group: available, programmed, left
     ("Cofinanziamento", "cofinanziamento_minimo"),
     ("Cofinanziamento precedente", "cofinanziamento_precedente"),
 )
