@@ -51,6 +51,15 @@ CASES = {
          "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
          "all'assegnazione")]),
     "in-attesa-non-programmata": ([FNA_PENDING], []),
+    # the known 2022 FNA fully programmed, the pending 2023 conditionally: the cycle's excess is the
+    # 2023 amount's alone, the 2022 line is not blamed
+    "in-attesa-anni-noti": ([FNA_PENDING, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNA: € 50.000,00"),
+                             (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n"
+                                                            "    FNA: {importo: \"€ 10.000,00\", condizionato: si}")], [
+        (CARD, "FNA: {importo", "fonte-in-attesa", "avviso",
+         "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
+         "all'assegnazione")]),
     # FNA 2023 pending inside PdZ: the group's 2023 check still runs on FNPS + COM (€ 350.000,00)
     "gruppo-con-membro-in-attesa": ([FNA_PENDING, _pdz_2023("€ 350.000,01")], [
         (CARD, "PdZ: € 350.000,01", "fonte-in-attesa", "errore",

@@ -65,8 +65,8 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
     """No fund or group is programmed beyond its known resources, in any year, period or the cycle.
 
     Pending and not-given amounts are never money: when the cards lean on them, each card
-    amount concerned is reported at its own line (an error; a warning when the card marks
-    it conditional). A plain excess is reported at the budget line and at every card that
+    amount of the years they cover is reported at its own line (an error; a warning when the
+    card marks it conditional). A plain excess is reported at the budget line and at every card that
     contributes to it.
     """
     cycle = plan.regole.anni
@@ -101,6 +101,11 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
                 out.append(errore(loc, "fonte-eccedente",
                                   f"la fonte {fid} è programmata {period} per {fmt_euro(prog)} ma ne sono disponibili "
                                   f"{fmt_euro(d.noto)}: eccedenza di {fmt_euro(prog - d.noto)}; schede che la usano: {users}"))
+            if not d.completa:
+                # leaning on amounts not known: the card amounts of the years they cover (all, if none)
+                holes = {y for _, period, v in fo.voci if v.importo is None
+                         for y in years_of(period, cycle) if y in key}
+                usi = [u for u in usi if u.anno in holes] or usi
             for u in usi:
                 if (fid, u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
                     continue

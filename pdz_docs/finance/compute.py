@@ -7,7 +7,7 @@ namespace (`cifre`) and every renderer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from pdz_docs.finance.money import (IN_ATTESA, NON_INDICATO, ZERO, Voce, allocate, fmt_euro, fmt_voce, percent,
@@ -269,8 +269,11 @@ def compute(plan: Plan) -> Computed:
     tables: dict[str, Table] = {}
     minimo: dict = {}
     cifre: dict = {}
-    add = lambda t: tables.__setitem__(t.id, t)  # noqa: E731
     comuni = p.comuni
+    col_comuni = "Comune" if len(comuni) == 1 else "Comuni"
+
+    def add(t: Table) -> None:
+        tables[t.id] = _without_repeated_totals(t) if len(comuni) == 1 and t.id in PER_COMUNE else t
     pop_tot = sum(c.popolazione for c in comuni)
     note_dati = p.fonte_dati
     bands = r.fasce_eta
@@ -286,7 +289,7 @@ def compute(plan: Plan) -> Computed:
             sup = p.superficie_km2
         dens = ratio(pop_tot, sup)
         add(Table("territorio", "Territorio e popolazione residente",
-                  (("Comuni", "Superficie (km²)", "Popolazione residente", "Densità (ab./km²)"),),
+                  ((col_comuni, "Superficie (km²)", "Popolazione residente", "Densità (ab./km²)"),),
                   tuple(rows), (cells(f"Ambito ({len(comuni)} {'Comune' if len(comuni) == 1 else 'Comuni'})", Cell(sup, "dec"), Cell(pop_tot, "int"),
                                       Cell(dens, "dec")),), note_dati, (4, 2, 2, 2)))
         cifre["territorio"] = {"superficie": Cell(sup, "dec"), "densita": Cell(dens, "dec")}
@@ -297,7 +300,7 @@ def compute(plan: Plan) -> Computed:
     rows = [cells(c.nome, *(Cell(c.fasce_eta.get(b), "int") for b in bands),
                   Cell(sum(c.fasce_eta.values()), "int")) for c in comuni]
     add(Table("fasce_eta", "Popolazione per fasce d'età",
-              (("Comuni", *bands, "Totale"),), tuple(rows),
+              ((col_comuni, *bands, "Totale"),), tuple(rows),
               (cells("Totale Ambito", *(Cell(band_tot[b], "int") for b in bands), Cell(grand, "int")),
                cells("Totale in %", *(Cell(percent(band_tot[b], grand), "pct") for b in bands),
                      Cell(percent(grand, grand), "pct"))),
@@ -315,7 +318,7 @@ def compute(plan: Plan) -> Computed:
     if all(c.famiglie for c in comuni):
         fam = sum(c.famiglie for c in comuni)
         add(Table("famiglie", "Famiglie e numero medio di componenti",
-                  (("Comuni", "Famiglie", "Popolazione", "Componenti per famiglia"),),
+                  ((col_comuni, "Famiglie", "Popolazione", "Componenti per famiglia"),),
                   tuple(cells(c.nome, Cell(c.famiglie, "int"), Cell(c.popolazione, "int"),
                               Cell(ratio(c.popolazione, c.famiglie), "dec")) for c in comuni),
                   (cells("Totale Ambito", Cell(fam, "int"), Cell(pop_tot, "int"), Cell(ratio(pop_tot, fam), "dec")),),
@@ -327,7 +330,7 @@ def compute(plan: Plan) -> Computed:
         em = sum(c.emigrazioni for c in comuni)
         im = sum(c.immigrazioni for c in comuni)
         add(Table("migrazioni", "Flussi migratori",
-                  (("Comuni", "Emigrazioni", "Immigrazioni", "Saldo migratorio"),),
+                  ((col_comuni, "Emigrazioni", "Immigrazioni", "Saldo migratorio"),),
                   tuple(cells(c.nome, Cell(c.emigrazioni, "int"), Cell(c.immigrazioni, "int"),
                               Cell(c.immigrazioni - c.emigrazioni, "signed")) for c in comuni),
                   (cells("Totale Ambito", Cell(em, "int"), Cell(im, "int"), Cell(im - em, "signed")),),
@@ -375,7 +378,7 @@ def compute(plan: Plan) -> Computed:
                   tuple(cells(Cell(s.data, "date"), s.fase, s.incontro, s.oggetto) for s in p.percorso),
                   (), None, (2, 3, 3, 6)))
     if any(c.delibera for c in comuni):
-        add(Table("delibere", "Deliberazioni dei Consigli Comunali",
+        add(Table("delibere", "Deliberazioni " + ("del Consiglio Comunale" if len(comuni) == 1 else "dei Consigli Comunali"),
                   (("Comune", "Delibera n.", "Data"),),
                   tuple(cells(f"Comune di {c.nome}", c.delibera.numero if c.delibera else "",
                               Cell(c.delibera.data if c.delibera else None, "date")) for c in comuni),
@@ -387,6 +390,26 @@ def compute(plan: Plan) -> Computed:
     tables["quadro_sinottico"] = quadro_sinottico(plan)
     cifre["schede"] = {"numero": Cell(len(plan.schede), "int")}
     return Computed(tables, prog, fnd, cifre, minimo, programmazione)
+
+
+# Tables with a row per Comune and the Ambito's totals: with one Comune the totals repeat its row
+PER_COMUNE = frozenset({"territorio", "fasce_eta", "famiglie", "migrazioni", "spesa_storica",
+                        "cofinanziamento_minimo", "cofinanziamento_precedente"})
+
+
+def _without_repeated_totals(t: Table) -> Table:
+    """A table of one data row without the total rows that only repeat it (beside their label)."""
+    if len(t.rows) != 1:
+        return t
+    row = [c.text for c in t.rows[0][1:]]
+    keep = [i for i, tot in enumerate(t.totals) if [c.text for c in tot[1:]] != row]
+    if len(keep) == len(t.totals):
+        return t
+    index = {0: 0, **{1 + i: 1 + k for k, i in enumerate(keep)}}   # body row: old index → new
+    sums = tuple(replace(s, row=index[s.row], rows=tuple(index[r] for r in s.rows)) for s in t.sums
+                 if s.row in index and all(r in index for r in s.rows))
+    kinds = tuple(t.kinds[i] for i in sorted(index)) if t.kinds else ()
+    return replace(t, totals=tuple(t.totals[i] for i in keep), sums=sums, kinds=kinds)
 
 
 def _elenco(names: list[str]) -> str:
@@ -417,7 +440,7 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
         rows = [cells(c, Cell(v, "euro"), Cell(round_cent(v / n), "euro")) for c, v in ss.comuni.items()]
         tot = sum(ss.comuni.values(), ZERO)
         media_tot = round_cent(tot / n)
-        add(Table("spesa_storica", f"Spesa sociale storica dei Comuni {ss.periodo}",
+        add(Table("spesa_storica", f"Spesa sociale storica {'del Comune' if len(comuni) == 1 else 'dei Comuni'} {ss.periodo}",
                   (("Comune", f"Spesa complessiva {ss.periodo}", f"Spesa media annua {ss.periodo}"),),
                   tuple(rows), (cells("Totale Ambito", Cell(tot, "euro"), Cell(media_tot, "euro")),),
                   None, (4, 3, 3)))
@@ -439,10 +462,12 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
     cycle = list(years)
     disp = lambda fid, ys=cycle, entro=False: (fnd[fid].disponibilita(ys, entro) if fid in fnd  # noqa: E731
                                                else Disponibilita())
-    # FNPS and its quotas
+    # FNPS and its quotas: the table only when some quotas are given (no table of zeros)
     if "FNPS" in fnd and fnd["FNPS"].voci:
+        cifre["fnps"] = {"totale": disponibile_cell(disp("FNPS"))}
+    if "FNPS" in fnd and fnd["FNPS"].voci and f.fnps_quote:
         quote_names = r.vincoli.quote_fnps
-        # One row per period with quotas, plus the FNPS years that have no quotas yet (blank quotas).
+        # One row per period with quotas, plus the FNPS years that have no quotas yet («—»).
         periods = dict(f.fnps_quote)
         covered = {y for period in periods for y in years_of(period, years)}
         for _, k, _v in fnd["FNPS"].voci:
@@ -451,16 +476,20 @@ def _finance_tables(plan, prog, fnd, add, cifre, minimo) -> None:
         rows = []
         for period, qs in sorted(periods.items(), key=lambda kv: years_of(kv[0], years)[:1]):
             amount = disp("FNPS", years_of(period, years), True)
-            rows.append(cells(period, disponibile_cell(amount), *(Cell(qs.get(q), "euro") for q in quote_names),
-                              Cell(sum(qs.values(), ZERO) if qs else None, "euro")))
+            rows.append(cells(period, disponibile_cell(amount),
+                              *(Cell(qs[q], "euro") if q in qs else Cell("—") for q in quote_names),
+                              Cell(sum(qs.values(), ZERO), "euro") if qs else Cell("—")))
         tot_q = [_sum(qs.get(q) for qs in f.fnps_quote.values()) for q in quote_names]
         fnps_tot = disp("FNPS")
         add(Table("fnps_quote", "Ripartizione del FNPS per quote vincolate",
                   (("Annualità", "Importo FNPS", *quote_names.values(), "Totale quote"),), tuple(rows),
-                  (cells("Totale", disponibile_cell(fnps_tot), *(Cell(t, "euro") for t in tot_q),
-                         Cell(sum(tot_q, ZERO), "euro")),), None, (2,) + (2,) * (len(quote_names) + 2),
-                  landscape=False))
-        cifre["fnps"] = {"totale": disponibile_cell(fnps_tot)}
+                  (cells("Totale", disponibile_cell(fnps_tot),
+                         *(Cell(t, "euro") if any(q in qs for qs in f.fnps_quote.values()) else Cell("—")
+                           for q, t in zip(quote_names, tot_q)),
+                         Cell(sum(tot_q, ZERO), "euro")),),
+                  "«—»: quota non indicata in finanza.yaml." if any(q not in qs for qs in periods.values()
+                                                                    for q in quote_names) else None,
+                  (2,) + (2,) * (len(quote_names) + 2), landscape=False))
     if "FNA" in fnd and fnd["FNA"].voci:
         fna_tot = disp("FNA")
         rows = [cells(period, code, r.nomenclatore.get(code, ""), Cell(a, "euro"))
