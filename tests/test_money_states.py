@@ -38,6 +38,13 @@ def _pdz_2023(amount: str):
     return (CARD, "PdZ: € 50.000,00", f"PdZ: {amount}")
 
 
+FGSA_PERIOD = (FIN, "  FGSA:\n    2022: € 50.000,00", "  FGSA:\n    2022: € 50.000,00\n    2023-2024: € 50.000,00")
+
+
+def _fgsa_2023_2024(amount_2024: str):
+    return (CARD, "    PdZ: € 50.000,00", f"    PdZ: € 50.000,00\n    FGSA: € 30.000,00\n  2024:\n    FGSA: {amount_2024}")
+
+
 # name → (edits, expected problems: (file, text on the line, code, severity, message)); [] means none at all.
 CASES = {
     "in-attesa-programmata": ([FNA_PENDING, FNA_2023], [
@@ -75,6 +82,18 @@ CASES = {
          "scheda A.1: programma € 480.000,01 della fonte PdZ nel 2022, ma la fonte PdZ è programmata nel 2022 per "
          "€ 480.000,01 e ne sono disponibili € 480.000,00")]),
     "residui-ciclo-al-limite": ([RESIDUI, _pdz_2022("€ 480.000,00")], []),
+    # FGSA 2023-2024 counts in each of its years but not beyond its value: each year fits, the period not
+    "periodo-eccedente": ([FGSA_PERIOD, _fgsa_2023_2024("€ 20.000,01")], [
+        (FIN, "  FGSA:", "fonte-eccedente", "errore",
+         "la fonte FGSA è programmata nel periodo 2023-2024 per € 50.000,01 ma ne sono disponibili € 50.000,00: "
+         "eccedenza di € 0,01; schede che la usano: A.1 (€ 50.000,01)"),
+        (CARD, "FGSA: € 30.000,00", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 30.000,00 della fonte FGSA nel 2023, ma la fonte FGSA è programmata nel periodo "
+         "2023-2024 per € 50.000,01 e ne sono disponibili € 50.000,00"),
+        (CARD, "FGSA: € 20.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 20.000,01 della fonte FGSA nel 2024, ma la fonte FGSA è programmata nel periodo "
+         "2023-2024 per € 50.000,01 e ne sono disponibili € 50.000,00")]),
+    "periodo-al-limite": ([FGSA_PERIOD, _fgsa_2023_2024("€ 20.000,00")], []),
     "fonte-senza-importo": ([(FIN, "  PAIS: da_schede", "  PAIS: ~")], [
         (CARD, "PAIS: € 10.000,00", "fonte-senza-importo", "errore",
          "scheda A.1: programma € 10.000,00 della fonte PAIS nel 2022, ma della fonte PAIS sono noti € 0,00 nel "
@@ -390,7 +409,10 @@ def _amount_yaml(state) -> str | None:
 
 @st.composite
 def plans(draw):
-    budget = {fid: {y: draw(STATE) for y in YEARS} for fid in ("FNPS", "FNA", "FGSA")}
+    # each fund's amounts by year, or for 2022 and the period 2023-2024 (counted in each of its years)
+    shapes = {fid: draw(st.sampled_from([["2022", "2023", "2024"], ["2022", "2023-2024"]]))
+              for fid in ("FNPS", "FNA", "FGSA")}
+    budget = {fid: {period: draw(STATE) for period in periods} for fid, periods in shapes.items()}
     residui = draw(STATE)
     com = {y: draw(STATE.filter(lambda s: s[0] != "assente")) for y in YEARS}
     keys = draw(st.lists(st.sampled_from(["PdZ", "FNPS", "FNA", "FGSA", "RES-PDZ"]), min_size=1, max_size=3,
@@ -416,14 +438,21 @@ def _write(root: Path, budget, residui, com, prog) -> None:
     (root / CARD).write_text(head + "programmazione:\n" + body + "servizi:\n" + tail, encoding="utf-8")
 
 
+def _years(period) -> set[int]:
+    a, _, b = str(period).partition("-")
+    return set(range(int(a), int(b or a) + 1))
+
+
 def _known(budget, residui, com, members, window) -> Decimal:
+    """The known amounts whose period meets the window: what may be programmed in it."""
     total = Decimal(0)
     for m in members:
         if m == "RES-PDZ":
             total += residui[1] if residui[0] == "noto" else 0
             continue
-        years = com if m == "COM" else budget[m]
-        total += sum((years[y][1] for y in window if years[y][0] == "noto"), Decimal(0))
+        periods = com if m == "COM" else budget[m]
+        total += sum((s[1] for period, s in periods.items() if s[0] == "noto" and _years(period) & set(window)),
+                     Decimal(0))
     return total
 
 
@@ -446,7 +475,7 @@ def test_over_programming_is_always_an_error(plan):
     over = False
     for fid, members in groups.items():
         cited = set(members) | {fid}
-        for window in [[y] for y in YEARS] + [YEARS]:
+        for window in [[y] for y in YEARS] + [[2023, 2024], YEARS]:
             programmed = sum((a for y in window for k, a in prog[y].items() if k in cited), Decimal(0))
             if programmed > _known(budget, residui, com, members, window):
                 over = True
