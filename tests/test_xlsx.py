@@ -443,13 +443,14 @@ def test_running_head_is_text(default, ambito: str, shown: str | None):
 
 def test_resources_per_fund(plan_dir: Path):
     """The XLSX has the per-fund summary: a fund the cards program singly shows its own figures beside
-    its group's, and a fund pending or not given says so."""
+    its group's (what is left of it is told on the group's row, the cards program the group as a block
+    too), and a fund pending or not given says so."""
     edit(plan_dir / "schede" / "A.1.yaml", "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    FNPS: € 20.000,00")
     edit(plan_dir / "finanza.yaml", "  FGSA:\n    2022: € 50.000,00", "  FGSA:\n    2022: {in_attesa: si}")
     ws = openpyxl.load_workbook(io.BytesIO(render_xlsx(compute(plan_dir))))["Risorse per fonte"]
     rows = {row[0]: row[2:] for row in ws.iter_rows(min_row=3, values_only=True) if row[0]}
-    assert rows["FNPS"] == (300000, 20000, 280000)
-    assert rows["FGSA"] == ("in attesa di assegnazione", 0, "—")
+    assert rows["FNPS"] == (300000, 20000, "vedi PdZ")
+    assert rows["FGSA"] == ("in attesa di assegnazione", 0, "vedi PdZ")
     assert rows["PdZ (FNPS, FNA, FGSA, COM, RES-PDZ)"] == (
         "€ 1.100.000,00, esclusi gli importi in attesa di assegnazione", 110000,
         "€ 990.000,00 sulle risorse note")

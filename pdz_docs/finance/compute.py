@@ -133,6 +133,8 @@ class Fondo:
     usi: tuple[Uso, ...] = ()                 # every programmed amount, at its card
     da_schede: bool = False                   # the budget says: available as the cards program it
     ciclo: tuple[int, ...] = ()               # the cycle's years
+    # a member of a group the cards program as a block: what is left of it is told by the group only
+    in_blocco: str = ""
 
     def disponibilita(self, years, entro: bool = False) -> Disponibilita:
         return disponibilita(self.voci, years, list(self.ciclo), entro)
@@ -154,7 +156,7 @@ class Fondo:
     @property
     def residuo_ciclo(self) -> Decimal | None:
         d = self.disponibile_ciclo
-        return None if d is None else d - self.programmato_ciclo
+        return None if d is None or self.in_blocco else d - self.programmato_ciclo
 
 
 @dataclass(frozen=True)
@@ -255,8 +257,10 @@ def fondi(plan: Plan, prog: dict[str, ProgrammazioneScheda]) -> dict[str, Fondo]
             years[u.anno] = years.get(u.anno, ZERO) + u.importo
         if not in_budget and fid not in used and not (cited & used):
             continue
+        group = r.fonti[fid].gruppo if fid in r.fonti else None
         out[fid] = Fondo(fid, fonte_nome(r, fid), fonte_scheda(r, fid), members, voci,
-                         programmato, per_scheda, in_budget, usi, da_schede, tuple(r.anni))
+                         programmato, per_scheda, in_budget, usi, da_schede, tuple(r.anni),
+                         group if group in used else "")
     return out
 
 
@@ -709,6 +713,8 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> Table:
         d = fo.disponibilita(years)
         if fo.da_schede:
             avail, rest = Cell(DA_SCHEDE_TEXT), Cell(ZERO, "euro")
+        elif fo.in_blocco:
+            avail, rest = disponibile_cell(d), Cell(f"vedi {fo.in_blocco}")
         elif d.completa:
             avail, rest = Cell(d.noto, "euro"), Cell(d.noto - fo.programmato_ciclo, "euro")
         else:
@@ -717,11 +723,14 @@ def _programme_tables(plan: Plan, prog, fnd, add) -> Table:
         atto = getattr(r.fonti.get(fid), "atto", None)
         rows.append(cells(fid + members, fo.nome + (f" – {atto}" if atto else ""), avail,
                           Cell(fo.programmato_ciclo, "euro"), rest))
+    blocks = sorted({fo.in_blocco for fo in fnd.values() if fo.in_blocco})
     add(Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
               (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
               f"«{IN_ATTESA}»: risorse non ancora assegnate; «{NON_INDICATO}»: la fonte non riporta la somma; "
               f"«{DA_SCHEDE_TEXT}»: la fonte non riporta la somma complessiva, che coincide con quanto programmato "
-              "nelle schede.", (2, 5, 3, 3, 3)))
+              "nelle schede." + (f" «vedi {' / '.join(blocks)}»: le schede programmano il gruppo nel suo insieme, "
+                                 "oltre a quanto programmato sulla singola fonte: quanto resta da programmare si legge "
+                                 "sulla riga del gruppo." if blocks else ""), (2, 5, 3, 3, 3)))
     return programmazione
 
 
