@@ -71,6 +71,9 @@ def test_money_in_each_state(result):
     assert budget["Fondo Povertà – quota per la povertà estrema"] == [
         "", "in attesa di assegnazione", "ciclo: in attesa di assegnazione – Fondo Povertà estrema 2021"]
     assert texts(t["cofinanziamento_aree"].totals) == [["Totale", "€ 8.321.900,00"]]
+    qfp = res.computed.cifre["fondo_poverta"]
+    assert [qfp[k].text for k in ("quota", "residui")] == [
+        "€ 3.434.648,45, esclusi gli importi in attesa di assegnazione", "non indicato dalla fonte"]
     residuo = {r[0]: r[2:] for r in texts(t["fonti_residuo"].rows)}
     assert residuo["FNPS"] == ["€ 2.918.955,68", "€ 900.000,00", "€ 2.018.955,68"]   # programmed on its own
     assert residuo["MSNA"][0] == "€ 1.500.000,00"
