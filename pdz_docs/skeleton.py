@@ -120,7 +120,8 @@ def skeleton_files(opts: Options, rules_name: str, regole: Regole) -> dict[str, 
     storica = regole.vincoli.spesa_storica_anni or [years[0] - 4, years[0] - 2]
     context = {
         "ambito": opts.ambito, "provincia": opts.provincia, "capofila": opts.capofila,
-        "comuni": list(opts.comuni), "ciclo": opts.ciclo, "regole": rules_name,
+        "comuni": list(opts.comuni), "uno": len(opts.comuni) == 1,   # one Comune: singular wording
+        "ciclo": opts.ciclo, "regole": rules_name,
         "anni": years, "primo_anno": years[0], "anno_dati": years[0] - 1, "anno_confronto": years[0] - 4,
         "fasce": regole.fasce_eta,
         "fonti_a": [{"id": k, "nome": f.nome, "residui": k.startswith("RES-")}

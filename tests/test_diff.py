@@ -75,7 +75,6 @@ EXPECTED = """\
    Fonte  Voce                     Prima            Dopo     Differenza
    ─────  ──────────────  ──────────────  ──────────────  ─────────────
    FNPS   Disponibile       € 300.000,00    € 290.000,00  − € 10.000,00
-   FNPS   Da programmare    € 300.000,00    € 290.000,00  − € 10.000,00
    PdZ    Disponibile     € 1.150.000,00  € 1.140.000,00  − € 10.000,00
    PdZ    Programmato        € 90.000,00     € 95.000,00   + € 5.000,00
    PdZ    Da programmare  € 1.060.000,00  € 1.045.000,00  − € 15.000,00
@@ -175,7 +174,6 @@ def test_markdown_default_path(repo: Path, capsys, monkeypatch):
         "| A.1 | 2023 | PdZ | € 50.000,00 | € 55.000,00 | + € 5.000,00 |",
         "| A.1 | Totale |  | € 100.000,00 | € 105.000,00 | + € 5.000,00 |",
         "| FNPS | Disponibile | € 300.000,00 | € 290.000,00 | − € 10.000,00 |",
-        "| FNPS | Da programmare | € 300.000,00 | € 290.000,00 | − € 10.000,00 |",
         "| PdZ | Disponibile | € 1.150.000,00 | € 1.140.000,00 | − € 10.000,00 |",
         "| PdZ | Programmato | € 90.000,00 | € 95.000,00 | + € 5.000,00 |",
         "| PdZ | Da programmare | € 1.060.000,00 | € 1.045.000,00 | − € 15.000,00 |",

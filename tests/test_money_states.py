@@ -38,6 +38,13 @@ def _pdz_2023(amount: str):
     return (CARD, "PdZ: € 50.000,00", f"PdZ: {amount}")
 
 
+FGSA_PERIOD = (FIN, "  FGSA:\n    2022: € 50.000,00", "  FGSA:\n    2022: € 50.000,00\n    2023-2024: € 50.000,00")
+
+
+def _fgsa_2023_2024(amount_2024: str):
+    return (CARD, "    PdZ: € 50.000,00", f"    PdZ: € 50.000,00\n    FGSA: € 30.000,00\n  2024:\n    FGSA: {amount_2024}")
+
+
 # name → (edits, expected problems: (file, text on the line, code, severity, message)); [] means none at all.
 CASES = {
     "in-attesa-programmata": ([FNA_PENDING, FNA_2023], [
@@ -51,6 +58,15 @@ CASES = {
          "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
          "all'assegnazione")]),
     "in-attesa-non-programmata": ([FNA_PENDING], []),
+    # the known 2022 FNA fully programmed, the pending 2023 conditionally: the cycle's excess is the
+    # 2023 amount's alone, the 2022 line is not blamed
+    "in-attesa-anni-noti": ([FNA_PENDING, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNA: € 50.000,00"),
+                             (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n"
+                                                            "    FNA: {importo: \"€ 10.000,00\", condizionato: si}")], [
+        (CARD, "FNA: {importo", "fonte-in-attesa", "avviso",
+         "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
+         "all'assegnazione")]),
     # FNA 2023 pending inside PdZ: the group's 2023 check still runs on FNPS + COM (€ 350.000,00)
     "gruppo-con-membro-in-attesa": ([FNA_PENDING, _pdz_2023("€ 350.000,01")], [
         (CARD, "PdZ: € 350.000,01", "fonte-in-attesa", "errore",
@@ -66,10 +82,22 @@ CASES = {
          "scheda A.1: programma € 480.000,01 della fonte PdZ nel 2022, ma la fonte PdZ è programmata nel 2022 per "
          "€ 480.000,01 e ne sono disponibili € 480.000,00")]),
     "residui-ciclo-al-limite": ([RESIDUI, _pdz_2022("€ 480.000,00")], []),
+    # FGSA 2023-2024 counts in each of its years but not beyond its value: each year fits, the period not
+    "periodo-eccedente": ([FGSA_PERIOD, _fgsa_2023_2024("€ 20.000,01")], [
+        (FIN, "  FGSA:", "fonte-eccedente", "errore",
+         "la fonte FGSA è programmata nel periodo 2023-2024 per € 50.000,01 ma ne sono disponibili € 50.000,00: "
+         "eccedenza di € 0,01; schede che la usano: A.1 (€ 50.000,01)"),
+        (CARD, "FGSA: € 30.000,00", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 30.000,00 della fonte FGSA nel 2023, ma la fonte FGSA è programmata nel periodo "
+         "2023-2024 per € 50.000,01 e ne sono disponibili € 50.000,00"),
+        (CARD, "FGSA: € 20.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 20.000,01 della fonte FGSA nel 2024, ma la fonte FGSA è programmata nel periodo "
+         "2023-2024 per € 50.000,01 e ne sono disponibili € 50.000,00")]),
+    "periodo-al-limite": ([FGSA_PERIOD, _fgsa_2023_2024("€ 20.000,00")], []),
     "fonte-senza-importo": ([(FIN, "  PAIS: da_schede", "  PAIS: ~")], [
         (CARD, "PAIS: € 10.000,00", "fonte-senza-importo", "errore",
          "scheda A.1: programma € 10.000,00 della fonte PAIS nel 2022, ma della fonte PAIS sono noti € 0,00 nel "
-         "2022 a fronte di € 10.000,00 programmati (non indicati dalla fonte: PAIS ciclo)")]),
+         "ciclo a fronte di € 10.000,00 programmati (non indicati dalla fonte: PAIS ciclo)")]),
     "fonte-senza-importo-non-programmata": ([(FIN, "  PAIS: da_schede", "  PAIS: ~"),
                                              (CARD, "    PAIS: € 10.000,00\n", "")], []),
     "quote-fnps-in-attesa": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si}"),
@@ -85,26 +113,6 @@ CASES = {
          "budget.FNPS.2022: un importo in attesa di assegnazione non ha «importo»; la cifra attesa, se nota, va in "
          "«previsto»")]),
 }
-
-
-def _card_label(plan_dir: Path) -> str:
-    """How messages name the card file (relative to the working directory when inside it)."""
-    from pdz_docs.load.plan import label
-    return label(plan_dir / CARD)
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_money_state_check(plan_dir: Path, name: str):
-    edits, expected = CASES[name]
-    for file, old, new in edits:
-        edit(plan_dir / file, old, new)
-    _, problems = run(plan_dir)
-    got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.severity, p.message) for p in problems
-           if p.code != UNPROGRAMMED]
-    card = _card_label(plan_dir)
-    want = [((plan_dir / f).resolve(), line_at(plan_dir / f, at), code, sev, msg.replace("{card}", card))
-            for f, at, code, sev, msg in expected]
-    assert sorted(got, key=str) == sorted(want, key=str)
 
 
 def test_da_programmare(plan_dir: Path):
@@ -186,6 +194,51 @@ CASES.update({
                                                                             "    FNA: € 30.000,00")], []),
 })
 
+
+def _quota(year_line: str, amount: str, quota: str, fonte: str = "FNPS"):
+    return (CARD, year_line, f"{year_line}\n    {fonte}: {{importo: \"{amount}\", quota: {quota}}}")
+
+
+CASES.update({
+    "quota-fnps-eccedente": ([_quota("    PAIS: € 10.000,00", "€ 40.000,01", "minori_famiglia")], [
+        (CARD, "FNPS: {importo", "quota-fnps-eccedente", "errore",
+         "scheda A.1: programma € 40.000,01 di FNPS nel 2022 sulla quota minori e famiglia, ma le schede ne "
+         "programmano € 40.000,01 nel periodo 2022 e la quota minori e famiglia del FNPS 2022 è € 40.000,00")]),
+    "quota-fnps-al-limite": ([_quota("    PAIS: € 10.000,00", "€ 40.000,00", "minori_famiglia")], []),
+    "quota-fnps-non-indicata": ([_quota("    PdZ: € 50.000,00", "€ 1,00", "antiviolenza")], [
+        (CARD, "FNPS: {importo", "quota-fnps-eccedente", "errore",
+         "scheda A.1: programma € 1,00 di FNPS nel 2023 sulla quota contrasto alla violenza, ma le schede ne "
+         "programmano € 1,00 nel periodo 2023 e la quota contrasto alla violenza del FNPS 2023 non è indicata "
+         "in fnps_quote")]),
+    "quota-fnps-sconosciuta": ([_quota("    PAIS: € 10.000,00", "€ 1,00", "minori")], [
+        (CARD, "FNPS: {importo", "quota-fnps-scheda", "errore",
+         "scheda A.1, 2022: la quota «minori» non esiste (quote: libera, minori_famiglia, dimissioni_protette, "
+         "supervisione, antiviolenza)")]),
+    "quota-fnps-su-altra-fonte": ([_quota("    PAIS: € 10.000,00", "€ 1,00", "libera", "FNA")], [
+        (CARD, "FNA: {importo", "quota-fnps-scheda", "errore",
+         "scheda A.1, 2022: le quote sono del FNPS, non della fonte «FNA»")]),
+})
+
+
+# every case above, once CASES is complete
+def _card_label(plan_dir: Path) -> str:
+    """How messages name the card file (relative to the working directory when inside it)."""
+    from pdz_docs.load.plan import label
+    return label(plan_dir / CARD)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_money_state_check(plan_dir: Path, name: str):
+    edits, expected = CASES[name]
+    for file, old, new in edits:
+        edit(plan_dir / file, old, new)
+    _, problems = run(plan_dir)
+    got = [(Path(p.loc.file).resolve(), p.loc.line, p.code, p.severity, p.message) for p in problems
+           if p.code != UNPROGRAMMED]
+    card = _card_label(plan_dir)
+    want = [((plan_dir / f).resolve(), line_at(plan_dir / f, at), code, sev, msg.replace("{card}", card))
+            for f, at, code, sev, msg in expected]
+    assert sorted(got, key=str) == sorted(want, key=str)
 
 def test_quadro_sinottico_without_card(plan_dir: Path):
     """An intervention with no detail card appears in the Quadro sinottico; a card's levels are kept."""
@@ -285,6 +338,62 @@ def test_outputs_show_each_state(plan_dir: Path, tmp_path: Path):
         assert "€ ________" not in text.split("Budget del Piano di Zona")[1][:3000]
 
 
+CARD_STATES = [(CARD, "PAIS: € 10.000,00", "PAIS: ~"),
+               (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    FNA: {in_attesa: si, previsto: \"€ 40.000,00\"}"),
+               (FIN, "  FNA:\n    2022: € 50.000,00",
+                "  FNA:\n    2022: € 50.000,00\n    2023: {in_attesa: si, previsto: \"€ 40.000,00\"}")]
+PENDING = "in attesa di assegnazione (previsto € 40.000,00)"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")
+def test_card_amounts_in_each_state(plan_dir: Path, tmp_path: Path):
+    """A card's pending and not-given amounts are printed as such in its card, in Schede A and C of the PDF
+    and DOCX and in the XLSX; the year amounts and totals over them say what they leave out."""
+    import io
+    import re
+    import subprocess
+    import zipfile
+
+    import openpyxl
+
+    from pdz_docs.cli import main
+
+    for file, old, new in CARD_STATES:
+        edit(plan_dir / file, old, new)
+    out = tmp_path / "out"
+    assert main(["build", str(plan_dir), "--format", "pdf,docx,xlsx", "--output", str(out)]) == 0
+    card = ["2022 € 40.000,00, esclusi gli importi non indicati € 40.000,00 PdZ + PAIS non indicato dalla fonte",
+            "2023 € 50.000,00, esclusi gli importi in attesa di assegnazione € 50.000,00 PdZ + FNA " + PENDING,
+            "Totale € 90.000,00, esclusi gli importi in attesa di assegnazione e non indicati"]
+    schede = [f"FNA € 0,00 {PENDING} € 0,00 {PENDING}",
+              "Totale Scheda A € 40.000,00 € 50.000,00, esclusi gli importi in attesa di assegnazione € 0,00 "
+              "€ 90.000,00, esclusi gli importi in attesa di assegnazione",
+              "PAIS non indicato dalla fonte € 0,00 € 0,00 non indicato dalla fonte",
+              "Totale Scheda C non indicato dalla fonte € 0,00 € 0,00 non indicato dalla fonte"]
+    pdf = subprocess.run(["pdftotext", "-raw", str(next(out.glob("*.pdf"))), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    pdf = re.sub(r"\s+", " ", pdf)
+    for text in card + schede:
+        assert text in pdf
+    with zipfile.ZipFile(next(out.glob("*.docx"))) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    cells = ["€ 40.000,00, esclusi gli importi non indicati", "€ 40.000,00 PdZ + PAIS non indicato dalla fonte",
+             "€ 50.000,00 PdZ + FNA " + PENDING, "€ 90.000,00, esclusi gli importi in attesa di assegnazione e non "
+             "indicati", f">{PENDING}<", ">non indicato dalla fonte<"]
+    for text in cells:
+        assert text in xml
+    for text in (pdf, xml):
+        assert "________" not in text and "None" not in text
+    wb = openpyxl.load_workbook(io.BytesIO(next(out.glob("*.xlsx")).read_bytes()))
+    rows = {name: [[c for c in row] for row in wb[name].iter_rows(min_row=3, values_only=True)]
+            for name in ("Scheda A", "Scheda C", "Programmazione schede")}
+    assert rows["Scheda A"][1][2:] == ["FNA", 0, PENDING, 0, PENDING]
+    assert rows["Scheda C"][0][2:] == ["PAIS", "non indicato dalla fonte", 0, 0, "non indicato dalla fonte"]
+    assert rows["Programmazione schede"][3][4:] == [
+        "€ 40.000,00, esclusi gli importi non indicati", "€ 50.000,00, esclusi gli importi in attesa di assegnazione",
+        "=SUM(G3:G5)", "€ 90.000,00, esclusi gli importi in attesa di assegnazione e non indicati"]
+
+
 # --- property: over-programming on known resources is always an error -----------------------------
 
 YEARS = [2022, 2023, 2024]
@@ -301,7 +410,10 @@ def _amount_yaml(state) -> str | None:
 
 @st.composite
 def plans(draw):
-    budget = {fid: {y: draw(STATE) for y in YEARS} for fid in ("FNPS", "FNA", "FGSA")}
+    # each fund's amounts by year, or for 2022 and the period 2023-2024 (counted in each of its years)
+    shapes = {fid: draw(st.sampled_from([["2022", "2023", "2024"], ["2022", "2023-2024"]]))
+              for fid in ("FNPS", "FNA", "FGSA")}
+    budget = {fid: {period: draw(STATE) for period in periods} for fid, periods in shapes.items()}
     residui = draw(STATE)
     com = {y: draw(STATE.filter(lambda s: s[0] != "assente")) for y in YEARS}
     keys = draw(st.lists(st.sampled_from(["PdZ", "FNPS", "FNA", "FGSA", "RES-PDZ"]), min_size=1, max_size=3,
@@ -327,14 +439,21 @@ def _write(root: Path, budget, residui, com, prog) -> None:
     (root / CARD).write_text(head + "programmazione:\n" + body + "servizi:\n" + tail, encoding="utf-8")
 
 
+def _years(period) -> set[int]:
+    a, _, b = str(period).partition("-")
+    return set(range(int(a), int(b or a) + 1))
+
+
 def _known(budget, residui, com, members, window) -> Decimal:
+    """The known amounts whose period meets the window: what may be programmed in it."""
     total = Decimal(0)
     for m in members:
         if m == "RES-PDZ":
             total += residui[1] if residui[0] == "noto" else 0
             continue
-        years = com if m == "COM" else budget[m]
-        total += sum((years[y][1] for y in window if years[y][0] == "noto"), Decimal(0))
+        periods = com if m == "COM" else budget[m]
+        total += sum((s[1] for period, s in periods.items() if s[0] == "noto" and _years(period) & set(window)),
+                     Decimal(0))
     return total
 
 
@@ -357,9 +476,21 @@ def test_over_programming_is_always_an_error(plan):
     over = False
     for fid, members in groups.items():
         cited = set(members) | {fid}
-        for window in [[y] for y in YEARS] + [YEARS]:
+        for window in [[y] for y in YEARS] + [[2023, 2024], YEARS]:
             programmed = sum((a for y in window for k, a in prog[y].items() if k in cited), Decimal(0))
             if programmed > _known(budget, residui, com, members, window):
                 over = True
     # an excess anywhere is an error at the card's own line; no excess, no such error
     assert over == (("A.1.yaml", "scheda A.1") in errors)
+
+
+def test_card_prints_its_fnps_quota(plan_dir: Path):
+    """The quota a card spends FNPS on is printed beside the source, in the card every format draws."""
+    from pdz_docs.finance.compute import fmt_fonti
+
+    file, old, new = _quota("    PAIS: € 10.000,00", "€ 40.000,00", "minori_famiglia")
+    edit(plan_dir / file, old, new)
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    assert fmt_fonti(result.computed.schede["A.1"].anni[0]) == (
+        "€ 40.000,00 PdZ + € 10.000,00 PAIS + € 40.000,00 FNPS (Quota minori e famiglia)")

@@ -51,10 +51,12 @@ def test_rendiconto_e_spesa_storica(tables):
 
 def test_fnps_quote_lists_every_year(tables):
     t = tables["fnps_quote"]
-    assert [row[:4] for row in texts(t)] == [["2022", "€ 100.000,00", "€ 60.000,00", "€ 40.000,00"],
-                                            ["2023", "€ 100.000,00", "€ ________", "€ ________"],
-                                            ["2024", "€ 100.000,00", "€ ________", "€ ________"]]
-    assert texts(t, "totals")[0][:2] == ["Totale", "€ 300.000,00"]
+    assert [row[:5] for row in texts(t)] == [["2022", "€ 100.000,00", "€ 60.000,00", "€ 40.000,00", "—"],
+                                            ["2023", "€ 100.000,00", "—", "—", "—"],
+                                            ["2024", "€ 100.000,00", "—", "—", "—"]]
+    assert texts(t, "totals")[0] == ["Totale", "€ 300.000,00", "€ 60.000,00", "€ 40.000,00", "—", "—", "—",
+                                     "€ 100.000,00"]
+    assert t.note == "«—»: quota non indicata in finanza.yaml."
 
 
 def test_fgsa_fna(tables):
@@ -87,6 +89,8 @@ def test_schede_a_c(tables):
 def test_fonti_residuo(tables):
     rows = {r[0]: r[2:] for r in texts(tables["fonti_residuo"])}
     assert rows["PdZ (FNPS, FNA, FGSA, COM, RES-PDZ)"] == ["€ 1.150.000,00", "€ 90.000,00", "€ 1.060.000,00"]
+    # the cards program PdZ as a block: what is left of FNPS is told on PdZ's row, not as all of FNPS
+    assert rows["FNPS"] == ["€ 300.000,00", "€ 0,00", "vedi PdZ"]
     assert rows["PAIS"] == ["pari al programmato nelle schede", "€ 10.000,00", "€ 0,00"]
 
 

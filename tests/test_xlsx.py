@@ -90,7 +90,8 @@ def is_formula(value) -> bool:
 
 def test_sheets_and_properties(default):
     result, _, wb = default
-    assert wb.sheetnames == [*SHEETS, PROGRAMME]
+    assert wb.sheetnames == ["Scheda A", "Scheda C", "Budget per fonte", "Risorse per fonte", "Cofinanziamento",
+                             "Cofinanziamento precedente", PROGRAMME]
     assert all(len(name) <= 31 for name in wb.sheetnames)
     props = wb.properties
     assert props.title == "Piano Sociale di Zona 2022-2024 – Schede finanziarie"
@@ -146,8 +147,8 @@ def test_totals_are_formulas_equal_to_computed(default, sheet: str):
         j = table.header[-1].index("Totale") + 1
         for i, row in enumerate(table.rows):
             xl = ws.cell(3 + i, j).value
-            if row[j - 1].value is None:
-                assert xl is None
+            if not row[j - 1].numeric:  # a sum over amounts not known says so, as in the PDF
+                assert xl == row[j - 1].text
             else:
                 assert is_formula(xl) and evaluate(ws, xl) == row[j - 1].value
 
@@ -188,20 +189,24 @@ def test_programme_sheet(default):
         for k, y in enumerate(years):
             value = ws.cell(r, 5 + k).value
             expected = by_year.get(y, Decimal(0) if prog.anni else None)
-            if expected is None:
-                assert value is None, (code, y)
+            if expected is None:  # an amount not known is said, as in the PDF
+                assert value in ("non indicato dalla fonte", "—"), (code, y)
+            elif not any(a.fonti for a in prog.anni):  # years without sources: nothing programmed
+                assert value == 0, (code, y)
             else:
                 assert is_formula(value) and evaluate(ws, value) == expected, (code, y)
         value = ws.cell(r, 5 + len(years)).value
         if prog.totale is None:
-            assert value is None, code
+            assert value == prog.testo if prog.anni else value == "—", code
+        elif not any(a.fonti for a in prog.anni):
+            assert value == 0, code
         else:
             assert is_formula(value) and evaluate(ws, value) == prog.totale, code
     b2 = totals["B.2"]
     assert evaluate(ws, ws.cell(b2, 8).value) == Decimal("404679.85")
     assert [ws.cell(r, 3).value for r in range(b2 - 3, b2)] == ["PdZ", "QFP", "PAIS"]
     assert ws.cell(b2 - 1, 4).value == "PON Inclusione – Avviso 1/2019 PaIS"
-    assert ws.cell(totals["B.1"], 8).value is None  # an amount not yet known stays blank
+    assert ws.cell(totals["B.1"], 8).value == "non indicato dalla fonte"  # the source leaves it blank
 
 
 def test_same_content_same_bytes(default):
@@ -221,13 +226,15 @@ RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 def without_cached_values(data: bytes) -> bytes:
     """The same workbook with every formula's stored value replaced by 0."""
     src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    replaced = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in src.namelist():
             part = src.read(name)
             if name.startswith("xl/worksheets/"):
                 part, n = re.subn(rb"</f><v>[^<]*</v>", b"</f><v>0</v>", part)
-                assert n
+                replaced += n
             dst.writestr(name, part)
+    assert replaced
     return out.getvalue()
 
 
@@ -263,7 +270,8 @@ def test_fixture_plan_built_by_the_cli(plan_dir: Path, tmp_path: Path):
     assert outs[0] == outs[1]
     wb = openpyxl.load_workbook(io.BytesIO(outs[0]))
     # the fixture has no previous co-financing: no sheet for it
-    assert wb.sheetnames == ["Scheda A", "Scheda C", "Budget per fonte", "Cofinanziamento", PROGRAMME]
+    assert wb.sheetnames == ["Scheda A", "Scheda C", "Budget per fonte", "Risorse per fonte", "Cofinanziamento",
+                             PROGRAMME]
     assert wb.properties.creator == "Ambito Territoriale Sociale di Prova"
     ws = wb[PROGRAMME]
     assert [c.value for c in ws[5]][:1] == ["Totale A.1"]
@@ -271,17 +279,20 @@ def test_fixture_plan_built_by_the_cli(plan_dir: Path, tmp_path: Path):
     assert evaluate(ws, ws["G5"].value) == 0  # 2024: nothing programmed
 
 
-def test_unknown_amount_stays_blank(plan_dir: Path):
+def test_unknown_amount_says_its_state(plan_dir: Path):
+    """An amount the card leaves out is written in words, never a blank cell; the totals over it say what
+    they leave out, and only the sums of known figures stay formulas."""
     edit(plan_dir / "schede" / "A.1.yaml", "PAIS: € 10.000,00", "PAIS: ~")
     result = compute(plan_dir)
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(result)))
     c = wb["Scheda C"]
-    assert c["C3"].value == "PAIS" and c["D3"].value is None and c["G3"].value is None
-    table: Table = result.computed.tables["scheda_c"]
-    for j, cell in enumerate(table.totals[-1][3:], 4):  # the known amounts still sum up
-        assert evaluate(c, c.cell(5, j).value) == cell.value
+    assert [c[ref].value for ref in ("C3", "D3", "G3")] == ["PAIS", "non indicato dalla fonte",
+                                                            "non indicato dalla fonte"]
+    assert [c[ref].value for ref in ("D5", "G5")] == ["non indicato dalla fonte"] * 2
+    assert is_formula(c["E5"].value) and evaluate(c, c["E5"].value) == 0
     p = wb[PROGRAMME]
-    assert p["A5"].value == "Totale A.1" and p["E5"].value is None and p["H5"].value is None
+    assert [p[ref].value for ref in ("A5", "E5", "H5")] == [
+        "Totale A.1", "€ 40.000,00, esclusi gli importi non indicati", "€ 90.000,00, esclusi gli importi non indicati"]
     assert is_formula(p["F5"].value) and evaluate(p, p["F5"].value) == Decimal("50000.00")
 
 
@@ -389,7 +400,7 @@ def test_formulas_only_where_declared(default):
         for ref, f in formulas.items():
             assert summed_refs("=" + f), (name, ref)
         count += len(formulas)
-    assert count == 295
+    assert count == 283  # B.1's amounts are not given: its totals are words
 
 
 def test_cached_values_are_the_computed_figures(default):
@@ -407,7 +418,7 @@ def test_cached_values_are_the_computed_figures(default):
                 expected = cell.value / 100 if cell.fmt == "pct" else cell.value
                 assert isinstance(shown, (int, float)) and Decimal(repr(shown)) == expected, (name, i, j, shown)
                 checked += is_formula(formulas[name].cell(3 + i, j).value)
-    assert checked == 295
+    assert checked == 283
 
 
 @pytest.mark.parametrize("ambito,shown", [
@@ -428,3 +439,18 @@ def test_running_head_is_text(default, ambito: str, shown: str | None):
     else:
         assert len(header.text) <= 255 - len("&C&8") and header.text.endswith("…")
         assert header.text.startswith("Ambito Territoriale Sociale di ＆P＆Gxxx")
+
+
+def test_resources_per_fund(plan_dir: Path):
+    """The XLSX has the per-fund summary: a fund the cards program singly shows its own figures beside
+    its group's (what is left of it is told on the group's row, the cards program the group as a block
+    too), and a fund pending or not given says so."""
+    edit(plan_dir / "schede" / "A.1.yaml", "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    FNPS: € 20.000,00")
+    edit(plan_dir / "finanza.yaml", "  FGSA:\n    2022: € 50.000,00", "  FGSA:\n    2022: {in_attesa: si}")
+    ws = openpyxl.load_workbook(io.BytesIO(render_xlsx(compute(plan_dir))))["Risorse per fonte"]
+    rows = {row[0]: row[2:] for row in ws.iter_rows(min_row=3, values_only=True) if row[0]}
+    assert rows["FNPS"] == (300000, 20000, "vedi PdZ")
+    assert rows["FGSA"] == ("in attesa di assegnazione", 0, "vedi PdZ")
+    assert rows["PdZ (FNPS, FNA, FGSA, COM, RES-PDZ)"] == (
+        "€ 1.100.000,00, esclusi gli importi in attesa di assegnazione", 110000,
+        "€ 990.000,00 sulle risorse note")

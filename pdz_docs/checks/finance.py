@@ -65,8 +65,8 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
     """No fund or group is programmed beyond its known resources, in any year, period or the cycle.
 
     Pending and not-given amounts are never money: when the cards lean on them, each card
-    amount concerned is reported at its own line (an error; a warning when the card marks
-    it conditional). A plain excess is reported at the budget line and at every card that
+    amount of the years they cover is reported at its own line (an error; a warning when the
+    card marks it conditional). A plain excess is reported at the budget line and at every card that
     contributes to it.
     """
     cycle = plan.regole.anni
@@ -78,12 +78,17 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
     for fid, fo in c.fondi.items():
         if not fo.in_budget or fo.da_schede:
             continue
-        for key in _windows(fo, cycle):
+        windows = _windows(fo, cycle)
+        facts = {key: (sum((u.importo for u in fo.usi if u.anno in key), ZERO), fo.disponibilita(key).noto)
+                 for key in windows}
+        for key in windows:
             usi = [u for u in fo.usi if u.anno in key and u.importo]
             prog = sum((u.importo for u in usi), ZERO)
             d = fo.disponibilita(key)
             if prog <= d.noto:
                 continue
+            if any(set(key) < set(wider) and facts[wider] == facts[key] for wider in windows):
+                continue   # the same excess, said once for the widest period it holds in
             period = _period(key, cycle)
             if d.completa:
                 shares: dict[str, Decimal] = {}
@@ -96,6 +101,11 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
                 out.append(errore(loc, "fonte-eccedente",
                                   f"la fonte {fid} è programmata {period} per {fmt_euro(prog)} ma ne sono disponibili "
                                   f"{fmt_euro(d.noto)}: eccedenza di {fmt_euro(prog - d.noto)}; schede che la usano: {users}"))
+            if not d.completa:
+                # leaning on amounts not known: the card amounts of the years they cover (all, if none)
+                holes = {y for _, period, v in fo.voci if v.importo is None
+                         for y in years_of(period, cycle) if y in key}
+                usi = [u for u in usi if u.anno in holes] or usi
             for u in usi:
                 if (fid, u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
                     continue
@@ -279,6 +289,45 @@ def check_fna_per_scheda(plan: Plan, c: Computed) -> list[Problem]:
     return out
 
 
+def check_quote_fnps_schede(plan: Plan, c: Computed) -> list[Problem]:
+    """FNPS a card spends on a quota («FNPS: {importo: …, quota: minori_famiglia}») stays within that quota.
+
+    A quota is a key of the rules' `quote_fnps`, written only on FNPS; the quota's figure is that of
+    the `fnps_quote` period holding the card's year (none written: nothing may be spent on it).
+    """
+    quote = plan.regole.vincoli.quote_fnps
+    cycle = plan.regole.anni
+    periods = {y: (period, qs) for period, qs in plan.finanza.fnps_quote.items() for y in years_of(period, cycle)} \
+        if plan.finanza else {}
+    out = []
+    spent: dict[tuple[str, str], list] = {}   # (period, quota) → the card lines that spend on it
+    for s in plan.schede:
+        for year, fonti in s.scheda.programmazione.items():
+            for fid, voce in fonti.items():
+                if fid == YEAR_TOTAL_KEY or voce.quota is None:
+                    continue
+                loc = s.doc.key_loc("programmazione", year, fid)
+                if fid != "FNPS" or voce.quota not in quote:
+                    why = (f"le quote sono del FNPS, non della fonte «{fid}»" if fid != "FNPS" else
+                           f"la quota «{voce.quota}» non esiste (quote: {', '.join(quote)})")
+                    out.append(errore(loc, "quota-fnps-scheda", f"scheda {s.scheda.codice}, {year}: {why}"))
+                    continue
+                period = periods.get(year, (str(year), {}))[0]
+                spent.setdefault((period, voce.quota), []).append((s.scheda.codice, year, voce, loc))
+    for (period, q), lines in spent.items():
+        allowed = plan.finanza.fnps_quote.get(period, {}).get(q) if plan.finanza else None
+        total = sum((v.importo or ZERO for _, _, v, _ in lines), ZERO)
+        if total <= (allowed or ZERO):
+            continue
+        given = (f"la {quote[q].lower()} del FNPS {period} è {fmt_euro(allowed)}" if allowed is not None else
+                 f"la {quote[q].lower()} del FNPS {period} non è indicata in fnps_quote")
+        for code, year, voce, loc in lines:
+            out.append(errore(loc, "quota-fnps-eccedente",
+                              f"scheda {code}: programma {fmt_voce(voce)} di FNPS nel {year} sulla {quote[q].lower()}, "
+                              f"ma le schede ne programmano {fmt_euro(total)} nel periodo {period} e {given}"))
+    return out
+
+
 CHECKS = [
     check_da_programmare,
     check_importi_scritti,
@@ -289,4 +338,5 @@ CHECKS = [
     check_quote_fnps,
     check_destinazione_fna,
     check_fna_per_scheda,
+    check_quote_fnps_schede,
 ]

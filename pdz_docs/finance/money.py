@@ -128,7 +128,7 @@ def _parse_text(raw: str, what: str) -> Decimal:
 
 IN_ATTESA = "in attesa di assegnazione"
 NON_INDICATO = "non indicato dalla fonte"
-_VOCE_KEYS = {"importo", "nota", "in_attesa", "previsto", "condizionato"}
+_VOCE_KEYS = {"importo", "nota", "in_attesa", "previsto", "condizionato", "quota"}
 DA_SCHEDE = "da_schede"
 
 
@@ -139,7 +139,7 @@ class Voce:
     Known (`importo` set), pending assignment by the Region (`in_attesa`, perhaps with an
     expected figure `previsto`), or not given by the source (`~`: neither). Any of them
     may carry the writer's `nota`; a card may mark its amount `condizionato` (programmed
-    on resources that are still pending).
+    on resources that are still pending) and the FNPS quota (a key of the rules' `quote_fnps`) it is spent on.
     """
 
     importo: Decimal | None = None
@@ -148,6 +148,7 @@ class Voce:
     nota: str | None = None
     condizionato: bool = False
     da_schede: bool = False          # budget only: the total is what the cards program
+    quota: str | None = None         # cards only: the FNPS quota the amount is spent on
 
     @property
     def stato(self) -> str:
@@ -164,7 +165,7 @@ def _flag(value: object, key: str, what: str) -> bool:
 
 def parse_voce(value: object, what: str = "importo", keys: frozenset[str] = frozenset(_VOCE_KEYS)) -> Voce:
     """Read an amount in any of its states: "€ 1.234,56", ~, {importo: …, nota: …},
-    {in_attesa: si, previsto: …, nota: …}, and in cards {importo: …, condizionato: si}.
+    {in_attesa: si, previsto: …, nota: …}, and in cards {importo: …, condizionato: si, quota: …}.
 
     `keys` are the mapping keys this place admits. Raises AmountError in Italian.
     """
@@ -181,6 +182,9 @@ def parse_voce(value: object, what: str = "importo", keys: frozenset[str] = froz
     nota = value.get("nota")
     if nota is not None and (not isinstance(nota, str) or not nota.strip()):
         raise AmountError("importo-non-valido", f"{what}: «nota» deve essere un testo")
+    quota = value.get("quota")
+    if quota is not None and (not isinstance(quota, str) or not quota.strip()):
+        raise AmountError("importo-non-valido", f"{what}: «quota» deve essere il nome di una quota del FNPS")
     pending = _flag(value["in_attesa"], "in_attesa", what) if "in_attesa" in value else False
     conditional = _flag(value["condizionato"], "condizionato", what) if "condizionato" in value else False
     if pending:
@@ -188,13 +192,13 @@ def parse_voce(value: object, what: str = "importo", keys: frozenset[str] = froz
             raise AmountError("importo-non-valido", f"{what}: un importo in attesa di assegnazione non ha «importo»; "
                                                     "la cifra attesa, se nota, va in «previsto»")
         previsto = value.get("previsto")
-        return Voce(None, True, None if previsto is None else parse_importo(previsto, what), nota)
+        return Voce(None, True, None if previsto is None else parse_importo(previsto, what), nota, quota=quota)
     if "previsto" in value:
         raise AmountError("importo-non-valido", f"{what}: «previsto» vale solo con «in_attesa: si»")
     if "importo" not in value:
         raise AmountError("importo-non-valido", f"{what}: manca «importo» (oppure «in_attesa: si»)")
     amount = value["importo"]
-    return Voce(None if amount is None else parse_importo(amount, what), False, None, nota, conditional)
+    return Voce(None if amount is None else parse_importo(amount, what), False, None, nota, conditional, quota=quota)
 
 
 def round_cent(amount: Decimal) -> Decimal:

@@ -182,15 +182,17 @@ _VOCE_SCHEMA = {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}, {
     "description": "Importo con nota, oppure in attesa di assegnazione: {in_attesa: si, previsto: \"€ …\", nota: …}",
     "properties": {"importo": {"anyOf": [_IMPORTO_SCHEMA, {"type": "null"}]}, "nota": {"type": "string"},
                    "in_attesa": {"type": ["string", "boolean"]}, "previsto": _IMPORTO_SCHEMA,
-                   "condizionato": {"type": ["string", "boolean"]}}}]}
+                   "condizionato": {"type": ["string", "boolean"]},
+                   "quota": {"type": "string", "description": "quota del FNPS su cui la scheda spende l'importo"}}}]}
 # An amount of the budget or of the co-financing: known, pending (in_attesa) or not given (~), with a note
 _DA_SCHEDE_SCHEMA = {"const": "da_schede", "description": "l'importo complessivo è quanto programmato nelle schede"}
 _VOCE_BUDGET_SCHEMA = {"anyOf": _VOCE_SCHEMA["anyOf"] + [_DA_SCHEDE_SCHEMA]}
 ImportoVoce = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "in_attesa", "previsto",
                                                                 "da_schede"}))),
                         PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_BUDGET_SCHEMA)]
-# An amount a card programs: known or not given, with a note, perhaps conditional on pending resources
-ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato"}))),
+# An amount a card programs: known, pending or not given, with a note, perhaps conditional on pending resources
+ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato", "in_attesa", "previsto",
+                                                                  "quota"}))),
                           PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
 Intero = Annotated[int, BeforeValidator(_intero)]   # a whole number, never a yes/no
 Conteggio = Annotated[Intero, BeforeValidator(_conteggio), Field(ge=0)]

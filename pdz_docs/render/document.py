@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 
 from pdz_docs.figures import TABLE_RE
 from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
-from pdz_docs.finance.money import Voce, fmt_voce
 from pdz_docs.finance.table import Table
 from pdz_docs.load.habits import normalise
 from pdz_docs.load.media import Picture, load_picture
@@ -211,7 +210,7 @@ def card_view(sc: Scheda, prog: ProgrammazioneScheda, r) -> CardView:
     obiettivi = tuple((r.aree[o.area].titolo, o.lettera, r.aree[o.area].obiettivi[o.lettera]) for o in sc.obiettivi)
     servizi = tuple((s.denominazione, _riferimento(s)) for s in sc.servizi)
     letter = sc.codice.split(".")[0]
-    programmazione = tuple((str(a.anno), fmt_voce(Voce(a.importo)), fmt_fonti(a)) for a in prog.anni)
+    programmazione = tuple((str(a.anno), a.testo, fmt_fonti(a)) for a in prog.anni)
     return CardView(
         sc.codice, sc.titolo, "scheda-" + sc.codice.replace(".", "-"),
         checks(r.livelli_priorita, sc.livelli_priorita), checks({k: v.titolo for k, v in r.aree.items()}, sc.aree),
@@ -219,7 +218,7 @@ def card_view(sc: Scheda, prog: ProgrammazioneScheda, r) -> CardView:
         checks(r.valenze_territoriali, sc.valenza_territoriale), sc.valenza_altro or "",
         checks(r.modalita_gestione, sc.gestione), sc.gestione_altro or "",
         (letter, r.macro_attivita.get(letter, "")), (sc.codice, r.nomenclatore.get(sc.codice, "")),
-        programmazione, fmt_voce(Voce(prog.totale)), tuple(sc.servizi))
+        programmazione, prog.testo, tuple(sc.servizi))
 
 
 def _riferimento(s) -> str:

@@ -1,4 +1,4 @@
-"""XLSX export of the financial cards: Scheda A and C, budget, co-financing, programming by card.
+"""XLSX export of the financial cards: Scheda A and C, budget, resources per fund, co-financing, programming by card.
 
 Every sheet lays out a table already computed in `finance.compute`. The totals a table
 declares as sums (`Table.sums`) become spreadsheet formulas, so that an Ambito can work on
@@ -32,6 +32,7 @@ TABLE_SHEETS = (
     ("Scheda A", "scheda_a"),
     ("Scheda C", "scheda_c"),
     ("Budget per fonte", "budget"),
+    ("Risorse per fonte", "fonti_residuo"),   # per fund and group: available, programmed, left
     ("Cofinanziamento", "cofinanziamento_minimo"),
     ("Cofinanziamento precedente", "cofinanziamento_precedente"),
 )
@@ -274,7 +275,7 @@ def _sum_formula(table: Table, s, first: int) -> str | None:
     """`=SUM(…)` over the declared block, or None when the block does not give the computed figure
     exactly (then the figure itself is written: the sheet never disagrees with the PDF)."""
     value = table.body[s.row][s.col].value
-    addends = [table.body[i][j].value for i in s.rows for j in s.cols]
+    addends = [table.body[i][j].value if table.body[i][j].numeric else None for i in s.rows for j in s.cols]
     if value is None or not addends or sum((v for v in addends if v is not None), Decimal(0)) != value:
         return None
     areas = []

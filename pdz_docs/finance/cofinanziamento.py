@@ -1,0 +1,114 @@
+"""The Comuni's money: the previous plan's spending, historical social spending, past and minimum
+co-financing, municipal resources by area, and the co-financing figures the chapters cite."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pdz_docs.finance.fondi import disponibile, disponibile_cell, voce_cell, years_of
+from pdz_docs.finance.money import ZERO, allocate, percent, round_cent
+from pdz_docs.finance.table import Cell, Table, cells, sums_across, sums_down
+from pdz_docs.model import Plan
+
+
+def storico(plan: Plan, add, cifre: dict, minimo: dict) -> Decimal | None:
+    """The previous plan's spending, the historical spending and the past co-financing; returns the
+    historical spending's yearly average (None without it)."""
+    f = plan.finanza
+    comuni = plan.piano.comuni
+    years = plan.regole.anni
+    if f.rendiconto_precedente:
+        rp = f.rendiconto_precedente
+        res = rp.budget - rp.impegnato
+        av = percent(rp.impegnato, rp.budget)
+        add(Table("rendiconto", f"Avanzamento della spesa del Piano {rp.periodo}",
+                  ((f"Budget PdZ {rp.periodo}", f"Totale impegnato {rp.periodo}", "Residuo di finanziamento",
+                    "% avanzamento spesa"),),
+                  (cells(Cell(rp.budget, "euro"), Cell(rp.impegnato, "euro"), Cell(res, "euro"), Cell(av, "pct")),),
+                  (), None, (3, 3, 3, 2)))
+        cifre["rendiconto"] = {"budget": Cell(rp.budget, "euro"), "impegnato": Cell(rp.impegnato, "euro"),
+                               "residuo": Cell(res, "euro"), "avanzamento": Cell(av, "pct")}
+
+    media_tot = None
+    if f.spesa_storica:
+        ss = f.spesa_storica
+        n = len(years_of(ss.periodo, years))
+        rows = [cells(c, Cell(v, "euro"), Cell(round_cent(v / n), "euro")) for c, v in ss.comuni.items()]
+        tot = sum(ss.comuni.values(), ZERO)
+        media_tot = round_cent(tot / n)
+        whose = "del Comune" if len(comuni) == 1 else "dei Comuni"
+        add(Table("spesa_storica", f"Spesa sociale storica {whose} {ss.periodo}",
+                  (("Comune", f"Spesa complessiva {ss.periodo}", f"Spesa media annua {ss.periodo}"),),
+                  tuple(rows), (cells("Totale Ambito", Cell(tot, "euro"), Cell(media_tot, "euro")),),
+                  None, (4, 3, 3)))
+        cifre["spesa_storica"] = {"totale": Cell(tot, "euro"), "media_annua": Cell(media_tot, "euro")}
+        minimo["spesa_storica_media"] = media_tot
+
+    if f.cofinanziamento_precedente:
+        ys = sorted({y for v in f.cofinanziamento_precedente.values() for y in v})
+        rows = [cells(c, *(Cell(v.get(y), "euro") for y in ys), Cell(sum(v.values(), ZERO), "euro"))
+                for c, v in f.cofinanziamento_precedente.items()]
+        tot = [sum((v.get(y, ZERO) for v in f.cofinanziamento_precedente.values()), ZERO) for y in ys]
+        add(Table("cofinanziamento_precedente", "Cofinanziamento comunale del precedente Piano",
+                  (("Comune", *(f"Quota {y}" for y in ys), "Totale"),), tuple(rows),
+                  (cells("Totale", *(Cell(t, "euro") for t in tot), Cell(sum(tot, ZERO), "euro")),),
+                  None, (3,) + (2,) * (len(ys) + 1),
+                  sums=sums_across(range(len(rows)), range(1, 1 + len(ys)), 1 + len(ys))
+                  + sums_down(len(rows), range(len(rows)), range(1, 2 + len(ys)))))
+
+    return media_tot
+
+
+def cofinanziamento(plan: Plan, fnd, add, cifre: dict, minimo: dict, media_tot: Decimal | None) -> None:
+    """The minimum co-financing on the known transfers of its year, resources by area, cited figures."""
+    r, f = plan.regole, plan.finanza
+    comuni = plan.piano.comuni
+    cycle = list(r.anni)
+    disp = lambda fid, ys=cycle, entro=False: disponibile(fnd, fid, ys, entro)  # noqa: E731
+    # minimum municipal co-financing: on the known transfers of its year
+    v = r.vincoli.cofinanziamento_minimo
+    base = sum((disp(fid, [v.anno], True).noto for fid in v.fonti), ZERO)
+    if base:
+        total_min = round_cent(base * v.quota / 100)
+        quotas = allocate(total_min, [c.popolazione for c in comuni])
+        part_names = list(v.parti)
+        splits = [allocate(q, list(v.parti.values())) for q in quotas]
+        rows = [cells(c.nome, Cell(c.popolazione, "int"), Cell(q, "euro"), *(Cell(x, "euro") for x in s))
+                for c, q, s in zip(comuni, quotas, splits)]
+        part_tot = [sum((s[i] for s in splits), ZERO) for i in range(len(part_names))]
+        add(Table("cofinanziamento_minimo",
+                  f"Cofinanziamento comunale minimo ({_pct_text(v.quota)} dei trasferimenti {v.anno} "
+                  f"{' + '.join(v.fonti)}, ripartito per popolazione)",
+                  (("Comune", "Popolazione", f"Quota {_pct_text(v.quota)}",
+                    *(f"Quota {n} {_pct_text(v.parti[n])}" for n in part_names)),),
+                  tuple(rows), (cells("Totale", Cell(sum(c.popolazione for c in comuni), "int"), Cell(total_min, "euro"),
+                                      *(Cell(t, "euro") for t in part_tot)),), None, (3, 2, 3) + (3,) * len(part_names),
+                  sums=sums_down(len(rows), range(len(rows)), range(1, 3 + len(part_names)))))
+        minimo["cofinanziamento_minimo"] = total_min
+        minimo["cofinanziamento_minimo_comuni"] = dict(zip([c.nome for c in comuni], quotas))
+        cf = {"minimo": Cell(total_min, "euro")}
+        for n, t in zip(part_names, part_tot):
+            cf[f"minimo_{n}"] = Cell(t, "euro")
+        cifre["cofinanziamento"] = cf
+    if f.cofinanziamento and f.cofinanziamento.per_area:
+        areas = f.cofinanziamento.per_area
+        ys = sorted({y for v in areas.values() for y in v})
+        rows = [cells(a, *(Cell(v.get(y), "euro") for y in ys)) for a, v in areas.items()]
+        tot = [sum((v.get(y, ZERO) for v in areas.values()), ZERO) for y in ys]
+        add(Table("cofinanziamento_aree", "Risorse comunali per area",
+                  (("Area", *(str(y) for y in ys)),), tuple(rows),
+                  (cells("Totale", *(Cell(t, "euro") for t in tot)),), None, (5,) + (3,) * len(ys)))
+    if f.cofinanziamento:
+        an = f.cofinanziamento.annualita
+        first = an[min(an)]
+        cf = cifre.setdefault("cofinanziamento", {})
+        cf["annuo"] = voce_cell(first)
+        cf["triennio"] = disponibile_cell(disp("COM"))
+        if "cofinanziamento_minimo" in minimo and first.importo is not None:
+            cf["percentuale_su_minimo"] = Cell(percent(first.importo, minimo["cofinanziamento_minimo"]), "pct")
+        if media_tot is not None and first.importo is not None:
+            cf["scarto_spesa_storica"] = Cell(media_tot - first.importo, "euro")
+
+
+def _pct_text(q: Decimal) -> str:
+    return f"{q.normalize():f}".replace(".", ",") + "%"
