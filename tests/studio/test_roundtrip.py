@@ -41,21 +41,27 @@ SKELETON = _skeleton()
 FILES = sorted(CONTENT.rglob("*.yaml")) + sorted(SKELETON.rglob("*.yaml"))
 
 
-def scalar_fields(text: str) -> list[tuple[tuple, yaml.Node]]:
-    """Every scalar value of a YAML text (not keys), with its path."""
+def entries(text: str) -> list[tuple[tuple, yaml.Node, yaml.Node]]:
+    """Every mapping entry and list item below the top (path, first node: key or item, value node)."""
     out = []
 
     def walk(node, path):
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
-                walk(v, path + (yaml.safe_load(k.value) if k.style is None else k.value,))
+                sub = path + (yaml.safe_load(k.value) if k.style is None else k.value,)
+                out.append((sub, k, v))
+                walk(v, sub)
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
+                out.append((path + (i,), v, v))
                 walk(v, path + (i,))
-        else:
-            out.append((path, node))
     walk(yaml.compose(text), ())
     return out
+
+
+def scalar_fields(text: str) -> list[tuple[tuple, yaml.Node]]:
+    """Every scalar value of a YAML text (not keys), with its path."""
+    return [(keys, value) for keys, _first, value in entries(text) if isinstance(value, yaml.ScalarNode)]
 
 
 def lookup(data, path):
@@ -123,24 +129,6 @@ def test_one_changed_field_changes_only_its_lines(data):
     first = node.start_mark.line
     last = old.count("\n", 0, node.start_mark.index + len(old[node.start_mark.index:node.end_mark.index].rstrip()))
     assert only_lines(old, new, set(range(first, last + 1))), (keys, value)
-
-
-def entries(text: str) -> list[tuple[tuple, yaml.Node, yaml.Node]]:
-    """Every mapping entry and list item below the top (path, first node: key or item, value node)."""
-    out = []
-
-    def walk(node, path):
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                sub = path + (yaml.safe_load(k.value) if k.style is None else k.value,)
-                out.append((sub, k, v))
-                walk(v, sub)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                out.append((path + (i,), v, v))
-                walk(v, path + (i,))
-    walk(yaml.compose(text), ())
-    return out
 
 
 def removed(data, path):
