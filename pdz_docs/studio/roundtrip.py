@@ -334,6 +334,10 @@ def _forms(value: Any, old: Node | None, flow: bool, indent: int, newline: str) 
     return forms + [_double(value)]
 
 
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag.endswith(":null")
+
+
 @dataclass
 class _Place:
     """A node found along a path, with what writing there needs to know."""
@@ -405,7 +409,7 @@ class YamlFile:
         place, newline = places[-1], _newline(self.text)
         node = place.node
         if found == len(keys) or not isinstance(node, MappingNode):
-            if found < len(keys) and (found == 0 or not (isinstance(node, ScalarNode) and node.tag.endswith(":null"))):
+            if found < len(keys) and (found == 0 or not _is_null(node)):
                 raise ErroreFile(f"{shown(self.path)}: «{'.'.join(map(str, keys[:found + 1]))}» non si può "
                                  "aggiungere qui (la voce che lo contiene non è un elenco di chiavi)")
             new = _nested(keys[found:], native)
@@ -427,10 +431,9 @@ class YamlFile:
                 lead = ", " if node.value else ""
                 forms = [f"{lead}{key_text}: {_inline(rest)}"]
             else:
-                start = _content_end(node, self.text)
-                while start < len(self.text) and self.text[start] not in "\r\n":
-                    start += 1   # after the comment that may end the last entry's line
-                end, col = start, node.start_mark.column
+                # after the last entry's line, and the comment that may end it
+                start = end = self._line_end(_content_end(node, self.text))
+                col = node.start_mark.column
                 lead = newline + " " * col + key_text + ":"
                 if isinstance(rest, (dict, list)) and rest:
                     forms = [lead + newline + newline.join(_block(rest, col + 2)), lead + " " + _inline(rest)]
@@ -446,7 +449,7 @@ class YamlFile:
         keys, native = tuple(keys), _native(value)
         places, found = self._walk(keys)
         node, newline = places[-1].node, _newline(self.text)
-        if found < len(keys) or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+        if found < len(keys) or _is_null(node):
             return self.set(keys, [value])
         if not isinstance(node, SequenceNode):
             raise ErroreFile(f"{shown(self.path)}: «{'.'.join(map(str, keys))}» non è un elenco")
@@ -477,8 +480,13 @@ class YamlFile:
         parent, place = places[-2].node, places[-1]
         entries = parent.value
         i = next(j for j, e in enumerate(entries) if (e[1] if isinstance(e, tuple) else e) is place.node)
-        head = lambda e: (e[0] if isinstance(e, tuple) else e).start_mark.index  # noqa: E731
-        end_of = lambda e: _content_end(e[1] if isinstance(e, tuple) else e, self.text)  # noqa: E731
+
+        def head(entry) -> int:    # where a mapping entry's key, or a list item, starts
+            return (entry[0] if isinstance(entry, tuple) else entry).start_mark.index
+
+        def end_of(entry) -> int:
+            return _content_end(entry[1] if isinstance(entry, tuple) else entry, self.text)
+
         begin = head(entries[i])
         if not parent.flow_style and isinstance(parent, SequenceNode):
             begin = self.text.rindex("-", 0, begin)
