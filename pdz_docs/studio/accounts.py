@@ -136,7 +136,8 @@ def _decoy() -> str:
 
 
 def verify(nome: str, password: str, path: Path | None = None) -> Utente | None:
-    """The account `nome` when `password` is its password, else None (same cost either way)."""
+    """The account `nome` when `password` is its password, else None (same cost either way).
+    The file is read at each call, so accounts added meanwhile count; ErroreUtenti when it is broken."""
     users = _read(users_file(path))
     found = _find(users, nome)
     stored = users[found]["hash"] if found else _decoy()
