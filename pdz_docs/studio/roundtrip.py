@@ -101,6 +101,9 @@ def _write(path: Path, expected: str | None, data: bytes) -> str:
     with _SAVING:
         current = _read_bytes(path)
         if (digest(current) if current is not None else None) != expected:
+            if expected is None:
+                raise Conflitto(f"{shown(path)} esiste già: scegliere un altro nome, oppure ricaricare la pagina "
+                                "per modificare il file che c'è")
             if current is None:
                 raise Conflitto(f"{shown(path)} è stato rimosso o rinominato dopo che è stato aperto: "
                                 "le modifiche non sono state salvate. Ricaricare la pagina per vedere "

@@ -297,8 +297,15 @@ def test_markdown_saved_with_its_line_endings_and_conflicts(tmp_path: Path):
     with pytest.raises(rt.Conflitto):
         rt.save_text(f, "vecchio", tf.hash)
     assert rt.digest(f.read_bytes()) == new_hash
-    with pytest.raises(rt.Conflitto):                  # a new file must not exist yet
+    with pytest.raises(rt.Conflitto, match="esiste già"):      # a new file must not exist yet
         rt.save_text(f, "altro", None)
+    f2 = tmp_path / "20-cap2.md"
+    f.rename(f2)
+    tf2 = rt.load_text(f2)
+    f2.unlink()
+    with pytest.raises(rt.Conflitto, match="rimosso o rinominato"):
+        rt.save_text(f2, tf2.text, tf2.hash)
+    assert not f2.exists()
     rt.save_text(tmp_path / "nuovo.md", "# Nuovo\n", None)
     assert (tmp_path / "nuovo.md").read_bytes() == b"# Nuovo\n"
 
