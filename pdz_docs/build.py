@@ -247,7 +247,7 @@ def _progress(quiet: bool, message: str) -> None:
 
 
 def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = False,
-          pdf_variant: str | None = None, parallel: bool = True, quiet: bool = False) -> int:
+          pdf_variant: str | None = None, parallel: bool = True, quiet: bool = False, definitivo: bool = False) -> int:
     from pdz_docs.pipeline import run
     from pdz_docs.render.document import build_document
     from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, layout_pdf, render_html
@@ -262,7 +262,7 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
     start = time.perf_counter()
     _progress(quiet, f"Verifica del piano {plan_dir}…")
-    result, problems = run(plan_dir)
+    result, problems = run(plan_dir, definitivo)
     _print_problems(problems)
     if result is None or has_errors(problems, strict):
         print(f"{summary(problems)} Nessun file scritto: correggere i problemi e rilanciare.", file=sys.stderr)

@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="cartelle dei piani (predefinito: content); più cartelle sono verificate in parallelo")
     c.add_argument("--strict", action="store_true", help="anche gli avvisi fanno fallire la verifica")
     c.add_argument("--json", action="store_true", help="stampa i problemi in JSON")
+    c.add_argument("--definitivo", action="store_true",
+                   help="verifica il piano come definitivo: ogni elemento ancora da completare è un errore")
     f = sub.add_parser("cifre", help="elenca le cifre citabili nei capitoli con il loro valore")
     f.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
     s = sub.add_parser("schema", help="scrive gli schemi JSON dei file YAML per l'editor")
@@ -46,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--format", default="pdf,docx", metavar="FORMATI",
                    help="formati separati da virgola: pdf, docx, xlsx, html (predefinito: pdf,docx)")
     b.add_argument("--strict", action="store_true", help="non produce nulla se ci sono avvisi")
+    b.add_argument("--definitivo", action="store_true",
+                   help="produce il documento definitivo: senza il segno BOZZA e senza l'elenco degli elementi "
+                        "da completare; se qualcosa manca ancora non scrive nulla")
     b.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=PDF_VARIANTS[0],
                    help="variante del PDF (predefinito: pdf/a-2a, archiviabile e accessibile; "
                         "pdf/a-2b è più veloce ma senza struttura per l'accessibilità)")
@@ -109,14 +114,14 @@ def cmd_check(args) -> int:
     plans = args.piani or [DEFAULT_PLAN]
     if len(plans) > 1:
         return _many("check", plans, args)
-    return check_one(plans[0], args.strict, args.json)
+    return check_one(plans[0], args.strict, args.json, args.definitivo)
 
 
-def check_one(plan: Path, strict: bool, as_json: bool = False) -> int:
+def check_one(plan: Path, strict: bool, as_json: bool = False, definitivo: bool = False) -> int:
     from pdz_docs.pipeline import run
 
     start = time.perf_counter()
-    result, problems = run(plan)
+    result, problems = run(plan, definitivo)
     _report(problems, as_json)
     if as_json:
         return 1 if has_errors(problems, strict) else 0
@@ -138,11 +143,12 @@ def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) 
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
         try:
             if kind == "check":
-                code = check_one(plan, args.strict)
+                code = check_one(plan, args.strict, definitivo=args.definitivo)
             else:
                 from pdz_docs.build import build
 
-                code = build(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False, quiet=True)
+                code = build(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False, quiet=True,
+                             definitivo=args.definitivo)
         except OSError as exc:
             from pdz_docs.faults import describe
 
@@ -249,7 +255,7 @@ def cmd_build(args) -> int:
     plans = args.piani or [DEFAULT_PLAN]
     if len(plans) > 1:
         return _many("build", plans, args)
-    return build(plans[0], args.output, _formats(args), args.strict, args.pdf_variant)
+    return build(plans[0], args.output, _formats(args), args.strict, args.pdf_variant, definitivo=args.definitivo)
 
 
 def cmd_new(args) -> int:
