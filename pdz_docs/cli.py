@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pdz_docs import __version__, argparse_it
 from pdz_docs.render import PDF_VARIANTS
-from pdz_docs.problems import AVVISO, ERRORE, NOTA, has_errors, summary, to_json
+from pdz_docs.problems import AVVISO, ERRORE, NOTA, has_errors, sort_problems, summary, to_json
 
 DEFAULT_PLAN = Path("content")
 
@@ -122,6 +122,10 @@ def check_one(plan: Path, strict: bool, as_json: bool = False, definitivo: bool 
 
     start = time.perf_counter()
     result, problems = run(plan, definitivo)
+    if result is not None and not result.definitivo:   # a draft: what is still missing, as notes
+        from pdz_docs.checks.completeness import as_notes
+
+        problems = sort_problems(problems + as_notes(result.da_completare))
     _report(problems, as_json)
     if as_json:
         return 1 if has_errors(problems, strict) else 0

@@ -45,5 +45,6 @@ def run(plan_dir: Path, definitivo: bool = False) -> tuple[Result | None, list[P
         chapters.append((cap, text))
     definitivo = definitivo or plan.piano.stato == "definitivo"
     items = completeness.da_completare(plan, problems)
-    problems = completeness.completeness_problems(items, problems, definitivo)
+    if definitivo:
+        problems = completeness.as_errors(items, problems)
     return Result(plan, computed, tuple(chapters), definitivo, items), sort_problems(problems)

@@ -16,9 +16,9 @@ loaded plan and from the problems the other checks found; each item is located
   chapters [da-verificare, da-scrivere];
 - resources left unprogrammed: the `da-programmare` findings of checks/finance.py, reused.
 
-In a draft every item is a note (the unprogrammed resources stay the warnings they are)
-and the document lists them at its end; in a definitive plan every item is an error, so
-nothing is written.
+In a draft the list is part of the result, not of its problems: the document prints it at
+its end and `pdz check` shows each item as a note (the unprogrammed resources stay the
+warnings they are). In a definitive plan every item is an error, so nothing is written.
 """
 
 from __future__ import annotations
@@ -93,14 +93,14 @@ def da_completare(plan: Plan, found: list[Problem]) -> tuple[Elemento, ...]:
     return tuple(items.out)
 
 
-def completeness_problems(items: tuple[Elemento, ...], found: list[Problem], definitivo: bool) -> list[Problem]:
-    """`found` with the items added: notes in a draft, errors in a definitive plan.
-
-    The `da-programmare` warnings are already among `found`: a definitive plan turns them into errors.
-    """
-    if not definitivo:
-        return found + [nota(e.loc, e.code, e.message) for e in items if e.code != DA_PROGRAMMARE]
+def as_errors(items: tuple[Elemento, ...], found: list[Problem]) -> list[Problem]:
+    """A definitive plan: `found` with every item as an error (its `da-programmare` warnings become errors)."""
     return [p for p in found if p.code != DA_PROGRAMMARE] + [errore(e.loc, e.code, e.message) for e in items]
+
+
+def as_notes(items: tuple[Elemento, ...]) -> list[Problem]:
+    """A draft: the items as notes, for `pdz check` to show (the `da-programmare` ones are warnings already)."""
+    return [nota(e.loc, e.code, e.message) for e in items if e.code != DA_PROGRAMMARE]
 
 
 class _Items:
