@@ -190,7 +190,7 @@ def _line_markers(line: str, at: Loc, parte: str, items: _Items) -> None:
 
 
 def _excerpt(line: str, width: int = 80) -> str:
-    text = " ".join(line.strip().lstrip("#>-* ").split())
+    text = " ".join(line.replace("**", "").strip().lstrip("#>-* ").split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
