@@ -324,6 +324,10 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     for fmt in order:
         path, data = outputs[fmt]
         print(f"  {path}  ({_describe(path, data)})")
+    if not result.definitivo:
+        n = len(result.da_completare)
+        print(f"Bozza: {n} {'elemento' if n == 1 else 'elementi'} da completare, elencati in fondo al documento "
+              "(«pdz check» li mostra con file e riga; il documento definitivo si produce con --definitivo).")
     return 0
 
 

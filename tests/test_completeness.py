@@ -165,6 +165,7 @@ def _docx_text(docx: Path, part: str) -> str:
 def test_draft_documents_carry_bozza_and_the_list(plan_dir: Path, tmp_path: Path):
     r = _build(plan_dir, tmp_path / "out")
     assert r.returncode == 0, r.stderr
+    assert "Bozza: 3 elementi da completare, elencati in fondo al documento" in r.stdout
     pages = _pages(next((tmp_path / "out").glob("*.pdf")))
     assert len(pages) >= 5 and all("BOZZA" in page for page in pages)
     last = pages[-1]
@@ -184,6 +185,7 @@ def test_definitive_documents_print_none_of_the_draft(plan_dir: Path, tmp_path: 
     program_everything(plan_dir)
     r = _build(plan_dir, tmp_path / "out", "--definitivo")
     assert r.returncode == 0, r.stderr
+    assert "Bozza" not in r.stdout
     text = "".join(_pages(next((tmp_path / "out").glob("*.pdf"))))
     assert "Segretariato sociale" in text
     assert "BOZZA" not in text and "Elementi da completare" not in text
