@@ -514,7 +514,7 @@ class _Writer(WordBuilder):
 
 def da_completare(w: WordBuilder, doc: Document) -> None:
     """The draft apparatus (the HTML's templates/da_completare.html.j2): «BOZZA» in the header of every
-    page, the cover's included, and a last section listing what is still missing. Nothing when definitive."""
+    page, the cover's included, and a last page listing what is still missing. Nothing when definitive."""
     if not doc.bozza:
         return
     first = w.d.sections[0]
@@ -526,8 +526,8 @@ def da_completare(w: WordBuilder, doc: Document) -> None:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         r = p.add_run("BOZZA")
         r.bold, r.font.size, r.font.color.rgb = True, Pt(8), RGBColor(0x9A, 0x3B, 0x3B)
-    w.new_section(landscape=False)
-    w.heading("Elementi da completare", 1)
+    # on a new page of the landscape annexes' section, as in the PDF: its long messages take the width
+    w.heading("Elementi da completare", 1).paragraph_format.page_break_before = True
     if not doc.da_completare:
         w.para("Questo documento è una bozza. Non risultano elementi da completare: il documento definitivo si "
                "produce con «stato: definitivo» in piano.yaml o con pdz build --definitivo.")
