@@ -146,9 +146,9 @@ def test_default_plan_definitive_build_lists_its_blanks(tmp_path: Path, capsys, 
 
 # --- the documents ------------------------------------------------------------------------
 
-def _build(plan: Path, out: Path, *options: str) -> subprocess.CompletedProcess:
+def _build(plan: Path, out: Path, *options: str, fmt: str = "pdf,docx") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan), "-o", str(out),
-                           "--format", "pdf,docx", *options], capture_output=True, text=True)
+                           "--format", fmt, *options], capture_output=True, text=True)
 
 
 def _pages(pdf: Path) -> list[str]:
@@ -193,3 +193,16 @@ def test_definitive_documents_print_none_of_the_draft(plan_dir: Path, tmp_path: 
     xml = _docx_text(docx, "")
     assert "Segretariato sociale" in xml
     assert "BOZZA" not in xml and "Elementi da completare" not in xml
+
+
+@needs_pdftotext
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice non installato (bash run test lo installa)")
+def test_draft_docx_opened_by_libreoffice_has_bozza_on_every_page(plan_dir: Path, tmp_path: Path):
+    r = _build(plan_dir, tmp_path / "out", fmt="docx")
+    assert r.returncode == 0, r.stderr
+    docx = next((tmp_path / "out").glob("*.docx"))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path / "lo"), str(docx)], capture_output=True, timeout=300, check=True)
+    pages = _pages(next((tmp_path / "lo").glob("*.pdf")))
+    assert len(pages) >= 5 and all("BOZZA" in page for page in pages)
+    assert "Elementi da completare" in pages[-1] and "finanza.yaml:2" in pages[-1]
