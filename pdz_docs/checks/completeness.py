@@ -177,7 +177,7 @@ def _markers(doc: YamlDoc | None, parte: str, items: _Items) -> None:
     if doc is None:
         return
     text, _ = read_text(Path(doc.file), doc.file)   # unreadable files were reported when loading
-    for n, line in enumerate((text or "").splitlines(), 1):
+    for n, line in enumerate((text or "").split("\n"), 1):
         _line_markers(line, Loc(doc.file, n, 1), parte, items)
 
 
@@ -200,7 +200,7 @@ _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
 def _capitolo(cap, items: _Items) -> None:
     title = f"capitolo «{cap.meta.titolo}»"
     parte = title
-    for n, line in enumerate(cap.body.splitlines()):
+    for n, line in enumerate(cap.body.split("\n")):
         m = _SECTION.match(line)
         if m:
             parte = f"{title}, sezione «{m.group(1)}»"
