@@ -274,13 +274,15 @@ class Listener:
 
 def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool = False,
           pdf_variant: str | None = None, parallel: bool = True, out_dir: Path | None = None,
-          templates: Path | None = None, listener: Listener | None = None) -> tuple[Outputs | None, list[Problem]]:
+          templates: Path | None = None, listener: Listener | None = None,
+          definitivo: bool = False) -> tuple[Outputs | None, list[Problem]]:
     """Check, compute and render the plan in `formats`: (what was made, every problem found).
 
     The outputs are None when problems stop the build (errors; warnings too with `strict`). Nothing
     is written or printed here: `out_dir`, when given, is made ready before the slow rendering (an
     OSError tells why it cannot be), and `listener` hears of every step and problem as it happens.
-    With no format the plan is only checked and computed (what `pdz diff` compares).
+    With no format the plan is only checked and computed (what `pdz diff` compares). `definitivo`
+    treats the plan as the one submitted (checks/completeness.py: whatever is missing is an error).
     """
     from pdz_docs.pipeline import run
     from pdz_docs.render.document import build_document
@@ -294,7 +296,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     templates = Path(templates or TEMPLATES)
     start = time.perf_counter()
     listener.stage(f"Verifica del piano {plan_dir}…")
-    result, problems = run(plan_dir)
+    result, problems = run(plan_dir, definitivo)
     listener.problems(problems)
     if result is None or has_errors(problems, strict):
         return None, problems

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pdz_docs import __version__, argparse_it
 from pdz_docs.render import PDF_VARIANTS
-from pdz_docs.problems import has_errors, report, summary, to_json
+from pdz_docs.problems import has_errors, report, sort_problems, summary, to_json
 
 DEFAULT_PLAN = Path("content")
 
@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="cartelle dei piani (predefinito: content); più cartelle sono verificate in parallelo")
     c.add_argument("--strict", action="store_true", help="anche gli avvisi fanno fallire la verifica")
     c.add_argument("--json", action="store_true", help="stampa i problemi in JSON")
+    c.add_argument("--definitivo", action="store_true",
+                   help="verifica il piano come definitivo: ogni elemento ancora da completare è un errore")
     f = sub.add_parser("cifre", help="elenca le cifre citabili nei capitoli con il loro valore")
     f.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN)
     s = sub.add_parser("schema", help="scrive gli schemi JSON dei file YAML per l'editor")
@@ -43,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--format", default="pdf,docx", metavar="FORMATI",
                    help="formati separati da virgola: pdf, docx, xlsx, html (predefinito: pdf,docx)")
     b.add_argument("--strict", action="store_true", help="non produce nulla se ci sono avvisi")
+    b.add_argument("--definitivo", action="store_true",
+                   help="produce il documento definitivo: senza il segno BOZZA e senza l'elenco degli elementi "
+                        "da completare; se qualcosa manca ancora non scrive nulla")
     b.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=PDF_VARIANTS[0],
                    help="variante del PDF (predefinito: pdf/a-2a, archiviabile e accessibile; "
                         "pdf/a-2b è più veloce ma senza struttura per l'accessibilità)")
@@ -106,15 +111,19 @@ def cmd_check(args) -> int:
     plans = args.piani or [DEFAULT_PLAN]
     if len(plans) > 1:
         return _many("check", plans, args)
-    return check_one(plans[0], args.strict, args.json)
+    return check_one(plans[0], args.strict, args.json, args.definitivo)
 
 
-def check_one(plan: Path, strict: bool, as_json: bool = False, out=None, err=None) -> int:
+def check_one(plan: Path, strict: bool, as_json: bool = False, definitivo: bool = False, out=None, err=None) -> int:
     from pdz_docs.pipeline import run
 
     out = out or sys.stdout
     start = time.perf_counter()
-    result, problems = run(plan)
+    result, problems = run(plan, definitivo)
+    if result is not None and not result.definitivo:   # a draft: what is still missing, as notes
+        from pdz_docs.checks.completeness import as_notes
+
+        problems = sort_problems(problems + as_notes(result.da_completare))
     _report(problems, as_json, out, err)
     if as_json:
         return 1 if has_errors(problems, strict) else 0
@@ -142,7 +151,7 @@ class _Printer:
 
 
 def build_one(plan: Path, out_dir: Path, formats: list[str], strict: bool = False, pdf_variant: str | None = None,
-              parallel: bool = True, quiet: bool = False, out=None, err=None) -> int:
+              parallel: bool = True, quiet: bool = False, definitivo: bool = False, out=None, err=None) -> int:
     """`pdz build` of one plan: build it, then write its files into `out_dir` all together, or none."""
     from pdz_docs.build import JOURNAL_NAME, build, write_outputs
     from pdz_docs.faults import describe, shown
@@ -151,7 +160,7 @@ def build_one(plan: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     start = time.perf_counter()
     try:
         outputs, problems = build(plan, formats, strict=strict, pdf_variant=pdf_variant, parallel=parallel,
-                                  out_dir=out_dir, listener=_Printer(quiet, out, err))
+                                  out_dir=out_dir, listener=_Printer(quiet, out, err), definitivo=definitivo)
     except OSError as exc:
         print(f"pdz: errore: {describe(exc)}. Nessun file scritto.", file=err)
         return 1
@@ -170,6 +179,10 @@ def build_one(plan: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     print(f"{summary(problems)} File scritti in {time.perf_counter() - start:.1f} s:", file=out)
     for f in outputs.files:
         print(f"  {out_dir / f.name}  ({_describe(f)})", file=out)
+    if not outputs.result.definitivo:
+        n = len(outputs.result.da_completare)
+        print(f"Bozza: {n} {'elemento' if n == 1 else 'elementi'} da completare, elencati in fondo al documento "
+              "(«pdz check» li mostra con file e riga; il documento definitivo si produce con --definitivo).", file=out)
     return 0
 
 
@@ -189,10 +202,10 @@ def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) 
     buf = io.StringIO()
     try:
         if kind == "check":
-            code = check_one(plan, args.strict, out=buf, err=buf)
+            code = check_one(plan, args.strict, definitivo=args.definitivo, out=buf, err=buf)
         else:
             code = build_one(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False,
-                             quiet=True, out=buf, err=buf)
+                             quiet=True, definitivo=args.definitivo, out=buf, err=buf)
     except OSError as exc:
         from pdz_docs.faults import describe
 
@@ -305,7 +318,7 @@ def cmd_build(args) -> int:
     plans = args.piani or [DEFAULT_PLAN]
     if len(plans) > 1:
         return _many("build", plans, args)
-    return build_one(plans[0], args.output, formats, args.strict, args.pdf_variant)
+    return build_one(plans[0], args.output, formats, args.strict, args.pdf_variant, definitivo=args.definitivo)
 
 
 def cmd_new(args) -> int:

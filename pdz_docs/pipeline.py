@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pdz_docs import figures
 from pdz_docs.checks import finance as finance_checks
-from pdz_docs.checks import content, structure
+from pdz_docs.checks import completeness, content, structure
 from pdz_docs.finance.compute import Computed, compute
 from pdz_docs.load.plan import load_plan
 from pdz_docs.model import Capitolo, Plan
@@ -22,9 +22,12 @@ class Result:
     plan: Plan
     computed: Computed
     chapters: tuple[tuple[Capitolo, str], ...]   # each chapter with its expanded Markdown
+    definitivo: bool = False                     # the definitive document: nothing may be missing
+    da_completare: tuple[completeness.Elemento, ...] = ()   # what is still missing (a draft lists it)
 
 
-def run(plan_dir: Path) -> tuple[Result | None, list[Problem]]:
+def run(plan_dir: Path, definitivo: bool = False) -> tuple[Result | None, list[Problem]]:
+    """`definitivo` (pdz --definitivo) treats the plan as definitive whatever its `stato` says."""
     plan, problems = load_plan(Path(plan_dir))
     if plan is None:
         return None, sort_problems(problems)
@@ -41,4 +44,8 @@ def run(plan_dir: Path) -> tuple[Result | None, list[Problem]]:
         text, probs = figures.expand(cap, computed.cifre, set(computed.tables), budget)
         problems.extend(probs)
         chapters.append((cap, text))
-    return Result(plan, computed, tuple(chapters)), sort_problems(problems)
+    definitivo = definitivo or plan.piano.stato == "definitivo"
+    items = completeness.da_completare(plan, problems)
+    if definitivo:
+        problems = completeness.as_errors(items, problems)
+    return Result(plan, computed, tuple(chapters), definitivo, items), sort_problems(problems)

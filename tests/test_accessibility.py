@@ -110,8 +110,8 @@ def test_headings_do_not_nest_or_skip(small_pdf: Path):
 def test_running_header_and_page_numbers_are_artifacts(small_pdf: Path):
     reader = PdfReader(str(small_pdf))
     content = reader.pages[1].get_contents().get_data()
-    # two pagination artifacts: the running title and the page number
-    assert len(re.findall(rb"/Artifact\s*<</Type /Pagination>>\s*BDC", content)) == 2
+    # three pagination artifacts: the running title, the draft's BOZZA mark and the page number
+    assert len(re.findall(rb"/Artifact\s*<</Type /Pagination>>\s*BDC", content)) == 3
     assert "pag. 2 di" in reader.pages[1].extract_text()
 
 

@@ -106,7 +106,9 @@ def test_pdf_outline_has_chapters_sections_and_cards(built, result):
         assert any(norm(cap.meta.titolo) in t for t in titles), cap.meta.titolo
     for s in result.plan.schede:
         assert norm(f"{s.scheda.codice} {s.scheda.titolo}") in titles
-    assert sum(1 for depth, _ in outline(built["pdf"]) if depth == 0) == len(result.plan.capitoli) + 1
+    # the chapters, the financial annexes and, in a draft (the default plan is one), «Elementi da completare»
+    assert sum(1 for depth, _ in outline(built["pdf"]) if depth == 0) == len(result.plan.capitoli) + 2
+    assert titles[-1] == "Elementi da completare"
 
 
 def test_pdf_metadata_and_provenance(built):

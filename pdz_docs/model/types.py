@@ -128,6 +128,17 @@ def _periodo_ordinato(value: str) -> str:
     return value
 
 
+STATI = ("bozza", "definitivo")
+
+
+def _stato(value: Any) -> str:
+    """The plan's state: a draft (the default) or the definitive document to submit."""
+    if isinstance(value, str) and value.strip().lower() in STATI:
+        return value.strip().lower()
+    found = f" (trovato «{quoted(value)}»)" if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    raise PydanticCustomError("valore-non-valido", f"deve essere «bozza» o «definitivo»{found}")
+
+
 def _data(value: Any) -> Any:
     # pydantic would read an integer (or a string of digits) as seconds since 1970: «data: 0» is not a date
     if isinstance(value, datetime):   # even at midnight: a time is not part of a date
@@ -268,6 +279,8 @@ class Piano(Model):
     capitoli: list[Testo] | None = None
     # Quadro sinottico entries with no detail card: code → priority level → interventions
     quadro_sinottico: dict[Codice, dict[str, list[Testo]]] = {}
+    # bozza: what is still missing is listed in the document; definitivo: it is an error (checks/completeness.py)
+    stato: Annotated[str, PlainValidator(_stato), WithJsonSchema({"enum": list(STATI)})] = "bozza"
 
 
 # --- finanza.yaml ------------------------------------------------------------------

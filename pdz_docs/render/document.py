@@ -108,6 +108,9 @@ class Document:
     keywords: str
     date: date | None = None
     tables_in_text: frozenset = field(default_factory=frozenset)
+    # a draft carries the BOZZA mark and ends with what is still missing (checks/completeness.py)
+    bozza: bool = False
+    da_completare: tuple = ()
 
 
 _md = markdown_reader  # raw HTML is shown as text (load/refs.py)
@@ -245,4 +248,5 @@ def build_document(result: Result, provenance: Provenance) -> Document:
         title=p.titolo, ambito=p.ambito, provincia=p.provincia, ciclo=p.ciclo,
         comuni=tuple(c.nome for c in p.comuni), chapters=chapters, annexes=annexes, cards=cards,
         provenance=provenance, keywords=f"Piano Sociale di Zona, {p.ambito}, {p.ciclo}, Regione Puglia",
-        tables_in_text=in_text)
+        tables_in_text=in_text, bozza=not result.definitivo,
+        da_completare=() if result.definitivo else result.da_completare)

@@ -503,12 +503,40 @@ class _Writer(WordBuilder):
         self.heading("Allegati finanziari – Schede A e C", 1)
         for t in doc.annexes:
             self.table(t)
+        da_completare(self, doc)
         # provenance: a small line under the last table, not a page of its own
         p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.")
         p.runs[0].font.size = Pt(8)
         return self.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
                          f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
                          doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)
+
+
+def da_completare(w: WordBuilder, doc: Document) -> None:
+    """The draft apparatus (the HTML's templates/da_completare.html.j2): «BOZZA» in the header of every
+    page, the cover's included, and a last page listing what is still missing. Nothing when definitive."""
+    if not doc.bozza:
+        return
+    first = w.d.sections[0]
+    headers = [first.header] + ([first.first_page_header] if first.different_first_page_header_footer else [])
+    for header in headers:   # every later section names the same header parts
+        header.is_linked_to_previous = False
+        header.paragraphs[0]._p.addprevious(OxmlElement("w:p"))
+        p = header.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        r = p.add_run("BOZZA")
+        r.bold, r.font.size, r.font.color.rgb = True, Pt(8), RGBColor(0x9A, 0x3B, 0x3B)
+    # on a new page of the landscape annexes' section, as in the PDF: its long messages take the width
+    w.heading("Elementi da completare", 1).paragraph_format.page_break_before = True
+    if not doc.da_completare:
+        w.para("Questo documento è una bozza. Non risultano elementi da completare: il documento definitivo si "
+               "produce con «stato: definitivo» in piano.yaml o con pdz build --definitivo.")
+        return
+    w.para("Questo documento è una bozza. Prima della stesura definitiva vanno completati gli elementi seguenti, "
+           "ciascuno con la parte del piano e il file e la riga in cui si scrive.")
+    rows = [header_row("Parte del piano", "Da completare", "File e riga")]
+    rows += [(False, [WordCell(e.parte), WordCell(e.cosa), WordCell(e.posizione)]) for e in doc.da_completare]
+    w.captioned(f"Elementi da completare ({len(doc.da_completare)})", rows, (3, 5, 2), size=8)
 
 
 APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

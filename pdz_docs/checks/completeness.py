@@ -1,0 +1,207 @@
+"""What is still missing before the plan is submitted: the draft's «Elementi da completare».
+
+A plan is a draft (`stato: bozza`, the default) or definitive (`stato: definitivo` in
+piano.yaml, or `pdz check/build --definitivo`). The list is computed once, here, from the
+loaded plan and from the problems the other checks found; each item is located
+(file:line) and names the card or section it belongs to:
+
+- amounts not given (`~`) or pending assignment, in the budget, the co-financing and the
+  cards (read as `Voce`, never parsed again) [importo-non-indicato, importo-in-attesa];
+- dates of the participation path left blank [data-mancante];
+- boxes of the regional detail card with nothing ticked, and the yes/no of the previous
+  plan's services left blank [casella-mancante];
+- required fields of the regional card left empty [campo-vuoto] (the set is `CARD_REQUIRED`
+  and `SERVICE_REQUIRED` below, taken from the regional card's rows);
+- notes «da verificare» and the skeleton's «[Da scrivere]» left in the YAML files and
+  chapters [da-verificare, da-scrivere];
+- resources left unprogrammed: the `da-programmare` findings of checks/finance.py, reused.
+
+In a draft the list is part of the result, not of its problems: the document prints it at
+its end and `pdz check` shows each item as a note (the unprogrammed resources stay the
+warnings they are). In a definitive plan every item is an error, so nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pdz_docs.finance.money import fmt_voce
+from pdz_docs.load.plan import Plan
+from pdz_docs.load.yamlsrc import YamlDoc, read_text
+from pdz_docs.problems import Loc, Problem, errore, nota
+
+DA_PROGRAMMARE = "da-programmare"   # the code of checks/finance.py's check_da_programmare
+
+# Rows of the regional detail card that must be filled in before submission: (field, label on the
+# card, code). A box row needs one option ticked; a field needs some content. «Documenti collegati»
+# and the number of users may be empty on the regional card itself, so they are not required.
+CARD_REQUIRED = (
+    ("livelli_priorita", "Livello di priorità", "casella-mancante"),
+    ("aree", "Area strategica", "casella-mancante"),
+    ("obiettivi", "Obiettivo tematico", "campo-vuoto"),
+    ("risultati_attesi", "Risultati attesi", "campo-vuoto"),
+    ("servizi", "Denominazione dei servizi e/o degli interventi", "campo-vuoto"),
+    ("valenza_territoriale", "Valenza territoriale", "casella-mancante"),
+    ("gestione", "Modalità di gestione", "casella-mancante"),
+    ("programmazione", "Programmazione economica", "campo-vuoto"),
+)
+# a ticked «Altro» needs its text: (boxes field, text field, label)
+CARD_OTHER = (("valenza_territoriale", "valenza_altro", "Valenza territoriale"),
+              ("gestione", "gestione_altro", "Modalità di gestione"))
+SERVICE_REQUIRED = (("utenza", "Utenza"), ("operatori", "Profilo degli operatori"),
+                    ("azioni", "Dettaglio delle azioni da realizzare"))
+# Words a writer leaves in a file to say that something is not finished (matched ignoring case).
+MARKERS = (("da verificare", "da-verificare", "nota «da verificare»"),
+           ("[da scrivere]", "da-scrivere", "testo «[Da scrivere]» ancora da sostituire"))
+
+
+@dataclass(frozen=True)
+class Elemento:
+    """One thing still missing: where it is written, which part of the plan, what is missing."""
+
+    loc: Loc
+    code: str
+    parte: str        # the card, section or part of the plan, e.g. «scheda B.1 – Integrazione al reddito»
+    cosa: str         # what is missing there
+    posizione: str    # file:line relative to the plan's folder, as the document prints it
+
+    @property
+    def message(self) -> str:
+        return f"{self.parte}: {self.cosa}"
+
+
+def da_completare(plan: Plan, found: list[Problem]) -> tuple[Elemento, ...]:
+    """Every item still missing, in the order of the plan: piano.yaml, finanza.yaml, cards, chapters.
+
+    `found` are the problems of the other checks: their `da-programmare` findings are items too.
+    """
+    items = _Items(plan.root)
+    if plan.piano is not None:
+        _piano(plan, items)
+    if plan.finanza is not None:
+        _finanza(plan, items)
+    for p in found:
+        if p.code == DA_PROGRAMMARE:
+            items.add(p.loc, p.code, "Budget", p.message)
+    for s in sorted(plan.schede, key=lambda s: s.file):
+        _scheda(s, items)
+    for cap in plan.capitoli:
+        _capitolo(cap, items)
+    return tuple(items.out)
+
+
+def as_errors(items: tuple[Elemento, ...], found: list[Problem]) -> list[Problem]:
+    """A definitive plan: `found` with every item as an error (its `da-programmare` warnings become errors)."""
+    return [p for p in found if p.code != DA_PROGRAMMARE] + [errore(e.loc, e.code, e.message) for e in items]
+
+
+def as_notes(items: tuple[Elemento, ...]) -> list[Problem]:
+    """A draft: the items as notes, for `pdz check` to show (the `da-programmare` ones are warnings already)."""
+    return [nota(e.loc, e.code, e.message) for e in items if e.code != DA_PROGRAMMARE]
+
+
+class _Items:
+    def __init__(self, root: Path):
+        self.root = os.path.abspath(root)
+        self.out: list[Elemento] = []
+
+    def add(self, loc: Loc, code: str, parte: str, cosa: str) -> None:
+        rel = os.path.relpath(os.path.abspath(loc.file), self.root)
+        shown = (rel if not rel.startswith("..") else loc.file) + (f":{loc.line}" if loc.line else "")
+        self.out.append(Elemento(loc, code, parte, cosa, shown))
+
+
+def _amount(items: _Items, loc: Loc, parte: str, what: str, voce) -> None:
+    if voce.importo is None and not voce.da_schede:
+        code = "importo-in-attesa" if voce.in_attesa else "importo-non-indicato"
+        items.add(loc, code, parte, f"{what}: {fmt_voce(voce) if voce.in_attesa else 'importo non indicato'}")
+
+
+def _piano(plan: Plan, items: _Items) -> None:
+    p = plan.piano
+    for i, passo in enumerate(p.percorso):
+        if passo.data is None:
+            items.add(plan.loc("piano", "percorso", i, "data"), "data-mancante", "Percorso di concertazione",
+                      f"data di «{passo.fase} – {passo.incontro}» non indicata")
+    for i, s in enumerate(p.servizi_precedenti):
+        if s.attivo is None:
+            items.add(plan.loc("piano", "servizi_precedenti", i, "attivo"), "casella-mancante",
+                      "Servizi del Piano precedente", f"«{s.denominazione}»: attivo sì o no non indicato")
+    _markers(plan.docs.get("piano"), "piano.yaml", items)
+
+
+def _finanza(plan: Plan, items: _Items) -> None:
+    f = plan.finanza
+    for fid, periods in f.budget.items():
+        if periods is None:
+            items.add(plan.loc("finanza", "budget", fid), "importo-non-indicato", "Budget",
+                      f"fonte {fid}: importo non indicato")
+            continue
+        for period, voce in periods.items():
+            key = int(period) if period.isdigit() else period
+            _amount(items, plan.loc("finanza", "budget", fid, key), "Budget", f"fonte {fid} {period}", voce)
+    if f.cofinanziamento is not None:
+        for year, voce in f.cofinanziamento.annualita.items():
+            _amount(items, plan.loc("finanza", "cofinanziamento", "annualita", year), "Cofinanziamento comunale",
+                    f"annualità {year}", voce)
+    _markers(plan.docs.get("finanza"), "finanza.yaml", items)
+
+
+def _scheda(s, items: _Items) -> None:
+    sc, doc = s.scheda, s.doc
+    parte = f"scheda {sc.codice} – {sc.titolo}"
+    for field, label, code in CARD_REQUIRED:
+        if not getattr(sc, field):
+            verb = "nessuna casella selezionata" if code == "casella-mancante" else "non compilato"
+            items.add(doc.loc(field) if field in doc.data else doc.key_loc("codice"), code, parte, f"«{label}»: {verb}")
+    for boxes, text, label in CARD_OTHER:
+        if "altro" in getattr(sc, boxes) and not getattr(sc, text):
+            items.add(doc.loc(boxes), "campo-vuoto", parte, f"«{label}»: «Altro» selezionato senza specificare "
+                      f"(«{text}»)")
+    for year, fonti in sc.programmazione.items():
+        for fid, voce in fonti.items():
+            _amount(items, doc.loc("programmazione", year, fid), parte, f"programmazione {year}, fonte {fid}", voce)
+    for i, serv in enumerate(sc.servizi):
+        for field, label in SERVICE_REQUIRED:
+            if not getattr(serv, field):
+                items.add(doc.loc("servizi", i, field), "campo-vuoto", parte,
+                          f"servizio «{serv.denominazione}»: «{label}» non compilato")
+    _markers(doc, parte, items)
+
+
+def _markers(doc: YamlDoc | None, parte: str, items: _Items) -> None:
+    """The notes left in a YAML file, comments included (so its text is read again, as written)."""
+    if doc is None:
+        return
+    text, _ = read_text(Path(doc.file), doc.file)   # unreadable files were reported when loading
+    for n, line in enumerate((text or "").split("\n"), 1):
+        _line_markers(line, Loc(doc.file, n, 1), parte, items)
+
+
+def _line_markers(line: str, at: Loc, parte: str, items: _Items) -> None:
+    low = line.lower()
+    for word, code, what in MARKERS:
+        col = low.find(word)
+        if col >= 0:
+            items.add(Loc(at.file, at.line, col + 1), code, parte, f"{what}: «{_excerpt(line)}»")
+
+
+def _excerpt(line: str, width: int = 80) -> str:
+    text = " ".join(line.replace("**", "").strip().lstrip("#>-* ").split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+_SECTION = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+
+
+def _capitolo(cap, items: _Items) -> None:
+    title = f"capitolo «{cap.meta.titolo}»"
+    parte = title
+    for n, line in enumerate(cap.body.split("\n")):
+        m = _SECTION.match(line)
+        if m:
+            parte = f"{title}, sezione «{m.group(1)}»"
+        _line_markers(line, Loc(cap.file, cap.body_line + n, 1), parte, items)
