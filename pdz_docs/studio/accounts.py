@@ -274,7 +274,7 @@ class Csrf:
 
 def _parser() -> argparse.ArgumentParser:
     from pdz_docs import argparse_it
-    from pdz_docs.cli import _Parser
+    from pdz_docs.argparse_it import Parser as _Parser
 
     argparse_it.install()
     p = _Parser(prog="pdz studio utenti", description="Gestisce gli utenti che accedono al piano dal browser "
