@@ -29,7 +29,7 @@ from pdz_docs.cli import main
 from pdz_docs.limits import MAX_CITATIONS, MAX_PROBLEMS_PER_FILE, MAX_YAML_NODES
 from pdz_docs.pipeline import run
 from pdz_docs.provenance import provenance
-from pdz_docs.render.document import build_document
+from pdz_docs.document.builder import build_document
 from pdz_docs.render.html import render_html
 
 SECONDS = 5.0         # generous: most cases take a few hundredths of a second
@@ -400,7 +400,7 @@ def assert_inert(html: str, plan: Path) -> None:
 
 def html_of(plan: Path) -> str:
     result, _ = run(plan)
-    return render_html(build_document(result, provenance(result.plan)))
+    return render_html(build_document(result, provenance(result.plan))[0])
 
 
 HTML_CASES = [
