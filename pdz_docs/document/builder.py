@@ -28,7 +28,7 @@ from pdz_docs.load.habits import intent
 from pdz_docs.load.media import Picture, load_picture
 from pdz_docs.load.plan import Capitolo
 from pdz_docs.load.refs import link_kind, resolve_image
-from pdz_docs.model import Scheda
+from pdz_docs.model import FrontMatter, Scheda
 from pdz_docs.pipeline import Result
 from pdz_docs.problems import Loc, Problem, avviso
 from pdz_docs.provenance import Provenance
@@ -64,6 +64,7 @@ def _citation(state: StateInline, silent: bool) -> bool:
 def markdown_parser() -> MarkdownIt:
     """CommonMark + GFM tables + ~~barrato~~ + footnotes; raw HTML is text; citations are tokens."""
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).use(footnote_plugin)
+    md.validateLink = lambda url: True   # every address is judged by load/refs.py's rules, in _runs and _image
     md.inline.ruler.before("text", "cifra", _citation)
     return md
 
@@ -97,6 +98,14 @@ def build_chapter(cap: Capitolo, cifre: dict, tables: dict, cards: tuple[n.Card,
     label = f"Capitolo {roman(number)}" if number else ""
     return (n.Chapter(cap.meta.id, number or 0, label, cap.meta.titolo, cap.meta.id, tuple(blocks), loc=cap.loc),
             ctx.problems)
+
+
+def chapter_from_markdown(text: str, file: str = "capitolo.md", numero: int | None = 1, chapter_id: str = "cap",
+                          cifre: dict | None = None, tables: dict | None = None,
+                          root: Path | None = None) -> tuple[n.Chapter, list[Problem]]:
+    """A chapter from its Markdown alone, as if it were the body of `file` after a one-line front matter."""
+    meta = FrontMatter(id=chapter_id, titolo="Capitolo", numero=numero, ordine=1)
+    return build_chapter(Capitolo(meta, text, file, 1), cifre or {}, tables or {}, (), root)
 
 
 def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tuple[list, int]:
@@ -181,9 +190,12 @@ class _Block:
 
 
 def _paragraph(ctx: _Chapter, inline: Token, line: int) -> list:
+    found = _runs(ctx, inline, line)
+    if not any(isinstance(r, _Block) for r in found):
+        return [n.Paragraph(tuple(found), loc=ctx.loc(line))]
     out: list = []
     runs: list = []
-    for r in _runs(ctx, inline, line):
+    for r in found:
         if isinstance(r, _Block):
             if _has_text(runs):
                 out.append(n.Paragraph(_trim(runs), loc=runs[0].loc))
