@@ -119,7 +119,9 @@ def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tu
         loc = ctx.loc(line)
         if t.type == "paragraph_open":
             out.extend(_paragraph(ctx, tokens[i + 1], line))
-            i += 3
+            while tokens[i].type != "paragraph_close":   # a note's last paragraph also holds its footnote_anchor
+                i += 1
+            i += 1
             continue
         if t.type == "heading_open":
             out.append(_heading(ctx, int(t.tag[1]), tokens[i + 1], loc))
@@ -146,15 +148,14 @@ def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tu
             notes, i = _footnotes(ctx, tokens, i + 1)
             out.append(n.Footnotes(tuple(notes), loc=notes[0].loc if notes else loc))
         else:
-            ctx.problems.append(_unsupported(loc, t.type))
+            ctx.problems.append(_unsupported(loc, f"costrutto Markdown «{t.type}»"))
         i += 1
     return out, i
 
 
 def _unsupported(loc: Loc, what: str) -> Problem:
     return avviso(loc, "costrutto-non-supportato",
-                  f"questo costrutto Markdown ({what}) non si può stampare nel documento ed è omesso: riscriverlo "
-                  "come testo, elenco o tabella")
+                  f"{what}: non si può stampare nel documento ed è omesso; scriverlo in un paragrafo a sé")
 
 
 def _items(ctx: _Chapter, tokens: list[Token], i: int, close: str) -> tuple[list[n.ListItem], int]:
@@ -171,7 +172,7 @@ def _heading(ctx: _Chapter, level: int, inline: Token, loc: Loc) -> n.Heading:
     """Headings never skip a level (PDF/UA-1 §7.4.2); «#» in a chapter is a section like «##» (the title is #)."""
     level = min(max(level, 2), ctx.level + 1)
     ctx.level = level
-    runs = tuple(r for r in _runs(ctx, inline, loc.line - ctx.cap.body_line) if not isinstance(r, _Block))
+    runs = _inline_only(ctx, _runs(ctx, inline, loc.line - ctx.cap.body_line), loc)
     title = n.plain(runs).strip()
     number = anchor = ""
     if level == 2 and title:
@@ -180,6 +181,15 @@ def _heading(ctx: _Chapter, level: int, inline: Token, loc: Loc) -> n.Heading:
         number = f"{chapter}.{ctx.section}" if chapter else f"{ctx.section}"
         anchor = f"{ctx.cap.meta.id}-{ctx.section}"
     return n.Heading(level, number, title, anchor, runs, loc=loc)
+
+
+def _inline_only(ctx: _Chapter, runs: list, loc: Loc) -> tuple:
+    """Runs of a heading or a table cell, where a table or the cards cannot go: reported, left out."""
+    for r in runs:
+        if isinstance(r, _Block):
+            ctx.problems.append(_unsupported(r.node.loc, "una tabella o le schede citate in un titolo o in una "
+                                             "cella di tabella"))
+    return tuple(r for r in runs if not isinstance(r, _Block))
 
 
 @dataclass(frozen=True)
@@ -263,10 +273,8 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
             target.append(n.FootnoteRef(number, f"{ctx.cap.meta.id}-nota-{number}", loc=loc))
         elif t.type == "cifra":
             target.append(_cited(ctx, t.content, loc))
-        elif t.type == "footnote_anchor":
-            pass   # the way back from a note to its call is the renderer's (Footnote.anchor)
         else:
-            ctx.problems.append(_unsupported(loc, t.type))
+            ctx.problems.append(_unsupported(loc, f"costrutto Markdown «{t.type}»"))
     return _merge(out)
 
 
@@ -276,6 +284,8 @@ def _merge(runs: list) -> list:
     for r in runs:
         if isinstance(r, n.Text):
             text = r.text.replace("\n", " ")
+            if not text:
+                continue
             if out and isinstance(out[-1], n.Text):
                 out[-1] = n.Text(out[-1].text + text, loc=out[-1].loc)
                 continue
@@ -329,8 +339,7 @@ def _table(ctx: _Chapter, tokens: list[Token], i: int, loc: Loc) -> tuple[n.Mark
             if t.type == "th_open":
                 aligns.append(style.removeprefix("text-align:"))
             inline = tokens[i + 1]
-            cell = tuple(r for r in _runs(ctx, inline, inline.map[0] if inline.map else 0)
-                         if not isinstance(r, _Block))
+            cell = _inline_only(ctx, _runs(ctx, inline, inline.map[0] if inline.map else 0), loc)
             (header if t.type == "th_open" else row).append(cell)
         elif t.type == "tr_close" and row:
             rows.append(tuple(row))
