@@ -37,7 +37,7 @@ def check_table_width(doc: n.Document, wide: list[tuple[str, str]]) -> list[Prob
         node, chapter = found[(key, section)]
         where = f"nel capitolo «{titles[chapter]}»" if chapter else "negli allegati"
         what = (f"la tabella «{node.table.title}»" if isinstance(node, n.ComputedTable)
-                else "la tabella scritta in Markdown")
+                else "una tabella scritta in Markdown")
         out.append(avviso(node.loc, "tabella-troppo-larga",
                           f"{what} {where} è più larga della pagina e nel PDF risulta tagliata a destra: "
                           "ridurre le colonne o spezzarla in due tabelle"))
