@@ -14,7 +14,6 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from pdz_docs.checks.layout import markdown_table_id
 from pdz_docs.document import nodes as n
 from pdz_docs.render import DEFAULT_PDF_VARIANT
 from pdz_docs.render.accessibility import finisher
@@ -126,7 +125,7 @@ class HtmlTranslator:
         head = "".join(cell("th", c, a) for c, a in zip(x.header, x.alignments))
         body = "".join("<tr>" + "".join(cell("td", c, a) for c, a in zip(row, x.alignments)) + "</tr>\n"
                        for row in x.rows)
-        return (f'<table id="{markdown_table_id(self.chapter, x)}">\n<thead>\n<tr>{head}</tr>\n</thead>\n'
+        return (f'<table id="{n.table_anchor(self.chapter, x)}">\n<thead>\n<tr>{head}</tr>\n</thead>\n'
                 f"<tbody>\n{body}</tbody>\n</table>\n")
 
     def visit_ComputedTable(self, x: n.ComputedTable) -> str:
