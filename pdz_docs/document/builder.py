@@ -144,6 +144,8 @@ def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tu
         elif t.type == "table_open":
             table, i = _table(ctx, tokens, i + 1, loc)
             out.append(table)
+        elif t.type == "footnote_anchor":
+            pass   # after a note ending in a list or a quote; the way back to the call is the renderer's
         elif t.type == "footnote_block_open":
             notes, i = _footnotes(ctx, tokens, i + 1)
             out.append(n.Footnotes(tuple(notes), loc=notes[0].loc if notes else loc))
