@@ -53,7 +53,7 @@ from pathlib import Path
 
 from pdz_docs.faults import TERMINATED, Failure, shown
 from pdz_docs.pipeline import Result
-from pdz_docs.problems import Loc, Problem, avviso, has_errors
+from pdz_docs.problems import Problem, has_errors
 from pdz_docs.provenance import provenance
 
 FORMATS = ("pdf", "docx", "html", "xlsx")
@@ -285,7 +285,8 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     treats the plan as the one submitted (checks/completeness.py: whatever is missing is an error).
     """
     from pdz_docs.pipeline import run
-    from pdz_docs.render.document import build_document
+    from pdz_docs.checks.layout import check_table_width
+    from pdz_docs.document.builder import build_document
     from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, render_html
 
     unknown = [f for f in formats if f not in FORMATS]
@@ -306,9 +307,10 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
         prepare_output(Path(out_dir))
     prov = provenance(result.plan)
     late = prov.problems(plan_dir)
+    doc, built = build_document(result, prov)
+    late = late + built
     listener.problems(late)
     problems = problems + late
-    doc = build_document(result, prov)
     html = render_html(doc, templates) if {"html", "pdf"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, Output] = {}
@@ -339,7 +341,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
             pdf, wide = pdf_job.result()
             outputs["pdf"] = Output("pdf", f"{name}.pdf", pdf)
             listener.stage(f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
-            late = wide_table_problems(wide, result)
+            late = check_table_width(doc, wide)
             listener.problems(late)
             problems = problems + late
             if has_errors(problems, strict):
@@ -465,18 +467,3 @@ class _Background:
             self._read = None
 
 
-def wide_table_problems(wide: list[tuple[str, str]], result) -> list[Problem]:
-    """A table cut at the right edge of its page is a warning naming the table and where it is."""
-    chapters = {cap.meta.id: cap for cap, _ in result.chapters}
-    out = []
-    for table_id, section in wide:
-        cap = chapters.get(section)
-        where = f"nel capitolo «{cap.meta.titolo}»" if cap else "negli allegati"
-        loc = cap.loc if cap else Loc(str(Path(result.plan.root) / "piano.yaml"), 1, 1)
-        tid = table_id.removeprefix("tab-")
-        table = result.computed.tables.get(tid)
-        what = f"la tabella «{table.title}»" if table else "una tabella scritta in Markdown"
-        out.append(avviso(loc, "tabella-troppo-larga",
-                          f"{what} {where} è più larga della pagina e nel PDF risulta tagliata a destra: "
-                          "ridurre le colonne o spezzarla in due tabelle"))
-    return out

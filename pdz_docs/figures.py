@@ -18,6 +18,7 @@ Text in YAML fields is never parsed at all.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -32,8 +33,6 @@ from pdz_docs.model import Capitolo
 from pdz_docs.load.yamlsrc import cap_problems
 from pdz_docs.problems import Loc, Problem, errore
 
-MARK = "\ue000"          # private-use character: cannot be typed by accident
-TABLE_RE = re.compile(MARK + r"(TABELLA|SCHEDE):([a-z0-9_]*)" + MARK)
 MAX_OUTPUT = MAX_CHAPTER_CHARS
 
 FILTERS: dict[str, Callable[[str], str]] = {
@@ -50,8 +49,16 @@ _STATEMENTS = {
 _CITATION = re.compile(r"\{\{|\{%")
 
 
-class _Marker(str):
-    """The place of a table or of the cards, filled in by the renderer."""
+class _Place(str):
+    """Where a table (`kind` "tabella", `table_id`) or the cards ("schede") are cited: no text of its own.
+
+    The expanded text (read by `pdz diff`) leaves it out; the document builder makes it a node.
+    """
+
+    def __new__(cls, kind: str, table_id: str = "") -> "_Place":
+        place = super().__new__(cls, "")
+        place.kind, place.table_id = kind, table_id
+        return place
 
 
 @dataclass
@@ -78,9 +85,9 @@ class Budget:
     rows: int = 0
     cards_at: str = ""                   # file:line of the first schede()
 
-    def charge(self, marker: str, where: str, lineno: int) -> None:
-        kind, table_id = TABLE_RE.search(marker).groups()
-        if kind == "SCHEDE":
+    def charge(self, place: _Place, where: str, lineno: int) -> None:
+        table_id = place.table_id
+        if place.kind == "schede":
             if self.cards_at:
                 raise _Refused("citazione-ripetuta", f"le schede sono già citate con schede() in {self.cards_at}: "
                                "nel documento compaiono una volta sola", lineno, "{{")
@@ -93,13 +100,14 @@ class Budget:
                            lineno, "{{")
 
 
+@functools.lru_cache(maxsize=1)
 def _parser() -> jinja2.Environment:
-    # Used only to lex and parse: nothing is ever compiled or rendered.
+    # Used only to lex and parse: nothing is ever compiled or rendered (so one serves every chapter).
     return jinja2.Environment(autoescape=False, keep_trailing_newline=True)
 
 
 def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | None = None) -> tuple[str, list[Problem]]:
-    """Fill in a chapter's citations; return Markdown with table markers, and problems.
+    """Check a chapter's citations and fill in its figures; return the text (tables and cards left out), problems.
 
     `budget`, shared by all the chapters of a document, bounds the tables and cards they cite.
     """
@@ -108,10 +116,6 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
     def problem(code: str, message: str, lineno: int, near: str = "") -> Problem:
         return errore(Loc(cap.file, cap.body_line + lineno - 1, _column(body, lineno, near)), code, message)
 
-    if MARK in body:
-        lineno = body.count("\n", 0, body.index(MARK)) + 1
-        return "", [problem("carattere-non-ammesso", "il capitolo contiene un carattere riservato (U+E000)",
-                            lineno, MARK)]
     citations = list(_CITATION.finditer(body))
     if len(citations) > MAX_CITATIONS:
         lineno = body.count("\n", 0, citations[MAX_CITATIONS].start()) + 1
@@ -155,7 +159,7 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
                 raise _refuse_statement(item)
             else:
                 text = evaluator.cite(item)
-                if budget is not None and isinstance(text, _Marker):
+                if budget is not None and isinstance(text, _Place):
                     budget.charge(text, f"{cap.file}:{cap.body_line + item.lineno - 1}", item.lineno)
                 out.append(text)
         except _Refused as exc:
@@ -169,6 +173,25 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
         return "", [problem("capitolo-troppo-lungo", f"il capitolo, con le cifre inserite, supera "
                             f"{MAX_OUTPUT:,} caratteri".replace(",", "."), 1)]
     return text, []
+
+
+@dataclass(frozen=True)
+class Cited:
+    """What one citation stands for: a figure (its name and printed text), a table (its id) or the cards."""
+
+    kind: str   # cifra | tabella | schede
+    name: str   # "cifre.gruppo.nome", the table's id, or ""
+    text: str = ""
+
+
+def cite(source: str, cifre: dict, table_ids: set[str]) -> Cited:
+    """The value of one citation `{{ … }}` of a chapter that `expand` accepted (the document builder reads them)."""
+    tree = _parser().parse(source)
+    expr = tree.body[0].nodes[0]
+    value, name = _Evaluator(cifre, table_ids).value(expr)
+    if isinstance(value, _Place):
+        return Cited(value.kind, value.table_id)
+    return Cited("cifra", name, str(value))
 
 
 def _refuse_statement(node: nodes.Node) -> _Refused:
@@ -187,9 +210,9 @@ class _Evaluator:
         if isinstance(value, dict):
             raise _Refused("cifra-sconosciuta", f"«{name}» è un gruppo di cifre, non una cifra: scegliere fra "
                            f"{', '.join(f'{name}.{k}' for k in value)}", expr.lineno, name.rsplit(".", 1)[-1])
-        if isinstance(value, _Marker):
+        if isinstance(value, _Place):
             return value
-        return str(value).replace(MARK, "")  # a figure's text (from YAML) cannot fake a marker
+        return str(value)
 
     def value(self, expr: nodes.Expr) -> tuple[Any, str]:
         """The value of an allowed expression and how it is spelt (for messages)."""
@@ -223,7 +246,7 @@ class _Evaluator:
             value, name = self.value(expr.node)
             if isinstance(value, dict):
                 return value, name  # cite() explains that a group is not a figure
-            if isinstance(value, _Marker):
+            if isinstance(value, _Place):
                 raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: i filtri si applicano alle cifre, non a "
                                f"{name}", expr.lineno, expr.name)
             return FILTERS[expr.name](str(value)), name
@@ -257,7 +280,7 @@ class _Evaluator:
             if expr.args:
                 raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: schede() si scrive senza nulla fra le "
                                "parentesi", expr.lineno, "schede")
-            return _Marker(f"\n\n{MARK}SCHEDE:{MARK}\n\n"), "schede()"
+            return _Place("schede"), "schede()"
         if len(expr.args) != 1 or not isinstance(expr.args[0], nodes.Const):
             raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive tabella(\"nome\"), con il nome di una "
                            "tabella tra virgolette", expr.lineno, "tabella")
@@ -266,7 +289,7 @@ class _Evaluator:
             match = difflib.get_close_matches(table_id, sorted(self.table_ids), n=1, cutoff=0.5)
             raise _Refused("cifra-sconosciuta", f"tabella sconosciuta «{quoted(table_id)}»"
                            + (f": forse «{match[0]}»?" if match else ""), expr.lineno, table_id)
-        return _Marker(f"\n\n{MARK}TABELLA:{table_id}{MARK}\n\n"), f'tabella("{table_id}")'
+        return _Place("tabella", table_id), f'tabella("{table_id}")'
 
 
 def _describe(expr: nodes.Expr) -> str:
