@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=["testo", "md", "docx", "pdf"], default="testo",
                    help="testo (terminale, predefinito), md, docx o pdf")
     d.add_argument("-o", "--output", type=Path, metavar="FILE", help="file di destinazione per md, docx, pdf")
+    st = sub.add_parser("studio", help="modifica il piano dal browser, con la verifica mentre si scrive")
+    st.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN, metavar="CARTELLA",
+                    help="cartella del piano (predefinito: content)")
+    st.add_argument("--host", default="127.0.0.1",
+                    help="indirizzo su cui ascoltare (predefinito: 127.0.0.1, solo questo computer; un altro "
+                         "indirizzo richiede gli utenti, creati con «pdz studio utenti aggiungi NOME»)")
+    st.add_argument("--port", type=int, default=8700, help="porta (predefinito: 8700)")
     return p
 
 
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         _parser().print_help()
         return 2
     commands = {"check": cmd_check, "cifre": cmd_cifre, "schema": cmd_schema, "build": cmd_build,
-                "new": cmd_new, "watch": cmd_watch, "diff": cmd_diff}
+                "new": cmd_new, "watch": cmd_watch, "diff": cmd_diff, "studio": cmd_studio}
     return run_reporting_faults(commands[args.comando], args)
 
 
@@ -266,5 +273,11 @@ def cmd_watch(args) -> int:
 
 def cmd_diff(args) -> int:
     from pdz_docs.diff import main
+
+    return main(args)
+
+
+def cmd_studio(args) -> int:
+    from pdz_docs.studio.server import main
 
     return main(args)

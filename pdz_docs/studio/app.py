@@ -1,0 +1,470 @@
+"""The browser editor's web application (Flask): pages rendered on the server, htmx for live checks.
+
+Every page edits one file of the plan: piano.yaml, finanza.yaml, a card (schede/*.yaml) through a form
+generated from the content model (fields.py), a chapter (capitoli/*.md) through a text editor with its
+rendered preview. While the writer types, the form is sent to /verifica and checked by the pipeline on a
+shadow copy (shadow.py); saving goes through the round-trip writer, which changes only the edited lines
+and refuses to overwrite a file changed on disk since the page was loaded.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import re
+import secrets
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from flask import Flask, abort, make_response, redirect, render_template, request, send_file, session, url_for
+from jinja2 import StrictUndefined
+from markupsafe import Markup
+
+from pdz_docs.finance.money import fmt_euro
+from pdz_docs.load.yamlsrc import load_yaml
+from pdz_docs.model import Finanza, Piano, Scheda
+from pdz_docs.problems import AVVISO, ERRORE, NOTA, Loc, Problem, summary
+from pdz_docs.studio import fields as F
+from pdz_docs.studio.roundtrip import digest
+from pdz_docs.studio.shadow import Shadow
+
+HERE = Path(__file__).resolve().parent
+MODELS = {"piano.yaml": Piano, "finanza.yaml": Finanza}
+EDITABLE = re.compile(r"^(piano\.yaml|finanza\.yaml|schede/[A-Za-z0-9._-]+\.yaml|capitoli/[A-Za-z0-9._-]+\.md)$")
+SEVERITY_ORDER = {ERRORE: 0, AVVISO: 1, NOTA: 2}
+FORMATS = ("pdf", "docx", "xlsx")
+MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+ERRORS = {400: "Richiesta non valida.", 403: "Operazione non permessa.", 404: "Pagina o file non trovato.",
+          405: "Metodo non ammesso.", 413: "Richiesta troppo grande.", 429: "Troppi tentativi: riprovare fra poco."}
+
+
+@dataclass
+class Config:
+    plan: Path
+    accounts: object | None = None     # the users file (accounts.py) when login is required
+    allowed_hosts: tuple[str, ...] = ()
+
+
+def create_app(config: Config) -> Flask:
+    app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
+                static_url_path="/static")
+    app.jinja_env.undefined = StrictUndefined
+    app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="pdz_studio",
+                      MAX_CONTENT_LENGTH=4 * 1024 * 1024)
+    plan = config.plan.resolve()
+    shadow = Shadow(plan)
+    downloads = Path(tempfile.mkdtemp(prefix="pdz-studio-out-"))
+    app.extensions["pdz_studio"] = {"shadow": shadow, "plan": plan, "downloads": downloads}
+
+    # --- guards --------------------------------------------------------------------------------
+    @app.before_request
+    def guard():
+        if config.allowed_hosts and request.host not in config.allowed_hosts:
+            abort(403)   # another site's name pointing at this address (DNS rebinding)
+        if config.accounts is not None and request.endpoint not in ("accesso", "static") and not session.get("utente"):
+            return redirect(url_for("accesso"))
+        if request.method == "POST":
+            token = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
+            if not hmac.compare_digest(str(token), csrf_token()):
+                abort(403)
+            if request.endpoint not in ("accesso", "esci", "verifica", "anteprima") and not can_edit():
+                abort(403)
+
+    @app.after_request
+    def headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    @app.errorhandler(429)
+    def error(exc):
+        code = getattr(exc, "code", 400)
+        return render_template("errore.html", messaggio=ERRORS.get(code, "Errore."), **common()), code
+
+    def csrf_token() -> str:
+        if "csrf" not in session:
+            session["csrf"] = secrets.token_urlsafe(32)
+        return session["csrf"]
+
+    def can_edit() -> bool:
+        return config.accounts is None or session.get("ruolo") == "editor"
+
+    def common() -> dict:
+        return {"stati": F.STATI, "csrf": csrf_token(), "utente": session.get("utente"), "editor": can_edit(),
+                "files": plan_index(plan)}
+
+    # --- pages ---------------------------------------------------------------------------------
+    @app.get("/")
+    def indice():
+        result, problems = shadow.check()
+        return render_template("indice.html", problems=listed(problems), riepilogo=summary(problems),
+                               pannello=panel(result), **common())
+
+    @app.get("/modifica/<path:rel>")
+    def modifica(rel: str):
+        from pdz_docs.studio import roundtrip
+
+        path = plan_file(plan, rel)
+        result, problems = shadow.check()
+        if rel.endswith(".md"):
+            tf = roundtrip.load_text(path)
+            return chapter_page(rel, tf.text, result, problems, impronta=tf.hash)
+        data = path.read_bytes()
+        form = yaml_form(rel, data, result)
+        attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8"))
+        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=digest(data),
+                               problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result),
+                               messaggio=None, conflitto=False, **common())
+
+    @app.post("/verifica/<path:rel>")
+    def verifica(rel: str):
+        path = plan_file(plan, rel)
+        data = path.read_bytes()
+        if rel.endswith(".md"):
+            text = request.form.get("testo", "")
+            result, problems = shadow.check(rel, text)
+            return render_template("_verifica.html", problems=listed(problems), riepilogo=summary(problems),
+                                   pannello=panel(result), form=None, stati=F.STATI, anteprima=preview(rel, result))
+        form = yaml_form(rel, data, None)
+        text, errors = edited_text(path, rel, form, request.form)
+        result, problems = shadow.check(rel, text) if errors == [] else shadow.check()
+        problems = errors + problems
+        located = [p for p in problems if p.loc.file == rel]
+        attach(form, located, text)
+        return render_template("_verifica.html", problems=listed(problems, form), riepilogo=summary(problems),
+                               pannello=panel(result), form=form, stati=F.STATI, anteprima=None)
+
+    @app.post("/salva/<path:rel>")
+    def salva(rel: str):
+        from pdz_docs.studio import roundtrip
+
+        path = plan_file(plan, rel)
+        data = path.read_bytes()
+        expected = request.form.get("impronta", "")
+        conflict = not hmac.compare_digest(digest(data), expected)
+        message = None
+        if rel.endswith(".md"):
+            text = request.form.get("testo", "")
+            if not conflict:
+                try:
+                    roundtrip.save_text(path, text, expected)
+                except roundtrip.Conflitto:
+                    conflict = True
+            if conflict:
+                result, problems = shadow.check(rel, text)
+                return chapter_page(rel, text, result, problems, conflict=True, impronta=expected)
+            return redirect(url_for("modifica", rel=rel, salvato=1))
+        form = yaml_form(rel, data, None)
+        if not conflict:
+            yf, errors = edited(path, rel, form, request.form, expected)
+            if errors:
+                message = "Non salvato: " + "; ".join(p.message for p in errors)
+            else:
+                try:
+                    roundtrip.save(yf)
+                except roundtrip.Conflitto:
+                    conflict = True
+                else:
+                    return redirect(url_for("modifica", rel=rel, salvato=1))
+        text, errors = edited_text(path, rel, form, request.form)
+        result, problems = shadow.check(rel, text) if not errors else shadow.check()
+        attach(form, errors + [p for p in problems if p.loc.file == rel], text)
+        for f in form:   # the writer's unsaved values stay on screen
+            f.value = typed_value(f, request.form)
+        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=expected, problems=listed(problems, form),
+                               riepilogo=summary(problems), pannello=panel(result), messaggio=message,
+                               conflitto=conflict, **common()), 409 if conflict else 200
+
+    @app.post("/anteprima/<path:rel>")
+    def anteprima(rel: str):
+        return verifica(rel)
+
+    @app.route("/accesso", methods=["GET", "POST"])
+    def accesso():
+        from pdz_docs.studio import accounts
+
+        message = None
+        if request.method == "POST":
+            name, password = request.form.get("nome", ""), request.form.get("password", "")
+            try:
+                role = accounts_verify(config.accounts, name, password, request.remote_addr or "")
+            except accounts.TroppiTentativi:
+                return render_template("accesso.html", messaggio=ERRORS[429], **common()), 429
+            if role:
+                session.clear()
+                session.update(utente=name, ruolo=role)
+                return redirect(url_for("indice"))
+            message = "Nome o password errati."
+        return render_template("accesso.html", messaggio=message, **common()), 401 if message else 200
+
+    @app.post("/esci")
+    def esci():
+        session.clear()
+        return redirect(url_for("accesso") if config.accounts is not None else url_for("indice"))
+
+    @app.get("/versioni")
+    def versioni():
+        from pdz_docs.studio import versions
+
+        return render_template("versioni.html", storia=versions.history(plan), messaggio=request.args.get("m"),
+                               prodotti=sorted(p.name for p in downloads.iterdir()), **common())
+
+    @app.post("/versioni")
+    def salva_versione():
+        from pdz_docs.studio import versions
+
+        message = request.form.get("messaggio", "").strip() or "Modifiche al piano"
+        author = session.get("utente") or "pdz studio"
+        try:
+            versions.commit(plan, message, author)
+            note = "Versione salvata."
+        except versions.VersionError as exc:
+            note = str(exc)
+        return redirect(url_for("versioni", m=note))
+
+    @app.post("/approva")
+    def approva():
+        from pdz_docs.studio import versions
+
+        try:
+            versions.approve(plan, session.get("utente") or "pdz studio")
+            note = "Versione segnata come approvata."
+        except versions.VersionError as exc:
+            note = str(exc)
+        return redirect(url_for("versioni", m=note))
+
+    @app.post("/produci")
+    def produci():
+        from pdz_docs.build import build
+
+        formats = [f for f in request.form.getlist("formato") if f in FORMATS] or ["pdf"]
+        out = io.StringIO()
+        with redirect_stdout(out), redirect_stderr(out):
+            code = build(plan, downloads, formats, quiet=True)
+        note = "Documenti prodotti." if code == 0 else "Documenti non prodotti: correggere i problemi segnalati."
+        return redirect(url_for("versioni", m=note))
+
+    @app.get("/scarica/<name>")
+    def scarica(name: str):
+        path = downloads / name
+        if "/" in name or name.startswith(".") or not path.is_file() or path.suffix[1:] not in MIME:
+            abort(404)
+        return send_file(path, mimetype=MIME[path.suffix[1:]], as_attachment=True, download_name=name)
+
+    # --- helpers bound to this plan --------------------------------------------------------------
+    def yaml_form(rel: str, data: bytes, result) -> list[F.Field]:
+        doc, _ = load_yaml(plan / rel, rel, text=data.decode("utf-8"))
+        regole = result.plan.regole if result is not None else shadow_rules()
+        return F.fields_of(MODELS.get(rel, Scheda), doc.data, regole, doc.written)
+
+    def shadow_rules():
+        if shadow.regole is None:
+            shadow.check()
+        return shadow.regole
+
+    def chapter_page(rel, text, result, problems, conflict=False, impronta=None):
+        cifre = []
+        if result is not None:
+            from pdz_docs.figures import flatten
+
+            cifre = flatten(result.computed.cifre)
+        return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result),
+                               anteprima=preview(rel, result), cifre=cifre,
+                               impronta=impronta or digest((plan / rel).read_bytes()),
+                               conflitto=conflict, salvato=bool(request.args.get("salvato")), **common())
+
+    return app
+
+
+# --- plain functions ------------------------------------------------------------------------------
+
+def plan_file(plan: Path, rel: str) -> Path:
+    """The plan file a route names; anything else (../, absolute, links, other files) is refused."""
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in rel or not EDITABLE.match(rel):
+        abort(404)
+    path = plan / rel
+    if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(plan):
+        abort(404)
+    return path
+
+
+def plan_index(plan: Path) -> list[tuple[str, str]]:
+    """(relative path, label) of the editable files, for the navigation."""
+    items = [(n, n.split(".")[0].capitalize()) for n in ("piano.yaml", "finanza.yaml") if (plan / n).is_file()]
+    for folder, label in (("schede", "Scheda"), ("capitoli", "Capitolo")):
+        for p in sorted((plan / folder).glob("*")) if (plan / folder).is_dir() else []:
+            rel = f"{folder}/{p.name}"
+            if EDITABLE.match(rel) and p.is_file() and not p.is_symlink():
+                items.append((rel, f"{label} {p.stem}"))
+    return items
+
+
+def typed_value(f: F.Field, form) -> object:
+    if f.kind == "scelte":
+        return form.getlist(f.name)
+    if f.kind == "voce":
+        return {k: form.get(f"{f.name}.{k}", "") for k in ("stato", "importo", "previsto", "nota")}
+    return form.get(f.name, "")
+
+
+def edited(path: Path, rel: str, form: list[F.Field], posted, expected: str | None = None):
+    """The file loaded for saving with the form's changed fields set; (yf, problems of the typed values).
+
+    `expected` is the hash of the bytes the page was made from: saving then refuses a file changed since."""
+    from pdz_docs.studio import roundtrip
+
+    yf = roundtrip.load(path)
+    if expected is not None:
+        yf.hash = expected
+    errors: list[Problem] = []
+    lines = None
+    for f in form:
+        if sent_name(f) not in posted:
+            continue    # a field the page did not send is left as it is
+        typed = typed_value(f, posted)
+        if F.unchanged(f, typed):
+            continue
+        try:
+            yf.set(f.keys, F.to_yaml(f, typed))
+        except (F.InputError, roundtrip.ErroreFile) as exc:
+            lines = lines if lines is not None else field_lines(form, yf.text)
+            message = str(exc).split(": ", 1)[-1] if isinstance(exc, roundtrip.ErroreFile) else str(exc)
+            errors.append(Problem(Loc(rel, lines.get(f.keys, 0), 1), "valore-modulo", f"{f.label}: {message}", ERRORE))
+    return yf, errors
+
+
+def sent_name(f: F.Field) -> str:
+    """The form key that tells the page sent this field (an unticked checkbox sends nothing)."""
+    return {"scelte": f"{f.name}.presente", "voce": f"{f.name}.stato"}.get(f.kind, f.name)
+
+
+def edited_text(path: Path, rel: str, form: list[F.Field], posted) -> tuple[str, list[Problem]]:
+    yf, errors = edited(path, rel, form, posted)
+    return yf.text, errors
+
+
+def attach(form: list[F.Field], problems: list[Problem], text: str) -> None:
+    """Each problem of this file beside its field: the field whose value stands on the problem's line,
+    else the last field above it."""
+    lines = field_lines(form, text)
+    for f in form:
+        f.problems = []
+    for p in problems:
+        target = None
+        if p.loc.line:
+            above = [(ln, i) for i, f in enumerate(form) for ln in [lines.get(f.keys)] if ln and ln <= p.loc.line]
+            if above:
+                target = form[max(above)[1]]
+        if target is not None:
+            target.problems.append(p)
+
+
+def layout(form: list[F.Field]) -> list[dict]:
+    """The form in sections (one per top-level key); a list of objects with plain fields is a grid
+    (a row per item, like a spreadsheet), one with lists inside is a group of fieldsets."""
+    sections: list[dict] = []
+    for i, f in enumerate(form):
+        top = f.keys[0]
+        if not sections or sections[-1]["chiave"] != top:
+            sections.append({"chiave": top, "titolo": F.label(top), "voci": []})
+        items = sections[-1]["voci"]
+        if not f.group:
+            rest = f.keys[1:]
+            items.append({"tipo": "campo", "i": i, "f": f,
+                          "etichetta": " – ".join(F.label(k) for k in rest) if rest else f.label})
+            continue
+        members = [(j, g) for j, g in enumerate(form) if g.group == f.group]
+        if items and items[-1].get("gruppo") == f.group:
+            continue
+        grid = all(g.kind not in ("elenco", "scelte", "voce") for _, g in members)
+        depth = len(f.group)
+        indexes = sorted({g.keys[depth] for _, g in members})
+        if grid:
+            columns = list(dict.fromkeys(g.keys[depth + 1:] for _, g in members))
+            cell = {(g.keys[depth], g.keys[depth + 1:]): (j, g) for j, g in members}
+            items.append({"tipo": "griglia", "gruppo": f.group,
+                          "colonne": [" ".join(F.label(k) for k in c) for c in columns],
+                          "somme": [all(g.kind == "intero" for (_, c2), (_, g) in cell.items() if c2 == c)
+                                    for c in columns],
+                          "righe": [[cell.get((n, c)) for c in columns] for n in indexes]})
+        else:
+            items.append({"tipo": "gruppi", "gruppo": f.group, "elementi": [
+                {"titolo": f"{F.label(f.group[-1])} {n + 1}",
+                 "campi": [{"i": j, "f": g, "etichetta": " – ".join(F.label(k) for k in g.keys[depth + 1:])}
+                           for j, g in members if g.keys[depth] == n]} for n in indexes]})
+    return sections
+
+
+def field_lines(form: list[F.Field], text: str) -> dict:
+    doc, _ = load_yaml(Path("x.yaml"), "x.yaml", text=text)
+    return {f.keys: doc.loc(*f.keys).line for f in form if tuple(f.keys) in doc.locs}
+
+
+def listed(problems: list[Problem], form: list[F.Field] | None = None) -> list[tuple[Problem, str | None]]:
+    """The "Verifica" list: each problem with a link to its field on this page, or to its file's page."""
+    anchors = {id(p): f"#campo-{i}" for i, f in enumerate(form or []) for p in f.problems}
+    out = []
+    for p in shown(problems):
+        href = anchors.get(id(p))
+        if href is None and EDITABLE.match(p.loc.file):
+            href = url_for("modifica", rel=p.loc.file)
+        out.append((p, href))
+    return out
+
+
+def shown(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (SEVERITY_ORDER.get(p.severity, 3), p.loc.file, p.loc.line))
+
+
+def panel(result) -> dict | None:
+    """The fund panel: the computed tables as the documents print them (no arithmetic here)."""
+    if result is None:
+        return None
+    tables = result.computed.tables
+    return {"tabelle": [tables[t] for t in ("fonti_residuo", "cofinanziamento_minimo") if t in tables],
+            "minimo": fmt_euro(result.computed.minimo["cofinanziamento_minimo"])
+            if "cofinanziamento_minimo" in result.computed.minimo else None}
+
+
+def preview(rel: str, result) -> Markup | None:
+    """The chapter as the documents show it (its blocks' sanitised HTML), or None when it cannot be built."""
+    if result is None:
+        return None
+    from pdz_docs.render.document import chapter_view
+
+    for cap, text in result.chapters:
+        if cap.file.endswith(rel):
+            view = chapter_view(cap, text, {"root": result.plan.root, "tables": result.computed.tables})
+            return Markup("").join(Markup(b.html) if b.kind != "table" else Markup(table_html(b.table))
+                                   for b in view.blocks if b.kind != "cards")
+    return None
+
+
+def table_html(table) -> str:
+    from flask import render_template as rt
+
+    return rt("_tabella.html", t=table)
+
+
+def accounts_verify(store, name: str, password: str, client: str):
+    from pdz_docs.studio import accounts
+
+    return accounts.verify(store, name, password, client)
+
