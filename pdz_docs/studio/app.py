@@ -114,7 +114,7 @@ def create_app(config: Config) -> Flask:
     def indice():
         result, problems = shadow.check()
         return render_template("indice.html", problems=listed(problems), riepilogo=summary(problems),
-                               pannello=panel(result), **common())
+                               pannello=panel(result, problems), **common())
 
     @app.get("/modifica/<path:rel>")
     def modifica(rel: str):
@@ -129,7 +129,7 @@ def create_app(config: Config) -> Flask:
         form = yaml_form(rel, data, result)
         attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8"))
         return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=digest(data),
-                               problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result),
+                               problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result, problems),
                                messaggio=None, conflitto=False, **common())
 
     @app.post("/verifica/<path:rel>")
@@ -140,7 +140,7 @@ def create_app(config: Config) -> Flask:
             text = request.form.get("testo", "")
             result, problems = shadow.check(rel, text)
             return render_template("_verifica.html", problems=listed(problems), riepilogo=summary(problems),
-                                   pannello=panel(result), form=None, stati=F.STATI, anteprima=preview(rel, result))
+                                   pannello=panel(result, problems), form=None, stati=F.STATI, anteprima=preview(rel, result))
         form = yaml_form(rel, data, None)
         text, errors = edited_text(path, rel, form, request.form)
         result, problems = shadow.check(rel, text) if errors == [] else shadow.check()
@@ -148,7 +148,7 @@ def create_app(config: Config) -> Flask:
         located = [p for p in problems if p.loc.file == rel]
         attach(form, located, text)
         return render_template("_verifica.html", problems=listed(problems, form), riepilogo=summary(problems),
-                               pannello=panel(result), form=form, stati=F.STATI, anteprima=None)
+                               pannello=panel(result, problems), form=form, stati=F.STATI, anteprima=None)
 
     @app.post("/salva/<path:rel>")
     def salva(rel: str):
@@ -188,7 +188,7 @@ def create_app(config: Config) -> Flask:
         for f in form:   # the writer's unsaved values stay on screen
             f.value = typed_value(f, request.form)
         return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=expected, problems=listed(problems, form),
-                               riepilogo=summary(problems), pannello=panel(result), messaggio=message,
+                               riepilogo=summary(problems), pannello=panel(result, problems), messaggio=message,
                                conflitto=conflict, **common()), 409 if conflict else 200
 
     @app.post("/anteprima/<path:rel>")
@@ -284,7 +284,7 @@ def create_app(config: Config) -> Flask:
             from pdz_docs.figures import flatten
 
             cifre = flatten(result.computed.cifre)
-        return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result),
+        return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
                                anteprima=preview(rel, result), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
                                conflitto=conflict, salvato=bool(request.args.get("salvato")), **common())
@@ -433,12 +433,14 @@ def shown(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (SEVERITY_ORDER.get(p.severity, 3), p.loc.file, p.loc.line))
 
 
-def panel(result) -> dict | None:
-    """The fund panel: the computed tables as the documents print them (no arithmetic here)."""
+def panel(result, problems: list[Problem]) -> dict | None:
+    """The fund panel: the computed tables as the documents print them (no arithmetic here), and the
+    problems the checks locate at the budget (a fund over-programmed, pending resources)."""
     if result is None:
         return None
     tables = result.computed.tables
     return {"tabelle": [tables[t] for t in ("fonti_residuo", "cofinanziamento_minimo") if t in tables],
+            "problemi": [p for p in shown(problems) if p.loc.file == "finanza.yaml" and p.severity == ERRORE],
             "minimo": fmt_euro(result.computed.minimo["cofinanziamento_minimo"])
             if "cofinanziamento_minimo" in result.computed.minimo else None}
 

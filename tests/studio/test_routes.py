@@ -1,0 +1,152 @@
+"""The browser editor through Flask's test client: generated forms, checks while typing, saving, conflicts, security."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, form_of, git
+
+CARD = "/modifica/schede/B.2.yaml"
+PDZ_2022 = 'f["programmazione",2022,"PdZ"]'
+
+
+def voce(name: str, importo: str, stato: str = "noto") -> dict[str, str]:
+    return {f"{name}.stato": stato, f"{name}.importo": importo, f"{name}.previsto": "", f"{name}.nota": ""}
+
+
+def test_card_form_is_generated_from_the_model_and_the_rules(client):
+    html = client.get(CARD).get_data(as_text=True)
+    # nomenclature code, areas, objective letters, territorial scope, management: choices of the rules file
+    assert re.search(r'<option value="B.2" selected>B.2 – ', html)
+    assert re.search(r'name="f\[&#34;aree&#34;\]" value="famiglie-minori" checked', html)
+    assert re.search(r'name="f\[&#34;obiettivi&#34;,0,&#34;lettera&#34;\]"', html)
+    assert re.search(r'name="f\[&#34;valenza_territoriale&#34;\]" value="ambito" checked', html)
+    assert 'name="f[&#34;gestione&#34;]"' in html
+    # an amount with its state, shown as the plan writes it; a repeatable group per service
+    assert 'value="€ 45.600,00"' in html and '<option value="noto" selected>importo noto</option>' in html
+    assert "<legend>Servizi 2</legend>" in html
+
+
+def test_over_programmed_amount_is_shown_beside_the_field_in_the_list_and_in_the_funds_panel(client):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/verifica/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "4000000")})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    beside = re.search(r'id="msg-(\d+)" class="messaggi" hx-swap-oob="true"><p class="errore">scheda B.2: programma '
+                       r'€ 4.000.000,00 della fonte PdZ nel 2022', html)
+    assert beside, "the error is not beside the field"
+    assert f'id="campo-{beside.group(1)}"' in page and f'name="{PDZ_2022.replace(chr(34), "&#34;")}.stato"' in \
+        page.split(f'id="campo-{beside.group(1)}"', 1)[1][:600]
+    listed = re.search(r'<a href="#campo-' + beside.group(1) + r'">schede/B.2.yaml:\d+:\d+</a>', html)
+    assert listed, "the Verifica list does not link to the field"
+    panel = html.split('id="pannello-box"', 1)[1]
+    assert "la fonte PdZ è programmata nel 2022 per € 5.709.100,39" in unescape(panel)
+    assert "[fonte-eccedente]" in panel
+    # the same text, fixed: no error left
+    r = client.post("/verifica/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "45.600,00")})
+    assert "fonte-eccedente" not in r.get_data(as_text=True)
+
+
+def test_saving_one_field_changes_one_line_and_keeps_every_comment(client, plan: Path):
+    card = plan / "schede" / "B.2.yaml"
+    comments = [ln for ln in card.read_text(encoding="utf-8").splitlines() if ln.lstrip().startswith("#")]
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    assert r.status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tschede/B.2.yaml\n"
+    assert "+    PdZ: € 50.000,00\n" in git(plan, "diff")
+    assert [ln for ln in card.read_text(encoding="utf-8").splitlines() if ln.lstrip().startswith("#")] == comments
+
+
+def test_an_amount_typed_another_way_is_not_a_change(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "45600")})
+    assert r.status_code == 302
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_second_session_saving_the_same_card_gets_the_conflict_message(app, plan: Path):
+    first, second = app.test_client(), app.test_client()
+    page1 = first.get(CARD).get_data(as_text=True)
+    page2 = second.get(CARD).get_data(as_text=True)
+    assert second.post("/salva/schede/B.2.yaml", data={**form_of(page2), **voce(PDZ_2022, "50000")}).status_code == 302
+    r = first.post("/salva/schede/B.2.yaml", data={**form_of(page1), **voce(PDZ_2022, "60000")})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409
+    assert "Non salvato: il file è stato modificato da un'altra persona" in html
+    assert '>Ricarica</a>' in html
+    assert 'value="60000"' in html            # the writer's unsaved value is still in the form
+    assert "PdZ: € 50.000,00" in (plan / "schede" / "B.2.yaml").read_text(encoding="utf-8")   # nothing lost
+
+
+def test_a_change_without_csrf_token_is_refused(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    data = {**form_of(page), **voce(PDZ_2022, "50000")}
+    del data["csrf"]
+    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 403
+    assert client.post("/salva/schede/B.2.yaml", data={**data, "csrf": "falso"}).status_code == 403
+    assert client.post("/versioni", data={"messaggio": "x"}).status_code == 403
+    assert git(plan, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("url", ["/modifica/../piano.yaml", "/modifica/schede/../../segreto.yaml",
+                                 "/modifica//etc/passwd", "/modifica/%2Fetc%2Fpasswd", "/modifica/schede/..%2F..%2Fsegreto.yaml",
+                                 "/modifica/schede/fuori.yaml", "/modifica/.git/config", "/scarica/..%2Fsegreto.yaml",
+                                 "/verifica/../segreto.yaml"])
+def test_paths_outside_the_plan_are_refused(client, plan: Path, url: str):
+    secret = plan.parent / "segreto.yaml"
+    secret.write_text("segreto: non-leggere\n", encoding="utf-8")
+    (plan / "schede" / "fuori.yaml").symlink_to(secret)
+    page = client.get(CARD).get_data(as_text=True)
+    r = (client.post(url, data=form_of(page)) if url.startswith("/verifica")
+         else client.get(url, follow_redirects=True))   # «//» is first merged into «/» (a redirect)
+    assert r.status_code == 404
+    assert "non-leggere" not in r.get_data(as_text=True)
+
+
+def test_a_card_title_with_a_script_is_shown_as_text(client, plan: Path):
+    card = plan / "schede" / "B.2.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace(
+        "titolo: Sostegno socio-educativo territoriale o domiciliare", 'titolo: "<script>alert(1)</script>"'), encoding="utf-8")
+    html = client.get(CARD).get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_chapter_preview_and_figures_picker(client):
+    page = client.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    assert '<textarea id="testo" name="testo"' in page
+    assert re.search(r'<option value="\{\{ cifre\.[a-z_.]+ \}\}">cifre\.[a-z_.]+ = ', page)
+    r = client.post("/verifica/capitoli/10-cap1.md",
+                    data={**form_of(page), "testo": "---\nid: cap1\ntitolo: Prova\nordine: 10\nnumero: 1\n---\n\n"
+                                                    "## Sezione\n\nDisponibili {{ cifre.budget.totale }}.\n"})
+    html = r.get_data(as_text=True)
+    assert 'id="anteprima"' in html
+
+
+def test_non_local_host_without_accounts_refuses_to_start(plan: Path, tmp_path: Path):
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "studio", str(plan), "--host", "0.0.0.0", "--port", "0"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 1
+    assert "servono gli utenti" in r.stderr and "pdz studio utenti aggiungi NOME" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_another_host_name_is_refused_on_loopback(plan: Path):
+    from pdz_docs.studio.app import Config, create_app
+
+    app = create_app(Config(plan, None, ("127.0.0.1:8700",)))
+    try:
+        c = app.test_client()
+        assert c.get("/", headers={"Host": "127.0.0.1:8700"}).status_code == 200
+        assert c.get("/", headers={"Host": "attaccante.example:8700"}).status_code == 403
+    finally:
+        app.extensions["pdz_studio"]["shadow"].close()
