@@ -409,6 +409,9 @@ def layout(form: list[F.Field]) -> list[dict]:
                 {"titolo": f"{F.label(f.group[-1])} {n + 1}",
                  "campi": [{"i": j, "f": g, "etichetta": " – ".join(F.label(k) for k in g.keys[depth + 1:])}
                            for j, g in members if g.keys[depth] == n]} for n in indexes]})
+    for s in sections:   # a lone field needs no heading of its own: its label says it
+        if len(s["voci"]) == 1 and s["voci"][0]["tipo"] == "campo" and len(s["voci"][0]["f"].keys) == 1:
+            s["titolo"] = None
     return sections
 
 
@@ -421,7 +424,7 @@ def listed(problems: list[Problem], form: list[F.Field] | None = None) -> list[t
     """The "Verifica" list: each problem with a link to its field on this page, or to its file's page."""
     anchors = {id(p): f"#campo-{i}" for i, f in enumerate(form or []) for p in f.problems}
     out = []
-    for p in shown(problems):
+    for p in sorted(shown(problems), key=lambda p: id(p) not in anchors):   # this page's problems first
         href = anchors.get(id(p))
         if href is None and EDITABLE.match(p.loc.file):
             href = url_for("modifica", rel=p.loc.file)
