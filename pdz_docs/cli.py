@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["studio", "utenti"]:   # the accounts of the browser editor: a command of its own
+        from pdz_docs.studio.accounts import main_utenti
+
+        return main_utenti(argv[2:])
     args = _parser().parse_args(argv)
     if args.comando is None:
         _parser().print_help()

@@ -51,7 +51,7 @@ ERRORS = {400: "Richiesta non valida.", 403: "Operazione non permessa.", 404: "P
 @dataclass
 class Config:
     plan: Path
-    accounts: object | None = None     # the users file (accounts.py) when login is required
+    accounts: Path | None = None       # the users file (accounts.py) when login is required
     allowed_hosts: tuple[str, ...] = ()
 
 
@@ -62,8 +62,12 @@ def create_app(config: Config) -> Flask:
     app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="pdz_studio",
                       MAX_CONTENT_LENGTH=4 * 1024 * 1024)
+    from pdz_docs.studio import accounts
+
     plan = config.plan.resolve()
     shadow = Shadow(plan)
+    csrf = accounts.Csrf()
+    throttle = accounts.Limitatore()
     downloads = Path(tempfile.mkdtemp(prefix="pdz-studio-out-"))
     app.extensions["pdz_studio"] = {"shadow": shadow, "plan": plan, "downloads": downloads}
 
@@ -76,7 +80,7 @@ def create_app(config: Config) -> Flask:
             return redirect(url_for("accesso"))
         if request.method == "POST":
             token = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
-            if not hmac.compare_digest(str(token), csrf_token()):
+            if "sid" not in session or not csrf.check(session["sid"], token):
                 abort(403)
             if request.endpoint not in ("accesso", "esci", "verifica", "anteprima") and not can_edit():
                 abort(403)
@@ -98,9 +102,9 @@ def create_app(config: Config) -> Flask:
         return render_template("errore.html", messaggio=ERRORS.get(code, "Errore."), **common()), code
 
     def csrf_token() -> str:
-        if "csrf" not in session:
-            session["csrf"] = secrets.token_urlsafe(32)
-        return session["csrf"]
+        if "sid" not in session:
+            session["sid"] = secrets.token_urlsafe(32)
+        return csrf.make(session["sid"])
 
     def can_edit() -> bool:
         return config.accounts is None or session.get("ruolo") == "editor"
@@ -197,19 +201,20 @@ def create_app(config: Config) -> Flask:
 
     @app.route("/accesso", methods=["GET", "POST"])
     def accesso():
-        from pdz_docs.studio import accounts
-
         message = None
         if request.method == "POST":
             name, password = request.form.get("nome", ""), request.form.get("password", "")
-            try:
-                role = accounts_verify(config.accounts, name, password, request.remote_addr or "")
-            except accounts.TroppiTentativi:
-                return render_template("accesso.html", messaggio=ERRORS[429], **common()), 429
-            if role:
+            address = request.remote_addr or ""
+            wait = throttle.attesa(name, address)
+            if wait > 0:
+                return render_template("accesso.html", messaggio=accounts.messaggio_attesa(wait), **common()), 429
+            user = accounts.verify(name, password, config.accounts) if config.accounts is not None else None
+            if user is not None:
+                throttle.riuscito(name, address)
                 session.clear()
-                session.update(utente=name, ruolo=role)
+                session.update(sid=secrets.token_urlsafe(32), utente=user.nome, ruolo=user.ruolo)
                 return redirect(url_for("indice"))
+            throttle.fallito(name, address)
             message = "Nome o password errati."
         return render_template("accesso.html", messaggio=message, **common()), 401 if message else 200
 
@@ -467,9 +472,4 @@ def table_html(table) -> str:
 
     return rt("_tabella.html", t=table)
 
-
-def accounts_verify(store, name: str, password: str, client: str):
-    from pdz_docs.studio import accounts
-
-    return accounts.verify(store, name, password, client)
 

@@ -43,8 +43,12 @@ def main(args) -> int:
     if not is_loopback(args.host):
         from pdz_docs.studio import accounts as acc
 
-        accounts = acc.store_for_server()
-        if accounts is None:
+        accounts = acc.users_file()
+        try:
+            known = acc.ci_sono_utenti(accounts)
+        except acc.ErroreUtenti as exc:
+            raise Failure(str(exc)) from None
+        if not known:
             raise Failure(f"per accettare collegamenti da altri computer (--host {args.host}) servono gli utenti: "
                           "crearli con «pdz studio utenti aggiungi NOME», poi rilanciare")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no English request log in the writer's terminal
@@ -66,5 +70,8 @@ def main(args) -> int:
         return 0
     import waitress
 
-    waitress.serve(app, host=args.host, port=args.port, threads=4, ident="pdz-studio")
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=4, ident="pdz-studio")
+    finally:
+        app.extensions["pdz_studio"]["shadow"].close()
     return 0

@@ -150,3 +150,61 @@ def test_another_host_name_is_refused_on_loopback(plan: Path):
         assert c.get("/", headers={"Host": "attaccante.example:8700"}).status_code == 403
     finally:
         app.extensions["pdz_studio"]["shadow"].close()
+
+
+@pytest.fixture
+def office(plan: Path, tmp_path: Path):
+    """The app as served on the office network: accounts in a users file outside the plan."""
+    from pdz_docs.studio import accounts
+    from pdz_docs.studio.app import Config, create_app
+
+    users = tmp_path / "utenti.json"
+    accounts.aggiungi("maria", "password-di-maria", "editor", users)
+    accounts.aggiungi("luca", "password-di-luca", "lettore", users)
+    app = create_app(Config(plan, users))
+    yield app
+    app.extensions["pdz_studio"]["shadow"].close()
+
+
+def login(client, name: str, password: str):
+    page = client.get("/accesso").get_data(as_text=True)
+    return client.post("/accesso", data={**form_of(page), "nome": name, "password": password})
+
+
+def test_office_network_requires_login_with_safe_cookies(office):
+    c = office.test_client()
+    r = c.get(CARD)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/accesso")
+    r = login(c, "maria", "password-di-maria")
+    assert r.status_code == 302
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert c.get(CARD).status_code == 200
+
+
+def test_wrong_passwords_are_rate_limited(office):
+    c = office.test_client()
+    codes = [login(c, "maria", f"sbagliata-{i}").status_code for i in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    r = login(c, "maria", "password-di-maria")   # even the right password waits now
+    assert r.status_code == 429
+    assert "Troppi tentativi di accesso non riusciti: riprovare tra" in unescape(r.get_data(as_text=True))
+
+
+def test_a_reader_cannot_save(office, plan: Path):
+    c = office.test_client()
+    login(c, "luca", "password-di-luca")
+    page = c.get(CARD).get_data(as_text=True)
+    assert 'id="salva"' not in page
+    r = c.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    assert r.status_code == 403
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_users_command_is_reached_through_pdz_studio(tmp_path: Path):
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "studio", "utenti", "elenco"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0
+    assert "Nessun utente" in r.stdout
