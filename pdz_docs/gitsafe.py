@@ -39,6 +39,10 @@ SAFE_CONFIG = (
     "protocol.allow=never",
     "gc.auto=0",
     "maintenance.auto=false",
+    # what the browser editor writes (pdz_docs/studio/versions.py) is never signed, and no signature is checked
+    "commit.gpgSign=false",
+    "tag.gpgSign=false",
+    "log.showSignature=false",
 )
 # The caller's variables git may keep: only the one that stops the search for a repository.
 KEPT_GIT_VARIABLES = {"GIT_CEILING_DIRECTORIES"}
@@ -63,11 +67,14 @@ def _argv(*args: str) -> list[str]:
     return argv + list(args)
 
 
-def git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run `git ARGS` in `cwd` with the fixed configuration; output as bytes."""
+def git(cwd: Path, *args: str, input: bytes | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `git ARGS` in `cwd` with the fixed configuration; output as bytes. `input` is its standard
+    input; `env` adds variables of our own (an author, a temporary index), never the caller's."""
     try:
-        return subprocess.run(_argv(*args), cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
-                              env=environment(), timeout=TIMEOUT)
+        return subprocess.run(_argv(*args), cwd=cwd, input=input, capture_output=True,
+                              stdin=None if input is not None else subprocess.DEVNULL,
+                              env={**environment(), **(env or {})}, timeout=TIMEOUT)
     except FileNotFoundError:
         raise GitError("il programma git non è installato") from None
     except subprocess.TimeoutExpired:

@@ -45,6 +45,8 @@ from pdz_docs.limits import MAX_FILE_BYTES
 BOM = "\ufeff"
 Key = str | int
 _SAVING = threading.Lock()   # one save at a time in this process: check and rename are one step
+# libyaml's offsets count characters, as the pure-Python reader's do, once the BOM is removed (it is)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ErroreFile(Exception):
@@ -158,7 +160,7 @@ def save_text(path: Path, text: str, expected_hash: str | None) -> str:
 # --- YAML: reading where each value is written ----------------------------------------------
 
 def _parse(path: Path, text: str) -> tuple[Node | None, Any]:
-    loader = yaml.SafeLoader(text)   # the pure-Python reader: its offsets count characters
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
@@ -170,7 +172,7 @@ def _parse(path: Path, text: str) -> tuple[Node | None, Any]:
 
 
 def _construct(node: Node) -> Any:
-    loader = yaml.SafeLoader("")
+    loader = _Loader("")
     try:
         return loader.construct_document(node)
     finally:
@@ -240,7 +242,7 @@ def _plain_ok(text: str, flow: bool) -> bool:
         return False
     probe = f"k: [{text}]" if flow else f"k: {text}"
     try:
-        return yaml.safe_load(probe) == {"k": [text] if flow else text}
+        return yaml.load(probe, Loader=_Loader) == {"k": [text] if flow else text}
     except yaml.YAMLError:
         return False
 

@@ -104,12 +104,19 @@ def test_one_changed_field_changes_only_its_lines(data):
     fields = scalar_fields(old)
     keys, node = data.draw(st.sampled_from(fields), label="field")
     value = data.draw(VALUES, label="value")
+    windows = data.draw(st.booleans(), label="CRLF and BOM")
     with tempfile.TemporaryDirectory() as tmp:
         f = copy_of(path, Path(tmp))
+        if windows:
+            f.write_bytes(b"\xef\xbb\xbf" + old.replace("\n", "\r\n").encode("utf-8"))
         yf = rt.load(f)
         yf.set(keys, value)
         rt.save(yf)
-        new = f.read_text(encoding="utf-8")
+        raw = f.read_bytes()
+    if windows:   # still a Windows file: a BOM, and every line ending is CRLF
+        assert raw.startswith(b"\xef\xbb\xbf") and b"\n" not in raw.replace(b"\r\n", b"")
+        raw = raw[3:].replace(b"\r\n", b"\n")
+    new = raw.decode("utf-8")
     # the file reads back as before, with only that value changed
     assert yaml.safe_load(new) == replaced(yaml.safe_load(old), keys, native(value))
     # and only that value's lines differ
