@@ -13,6 +13,7 @@ import hmac
 import io
 import re
 import secrets
+from datetime import date
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -227,32 +228,39 @@ def create_app(config: Config) -> Flask:
     def versioni():
         from pdz_docs.studio import versions
 
-        return render_template("versioni.html", storia=versions.history(plan), messaggio=request.args.get("m"),
+        try:
+            history, note = versions.storia(plan), request.args.get("m")
+        except versions.ErroreVersioni as exc:
+            history, note = [], f"Storia non disponibile: {exc}."
+        return render_template("versioni.html", storia=history, messaggio=note,
+                               oggi=date.today().isoformat(),
                                prodotti=sorted(p.name for p in downloads.iterdir()), **common())
 
     @app.post("/versioni")
     def salva_versione():
         from pdz_docs.studio import versions
 
-        message = request.form.get("messaggio", "").strip() or "Modifiche al piano"
-        author = session.get("utente") or "pdz studio"
         try:
-            versions.commit(plan, message, author)
+            versions.salva_versione(plan, request.form.get("messaggio", ""), author())
             note = "Versione salvata."
-        except versions.VersionError as exc:
-            note = str(exc)
+        except versions.ErroreVersioni as exc:
+            note = f"Versione non salvata: {exc}."
         return redirect(url_for("versioni", m=note))
 
     @app.post("/approva")
     def approva():
         from pdz_docs.studio import versions
 
+        name = request.form.get("nome", "")
         try:
-            versions.approve(plan, session.get("utente") or "pdz studio")
-            note = "Versione segnata come approvata."
-        except versions.VersionError as exc:
-            note = str(exc)
+            versions.approva(plan, name, author(), messaggio=request.form.get("nota", ""))
+            note = f"L'ultima versione è segnata come approvata («{name.strip()}»)."
+        except versions.ErroreVersioni as exc:
+            note = f"Non segnata come approvata: {exc}."
         return redirect(url_for("versioni", m=note))
+
+    def author() -> str:
+        return session.get("utente") or "pdz studio"
 
     @app.post("/produci")
     def produci():

@@ -208,3 +208,20 @@ def test_users_command_is_reached_through_pdz_studio(tmp_path: Path):
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0
     assert "Nessun utente" in r.stdout
+
+
+def test_versions_page_saves_a_version_authored_by_the_person_and_approves_it(office, plan: Path):
+    c = office.test_client()
+    login(c, "maria", "password-di-maria")
+    page = c.get(CARD).get_data(as_text=True)
+    c.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    page = c.get("/versioni").get_data(as_text=True)
+    r = c.post("/versioni", data={**form_of(page), "messaggio": "PdZ 2022 della B.2"}, follow_redirects=True)
+    assert "Versione salvata." in r.get_data(as_text=True)
+    assert git(plan, "log", "-1", "--format=%an|%s") == "maria|PdZ 2022 della B.2\n"
+    r = c.post("/approva", data={**form_of(page), "nome": "approvato-2023-03-15", "nota": "Delibera n. 5"},
+               follow_redirects=True)
+    html = unescape(r.get_data(as_text=True))
+    assert "segnata come approvata («approvato-2023-03-15»)" in html
+    assert "<td>maria</td><td>PdZ 2022 della B.2</td><td>approvato-2023-03-15</td>" in html
+    assert git(plan, "tag") == "approvato-2023-03-15\n"
