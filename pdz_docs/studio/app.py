@@ -135,7 +135,7 @@ def create_app(config: Config) -> Flask:
         attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8"))
         return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=digest(data),
                                problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result, problems),
-                               messaggio=None, conflitto=False, **common())
+                               messaggio=None, conflitto=False, salvato=bool(request.args.get("salvato")), **common())
 
     @app.post("/verifica/<path:rel>")
     def verifica(rel: str):
@@ -194,7 +194,7 @@ def create_app(config: Config) -> Flask:
             f.value = typed_value(f, request.form)
         return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=expected, problems=listed(problems, form),
                                riepilogo=summary(problems), pannello=panel(result, problems), messaggio=message,
-                               conflitto=conflict, **common()), 409 if conflict else 200
+                               conflitto=conflict, salvato=False, **common()), 409 if conflict else 200
 
     @app.post("/anteprima/<path:rel>")
     def anteprima(rel: str):
@@ -292,15 +292,17 @@ def create_app(config: Config) -> Flask:
         return shadow.regole
 
     def chapter_page(rel, text, result, problems, conflict=False, impronta=None):
-        cifre = []
+        cifre = []   # (text inserted, what the picker shows): the citable figures with their value, the tables
         if result is not None:
             from pdz_docs.figures import flatten
 
-            cifre = flatten(result.computed.cifre)
+            cifre = [(f"{{{{ {name} }}}}", f"{name} = {value}") for name, value in flatten(result.computed.cifre)]
+            cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
         return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
                                anteprima=preview(rel, result), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
-                               conflitto=conflict, salvato=bool(request.args.get("salvato")), **common())
+                               conflitto=conflict, messaggio=None, salvato=bool(request.args.get("salvato")),
+                               **common())
 
     return app
 
@@ -332,8 +334,8 @@ def plan_index(plan: Path) -> list[tuple[str, str]]:
 def typed_value(f: F.Field, form) -> object:
     if f.kind == "scelte":
         return form.getlist(f.name)
-    if f.kind == "voce":
-        return {k: form.get(f"{f.name}.{k}", "") for k in ("stato", "importo", "previsto", "nota")}
+    if f.kind in ("voce", "nuovo"):
+        return {k: form.get(f"{f.name}.{k}", "") for k in ("stato", "importo", "previsto", "nota", "anno", "fonte")}
     return form.get(f.name, "")
 
 
@@ -355,17 +357,22 @@ def edited(path: Path, rel: str, form: list[F.Field], posted, expected: str | No
         if F.unchanged(f, typed):
             continue
         try:
-            yf.set(f.keys, F.to_yaml(f, typed))
+            if f.kind == "nuovo":
+                keys, value = F.new_entry(f, typed)
+                yf.set(keys, value)
+            else:
+                yf.set(f.keys, F.to_yaml(f, typed))
         except (F.InputError, roundtrip.ErroreFile) as exc:
             lines = lines if lines is not None else field_lines(form, yf.text)
             message = str(exc).split(": ", 1)[-1] if isinstance(exc, roundtrip.ErroreFile) else str(exc)
-            errors.append(Problem(Loc(rel, lines.get(f.keys, 0), 1), "valore-modulo", f"{f.label}: {message}", ERRORE))
+            where = " – ".join(F.label(k) for k in f.keys[1:]) or f.label
+            errors.append(Problem(Loc(rel, lines.get(f.keys, 0), 1), "valore-modulo", f"{where}: {message}", ERRORE))
     return yf, errors
 
 
 def sent_name(f: F.Field) -> str:
     """The form key that tells the page sent this field (an unticked checkbox sends nothing)."""
-    return {"scelte": f"{f.name}.presente", "voce": f"{f.name}.stato"}.get(f.kind, f.name)
+    return {"scelte": f"{f.name}.presente", "voce": f"{f.name}.stato", "nuovo": f"{f.name}.importo"}.get(f.kind, f.name)
 
 
 def edited_text(path: Path, rel: str, form: list[F.Field], posted) -> tuple[str, list[Problem]]:

@@ -23,6 +23,8 @@ CHOICES = {
 }
 # Dictionaries whose keys are rules ids, and which catalogue names them (for labels and "add" selects).
 KEY_CHOICES = {"programmazione": "fonti", "budget": "fonti", "livelli_priorita": "livelli_priorita"}
+# Maps a writer adds entries to, and the rules catalogues their two levels of keys come from.
+NEW_ENTRY = {"programmazione": ("anni", "fonti")}
 STATI = {"noto": "importo noto", "in_attesa": "in attesa di assegnazione", "non_indicato": "non indicato dalla fonte",
          "da_schede": "quanto programmato nelle schede"}
 LABELS = {"articoli_rr": "Articoli del R.R.", "numero_utenti": "Numero di utenti", "superficie_km2": "Superficie (km²)",
@@ -46,6 +48,7 @@ class Field:
     choices: list[tuple[str, str]] = field(default_factory=list)
     group: tuple = ()                # the enclosing list-of-objects (for grids), or ()
     voce_keys: tuple[str, ...] = ()  # voce: the states the place admits
+    years: list[str] = field(default_factory=list)   # nuovo: the years an entry may be added for
     problems: list = field(default_factory=list)
 
     @property
@@ -118,7 +121,7 @@ class Walker:
     def _object(self, schema: dict, data: dict, keys: tuple, group: tuple, show_missing: bool) -> None:
         props = schema.get("properties", {})
         for name, sub in props.items():
-            if name in data or (show_missing and self._simple(sub, name)):
+            if name in data or (show_missing and (self._simple(sub, name) or name in NEW_ENTRY)):
                 self._value(sub, data.get(name), keys + (name,), name, group)
         if schema.get("additionalProperties") not in (None, False):
             extra = schema["additionalProperties"]
@@ -134,6 +137,14 @@ class Walker:
                         for a in alts)
 
     def _value(self, schema: dict, value: Any, keys: tuple, name: Any, group: tuple) -> None:
+        if name in NEW_ENTRY and not group:
+            if isinstance(value, dict):
+                self._object(_alternatives(schema, self.defs)[0], value, keys, group, show_missing=False)
+            years, sources = NEW_ENTRY[name]
+            self.fields.append(Field(keys, f"Aggiungi a {label(name).lower()}", "nuovo",
+                                     {"anno": "", "fonte": "", "importo": ""}, catalogue(self.regole, sources),
+                                     years=[str(y) for y in getattr(self.regole, years, [])]))
+            return
         alts = _alternatives(schema, self.defs)
         title = label(name)
         objects = [a for a in alts if a.get("type") == "object"]
@@ -223,7 +234,7 @@ def amount(typed: str) -> Decimal:
     try:
         return parse_importo(typed.strip())
     except AmountError as exc:
-        raise InputError(exc.message) from exc
+        raise InputError(exc.message.split(": ", 1)[-1]) from exc   # without the leading «importo: »
 
 
 def same_amount(a: str, b: str) -> bool:
@@ -251,6 +262,16 @@ def to_yaml(f: Field, typed: Any) -> Any:
     if f.kind == "voce":
         return _voce_yaml(typed, f.voce_keys)
     return typed.strip() or None
+
+
+def new_entry(f: Field, typed: dict) -> tuple[tuple, Any] | None:
+    """The keys and amount a «nuovo» field adds (year, source), or None when left empty."""
+    if not typed.get("importo", "").strip():
+        return None
+    year, source = typed.get("anno", ""), typed.get("fonte", "")
+    if year not in f.years or source not in {v for v, _ in f.choices}:
+        raise InputError("scegliere l'anno e la fonte dell'importo da aggiungere")
+    return f.keys + (int(year), source), amount(typed["importo"])
 
 
 def _item(line: str) -> Any:
@@ -291,6 +312,8 @@ def unchanged(f: Field, typed: Any) -> bool:
         return [ln.strip() for ln in typed.splitlines() if ln.strip()] == [v.strip() for v in f.value]
     if f.kind == "scelte":
         return list(typed) == list(f.value)
+    if f.kind == "nuovo":
+        return not typed.get("importo", "").strip()
     return typed.strip() == str(f.value).strip()
 
 

@@ -10,30 +10,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tempfile
 import threading
 from pathlib import Path
 
 from pdz_docs.pipeline import Result, run
 from pdz_docs.problems import Loc, Problem
-from pdz_docs.watch import SKIPPED_DIRS
+from pdz_docs.watch import snapshot
 
 
 def plan_files(root: Path) -> dict[str, tuple[int, int]]:
-    """Relative path → (mtime, size) of the plan's regular files (hidden, output folders and links skipped)."""
-    found = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS]
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode) and not name.startswith("."):
-                found[os.path.relpath(path, root)] = (st.st_mtime_ns, st.st_size)
-    return found
+    """Relative path → (mtime, size) of the plan's regular files: hidden and output folders, hidden
+    files, links and special files (a FIFO would block the copy) are left out."""
+    return {os.path.relpath(path, root): (mtime, size) for path, mtime, size in snapshot([root])
+            if not os.path.basename(path).startswith(".") and not os.path.islink(path) and os.path.isfile(path)}
 
 
 class Shadow:

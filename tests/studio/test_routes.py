@@ -123,12 +123,35 @@ def test_a_card_title_with_a_script_is_shown_as_text(client, plan: Path):
 def test_chapter_preview_and_figures_picker(client):
     page = client.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
     assert '<textarea id="testo" name="testo"' in page
-    assert re.search(r'<option value="\{\{ cifre\.[a-z_.]+ \}\}">cifre\.[a-z_.]+ = ', page)
-    r = client.post("/verifica/capitoli/10-cap1.md",
-                    data={**form_of(page), "testo": "---\nid: cap1\ntitolo: Prova\nordine: 10\nnumero: 1\n---\n\n"
-                                                    "## Sezione\n\nDisponibili {{ cifre.budget.totale }}.\n"})
-    html = r.get_data(as_text=True)
-    assert 'id="anteprima"' in html
+    assert '<option value="{{ cifre.popolazione.totale }}">cifre.popolazione.totale = 70.275</option>' in page
+    assert '<option value="{{ tabella(&#34;territorio&#34;) }}">tabella «Territorio e popolazione residente»</option>' in page
+    text = "---\nid: cap1\ntitolo: Prova\nordine: 30\nnumero: 1\n---\n\n## Sezione\n\nResidenti: {{ cifre.popolazione.totale }}.\n"
+    html = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text}).get_data(as_text=True)
+    preview = html.split('id="anteprima"', 1)[1]
+    assert '<span class="num">1.1</span> Sezione</h2>' in preview and "<p>Residenti: 70.275.</p>" in preview
+
+
+def test_a_value_that_is_not_an_amount_is_shown_beside_its_field_and_not_saved(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    data = {**form_of(page), **voce(PDZ_2022, "45,600.00")}
+    html = unescape(client.post("/verifica/schede/B.2.yaml", data=data).get_data(as_text=True))
+    beside = re.search(r'id="msg-(\d+)" class="messaggi" hx-swap-oob="true"><p class="errore">2022 – PdZ: '
+                       r'«45,600.00» non è un importo leggibile [^<]*<span class="codice">\[valore-modulo\]', html)
+    assert beside and f'<a href="#campo-{beside.group(1)}">schede/B.2.yaml:37:1</a>' in html
+    r = client.post("/salva/schede/B.2.yaml", data=data)
+    assert r.status_code == 200 and "Non salvato:" in unescape(r.get_data(as_text=True))
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_an_amount_is_added_for_a_year_and_a_funding_source_chosen_from_the_rules(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    assert '<option value="FGSA">FGSA – Fondo Globale Socio-Assistenziale</option>' in page
+    new = 'f["programmazione"]'
+    data = {**form_of(page), f"{new}.anno": "2023", f"{new}.fonte": "FGSA", f"{new}.importo": "1.000"}
+    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 302
+    diff = git(plan, "diff", "-U0")
+    assert "+    FGSA: € 1.000,00\n" in diff
+    assert git(plan, "diff", "--numstat") == "1\t0\tschede/B.2.yaml\n"
 
 
 def test_non_local_host_without_accounts_refuses_to_start(plan: Path, tmp_path: Path):
