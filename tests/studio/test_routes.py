@@ -7,9 +7,11 @@ import re
 import subprocess
 import sys
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from conftest import ROOT, form_of, git
 
@@ -248,3 +250,89 @@ def test_versions_page_saves_a_version_authored_by_the_person_and_approves_it(of
     assert "segnata come approvata («approvato-2023-03-15»)" in html
     assert "<td>maria</td><td>PdZ 2022 della B.2</td><td>approvato-2023-03-15</td>" in html
     assert git(plan, "tag") == "approvato-2023-03-15\n"
+
+
+class _Form(HTMLParser):
+    """What a browser would send for the page's form #modulo, untouched."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.data: list[tuple[str, str]] = []
+        self.inside = False
+        self.select: str | None = None
+        self.textarea: str | None = None
+        self.first_option: str | None = None
+        self.chosen = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == "modulo"
+        if not self.inside or "name" not in a and tag != "option":
+            return
+        if tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
+            self.data.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self.select, self.first_option, self.chosen = a["name"], None, False
+        elif tag == "option" and self.select:
+            if self.first_option is None:
+                self.first_option = a.get("value", "")
+            if "selected" in a:
+                self.data.append((self.select, a.get("value", "")))
+                self.chosen = True
+        elif tag == "textarea":
+            self.textarea = a["name"]
+            self.data.append((a["name"], ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self.select:
+            if not self.chosen and self.first_option is not None:
+                self.data.append((self.select, self.first_option))
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.textarea:
+            name, value = self.data[-1]
+            self.data[-1] = (name, value + data)
+
+
+def untouched(html: str) -> MultiDict:
+    parser = _Form()
+    parser.feed(html)
+    # a textarea's first newline is not part of its value, as browsers read it
+    return MultiDict([(k, v[1:] if v.startswith("\n") and k.startswith("f") and k != "testo" else v)
+                      for k, v in parser.data])
+
+
+def open_and_save_every_file(client) -> int:
+    pages = list(dict.fromkeys(re.findall(r'<a href="(/modifica/[^"#]+)"', client.get("/").get_data(as_text=True))))
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        r = client.post(url.replace("/modifica/", "/salva/"), data=untouched(html))
+        assert r.status_code == 302, (url, unescape(r.get_data(as_text=True))[:2000])
+    return len(pages)
+
+
+def test_every_file_of_the_default_plan_opens_and_saves_untouched_byte_for_byte(client, plan: Path):
+    assert open_and_save_every_file(client) == 2 + len(list((plan / "schede").glob("*.yaml"))) \
+        + len(list((plan / "capitoli").glob("*.md")))
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_every_file_of_a_new_plan_opens_and_saves_untouched(tmp_path: Path):
+    from pdz_docs.studio.app import Config, create_app
+
+    new = tmp_path / "nuovo"
+    subprocess.run([sys.executable, "-m", "pdz_docs", "new", str(new), "--ambito", "Prova", "--provincia", "Lecce",
+                    "--comuni", "Alfa,Beta"], check=True, capture_output=True)
+    before = {p: p.read_bytes() for p in new.rglob("*") if p.is_file()}
+    app = create_app(Config(new))
+    try:
+        assert open_and_save_every_file(app.test_client()) >= 3
+    finally:
+        app.extensions["pdz_studio"]["shadow"].close()
+    assert {p: p.read_bytes() for p in new.rglob("*") if p.is_file()} == before
