@@ -133,3 +133,14 @@ def test_card_form_has_no_axe_violations(browser, live):
         "function (v) { return v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(function (n) {"
         " return n.target.join(' '); }).join(', '); })); });")
     assert result == []
+
+
+def test_comuni_grid_totals_follow_what_is_typed(browser, live):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live}/modifica/piano.yaml")
+    total = browser.find_element(By.CSS_SELECTOR, "table.griglia tfoot output[data-colonna='2']")
+    assert total.text == "70.275"     # the residents of the seven Comuni
+    field = browser.find_element(By.XPATH, "//input[@name='f[\"comuni\",0,\"popolazione\"]']")
+    retype(field, "20552")
+    wait(browser, lambda d: total.text == "71.275", timeout=10, what="total not updated")

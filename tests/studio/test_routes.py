@@ -336,3 +336,15 @@ def test_every_file_of_a_new_plan_opens_and_saves_untouched(tmp_path: Path):
     finally:
         app.extensions["pdz_studio"]["shadow"].close()
     assert {p: p.read_bytes() for p in new.rglob("*") if p.is_file()} == before
+
+
+def test_a_budget_amount_becomes_pending_with_its_expected_figure_in_one_line(client, plan: Path):
+    page = client.get("/modifica/finanza.yaml").get_data(as_text=True)
+    fna = 'f["budget","FNA",2022]'
+    r = client.post("/salva/finanza.yaml", data={**form_of(page), f"{fna}.stato": "in_attesa", f"{fna}.importo": "",
+                                                f"{fna}.previsto": "200.000", f"{fna}.nota": "decreto atteso"})
+    assert r.status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tfinanza.yaml\n"
+    assert '+  FNA: {2022: {in_attesa: si, previsto: "€ 200.000,00", nota: decreto atteso}}\n' in git(plan, "diff")
+    page = client.get("/modifica/finanza.yaml").get_data(as_text=True)
+    assert '<option value="in_attesa" selected>in attesa di assegnazione</option>' in page

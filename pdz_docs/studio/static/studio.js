@@ -8,7 +8,7 @@
   function totals() {
     document.querySelectorAll("table[data-somme]").forEach(function (table) {
       table.querySelectorAll("output[data-colonna]").forEach(function (out) {
-        var col = Number(out.getAttribute("data-colonna")) + 1;   // +1: the row-number column
+        var col = Number(out.getAttribute("data-colonna"));   // 1-based: cell 0 is the row number
         var sum = 0, ok = true;
         table.querySelectorAll("tbody tr").forEach(function (tr) {
           var input = tr.children[col] && tr.children[col].querySelector("input");
