@@ -63,7 +63,7 @@ def create_app(config: Config) -> Flask:
     app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="pdz_studio",
                       MAX_CONTENT_LENGTH=4 * 1024 * 1024)
-    from pdz_docs.studio import accounts
+    from pdz_docs.studio import accounts, roundtrip
 
     plan = config.plan.resolve()
     shadow = Shadow(plan)
@@ -102,6 +102,16 @@ def create_app(config: Config) -> Flask:
         code = getattr(exc, "code", 400)
         return render_template("errore.html", messaggio=ERRORS.get(code, "Errore."), **common()), code
 
+    @app.errorhandler(roundtrip.ErroreFile)
+    def file_error(exc):
+        return render_template("errore.html", messaggio=f"Il file non si può modificare dal browser: {exc}.",
+                               **common()), 409
+
+    @app.errorhandler(500)
+    def internal(exc):
+        return render_template("errore.html", messaggio="Errore interno del programma: la modifica non è stata "
+                               "salvata. Segnalarlo a chi cura pdz-docs.", **common()), 500
+
     def csrf_token() -> str:
         if "sid" not in session:
             session["sid"] = secrets.token_urlsafe(32)
@@ -123,8 +133,6 @@ def create_app(config: Config) -> Flask:
 
     @app.get("/modifica/<path:rel>")
     def modifica(rel: str):
-        from pdz_docs.studio import roundtrip
-
         path = plan_file(plan, rel)
         result, problems = shadow.check()
         if rel.endswith(".md"):
@@ -132,7 +140,7 @@ def create_app(config: Config) -> Flask:
             return chapter_page(rel, tf.text, result, problems, impronta=tf.hash)
         data = path.read_bytes()
         form = yaml_form(rel, data, result)
-        attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8"))
+        attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8", errors="replace"))
         return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=digest(data),
                                problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result, problems),
                                messaggio=None, conflitto=False, salvato=bool(request.args.get("salvato")), **common())
@@ -147,18 +155,18 @@ def create_app(config: Config) -> Flask:
             return render_template("_verifica.html", problems=listed(problems), riepilogo=summary(problems),
                                    pannello=panel(result, problems), form=None, stati=F.STATI, anteprima=preview(rel, result))
         form = yaml_form(rel, data, None)
-        text, errors = edited_text(path, rel, form, request.form)
+        try:
+            text, errors = edited_text(path, rel, form, request.form)
+        except roundtrip.ErroreFile:   # a file the forms cannot change: its problems as saved
+            text, errors = data.decode("utf-8", errors="replace"), None
         result, problems = shadow.check(rel, text) if errors == [] else shadow.check()
-        problems = errors + problems
-        located = [p for p in problems if p.loc.file == rel]
-        attach(form, located, text)
+        problems = (errors or []) + problems
+        attach(form, [p for p in problems if p.loc.file == rel], text)
         return render_template("_verifica.html", problems=listed(problems, form), riepilogo=summary(problems),
                                pannello=panel(result, problems), form=form, stati=F.STATI, anteprima=None)
 
     @app.post("/salva/<path:rel>")
     def salva(rel: str):
-        from pdz_docs.studio import roundtrip
-
         path = plan_file(plan, rel)
         data = path.read_bytes()
         expected = request.form.get("impronta", "")
@@ -282,7 +290,7 @@ def create_app(config: Config) -> Flask:
 
     # --- helpers bound to this plan --------------------------------------------------------------
     def yaml_form(rel: str, data: bytes, result) -> list[F.Field]:
-        doc, _ = load_yaml(plan / rel, rel, text=data.decode("utf-8"))
+        doc, _ = load_yaml(plan / rel, rel, text=data.decode("utf-8", errors="replace"))
         regole = result.plan.regole if result is not None else shadow_rules()
         return F.fields_of(MODELS.get(rel, Scheda), doc.data, regole, doc.written)
 

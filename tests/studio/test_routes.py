@@ -348,3 +348,16 @@ def test_a_budget_amount_becomes_pending_with_its_expected_figure_in_one_line(cl
     assert '+  FNA: {2022: {in_attesa: si, previsto: "€ 200.000,00", nota: decreto atteso}}\n' in git(plan, "diff")
     page = client.get("/modifica/finanza.yaml").get_data(as_text=True)
     assert '<option value="in_attesa" selected>in attesa di assegnazione</option>' in page
+
+
+def test_a_card_with_a_yaml_error_is_reported_and_never_overwritten(client, plan: Path):
+    card = plan / "schede" / "B.2.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("codice: B.2", "codice: [B.2", 1), encoding="utf-8")
+    before = card.read_bytes()
+    page = client.get(CARD).get_data(as_text=True)
+    assert "[yaml-" in page
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), "f[\"titolo\"]": "Nuovo titolo"})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409 and "Il file non si può modificare dal browser" in html and "Traceback" not in html
+    assert card.read_bytes() == before
+    assert "[yaml-" in client.post("/verifica/schede/B.2.yaml", data=form_of(page)).get_data(as_text=True)
