@@ -45,7 +45,7 @@ def main() -> None:
             assert r.status_code == 200
             if i >= 2:   # the first requests fill the shadow copy and the caches
                 times.append(elapsed * 1000)
-        app.extensions["pdz_studio"]["shadow"].close()
+        app.extensions["pdz_studio"]["close"]()
     load = os.getloadavg()[0]
     print(f"/verifica sul piano {args.piano.name}: mediana {statistics.median(times):.0f} ms, "
           f"minimo {min(times):.0f} ms, massimo {max(times):.0f} ms su {len(times)} modifiche "

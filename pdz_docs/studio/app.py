@@ -13,6 +13,7 @@ import hmac
 import io
 import re
 import secrets
+import shutil
 from datetime import date
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -70,7 +71,13 @@ def create_app(config: Config) -> Flask:
     csrf = accounts.Csrf()
     throttle = accounts.Limitatore()
     downloads = Path(tempfile.mkdtemp(prefix="pdz-studio-out-"))
-    app.extensions["pdz_studio"] = {"shadow": shadow, "plan": plan, "downloads": downloads}
+
+    def close() -> None:
+        """Remove what the app keeps in temporary folders (the shadow copy, the documents built)."""
+        shadow.close()
+        shutil.rmtree(downloads, ignore_errors=True)
+
+    app.extensions["pdz_studio"] = {"shadow": shadow, "plan": plan, "downloads": downloads, "close": close}
 
     # --- guards --------------------------------------------------------------------------------
     @app.before_request
@@ -242,7 +249,8 @@ def create_app(config: Config) -> Flask:
             history, note = [], f"Storia non disponibile: {exc}."
         return render_template("versioni.html", storia=history, messaggio=note,
                                oggi=date.today().isoformat(),
-                               prodotti=sorted(p.name for p in downloads.iterdir()), **common())
+                               prodotti=sorted(p.name for p in downloads.iterdir()
+                                               if not p.name.startswith(".") and p.suffix[1:] in MIME), **common())
 
     @app.post("/versioni")
     def salva_versione():

@@ -66,12 +66,12 @@ def main(args) -> int:
             server.serve_forever()
         finally:
             server.server_close()
-            app.extensions["pdz_studio"]["shadow"].close()
+            app.extensions["pdz_studio"]["close"]()
         return 0
     import waitress
 
     try:
         waitress.serve(app, host=args.host, port=args.port, threads=4, ident="pdz-studio")
     finally:
-        app.extensions["pdz_studio"]["shadow"].close()
+        app.extensions["pdz_studio"]["close"]()
     return 0

@@ -35,7 +35,7 @@ def app(plan: Path):
 
     application = create_app(Config(plan))
     yield application
-    application.extensions["pdz_studio"]["shadow"].close()
+    application.extensions["pdz_studio"]["close"]()
 
 
 @pytest.fixture

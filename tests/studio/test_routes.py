@@ -174,7 +174,7 @@ def test_another_host_name_is_refused_on_loopback(plan: Path):
         assert c.get("/", headers={"Host": "127.0.0.1:8700"}).status_code == 200
         assert c.get("/", headers={"Host": "attaccante.example:8700"}).status_code == 403
     finally:
-        app.extensions["pdz_studio"]["shadow"].close()
+        app.extensions["pdz_studio"]["close"]()
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def office(plan: Path, tmp_path: Path):
     accounts.aggiungi("luca", "password-di-luca", "lettore", users)
     app = create_app(Config(plan, users))
     yield app
-    app.extensions["pdz_studio"]["shadow"].close()
+    app.extensions["pdz_studio"]["close"]()
 
 
 def login(client, name: str, password: str):
@@ -334,7 +334,7 @@ def test_every_file_of_a_new_plan_opens_and_saves_untouched(tmp_path: Path):
     try:
         assert open_and_save_every_file(app.test_client()) >= 3
     finally:
-        app.extensions["pdz_studio"]["shadow"].close()
+        app.extensions["pdz_studio"]["close"]()
     assert {p: p.read_bytes() for p in new.rglob("*") if p.is_file()} == before
 
 
@@ -361,3 +361,25 @@ def test_a_card_with_a_yaml_error_is_reported_and_never_overwritten(client, plan
     assert r.status_code == 409 and "Il file non si può modificare dal browser" in html and "Traceback" not in html
     assert card.read_bytes() == before
     assert "[yaml-" in client.post("/verifica/schede/B.2.yaml", data=form_of(page)).get_data(as_text=True)
+
+
+def test_the_spreadsheet_is_built_from_the_page_and_downloaded(client):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/produci", data={**form_of(page), "formato": "xlsx"}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "Documenti prodotti." in html
+    name = re.search(r'href="/scarica/([^"]+\.xlsx)"', html).group(1)
+    r = client.get(f"/scarica/{name}")
+    assert r.status_code == 200 and r.data.startswith(b"PK")
+    assert r.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_browser_is_opened_only_where_there_is_a_display(monkeypatch):
+    from pdz_docs.studio import server
+
+    monkeypatch.setattr(server.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not server.has_display()
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert server.has_display()
