@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, git
+from conftest import ROOT
+from studio_fixtures import app, git, live, plan  # noqa: F401 (fixtures)
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (extra test) non installato")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

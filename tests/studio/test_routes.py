@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from conftest import ROOT, form_of, git
+from studio_fixtures import app, client, form_of, git, plan  # noqa: F401 (fixtures)
 
 CARD = "/modifica/schede/B.2.yaml"
 PDZ_2022 = 'f["programmazione",2022,"PdZ"]'

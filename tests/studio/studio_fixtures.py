@@ -1,4 +1,7 @@
-"""Fixtures of the browser editor's tests: the default plan in a git repository, the app, a live server."""
+"""Fixtures of the browser editor's tests: the default plan in a git repository, the app, a live server.
+
+A module the tests import (not a second conftest.py: test modules import names from tests/conftest.py,
+and two modules named «conftest» would shadow each other)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import ROOT
 GIT = ["git", "-c", "user.name=Prova", "-c", "user.email=prova@example.invalid", "-c", "commit.gpgsign=false"]
 
 
