@@ -14,13 +14,13 @@ import io
 import re
 import secrets
 import shutil
-from datetime import date
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePosixPath
 
-from flask import Flask, abort, make_response, redirect, render_template, request, send_file, session, url_for
+from flask import Flask, abort, redirect, render_template, request, send_file, session, url_for
 from jinja2 import StrictUndefined
 from markupsafe import Markup
 
@@ -28,6 +28,7 @@ from pdz_docs.finance.money import fmt_euro
 from pdz_docs.load.yamlsrc import load_yaml
 from pdz_docs.model import Finanza, Piano, Scheda
 from pdz_docs.problems import AVVISO, ERRORE, NOTA, Loc, Problem, summary
+from pdz_docs.studio import accounts, roundtrip
 from pdz_docs.studio import fields as F
 from pdz_docs.studio.roundtrip import digest
 from pdz_docs.studio.shadow import Shadow
@@ -64,8 +65,6 @@ def create_app(config: Config) -> Flask:
     app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="pdz_studio",
                       MAX_CONTENT_LENGTH=4 * 1024 * 1024)
-    from pdz_docs.studio import accounts, roundtrip
-
     plan = config.plan.resolve()
     shadow = Shadow(plan)
     csrf = accounts.Csrf()
@@ -90,7 +89,7 @@ def create_app(config: Config) -> Flask:
             token = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
             if "sid" not in session or not csrf.check(session["sid"], token):
                 abort(403)
-            if request.endpoint not in ("accesso", "esci", "verifica", "anteprima") and not can_edit():
+            if request.endpoint not in ("accesso", "esci", "verifica") and not can_edit():
                 abort(403)
 
     @app.after_request
@@ -188,7 +187,7 @@ def create_app(config: Config) -> Flask:
                     conflict = True
             if conflict:
                 result, problems = shadow.check(rel, text)
-                return chapter_page(rel, text, result, problems, conflict=True, impronta=expected)
+                return chapter_page(rel, text, result, problems, conflict=True, impronta=expected), 409
             return redirect(url_for("modifica", rel=rel, salvato=1))
         form = yaml_form(rel, data, None)
         if not conflict:
@@ -210,10 +209,6 @@ def create_app(config: Config) -> Flask:
         return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=expected, problems=listed(problems, form),
                                riepilogo=summary(problems), pannello=panel(result, problems), messaggio=message,
                                conflitto=conflict, salvato=False, **common()), 409 if conflict else 200
-
-    @app.post("/anteprima/<path:rel>")
-    def anteprima(rel: str):
-        return verifica(rel)
 
     @app.route("/accesso", methods=["GET", "POST"])
     def accesso():
@@ -359,8 +354,6 @@ def edited(path: Path, rel: str, form: list[F.Field], posted, expected: str | No
     """The file loaded for saving with the form's changed fields set; (yf, problems of the typed values).
 
     `expected` is the hash of the bytes the page was made from: saving then refuses a file changed since."""
-    from pdz_docs.studio import roundtrip
-
     yf = roundtrip.load(path)
     if expected is not None:
         yf.hash = expected

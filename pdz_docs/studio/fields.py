@@ -316,9 +316,3 @@ def unchanged(f: Field, typed: Any) -> bool:
         return not typed.get("importo", "").strip()
     return typed.strip() == str(f.value).strip()
 
-
-def decimal_or_none(text: str) -> Decimal | None:
-    try:
-        return parse_importo(text)
-    except AmountError:
-        return None

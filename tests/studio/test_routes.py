@@ -383,3 +383,20 @@ def test_the_browser_is_opened_only_where_there_is_a_display(monkeypatch):
     assert not server.has_display()
     monkeypatch.setenv("DISPLAY", ":0")
     assert server.has_display()
+
+
+def test_a_chapter_is_saved_as_typed_and_a_stale_page_gets_the_conflict(app, plan: Path):
+    chapter = plan / "capitoli" / "10-cap1.md"
+    first, second = app.test_client(), app.test_client()
+    page1 = first.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    page2 = second.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    old = chapter.read_text(encoding="utf-8")
+    new = old.replace("I dati demografici sono", "I dati demografici del 2021 sono", 1)
+    r = first.post("/salva/capitoli/10-cap1.md", data={**form_of(page1), "testo": new.replace("\n", "\r\n")})
+    assert r.status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tcapitoli/10-cap1.md\n"
+    r = second.post("/salva/capitoli/10-cap1.md", data={**form_of(page2), "testo": old + "\nAltro.\n"})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409
+    assert "Non salvato: il file è stato modificato da un'altra persona" in html and "Altro." in html
+    assert chapter.read_text(encoding="utf-8") == new
