@@ -145,3 +145,25 @@ def test_comuni_grid_totals_follow_what_is_typed(browser, live):
     field = browser.find_element(By.XPATH, "//input[@name='f[\"comuni\",0,\"popolazione\"]']")
     retype(field, "20552")
     wait(browser, lambda d: total.text == "71.275", timeout=10, what="total not updated")
+
+
+def test_two_pages_editing_one_card_the_second_save_gets_the_conflict(browser, live, plan: Path):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live}/modifica/schede/B.2.yaml")
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(f"{live}/modifica/schede/B.2.yaml")
+    retype(amount_input(browser), "50.000")
+    browser.find_element(By.ID, "salva").click()
+    wait(browser, lambda d: d.find_elements(By.ID, "salvato"), what="first save failed")
+
+    browser.switch_to.window(first)
+    retype(amount_input(browser), "60.000")
+    browser.find_element(By.ID, "salva").click()
+    box = wait(browser, lambda d: d.find_elements(By.ID, "conflitto"), what="no conflict message")[0]
+    assert "Non salvato: il file è stato modificato da un'altra persona" in box.text
+    assert amount_input(browser).get_attribute("value") == "60.000"    # what was typed is still there
+    assert "PdZ: € 50.000,00" in (plan / "schede" / "B.2.yaml").read_text(encoding="utf-8")
+    box.find_element(By.LINK_TEXT, "Ricarica").click()
+    wait(browser, lambda d: amount_input(d).get_attribute("value") == "€ 50.000,00", what="not reloaded")
