@@ -52,9 +52,11 @@ def main(args) -> int:
             raise Failure(f"per accettare collegamenti da altri computer (--host {args.host}) servono gli utenti: "
                           "crearli con «pdz studio utenti aggiungi NOME», poi rilanciare")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no English request log in the writer's terminal
-    loopback_names = (f"127.0.0.1:{args.port}", f"localhost:{args.port}")
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    # on loopback only the names of this computer are answered (a web page cannot rename itself to us)
+    loopback_names = tuple(dict.fromkeys(f"{h}:{args.port}" for h in ("127.0.0.1", "localhost", shown_host)))
     app = create_app(Config(plan, accounts, loopback_names if accounts is None else ()))
-    url = f"http://{'127.0.0.1' if accounts is None else args.host}:{args.port}/"
+    url = f"http://{shown_host}:{args.port}/"
     print(f"pdz studio: il piano {plan} è aperto su {url} (Ctrl-C per chiudere)", flush=True)
     if accounts is None:
         from werkzeug.serving import make_server
@@ -63,10 +65,11 @@ def main(args) -> int:
         if has_display() and not getattr(args, "no_browser", False):
             threading.Timer(0.5, webbrowser.open, (url,)).start()
         try:
-            server.serve_forever()
+            server.serve_forever()   # returns on Ctrl-C
         finally:
             server.server_close()
             app.extensions["pdz_studio"]["close"]()
+        print("pdz studio: chiuso.")
         return 0
     import waitress
 
