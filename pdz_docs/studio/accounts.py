@@ -136,7 +136,8 @@ def _decoy() -> str:
 
 
 def verify(nome: str, password: str, path: Path | None = None) -> Utente | None:
-    """The account `nome` when `password` is its password, else None (same cost either way)."""
+    """The account `nome` when `password` is its password, else None (same cost either way).
+    The file is read at each call, so accounts added meanwhile count; ErroreUtenti when it is broken."""
     users = _read(users_file(path))
     found = _find(users, nome)
     stored = users[found]["hash"] if found else _decoy()
@@ -282,13 +283,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="file degli utenti (predefinito: ~/.config/pdz-docs/studio-utenti.json)")
     sub = p.add_subparsers(dest="azione", metavar="AZIONE", required=True, parser_class=_Parser)
     a = sub.add_parser("aggiungi", help="aggiunge un utente (la password viene chiesta due volte)")
-    a.add_argument("nome", metavar="NOME")
+    a.add_argument("nome", metavar="NOME", help="il nome con cui l'utente accede")
     a.add_argument("--ruolo", choices=RUOLI, default="editor",
                    help="editor: legge e modifica il piano; lettore: lo legge soltanto (predefinito: editor)")
     c = sub.add_parser("password", help="cambia la password di un utente")
-    c.add_argument("nome", metavar="NOME")
+    c.add_argument("nome", metavar="NOME", help="il nome con cui l'utente accede")
     r = sub.add_parser("rimuovi", help="rimuove un utente")
-    r.add_argument("nome", metavar="NOME")
+    r.add_argument("nome", metavar="NOME", help="il nome con cui l'utente accede")
     sub.add_parser("elenco", help="elenca gli utenti e il loro ruolo")
     return p
 

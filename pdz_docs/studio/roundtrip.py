@@ -2,7 +2,8 @@
 
 A change to a YAML file is a splice. The text is parsed only to learn where each value is written
 (PyYAML's nodes carry their start and end offsets); setting a value replaces exactly the characters
-of that value, and a new key is inserted after the last entry of its mapping. Everything else —
+of that value, a new key or list item is inserted after the last entry of its mapping or list, and a
+removed entry takes its own lines with it (the comments around it stay). Everything else —
 comments, key order, quoting, blank lines, alignment, indentation, `~`, CRLF line endings, a BOM —
 stays the writer's bytes. A round-trip emitter (ruamel.yaml) was measured first and not kept: it
 writes the whole file again, and on the default plan it changed 29 files of 29 with its default
@@ -100,6 +101,9 @@ def _write(path: Path, expected: str | None, data: bytes) -> str:
     with _SAVING:
         current = _read_bytes(path)
         if (digest(current) if current is not None else None) != expected:
+            if expected is None:
+                raise Conflitto(f"{shown(path)} esiste già: scegliere un altro nome, oppure ricaricare la pagina "
+                                "per modificare il file che c'è")
             if current is None:
                 raise Conflitto(f"{shown(path)} è stato rimosso o rinominato dopo che è stato aperto: "
                                 "le modifiche non sono state salvate. Ricaricare la pagina per vedere "
@@ -225,6 +229,29 @@ def _without(data: Any, keys: tuple) -> Any:
     return data
 
 
+def _removed(data: Any, keys: tuple) -> Any:
+    """A copy of `data` without the key or list item at `keys` (the following items move up)."""
+    data = copy.deepcopy(data)
+    _found, parent = _lookup(data, keys[:-1])
+    if isinstance(parent, list):
+        del parent[keys[-1]]
+    else:
+        for k in [k for k in parent if _same_key(k, keys[-1])]:
+            del parent[k]
+    return data
+
+
+def _assigned(data: Any, keys: tuple, value: Any) -> Any:
+    """A copy of `data` with the existing entry at `keys` set to `value`."""
+    data = copy.deepcopy(data)
+    _found, parent = _lookup(data, keys[:-1])
+    if isinstance(parent, list):
+        parent[keys[-1]] = value
+    else:
+        parent[next(k for k in parent if _same_key(k, keys[-1]))] = value
+    return data
+
+
 def _nested(keys: tuple, value: Any) -> Any:
     for key in reversed(keys):
         value = {key: value}
@@ -310,6 +337,10 @@ def _forms(value: Any, old: Node | None, flow: bool, indent: int, newline: str) 
     return forms + [_double(value)]
 
 
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag.endswith(":null")
+
+
 @dataclass
 class _Place:
     """A node found along a path, with what writing there needs to know."""
@@ -381,15 +412,19 @@ class YamlFile:
         place, newline = places[-1], _newline(self.text)
         node = place.node
         if found == len(keys) or not isinstance(node, MappingNode):
-            if found < len(keys) and (found == 0 or not (isinstance(node, ScalarNode) and node.tag.endswith(":null"))):
+            if found < len(keys) and (found == 0 or not _is_null(node)):
                 raise ErroreFile(f"{shown(self.path)}: «{'.'.join(map(str, keys[:found + 1]))}» non si può "
                                  "aggiungere qui (la voce che lo contiene non è un elenco di chiavi)")
             new = _nested(keys[found:], native)
             start, end = node.start_mark.index, _content_end(node, self.text)
             forms = _forms(new, node, place.flow, place.indent, newline)
-            if start == end and place.key is not None:   # "key:" with nothing after: write after the colon
-                start = end = self.text.index(":", place.key.end_mark.index) + 1
-                forms = [" " + f for f in forms]
+            block = isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style
+            if place.key is not None and (start == end or (block and not (isinstance(new, (dict, list)) and new))):
+                # "key:" with nothing after, or a block list or mapping that becomes "[]", "{}" or a text:
+                # written after the colon
+                start = self.text.index(":", place.key.end_mark.index) + 1
+                end = max(end, start)
+                forms = [" " + _inline(new, place.flow)] if block else [" " + f for f in forms]
             cut = found   # the whole value found is replaced
         else:   # a new key at the end of an existing mapping
             key, rest = keys[found], _nested(keys[found + 1:], native)
@@ -399,30 +434,115 @@ class YamlFile:
                 lead = ", " if node.value else ""
                 forms = [f"{lead}{key_text}: {_inline(rest)}"]
             else:
-                start = _content_end(node, self.text)
-                while start < len(self.text) and self.text[start] not in "\r\n":
-                    start += 1   # after the comment that may end the last entry's line
-                end, col = start, node.start_mark.column
+                # after the last entry's line, and the comment that may end it
+                start = end = self._line_end(_content_end(node, self.text))
+                col = node.start_mark.column
                 lead = newline + " " * col + key_text + ":"
                 if isinstance(rest, (dict, list)) and rest:
                     forms = [lead + newline + newline.join(_block(rest, col + 2)), lead + " " + _inline(rest)]
                 else:
                     forms = [lead + " " + f for f in _forms(rest, None, False, col + 2, newline)]
             cut = found + 1
-        self._splice(start, end, forms, keys, cut, native)
-
-    def _splice(self, start: int, end: int, forms: list[str], keys: tuple, cut: int, native: Any) -> None:
         unchanged = _without(self.data, keys[:cut])
-        for form in forms:
-            text = self.text[:start] + form + self.text[end:]
+        self._splice([(start, end, f) for f in forms], keys,
+                     lambda data: _lookup(data, keys) == (True, native) and _without(data, keys[:cut]) == unchanged)
+
+    def append(self, keys: tuple, value: Any) -> None:
+        """Add `value` as the last item of the list at `keys` (a new list where there is none yet)."""
+        keys, native = tuple(keys), _native(value)
+        places, found = self._walk(keys)
+        node, newline = places[-1].node, _newline(self.text)
+        if found < len(keys) or _is_null(node):
+            return self.set(keys, [value])
+        if not isinstance(node, SequenceNode):
+            raise ErroreFile(f"{shown(self.path)}: «{'.'.join(map(str, keys))}» non è un elenco")
+        if node.flow_style or not node.value:
+            start = _content_end(node.value[-1], self.text) if node.value else node.end_mark.index - 1
+            forms = [(", " if node.value else "") + _inline(native)]
+        else:
+            first = node.value[0].start_mark.index
+            dash = self.text.rindex("-", 0, first)
+            col = dash - self._line_start(dash)
+            start = self._line_end(_content_end(node.value[-1], self.text))
+            lead = newline + " " * col + self.text[dash:first]   # the dash and its spaces, as the first item has
+            if isinstance(native, dict) and native:
+                lines = _block(native, col + first - dash)
+                forms = [lead + newline.join(lines).lstrip(" "), lead + _inline(native)]
+            else:
+                forms = [lead + _inline(native, False)]
+        expected = _lookup(self.data, keys)[1] + [native]
+        self._splice([(start, start, f) for f in forms], keys, lambda data: _lookup(data, keys) == (True, expected)
+                     and _without(data, keys) == _without(self.data, keys))
+
+    def remove(self, keys: tuple) -> None:
+        """Remove the key or the list item at `keys`, with the lines it takes (a list's items move up)."""
+        keys = tuple(keys)
+        places, found = self._walk(keys)
+        if found < len(keys) or not keys:
+            raise ErroreFile(f"{shown(self.path)}: «{'.'.join(map(str, keys))}» non c'è")
+        parent, place = places[-2].node, places[-1]
+        entries = parent.value
+        i = next(j for j, e in enumerate(entries) if (e[1] if isinstance(e, tuple) else e) is place.node)
+
+        def head(entry) -> int:    # where a mapping entry's key, or a list item, starts
+            return (entry[0] if isinstance(entry, tuple) else entry).start_mark.index
+
+        def end_of(entry) -> int:
+            return _content_end(entry[1] if isinstance(entry, tuple) else entry, self.text)
+
+        begin = head(entries[i])
+        if not parent.flow_style and isinstance(parent, SequenceNode):
+            begin = self.text.rindex("-", 0, begin)
+        after = self._after_newline(self._line_end(end_of(entries[i])))
+        own_line = not self.text[self._line_start(begin):begin].strip()
+        empty = {} if isinstance(parent, MappingNode) else []
+        if len(entries) == 1:   # the last entry: the collection stays, empty, and so do the comments in it
+            key = places[-2].key
+            if key is None or parent.flow_style or not own_line:
+                return self.set(keys[:-1], empty)
+            colon = self.text.index(":", key.end_mark.index) + 1
+            text = (self.text[:colon] + " " + _inline(empty) + self.text[colon:self._line_start(begin)]
+                    + self.text[after:])
+            return self._accept([text], keys, lambda data: data == _assigned(self.data, keys[:-1], empty))
+        if parent.flow_style:
+            regions = [(end_of(entries[i - 1]), end_of(entries[i])) if i else (begin, head(entries[1]))]
+        elif own_line:
+            regions = [(self._line_start(begin), after)]
+        else:   # "- key: …": the next key moves up after the dash, or a comment before it does
+            rest = len(self.text[after:]) - len(self.text[after:].lstrip(" "))
+            regions = [(begin, head(entries[i + 1])), (begin, after + rest)] if i + 1 < len(entries) else []
+            regions.sort(key=lambda r: "#" in self.text[r[0]:r[1]])   # keep the comments in between
+        expected = _removed(self.data, keys)
+        self._splice([(a, b, "") for a, b in regions], keys, lambda data: data == expected)
+
+    def _splice(self, candidates: list[tuple[int, int, str]], keys: tuple, accept) -> None:
+        """Replace text[start:end] by form, for the first candidate with which the file reads as `accept` wants."""
+        self._accept([self.text[:start] + form + self.text[end:] for start, end, form in candidates], keys, accept)
+
+    def _line_start(self, i: int) -> int:
+        return self.text.rfind("\n", 0, i) + 1
+
+    def _line_end(self, i: int) -> int:
+        """Where the line holding position `i` ends, before its line break."""
+        j = self.text.find("\n", i)
+        return len(self.text) if j < 0 else j - (1 if self.text[j - 1:j] == "\r" else 0)
+
+    def _after_newline(self, i: int) -> int:
+        if self.text.startswith("\r\n", i):
+            return i + 2
+        return i + 1 if self.text.startswith("\n", i) else i
+
+    def _accept(self, texts: list[str], keys: tuple, accept) -> None:
+        """Take the first of `texts` that reads as `accept` wants; none: ErroreFile, the file unchanged."""
+        for text in texts:
             try:
                 root, data = _parse(self.path, text)
             except ErroreFile:
                 continue
-            if _lookup(data, keys) == (True, native) and _without(data, keys[:cut]) == unchanged:
+            if accept(data):
                 self.text, self.data, self._root = text, data, root
                 return
-        raise ErroreFile(f"{shown(self.path)}: il valore di «{'.'.join(map(str, keys))}» non si può scrivere "
+        raise ErroreFile(f"{shown(self.path)}: «{'.'.join(map(str, keys))}» non si può modificare "
                          "senza cambiare altre voci del file; modificarlo dall'editor di testo")
 
     def encoded(self) -> bytes:

@@ -26,7 +26,7 @@ from pdz_docs import gitsafe
 from pdz_docs.load.plan import Plan, load_plan
 from pdz_docs.provenance import plan_files, plan_kind, provenance
 
-EMPTY_OID = "0" * 40
+EMPTY_OID = "0" * 40   # "no object" for update-ref: the ref must not exist yet (a new repository is SHA-1)
 _IDENTITY_BAD = re.compile(r"[<>\x00-\x1f\x7f]")
 _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -129,7 +129,7 @@ def _index_lines(top: Path, folder: Path, plan: Plan, head: str) -> bytes:
     if head:
         gone = [e.path for e in gitsafe.tree(top, head, [folder.relative_to(top).as_posix()])
                 if plan_kind(e.path) and not (top / e.path).exists() and not (top / e.path).is_symlink()]
-        lines += [f"0 {EMPTY_OID}\t{path}" for path in gone]
+        lines += [f"0 {'0' * len(head)}\t{path}" for path in gone]
     return "".join(line + "\n" for line in lines).encode("utf-8", "surrogateescape")
 
 
@@ -192,6 +192,6 @@ def approva(plan_dir: Path, nome: str, autore: str, email: str = "", messaggio: 
     tag = (f"object {head}\ntype commit\ntag {nome}\ntagger {autore} <{email}> {int(now.timestamp())} {now:%z}\n\n"
            f"{text}\n")
     oid = _run(top, "mktag", input=tag.encode("utf-8")).strip()
-    r = gitsafe.git(top, "update-ref", "-m", "pdz studio: approva", f"refs/tags/{nome}", oid, EMPTY_OID)
+    r = gitsafe.git(top, "update-ref", "-m", "pdz studio: approva", f"refs/tags/{nome}", oid, "0" * len(oid))
     if r.returncode != 0:
         raise ErroreVersioni(f"esiste già un'approvazione (etichetta) di nome «{nome}»: sceglierne un altro")

@@ -41,21 +41,27 @@ SKELETON = _skeleton()
 FILES = sorted(CONTENT.rglob("*.yaml")) + sorted(SKELETON.rglob("*.yaml"))
 
 
-def scalar_fields(text: str) -> list[tuple[tuple, yaml.Node]]:
-    """Every scalar value of a YAML text (not keys), with its path."""
+def entries(text: str) -> list[tuple[tuple, yaml.Node, yaml.Node]]:
+    """Every mapping entry and list item below the top (path, first node: key or item, value node)."""
     out = []
 
     def walk(node, path):
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
-                walk(v, path + (yaml.safe_load(k.value) if k.style is None else k.value,))
+                sub = path + (yaml.safe_load(k.value) if k.style is None else k.value,)
+                out.append((sub, k, v))
+                walk(v, sub)
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
+                out.append((path + (i,), v, v))
                 walk(v, path + (i,))
-        else:
-            out.append((path, node))
     walk(yaml.compose(text), ())
     return out
+
+
+def scalar_fields(text: str) -> list[tuple[tuple, yaml.Node]]:
+    """Every scalar value of a YAML text (not keys), with its path."""
+    return [(keys, value) for keys, _first, value in entries(text) if isinstance(value, yaml.ScalarNode)]
 
 
 def lookup(data, path):
@@ -102,7 +108,7 @@ def test_one_changed_field_changes_only_its_lines(data):
     path = data.draw(st.sampled_from(FILES), label="file")
     old = path.read_text(encoding="utf-8")
     fields = scalar_fields(old)
-    keys, node = data.draw(st.sampled_from(fields), label="field")
+    keys, node = fields[data.draw(st.integers(0, len(fields) - 1), label="field")]
     value = data.draw(VALUES, label="value")
     windows = data.draw(st.booleans(), label="CRLF and BOM")
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,10 +128,77 @@ def test_one_changed_field_changes_only_its_lines(data):
     # and only that value's lines differ
     first = node.start_mark.line
     last = old.count("\n", 0, node.start_mark.index + len(old[node.start_mark.index:node.end_mark.index].rstrip()))
-    old_lines, new_lines = old.splitlines(True), new.splitlines(True)
-    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+    assert only_lines(old, new, set(range(first, last + 1))), (keys, value)
+
+
+def removed(data, path):
+    data = copy.deepcopy(data)
+    parent = lookup(data, path[:-1])
+    if isinstance(parent, list):
+        del parent[path[-1]]
+    elif len(parent) == 1:
+        return replaced(data, path[:-1], {})
+    else:
+        del parent[next(k for k in parent if str(k) == str(path[-1]))]
+    return data
+
+
+def only_lines(old: str, new: str, allowed: set[int]) -> bool:
+    """Whether `new` differs from `old` only in the lines `allowed` of `old` (from 0; a line where
+    lines are inserted counts as changed). Repeated lines can be matched in several ways: the change
+    is within `allowed` when difflib's matching, or the one that keeps the longest common start and
+    end, says so."""
+    a, b = old.splitlines(True), new.splitlines(True)
+    by_difflib = set()
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
-            assert first <= i1 and i2 - 1 <= last, (keys, value, old_lines[i1:i2])
+            by_difflib |= set(range(i1, i2)) or {i1}
+    head = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    tail = next((i for i, (x, y) in enumerate(zip(reversed(a[head:]), reversed(b[head:]))) if x != y),
+                min(len(a), len(b)) - head)
+    by_ends = set(range(head, len(a) - tail)) or {head}
+    return by_difflib <= allowed or by_ends <= allowed
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_removing_an_entry_removes_its_lines(data):
+    path = data.draw(st.sampled_from(FILES), label="file")
+    old = path.read_text(encoding="utf-8")
+    found = entries(old)
+    keys, first, value = found[data.draw(st.integers(0, len(found) - 1), label="entry")]
+    yf = rt.load(path)
+    yf.remove(keys)
+    expected = removed(yaml.safe_load(old), keys)
+    if lookup(expected, keys[:-1]) == []:
+        expected = replaced(expected, keys[:-1], [])
+    assert yaml.safe_load(yf.text) == expected
+    last = old.count("\n", 0, value.start_mark.index + len(old[value.start_mark.index:value.end_mark.index].rstrip()))
+    # its own lines, and the next line when a comment moves up after a list's dash; the last entry of
+    # a mapping or list leaves it empty ("{}", "[]" after its key)
+    allowed = set(range(first.start_mark.line, last + 2))
+    if lookup(expected, keys[:-1]) in ({}, []):
+        allowed |= {next(f.start_mark.line for k, f, _v in entries(old) if k == keys[:-1])}
+    assert only_lines(old, yf.text, allowed), keys
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_appending_to_a_list_adds_one_item(data):
+    path = data.draw(st.sampled_from(FILES), label="file")
+    old = path.read_text(encoding="utf-8")
+    lists = [(k, v) for k, _first, v in entries(old) if isinstance(v, yaml.SequenceNode)]
+    if not lists:
+        return
+    keys, node = lists[data.draw(st.integers(0, len(lists) - 1), label="list")]
+    value = data.draw(st.one_of(TEXTS, st.dictionaries(st.sampled_from(["nome", "nota", "2022"]), TEXTS,
+                                                       min_size=1, max_size=3)), label="value")
+    yf = rt.load(path)
+    yf.append(keys, value)
+    before = yaml.safe_load(old)
+    assert yaml.safe_load(yf.text) == replaced(before, keys, lookup(before, keys) + [value])
+    last = old.count("\n", 0, node.start_mark.index + len(old[node.start_mark.index:node.end_mark.index].rstrip()))
+    assert only_lines(old, yf.text, set(range(node.start_mark.line, last + 2))), keys
 
 
 def test_amount_is_written_as_the_plan_writes_it(tmp_path: Path):
@@ -224,8 +297,15 @@ def test_markdown_saved_with_its_line_endings_and_conflicts(tmp_path: Path):
     with pytest.raises(rt.Conflitto):
         rt.save_text(f, "vecchio", tf.hash)
     assert rt.digest(f.read_bytes()) == new_hash
-    with pytest.raises(rt.Conflitto):                  # a new file must not exist yet
+    with pytest.raises(rt.Conflitto, match="esiste già"):      # a new file must not exist yet
         rt.save_text(f, "altro", None)
+    f2 = tmp_path / "20-cap2.md"
+    f.rename(f2)
+    tf2 = rt.load_text(f2)
+    f2.unlink()
+    with pytest.raises(rt.Conflitto, match="rimosso o rinominato"):
+        rt.save_text(f2, tf2.text, tf2.hash)
+    assert not f2.exists()
     rt.save_text(tmp_path / "nuovo.md", "# Nuovo\n", None)
     assert (tmp_path / "nuovo.md").read_bytes() == b"# Nuovo\n"
 
@@ -261,3 +341,32 @@ def test_saved_plan_passes_the_loader(tmp_path: Path):
     b2 = next(s.scheda for s in result.plan.schede if s.scheda.codice == "B.2")
     assert b2.programmazione[2022]["PdZ"].importo == Decimal("45000.00")
     assert b2.servizi[0].numero_utenti == 46
+
+
+def test_repeatable_groups_append_and_remove(tmp_path: Path):
+    scheda = copy_of(CONTENT / "schede" / "B.2.yaml", tmp_path)
+    before = scheda.read_text(encoding="utf-8")
+    yf = rt.load(scheda)
+    yf.append(("servizi", 0, "operatori"), "Sociologo")
+    yf.append(("aree",), "anziani")
+    yf.append(("servizi",), {"denominazione": "Nuovo servizio", "operatori": ["A", "B"]})
+    yf.remove(("servizi", 1, "operatori", 0))
+    yf.remove(("servizi", 0, "denominazione"))     # the first key after a dash: its comment stays
+    yf.remove(("programmazione", 2024, "PdZ"))     # the only entry: an empty mapping is left
+    rt.save(yf)
+    after = scheda.read_text(encoding="utf-8")
+    assert after == before.replace(
+        "aree: [famiglie-minori]", "aree: [famiglie-minori, anziani]").replace(
+        "      - Animatore\n      - Terapista occupazionale\n",
+        "      - Animatore\n      - Terapista occupazionale\n      - Sociologo\n").replace(
+        "  - denominazione: Assistenza Educativa Domiciliare (ADE)\n    # Art. 87 bis",
+        "  - # Art. 87 bis").replace(
+        "  2024:\n    PdZ: € 0,00\n", "  2024: {}\n").replace(
+        "      - Assistente sociale (SSP)\n", "").replace(
+        "      - percorsi di educazione alla legalità e all'affettività per gli alunni\n",
+        "      - percorsi di educazione alla legalità e all'affettività per gli alunni\n"
+        "  - denominazione: Nuovo servizio\n    operatori:\n      - A\n      - B\n")
+    with pytest.raises(rt.ErroreFile, match="non è un elenco"):
+        yf.append(("titolo",), "x")
+    with pytest.raises(rt.ErroreFile, match="non c'è"):
+        yf.remove(("servizi", 9))
