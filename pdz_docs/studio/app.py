@@ -345,6 +345,8 @@ def plan_index(plan: Path) -> list[tuple[str, str]]:
 def typed_value(f: F.Field, form) -> object:
     if f.kind == "scelte":
         return form.getlist(f.name)
+    if f.kind == "aggiungi":   # the «Aggiungi» button of this group was the one pressed
+        return form.get("aggiungi") == f.name
     if f.kind in ("voce", "nuovo"):
         return {k: form.get(f"{f.name}.{k}", "") for k in ("stato", "importo", "previsto", "nota", "anno", "fonte")}
     return form.get(f.name, "")
@@ -366,7 +368,12 @@ def edited(path: Path, rel: str, form: list[F.Field], posted, expected: str | No
         if F.unchanged(f, typed):
             continue
         try:
-            if f.kind == "nuovo":
+            if f.kind == "aggiungi":
+                item = {part.keys[-1]: F.to_yaml(part, posted.get(part.name, "")) for part in f.parts}
+                if any(v is None for v in item.values()):
+                    raise F.InputError("compilare i campi del nuovo elemento, poi premere «Aggiungi»")
+                yf.append(f.keys, item)
+            elif f.kind == "nuovo":
                 keys, value = F.new_entry(f, typed)
                 yf.set(keys, value)
             else:
@@ -381,7 +388,8 @@ def edited(path: Path, rel: str, form: list[F.Field], posted, expected: str | No
 
 def sent_name(f: F.Field) -> str:
     """The form key that tells the page sent this field (an unticked checkbox sends nothing)."""
-    return {"scelte": f"{f.name}.presente", "voce": f"{f.name}.stato", "nuovo": f"{f.name}.importo"}.get(f.kind, f.name)
+    return {"scelte": f"{f.name}.presente", "voce": f"{f.name}.stato", "nuovo": f"{f.name}.importo",
+            "aggiungi": "aggiungi"}.get(f.kind, f.name)
 
 
 def edited_text(path: Path, rel: str, form: list[F.Field], posted) -> tuple[str, list[Problem]]:

@@ -49,6 +49,7 @@ class Field:
     group: tuple = ()                # the enclosing list-of-objects (for grids), or ()
     voce_keys: tuple[str, ...] = ()  # voce: the states the place admits
     years: list[str] = field(default_factory=list)   # nuovo: the years an entry may be added for
+    parts: list["Field"] = field(default_factory=list)  # aggiungi: the required fields of the new item
     problems: list = field(default_factory=list)
 
     @property
@@ -174,6 +175,12 @@ class Walker:
                 for i, item in enumerate(value or []):
                     if isinstance(item, dict):
                         self._object(items, item, keys + (i,), keys, show_missing=False)
+                if not group:   # a new item: its required fields, filled in before «Aggiungi»
+                    new = Walker.__new__(Walker)
+                    new.__dict__.update(self.__dict__, fields=[])
+                    for prop in items.get("required", []):
+                        new._value(items["properties"][prop], None, keys + (len(value or []), prop), prop, ())
+                    self.fields.append(Field(keys, f"Aggiungi a {title.lower()}", "aggiungi", "", parts=new.fields))
                 return
             which = CHOICES.get(str(name))
             if which:
@@ -314,5 +321,7 @@ def unchanged(f: Field, typed: Any) -> bool:
         return list(typed) == list(f.value)
     if f.kind == "nuovo":
         return not typed.get("importo", "").strip()
+    if f.kind == "aggiungi":
+        return not typed
     return typed.strip() == str(f.value).strip()
 

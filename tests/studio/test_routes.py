@@ -400,3 +400,19 @@ def test_a_chapter_is_saved_as_typed_and_a_stale_page_gets_the_conflict(app, pla
     assert r.status_code == 409
     assert "Non salvato: il file è stato modificato da un'altra persona" in html and "Altro." in html
     assert chapter.read_text(encoding="utf-8") == new
+
+
+def test_a_service_is_added_to_a_card_with_its_required_fields(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    assert '<legend>Aggiungi a servizi</legend>' in page
+    data = {**form_of(page), 'f["servizi",2,"denominazione"]': "Sportello famiglie", "aggiungi": 'f["servizi"]'}
+    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 302
+    diff = git(plan, "diff", "-U0")
+    assert "+  - denominazione: Sportello famiglie\n" in diff
+    assert git(plan, "diff", "--numstat") == "1\t0\tschede/B.2.yaml\n"
+    assert "<legend>Servizi 3</legend>" in client.get(CARD).get_data(as_text=True)
+    page = client.get(CARD).get_data(as_text=True)
+    # «Salva» comes first in the form, so Enter in a field saves and never adds an item
+    assert page.index('id="salva-su"') < page.index('name="aggiungi"')
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), "aggiungi": 'f["servizi"]'})
+    assert r.status_code == 200 and "compilare i campi del nuovo elemento" in unescape(r.get_data(as_text=True))
