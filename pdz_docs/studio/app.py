@@ -383,6 +383,10 @@ def edited(path: Path, rel: str, form: list[F.Field], posted, expected: str | No
             message = str(exc).split(": ", 1)[-1] if isinstance(exc, roundtrip.ErroreFile) else str(exc)
             where = " – ".join(F.label(k) for k in f.keys[1:]) or f.label
             errors.append(Problem(Loc(rel, lines.get(f.keys, 0), 1), "valore-modulo", f"{where}: {message}", ERRORE))
+    removed = posted.get("rimuovi")   # the «Rimuovi» button of one item of a group
+    items = {F.key_name(f.keys[:len(f.group) + 1]): f.keys[:len(f.group) + 1] for f in form if f.group}
+    if removed in items:
+        yf.remove(items[removed])
     return yf, errors
 
 
@@ -440,10 +444,11 @@ def layout(form: list[F.Field]) -> list[dict]:
                           "colonne": [" ".join(F.label(k) for k in c) for c in columns],
                           "somme": [all(g.kind == "intero" for (_, c2), (_, g) in cell.items() if c2 == c)
                                     for c in columns],
-                          "righe": [[cell.get((n, c)) for c in columns] for n in indexes]})
+                          "righe": [[cell.get((n, c)) for c in columns] for n in indexes],
+                          "chiavi": [F.key_name(f.group + (n,)) for n in indexes]})
         else:
             items.append({"tipo": "gruppi", "gruppo": f.group, "elementi": [
-                {"titolo": f"{F.label(f.group[-1])} {n + 1}",
+                {"titolo": f"{F.label(f.group[-1])} {n + 1}", "chiave": F.key_name(f.group + (n,)),
                  "campi": [{"i": j, "f": g, "etichetta": " – ".join(F.label(k) for k in g.keys[depth + 1:])}
                            for j, g in members if g.keys[depth] == n]} for n in indexes]})
     for s in sections:   # a lone field needs no heading of its own: its label says it

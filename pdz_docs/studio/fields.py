@@ -54,7 +54,12 @@ class Field:
 
     @property
     def name(self) -> str:
-        return "f" + json.dumps(list(self.keys), ensure_ascii=False, separators=(",", ":"))
+        return key_name(self.keys)
+
+
+def key_name(keys: tuple) -> str:
+    """The form name of a key path: «f» and the keys as JSON, e.g. f["programmazione",2022,"PdZ"]."""
+    return "f" + json.dumps(list(keys), ensure_ascii=False, separators=(",", ":"))
 
 
 def label(key: Any) -> str:

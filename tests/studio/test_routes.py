@@ -416,3 +416,12 @@ def test_a_service_is_added_to_a_card_with_its_required_fields(client, plan: Pat
     assert page.index('id="salva-su"') < page.index('name="aggiungi"')
     r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), "aggiungi": 'f["servizi"]'})
     assert r.status_code == 200 and "compilare i campi del nuovo elemento" in unescape(r.get_data(as_text=True))
+
+
+def test_an_objective_is_removed_with_its_own_line_only(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), "rimuovi": 'f["obiettivi",1]'})
+    assert r.status_code == 302
+    assert git(plan, "diff", "-U0").count("\n-  ") == 1
+    assert "-  - {area: famiglie-minori, lettera: C}\n" in git(plan, "diff")
+    assert git(plan, "diff", "--numstat") == "0\t1\tschede/B.2.yaml\n"
