@@ -67,16 +67,28 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=["testo", "md", "docx", "pdf"], default="testo",
                    help="testo (terminale, predefinito), md, docx o pdf")
     d.add_argument("-o", "--output", type=Path, metavar="FILE", help="file di destinazione per md, docx, pdf")
+    st = sub.add_parser("studio", help="modifica il piano dal browser, con la verifica mentre si scrive")
+    st.add_argument("piano", nargs="?", type=Path, default=DEFAULT_PLAN, metavar="CARTELLA",
+                    help="cartella del piano (predefinito: content)")
+    st.add_argument("--host", default="127.0.0.1",
+                    help="indirizzo su cui ascoltare (predefinito: 127.0.0.1, solo questo computer; un altro "
+                         "indirizzo richiede gli utenti, creati con «pdz studio utenti aggiungi NOME»)")
+    st.add_argument("--port", type=int, default=8700, help="porta (predefinito: 8700)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["studio", "utenti"]:   # the accounts of the browser editor: a command of its own
+        from pdz_docs.studio.accounts import main_utenti
+
+        return main_utenti(argv[2:])
     args = _parser().parse_args(argv)
     if args.comando is None:
         _parser().print_help()
         return 2
     commands = {"check": cmd_check, "cifre": cmd_cifre, "schema": cmd_schema, "build": cmd_build,
-                "new": cmd_new, "watch": cmd_watch, "diff": cmd_diff}
+                "new": cmd_new, "watch": cmd_watch, "diff": cmd_diff, "studio": cmd_studio}
     return run_reporting_faults(commands[args.comando], args)
 
 
@@ -360,3 +372,9 @@ def cmd_diff(args) -> int:
     print(f"Prospetto delle variazioni scritto in {path}"
           + (" (nessuna variazione)" if p.vuoto else ""))
     return 0
+
+
+def cmd_studio(args) -> int:
+    from pdz_docs.studio.server import main
+
+    return main(args)

@@ -1,0 +1,511 @@
+"""The browser editor's web application (Flask): pages rendered on the server, htmx for live checks.
+
+Every page edits one file of the plan: piano.yaml, finanza.yaml, a card (schede/*.yaml) through a form
+generated from the content model (fields.py), a chapter (capitoli/*.md) through a text editor with its
+rendered preview. While the writer types, the form is sent to /verifica and checked by the pipeline on a
+shadow copy (shadow.py); saving goes through the round-trip writer, which changes only the edited lines
+and refuses to overwrite a file changed on disk since the page was loaded.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from flask import Flask, abort, redirect, render_template, request, send_file, session, url_for
+from jinja2 import StrictUndefined
+from markupsafe import Markup
+
+from pdz_docs.finance.money import fmt_euro
+from pdz_docs.load.yamlsrc import load_yaml
+from pdz_docs.model import Finanza, Piano, Scheda
+from pdz_docs.problems import AVVISO, ERRORE, NOTA, Loc, Problem, summary
+from pdz_docs.studio import accounts, roundtrip
+from pdz_docs.studio import fields as F
+from pdz_docs.studio.roundtrip import digest
+from pdz_docs.studio.shadow import Shadow
+
+HERE = Path(__file__).resolve().parent
+MODELS = {"piano.yaml": Piano, "finanza.yaml": Finanza}
+EDITABLE = re.compile(r"^(piano\.yaml|finanza\.yaml|schede/[A-Za-z0-9._-]+\.yaml|capitoli/[A-Za-z0-9._-]+\.md)$")
+SEVERITY_ORDER = {ERRORE: 0, AVVISO: 1, NOTA: 2}
+FORMATS = ("pdf", "docx", "xlsx")
+MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+ERRORS = {400: "Richiesta non valida.", 403: "Operazione non permessa.", 404: "Pagina o file non trovato.",
+          405: "Metodo non ammesso.", 413: "Richiesta troppo grande.", 429: "Troppi tentativi: riprovare fra poco."}
+
+
+@dataclass
+class Config:
+    plan: Path
+    accounts: Path | None = None       # the users file (accounts.py) when login is required
+    allowed_hosts: tuple[str, ...] = ()
+
+
+def create_app(config: Config) -> Flask:
+    app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
+                static_url_path="/static")
+    app.jinja_env.undefined = StrictUndefined
+    app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="pdz_studio",
+                      MAX_CONTENT_LENGTH=4 * 1024 * 1024)
+    plan = config.plan.resolve()
+    shadow = Shadow(plan)
+    csrf = accounts.Csrf()
+    throttle = accounts.Limitatore()
+    downloads = Path(tempfile.mkdtemp(prefix="pdz-studio-out-"))
+
+    def close() -> None:
+        """Remove what the app keeps in temporary folders (the shadow copy, the documents built)."""
+        shadow.close()
+        shutil.rmtree(downloads, ignore_errors=True)
+
+    app.extensions["pdz_studio"] = {"shadow": shadow, "plan": plan, "downloads": downloads, "close": close}
+
+    # --- guards --------------------------------------------------------------------------------
+    @app.before_request
+    def guard():
+        if config.allowed_hosts and request.host not in config.allowed_hosts:
+            abort(403)   # another site's name pointing at this address (DNS rebinding)
+        if config.accounts is not None and request.endpoint not in ("accesso", "static") and not session.get("utente"):
+            return redirect(url_for("accesso"))
+        if request.method == "POST":
+            token = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
+            if "sid" not in session or not csrf.check(session["sid"], token):
+                abort(403)
+            if request.endpoint not in ("accesso", "esci", "verifica") and not can_edit():
+                abort(403)
+
+    @app.after_request
+    def headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    @app.errorhandler(429)
+    def error(exc):
+        code = getattr(exc, "code", 400)
+        return render_template("errore.html", messaggio=ERRORS.get(code, "Errore."), **common()), code
+
+    @app.errorhandler(roundtrip.ErroreFile)
+    def file_error(exc):
+        return render_template("errore.html", messaggio=f"Il file non si può modificare dal browser: {exc}.",
+                               **common()), 409
+
+    @app.errorhandler(500)
+    def internal(exc):
+        return render_template("errore.html", messaggio="Errore interno del programma: la modifica non è stata "
+                               "salvata. Segnalarlo a chi cura pdz-docs.", **common()), 500
+
+    def csrf_token() -> str:
+        if "sid" not in session:
+            session["sid"] = secrets.token_urlsafe(32)
+        return csrf.make(session["sid"])
+
+    def can_edit() -> bool:
+        return config.accounts is None or session.get("ruolo") == "editor"
+
+    def common() -> dict:
+        return {"stati": F.STATI, "csrf": csrf_token(), "utente": session.get("utente"), "editor": can_edit(),
+                "files": plan_index(plan)}
+
+    # --- pages ---------------------------------------------------------------------------------
+    @app.get("/")
+    def indice():
+        result, problems = shadow.check()
+        return render_template("indice.html", problems=listed(problems), riepilogo=summary(problems),
+                               pannello=panel(result, problems), **common())
+
+    @app.get("/modifica/<path:rel>")
+    def modifica(rel: str):
+        path = plan_file(plan, rel)
+        result, problems = shadow.check()
+        if rel.endswith(".md"):
+            tf = roundtrip.load_text(path)
+            return chapter_page(rel, tf.text, result, problems, impronta=tf.hash)
+        data = path.read_bytes()
+        form = yaml_form(rel, data, result)
+        attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8", errors="replace"))
+        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=digest(data),
+                               problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result, problems),
+                               messaggio=None, conflitto=False, salvato=bool(request.args.get("salvato")), **common())
+
+    @app.post("/verifica/<path:rel>")
+    def verifica(rel: str):
+        path = plan_file(plan, rel)
+        data = path.read_bytes()
+        if rel.endswith(".md"):
+            text = request.form.get("testo", "")
+            result, problems = shadow.check(rel, text)
+            return render_template("_verifica.html", problems=listed(problems), riepilogo=summary(problems),
+                                   pannello=panel(result, problems), form=None, stati=F.STATI, anteprima=preview(rel, result))
+        form = yaml_form(rel, data, None)
+        try:
+            text, errors = edited_text(path, rel, form, request.form)
+        except roundtrip.ErroreFile:   # a file the forms cannot change: its problems as saved
+            text, errors = data.decode("utf-8", errors="replace"), None
+        result, problems = shadow.check(rel, text) if errors == [] else shadow.check()
+        problems = (errors or []) + problems
+        attach(form, [p for p in problems if p.loc.file == rel], text)
+        return render_template("_verifica.html", problems=listed(problems, form), riepilogo=summary(problems),
+                               pannello=panel(result, problems), form=form, stati=F.STATI, anteprima=None)
+
+    @app.post("/salva/<path:rel>")
+    def salva(rel: str):
+        path = plan_file(plan, rel)
+        data = path.read_bytes()
+        expected = request.form.get("impronta", "")
+        conflict = not hmac.compare_digest(digest(data), expected)
+        message = None
+        if rel.endswith(".md"):
+            text = request.form.get("testo", "")
+            if not conflict:
+                try:
+                    roundtrip.save_text(path, text, expected)
+                except roundtrip.Conflitto:
+                    conflict = True
+            if conflict:
+                result, problems = shadow.check(rel, text)
+                return chapter_page(rel, text, result, problems, conflict=True, impronta=expected), 409
+            return redirect(url_for("modifica", rel=rel, salvato=1))
+        form = yaml_form(rel, data, None)
+        if not conflict:
+            yf, errors = edited(path, rel, form, request.form, expected)
+            if errors:
+                message = "Non salvato: " + "; ".join(p.message for p in errors)
+            else:
+                try:
+                    roundtrip.save(yf)
+                except roundtrip.Conflitto:
+                    conflict = True
+                else:
+                    return redirect(url_for("modifica", rel=rel, salvato=1))
+        text, errors = edited_text(path, rel, form, request.form)
+        result, problems = shadow.check(rel, text) if not errors else shadow.check()
+        attach(form, errors + [p for p in problems if p.loc.file == rel], text)
+        for f in form:   # the writer's unsaved values stay on screen
+            f.value = typed_value(f, request.form)
+        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=expected, problems=listed(problems, form),
+                               riepilogo=summary(problems), pannello=panel(result, problems), messaggio=message,
+                               conflitto=conflict, salvato=False, **common()), 409 if conflict else 200
+
+    @app.route("/accesso", methods=["GET", "POST"])
+    def accesso():
+        message = None
+        if request.method == "POST":
+            name, password = request.form.get("nome", ""), request.form.get("password", "")
+            address = request.remote_addr or ""
+            wait = throttle.attesa(name, address)
+            if wait > 0:
+                return render_template("accesso.html", messaggio=accounts.messaggio_attesa(wait), **common()), 429
+            user = accounts.verify(name, password, config.accounts) if config.accounts is not None else None
+            if user is not None:
+                throttle.riuscito(name, address)
+                session.clear()
+                session.update(sid=secrets.token_urlsafe(32), utente=user.nome, ruolo=user.ruolo)
+                return redirect(url_for("indice"))
+            throttle.fallito(name, address)
+            message = "Nome o password errati."
+        return render_template("accesso.html", messaggio=message, **common()), 401 if message else 200
+
+    @app.post("/esci")
+    def esci():
+        session.clear()
+        return redirect(url_for("accesso") if config.accounts is not None else url_for("indice"))
+
+    @app.get("/versioni")
+    def versioni():
+        from pdz_docs.studio import versions
+
+        try:
+            history, note = versions.storia(plan), request.args.get("m")
+        except versions.ErroreVersioni as exc:
+            history, note = [], f"Storia non disponibile: {exc}."
+        return render_template("versioni.html", storia=history, messaggio=note,
+                               oggi=date.today().isoformat(),
+                               prodotti=sorted(p.name for p in downloads.iterdir()
+                                               if not p.name.startswith(".") and p.suffix[1:] in MIME), **common())
+
+    @app.post("/versioni")
+    def salva_versione():
+        from pdz_docs.studio import versions
+
+        try:
+            versions.salva_versione(plan, request.form.get("messaggio", ""), author())
+            note = "Versione salvata."
+        except versions.ErroreVersioni as exc:
+            note = f"Versione non salvata: {exc}."
+        return redirect(url_for("versioni", m=note))
+
+    @app.post("/approva")
+    def approva():
+        from pdz_docs.studio import versions
+
+        name = request.form.get("nome", "")
+        try:
+            versions.approva(plan, name, author(), messaggio=request.form.get("nota", ""))
+            note = f"L'ultima versione è segnata come approvata («{name.strip()}»)."
+        except versions.ErroreVersioni as exc:
+            note = f"Non segnata come approvata: {exc}."
+        return redirect(url_for("versioni", m=note))
+
+    def author() -> str:
+        return session.get("utente") or "pdz studio"
+
+    @app.post("/produci")
+    def produci():
+        from pdz_docs.build import build, write_outputs
+
+        formats = [f for f in request.form.getlist("formato") if f in FORMATS] or ["pdf"]
+        outputs, _ = build(plan, formats, out_dir=downloads)
+        if outputs is not None:
+            write_outputs(downloads, outputs)
+        note = ("Documenti prodotti." if outputs is not None
+                else "Documenti non prodotti: correggere i problemi segnalati.")
+        return redirect(url_for("versioni", m=note))
+
+    @app.get("/scarica/<name>")
+    def scarica(name: str):
+        path = downloads / name
+        if "/" in name or name.startswith(".") or not path.is_file() or path.suffix[1:] not in MIME:
+            abort(404)
+        return send_file(path, mimetype=MIME[path.suffix[1:]], as_attachment=True, download_name=name)
+
+    # --- helpers bound to this plan --------------------------------------------------------------
+    def yaml_form(rel: str, data: bytes, result) -> list[F.Field]:
+        doc, _ = load_yaml(plan / rel, rel, text=data.decode("utf-8", errors="replace"))
+        regole = result.plan.regole if result is not None else shadow_rules()
+        return F.fields_of(MODELS.get(rel, Scheda), doc.data, regole, doc.written)
+
+    def shadow_rules():
+        if shadow.regole is None:
+            shadow.check()
+        return shadow.regole
+
+    def chapter_page(rel, text, result, problems, conflict=False, impronta=None):
+        cifre = []   # (text inserted, what the picker shows): the citable figures with their value, the tables
+        if result is not None:
+            from pdz_docs.figures import flatten
+
+            cifre = [(f"{{{{ {name} }}}}", f"{name} = {value}") for name, value in flatten(result.computed.cifre)]
+            cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
+        return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
+                               anteprima=preview(rel, result), cifre=cifre,
+                               impronta=impronta or digest((plan / rel).read_bytes()),
+                               conflitto=conflict, messaggio=None, salvato=bool(request.args.get("salvato")),
+                               **common())
+
+    return app
+
+
+# --- plain functions ------------------------------------------------------------------------------
+
+def plan_file(plan: Path, rel: str) -> Path:
+    """The plan file a route names; anything else (../, absolute, links, other files) is refused."""
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in rel or not EDITABLE.match(rel):
+        abort(404)
+    path = plan / rel
+    if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(plan):
+        abort(404)
+    return path
+
+
+def plan_index(plan: Path) -> list[tuple[str, str]]:
+    """(relative path, label) of the editable files, for the navigation."""
+    items = [(n, n.split(".")[0].capitalize()) for n in ("piano.yaml", "finanza.yaml") if (plan / n).is_file()]
+    for folder, label in (("schede", "Scheda"), ("capitoli", "Capitolo")):
+        for p in sorted((plan / folder).glob("*")) if (plan / folder).is_dir() else []:
+            rel = f"{folder}/{p.name}"
+            if EDITABLE.match(rel) and p.is_file() and not p.is_symlink():
+                items.append((rel, f"{label} {p.stem}"))
+    return items
+
+
+def typed_value(f: F.Field, form) -> object:
+    if f.kind == "scelte":
+        return form.getlist(f.name)
+    if f.kind == "aggiungi":   # the «Aggiungi» button of this group was the one pressed
+        return form.get("aggiungi") == f.name
+    if f.kind in ("voce", "nuovo"):
+        return {k: form.get(f"{f.name}.{k}", "") for k in ("stato", "importo", "previsto", "nota", "anno", "fonte")}
+    return form.get(f.name, "")
+
+
+def edited(path: Path, rel: str, form: list[F.Field], posted, expected: str | None = None):
+    """The file loaded for saving with the form's changed fields set; (yf, problems of the typed values).
+
+    `expected` is the hash of the bytes the page was made from: saving then refuses a file changed since."""
+    yf = roundtrip.load(path)
+    if expected is not None:
+        yf.hash = expected
+    errors: list[Problem] = []
+    lines = None
+    for f in form:
+        if sent_name(f) not in posted:
+            continue    # a field the page did not send is left as it is
+        typed = typed_value(f, posted)
+        if F.unchanged(f, typed):
+            continue
+        try:
+            if f.kind == "aggiungi":
+                item = {part.keys[-1]: F.to_yaml(part, posted.get(part.name, "")) for part in f.parts}
+                if any(v is None for v in item.values()):
+                    raise F.InputError("compilare i campi del nuovo elemento, poi premere «Aggiungi»")
+                yf.append(f.keys, item)
+            elif f.kind == "nuovo":
+                keys, value = F.new_entry(f, typed)
+                yf.set(keys, value)
+            else:
+                yf.set(f.keys, F.to_yaml(f, typed))
+        except (F.InputError, roundtrip.ErroreFile) as exc:
+            lines = lines if lines is not None else field_lines(form, yf.text)
+            message = str(exc).split(": ", 1)[-1] if isinstance(exc, roundtrip.ErroreFile) else str(exc)
+            where = " – ".join(F.label(k) for k in f.keys[1:]) or f.label
+            errors.append(Problem(Loc(rel, lines.get(f.keys, 0), 1), "valore-modulo", f"{where}: {message}", ERRORE))
+    removed = posted.get("rimuovi")   # the «Rimuovi» button of one item of a group
+    items = {F.key_name(f.keys[:len(f.group) + 1]): f.keys[:len(f.group) + 1] for f in form if f.group}
+    if removed in items:
+        yf.remove(items[removed])
+    return yf, errors
+
+
+def sent_name(f: F.Field) -> str:
+    """The form key that tells the page sent this field (an unticked checkbox sends nothing)."""
+    return {"scelte": f"{f.name}.presente", "voce": f"{f.name}.stato", "nuovo": f"{f.name}.importo",
+            "aggiungi": "aggiungi"}.get(f.kind, f.name)
+
+
+def edited_text(path: Path, rel: str, form: list[F.Field], posted) -> tuple[str, list[Problem]]:
+    yf, errors = edited(path, rel, form, posted)
+    return yf.text, errors
+
+
+def attach(form: list[F.Field], problems: list[Problem], text: str) -> None:
+    """Each problem of this file beside its field: the field whose value stands on the problem's line,
+    else the last field above it."""
+    lines = field_lines(form, text)
+    for f in form:
+        f.problems = []
+    for p in problems:
+        target = None
+        if p.loc.line:
+            above = [(ln, i) for i, f in enumerate(form) for ln in [lines.get(f.keys)] if ln and ln <= p.loc.line]
+            if above:
+                target = form[max(above)[1]]
+        if target is not None:
+            target.problems.append(p)
+
+
+def layout(form: list[F.Field]) -> list[dict]:
+    """The form in sections (one per top-level key); a list of objects with plain fields is a grid
+    (a row per item, like a spreadsheet), one with lists inside is a group of fieldsets."""
+    sections: list[dict] = []
+    for i, f in enumerate(form):
+        top = f.keys[0]
+        if not sections or sections[-1]["chiave"] != top:
+            sections.append({"chiave": top, "titolo": F.label(top), "voci": []})
+        items = sections[-1]["voci"]
+        if not f.group:
+            rest = f.keys[1:]
+            items.append({"tipo": "campo", "i": i, "f": f,
+                          "etichetta": " – ".join(F.label(k) for k in rest) if rest else f.label})
+            continue
+        members = [(j, g) for j, g in enumerate(form) if g.group == f.group]
+        if items and items[-1].get("gruppo") == f.group:
+            continue
+        grid = all(g.kind not in ("elenco", "scelte", "voce") for _, g in members)
+        depth = len(f.group)
+        indexes = sorted({g.keys[depth] for _, g in members})
+        if grid:
+            columns = list(dict.fromkeys(g.keys[depth + 1:] for _, g in members))
+            cell = {(g.keys[depth], g.keys[depth + 1:]): (j, g) for j, g in members}
+            items.append({"tipo": "griglia", "gruppo": f.group,
+                          "colonne": [" ".join(F.label(k) for k in c) for c in columns],
+                          "somme": [all(g.kind == "intero" for (_, c2), (_, g) in cell.items() if c2 == c)
+                                    for c in columns],
+                          "righe": [[cell.get((n, c)) for c in columns] for n in indexes],
+                          "chiavi": [F.key_name(f.group + (n,)) for n in indexes]})
+        else:
+            items.append({"tipo": "gruppi", "gruppo": f.group, "elementi": [
+                {"titolo": f"{F.label(f.group[-1])} {n + 1}", "chiave": F.key_name(f.group + (n,)),
+                 "campi": [{"i": j, "f": g, "etichetta": " – ".join(F.label(k) for k in g.keys[depth + 1:])}
+                           for j, g in members if g.keys[depth] == n]} for n in indexes]})
+    for s in sections:   # a lone field needs no heading of its own: its label says it
+        if len(s["voci"]) == 1 and s["voci"][0]["tipo"] == "campo" and len(s["voci"][0]["f"].keys) == 1:
+            s["titolo"] = None
+    return sections
+
+
+def field_lines(form: list[F.Field], text: str) -> dict:
+    doc, _ = load_yaml(Path("x.yaml"), "x.yaml", text=text)
+    return {f.keys: doc.loc(*f.keys).line for f in form if tuple(f.keys) in doc.locs}
+
+
+def listed(problems: list[Problem], form: list[F.Field] | None = None) -> list[tuple[Problem, str | None]]:
+    """The "Verifica" list: each problem with a link to its field on this page, or to its file's page."""
+    anchors = {id(p): f"#campo-{i}" for i, f in enumerate(form or []) for p in f.problems}
+    out = []
+    for p in sorted(shown(problems), key=lambda p: id(p) not in anchors):   # this page's problems first
+        href = anchors.get(id(p))
+        if href is None and EDITABLE.match(p.loc.file):
+            href = url_for("modifica", rel=p.loc.file)
+        out.append((p, href))
+    return out
+
+
+def shown(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (SEVERITY_ORDER.get(p.severity, 3), p.loc.file, p.loc.line))
+
+
+def panel(result, problems: list[Problem]) -> dict | None:
+    """The fund panel: the computed tables as the documents print them (no arithmetic here), and the
+    problems the checks locate at the budget (a fund over-programmed, pending resources)."""
+    if result is None:
+        return None
+    tables = result.computed.tables
+    return {"tabelle": [tables[t] for t in ("fonti_residuo", "cofinanziamento_minimo") if t in tables],
+            "problemi": [p for p in shown(problems) if p.loc.file == "finanza.yaml" and p.severity == ERRORE],
+            "minimo": fmt_euro(result.computed.minimo["cofinanziamento_minimo"])
+            if "cofinanziamento_minimo" in result.computed.minimo else None}
+
+
+def preview(rel: str, result) -> Markup | None:
+    """The chapter as the documents show it (its blocks' sanitised HTML), or None when it cannot be built."""
+    if result is None:
+        return None
+    from pdz_docs.render.document import chapter_view
+
+    for cap, text in result.chapters:
+        if cap.file.endswith(rel):
+            view = chapter_view(cap, text, {"root": result.plan.root, "tables": result.computed.tables})
+            return Markup("").join(Markup(b.html) if b.kind != "table" else Markup(table_html(b.table))
+                                   for b in view.blocks if b.kind != "cards")
+    return None
+
+
+def table_html(table) -> str:
+    from flask import render_template as rt
+
+    return rt("_tabella.html", t=table)
+
+

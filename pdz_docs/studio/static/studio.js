@@ -1,0 +1,47 @@
+/* pdz studio: small progressive enhancements; every page works without them. */
+(function () {
+  "use strict";
+  var fmt = new Intl.NumberFormat("it-IT");
+
+  // Totals of a grid's whole-number columns, recomputed as the writer types (display only: the
+  // plan's figures are computed by the program, shown in the funds panel).
+  function totals() {
+    document.querySelectorAll("table[data-somme]").forEach(function (table) {
+      table.querySelectorAll("output[data-colonna]").forEach(function (out) {
+        var col = Number(out.getAttribute("data-colonna"));   // 1-based: cell 0 is the row number
+        var sum = 0, ok = true;
+        table.querySelectorAll("tbody tr").forEach(function (tr) {
+          var input = tr.children[col] && tr.children[col].querySelector("input");
+          if (!input || input.value.trim() === "") { return; }
+          if (!/^\d+$/.test(input.value.trim())) { ok = false; return; }
+          sum += Number(input.value.trim());
+        });
+        out.textContent = ok ? fmt.format(sum) : "—";
+      });
+    });
+  }
+
+  // The figures picker: inserts «{{ cifre.… }}» at the cursor of the chapter's text.
+  function insert(button) {
+    var select = document.getElementById(button.getAttribute("data-inserisci-da"));
+    var area = document.getElementById(select.getAttribute("data-inserisci"));
+    if (!select.value) { select.focus(); return; }
+    var start = area.selectionStart, end = area.selectionEnd;
+    area.value = area.value.slice(0, start) + select.value + area.value.slice(end);
+    area.selectionStart = area.selectionEnd = start + select.value.length;
+    area.focus();
+    area.dispatchEvent(new Event("input", {bubbles: true}));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    totals();
+    document.addEventListener("input", totals);
+    document.querySelectorAll("[data-inserisci-da]").forEach(function (b) {
+      b.addEventListener("click", function () { insert(b); });
+    });
+    var produce = document.getElementById("produci-modulo");
+    if (produce) {
+      produce.addEventListener("submit", function () { produce.classList.add("attivo"); });
+    }
+  });
+})();

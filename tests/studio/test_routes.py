@@ -1,0 +1,427 @@
+"""The browser editor through Flask's test client: generated forms, checks while typing, saving, conflicts, security."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from studio_fixtures import app, client, form_of, git, plan  # noqa: F401 (fixtures)
+
+CARD = "/modifica/schede/B.2.yaml"
+PDZ_2022 = 'f["programmazione",2022,"PdZ"]'
+
+
+def voce(name: str, importo: str, stato: str = "noto") -> dict[str, str]:
+    return {f"{name}.stato": stato, f"{name}.importo": importo, f"{name}.previsto": "", f"{name}.nota": ""}
+
+
+def test_card_form_is_generated_from_the_model_and_the_rules(client):
+    html = client.get(CARD).get_data(as_text=True)
+    # nomenclature code, areas, objective letters, territorial scope, management: choices of the rules file
+    assert re.search(r'<option value="B.2" selected>B.2 – ', html)
+    assert re.search(r'name="f\[&#34;aree&#34;\]" value="famiglie-minori" checked', html)
+    assert re.search(r'name="f\[&#34;obiettivi&#34;,0,&#34;lettera&#34;\]"', html)
+    assert re.search(r'name="f\[&#34;valenza_territoriale&#34;\]" value="ambito" checked', html)
+    assert 'name="f[&#34;gestione&#34;]"' in html
+    # an amount with its state, shown as the plan writes it; a repeatable group per service
+    assert 'value="€ 45.600,00"' in html and '<option value="noto" selected>importo noto</option>' in html
+    assert "<legend>Servizi 2</legend>" in html
+
+
+def test_over_programmed_amount_is_shown_beside_the_field_in_the_list_and_in_the_funds_panel(client):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/verifica/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "4000000")})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    beside = re.search(r'id="msg-(\d+)" class="messaggi" hx-swap-oob="true"><p class="errore">scheda B.2: programma '
+                       r'€ 4.000.000,00 della fonte PdZ nel 2022', html)
+    assert beside, "the error is not beside the field"
+    assert f'id="campo-{beside.group(1)}"' in page and f'name="{PDZ_2022.replace(chr(34), "&#34;")}.stato"' in \
+        page.split(f'id="campo-{beside.group(1)}"', 1)[1][:600]
+    listed = re.search(r'<a href="#campo-' + beside.group(1) + r'">schede/B.2.yaml:\d+:\d+</a>', html)
+    assert listed, "the Verifica list does not link to the field"
+    panel = html.split('id="pannello-box"', 1)[1]
+    assert "la fonte PdZ è programmata nel 2022 per € 5.709.100,39" in unescape(panel)
+    assert "[fonte-eccedente]" in panel
+    # the same text, fixed: no error left
+    r = client.post("/verifica/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "45.600,00")})
+    assert "fonte-eccedente" not in r.get_data(as_text=True)
+
+
+def test_saving_one_field_changes_one_line_and_keeps_every_comment(client, plan: Path):
+    card = plan / "schede" / "B.2.yaml"
+    comments = [ln for ln in card.read_text(encoding="utf-8").splitlines() if ln.lstrip().startswith("#")]
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    assert r.status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tschede/B.2.yaml\n"
+    assert "+    PdZ: € 50.000,00\n" in git(plan, "diff")
+    assert [ln for ln in card.read_text(encoding="utf-8").splitlines() if ln.lstrip().startswith("#")] == comments
+
+
+def test_an_amount_typed_another_way_is_not_a_change(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "45600")})
+    assert r.status_code == 302
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_second_session_saving_the_same_card_gets_the_conflict_message(app, plan: Path):
+    first, second = app.test_client(), app.test_client()
+    page1 = first.get(CARD).get_data(as_text=True)
+    page2 = second.get(CARD).get_data(as_text=True)
+    assert second.post("/salva/schede/B.2.yaml", data={**form_of(page2), **voce(PDZ_2022, "50000")}).status_code == 302
+    r = first.post("/salva/schede/B.2.yaml", data={**form_of(page1), **voce(PDZ_2022, "60000")})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409
+    assert "Non salvato: il file è stato modificato da un'altra persona" in html
+    assert '>Ricarica</a>' in html
+    assert 'value="60000"' in html            # the writer's unsaved value is still in the form
+    assert "PdZ: € 50.000,00" in (plan / "schede" / "B.2.yaml").read_text(encoding="utf-8")   # nothing lost
+
+
+def test_a_change_without_csrf_token_is_refused(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    data = {**form_of(page), **voce(PDZ_2022, "50000")}
+    del data["csrf"]
+    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 403
+    assert client.post("/salva/schede/B.2.yaml", data={**data, "csrf": "falso"}).status_code == 403
+    assert client.post("/versioni", data={"messaggio": "x"}).status_code == 403
+    assert git(plan, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("url", ["/modifica/../piano.yaml", "/modifica/schede/../../segreto.yaml",
+                                 "/modifica//etc/passwd", "/modifica/%2Fetc%2Fpasswd", "/modifica/schede/..%2F..%2Fsegreto.yaml",
+                                 "/modifica/schede/fuori.yaml", "/modifica/.git/config", "/scarica/..%2Fsegreto.yaml",
+                                 "/verifica/../segreto.yaml"])
+def test_paths_outside_the_plan_are_refused(client, plan: Path, url: str):
+    secret = plan.parent / "segreto.yaml"
+    secret.write_text("segreto: non-leggere\n", encoding="utf-8")
+    (plan / "schede" / "fuori.yaml").symlink_to(secret)
+    page = client.get(CARD).get_data(as_text=True)
+    r = (client.post(url, data=form_of(page)) if url.startswith("/verifica")
+         else client.get(url, follow_redirects=True))   # «//» is first merged into «/» (a redirect)
+    assert r.status_code == 404
+    assert "non-leggere" not in r.get_data(as_text=True)
+
+
+def test_a_card_title_with_a_script_is_shown_as_text(client, plan: Path):
+    card = plan / "schede" / "B.2.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace(
+        "titolo: Sostegno socio-educativo territoriale o domiciliare", 'titolo: "<script>alert(1)</script>"'), encoding="utf-8")
+    html = client.get(CARD).get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_chapter_preview_and_figures_picker(client):
+    page = client.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    assert '<textarea id="testo" name="testo"' in page
+    assert '<option value="{{ cifre.popolazione.totale }}">cifre.popolazione.totale = 70.275</option>' in page
+    assert '<option value="{{ tabella(&#34;territorio&#34;) }}">tabella «Territorio e popolazione residente»</option>' in page
+    text = "---\nid: cap1\ntitolo: Prova\nordine: 30\nnumero: 1\n---\n\n## Sezione\n\nResidenti: {{ cifre.popolazione.totale }}.\n"
+    html = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text}).get_data(as_text=True)
+    preview = html.split('id="anteprima"', 1)[1]
+    assert '<span class="num">1.1</span> Sezione</h2>' in preview and "<p>Residenti: 70.275.</p>" in preview
+
+
+def test_a_value_that_is_not_an_amount_is_shown_beside_its_field_and_not_saved(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    data = {**form_of(page), **voce(PDZ_2022, "45,600.00")}
+    html = unescape(client.post("/verifica/schede/B.2.yaml", data=data).get_data(as_text=True))
+    beside = re.search(r'id="msg-(\d+)" class="messaggi" hx-swap-oob="true"><p class="errore">2022 – PdZ: '
+                       r'«45,600.00» non è un importo leggibile [^<]*<span class="codice">\[valore-modulo\]', html)
+    assert beside and f'<a href="#campo-{beside.group(1)}">schede/B.2.yaml:37:1</a>' in html
+    r = client.post("/salva/schede/B.2.yaml", data=data)
+    assert r.status_code == 200 and "Non salvato:" in unescape(r.get_data(as_text=True))
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_an_amount_is_added_for_a_year_and_a_funding_source_chosen_from_the_rules(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    assert '<option value="FGSA">FGSA – Fondo Globale Socio-Assistenziale</option>' in page
+    new = 'f["programmazione"]'
+    data = {**form_of(page), f"{new}.anno": "2023", f"{new}.fonte": "FGSA", f"{new}.importo": "1.000"}
+    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 302
+    diff = git(plan, "diff", "-U0")
+    assert "+    FGSA: € 1.000,00\n" in diff
+    assert git(plan, "diff", "--numstat") == "1\t0\tschede/B.2.yaml\n"
+
+
+def test_non_local_host_without_accounts_refuses_to_start(plan: Path, tmp_path: Path):
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "studio", str(plan), "--host", "0.0.0.0", "--port", "0"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 1
+    assert "servono gli utenti" in r.stderr and "pdz studio utenti aggiungi NOME" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_another_host_name_is_refused_on_loopback(plan: Path):
+    from pdz_docs.studio.app import Config, create_app
+
+    app = create_app(Config(plan, None, ("127.0.0.1:8700",)))
+    try:
+        c = app.test_client()
+        assert c.get("/", headers={"Host": "127.0.0.1:8700"}).status_code == 200
+        assert c.get("/", headers={"Host": "attaccante.example:8700"}).status_code == 403
+    finally:
+        app.extensions["pdz_studio"]["close"]()
+
+
+@pytest.fixture
+def office(plan: Path, tmp_path: Path):
+    """The app as served on the office network: accounts in a users file outside the plan."""
+    from pdz_docs.studio import accounts
+    from pdz_docs.studio.app import Config, create_app
+
+    users = tmp_path / "utenti.json"
+    accounts.aggiungi("maria", "password-di-maria", "editor", users)
+    accounts.aggiungi("luca", "password-di-luca", "lettore", users)
+    app = create_app(Config(plan, users))
+    yield app
+    app.extensions["pdz_studio"]["close"]()
+
+
+def login(client, name: str, password: str):
+    page = client.get("/accesso").get_data(as_text=True)
+    return client.post("/accesso", data={**form_of(page), "nome": name, "password": password})
+
+
+def test_office_network_requires_login_with_safe_cookies(office):
+    c = office.test_client()
+    r = c.get(CARD)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/accesso")
+    r = login(c, "maria", "password-di-maria")
+    assert r.status_code == 302
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert c.get(CARD).status_code == 200
+
+
+def test_wrong_passwords_are_rate_limited(office):
+    c = office.test_client()
+    codes = [login(c, "maria", f"sbagliata-{i}").status_code for i in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    r = login(c, "maria", "password-di-maria")   # even the right password waits now
+    assert r.status_code == 429
+    assert "Troppi tentativi di accesso non riusciti: riprovare tra" in unescape(r.get_data(as_text=True))
+
+
+def test_a_reader_cannot_save(office, plan: Path):
+    c = office.test_client()
+    login(c, "luca", "password-di-luca")
+    page = c.get(CARD).get_data(as_text=True)
+    assert 'id="salva"' not in page
+    r = c.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    assert r.status_code == 403
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_users_command_is_reached_through_pdz_studio(tmp_path: Path):
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "studio", "utenti", "elenco"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0
+    assert "Nessun utente" in r.stdout
+
+
+def test_versions_page_saves_a_version_authored_by_the_person_and_approves_it(office, plan: Path):
+    c = office.test_client()
+    login(c, "maria", "password-di-maria")
+    page = c.get(CARD).get_data(as_text=True)
+    c.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    page = c.get("/versioni").get_data(as_text=True)
+    r = c.post("/versioni", data={**form_of(page), "messaggio": "PdZ 2022 della B.2"}, follow_redirects=True)
+    assert "Versione salvata." in r.get_data(as_text=True)
+    assert git(plan, "log", "-1", "--format=%an|%s") == "maria|PdZ 2022 della B.2\n"
+    r = c.post("/approva", data={**form_of(page), "nome": "approvato-2023-03-15", "nota": "Delibera n. 5"},
+               follow_redirects=True)
+    html = unescape(r.get_data(as_text=True))
+    assert "segnata come approvata («approvato-2023-03-15»)" in html
+    assert "<td>maria</td><td>PdZ 2022 della B.2</td><td>approvato-2023-03-15</td>" in html
+    assert git(plan, "tag") == "approvato-2023-03-15\n"
+
+
+class _Form(HTMLParser):
+    """What a browser would send for the page's form #modulo, untouched."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.data: list[tuple[str, str]] = []
+        self.inside = False
+        self.select: str | None = None
+        self.textarea: str | None = None
+        self.first_option: str | None = None
+        self.chosen = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == "modulo"
+        if not self.inside or "name" not in a and tag != "option":
+            return
+        if tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
+            self.data.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self.select, self.first_option, self.chosen = a["name"], None, False
+        elif tag == "option" and self.select:
+            if self.first_option is None:
+                self.first_option = a.get("value", "")
+            if "selected" in a:
+                self.data.append((self.select, a.get("value", "")))
+                self.chosen = True
+        elif tag == "textarea":
+            self.textarea = a["name"]
+            self.data.append((a["name"], ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self.select:
+            if not self.chosen and self.first_option is not None:
+                self.data.append((self.select, self.first_option))
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.textarea:
+            name, value = self.data[-1]
+            self.data[-1] = (name, value + data)
+
+
+def untouched(html: str) -> MultiDict:
+    parser = _Form()
+    parser.feed(html)
+    # a textarea's first newline is not part of its value, as browsers read it
+    return MultiDict([(k, v[1:] if v.startswith("\n") and k.startswith("f") and k != "testo" else v)
+                      for k, v in parser.data])
+
+
+def open_and_save_every_file(client) -> int:
+    pages = list(dict.fromkeys(re.findall(r'<a href="(/modifica/[^"#]+)"', client.get("/").get_data(as_text=True))))
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        r = client.post(url.replace("/modifica/", "/salva/"), data=untouched(html))
+        assert r.status_code == 302, (url, unescape(r.get_data(as_text=True))[:2000])
+    return len(pages)
+
+
+def test_every_file_of_the_default_plan_opens_and_saves_untouched_byte_for_byte(client, plan: Path):
+    assert open_and_save_every_file(client) == 2 + len(list((plan / "schede").glob("*.yaml"))) \
+        + len(list((plan / "capitoli").glob("*.md")))
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_every_file_of_a_new_plan_opens_and_saves_untouched(tmp_path: Path):
+    from pdz_docs.studio.app import Config, create_app
+
+    new = tmp_path / "nuovo"
+    subprocess.run([sys.executable, "-m", "pdz_docs", "new", str(new), "--ambito", "Prova", "--provincia", "Lecce",
+                    "--comuni", "Alfa,Beta"], check=True, capture_output=True)
+    before = {p: p.read_bytes() for p in new.rglob("*") if p.is_file()}
+    app = create_app(Config(new))
+    try:
+        assert open_and_save_every_file(app.test_client()) >= 3
+    finally:
+        app.extensions["pdz_studio"]["close"]()
+    assert {p: p.read_bytes() for p in new.rglob("*") if p.is_file()} == before
+
+
+def test_a_budget_amount_becomes_pending_with_its_expected_figure_in_one_line(client, plan: Path):
+    page = client.get("/modifica/finanza.yaml").get_data(as_text=True)
+    fna = 'f["budget","FNA",2022]'
+    r = client.post("/salva/finanza.yaml", data={**form_of(page), f"{fna}.stato": "in_attesa", f"{fna}.importo": "",
+                                                f"{fna}.previsto": "200.000", f"{fna}.nota": "decreto atteso"})
+    assert r.status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tfinanza.yaml\n"
+    assert '+  FNA: {2022: {in_attesa: si, previsto: "€ 200.000,00", nota: decreto atteso}}\n' in git(plan, "diff")
+    page = client.get("/modifica/finanza.yaml").get_data(as_text=True)
+    assert '<option value="in_attesa" selected>in attesa di assegnazione</option>' in page
+
+
+def test_a_card_with_a_yaml_error_is_reported_and_never_overwritten(client, plan: Path):
+    card = plan / "schede" / "B.2.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("codice: B.2", "codice: [B.2", 1), encoding="utf-8")
+    before = card.read_bytes()
+    page = client.get(CARD).get_data(as_text=True)
+    assert "[yaml-" in page
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), "f[\"titolo\"]": "Nuovo titolo"})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409 and "Il file non si può modificare dal browser" in html and "Traceback" not in html
+    assert card.read_bytes() == before
+    assert "[yaml-" in client.post("/verifica/schede/B.2.yaml", data=form_of(page)).get_data(as_text=True)
+
+
+def test_the_spreadsheet_is_built_from_the_page_and_downloaded(client):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/produci", data={**form_of(page), "formato": "xlsx"}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "Documenti prodotti." in html
+    name = re.search(r'href="/scarica/([^"]+\.xlsx)"', html).group(1)
+    r = client.get(f"/scarica/{name}")
+    assert r.status_code == 200 and r.data.startswith(b"PK")
+    assert r.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_browser_is_opened_only_where_there_is_a_display(monkeypatch):
+    from pdz_docs.studio import server
+
+    monkeypatch.setattr(server.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not server.has_display()
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert server.has_display()
+
+
+def test_a_chapter_is_saved_as_typed_and_a_stale_page_gets_the_conflict(app, plan: Path):
+    chapter = plan / "capitoli" / "10-cap1.md"
+    first, second = app.test_client(), app.test_client()
+    page1 = first.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    page2 = second.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    old = chapter.read_text(encoding="utf-8")
+    new = old.replace("I dati demografici sono", "I dati demografici del 2021 sono", 1)
+    r = first.post("/salva/capitoli/10-cap1.md", data={**form_of(page1), "testo": new.replace("\n", "\r\n")})
+    assert r.status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tcapitoli/10-cap1.md\n"
+    r = second.post("/salva/capitoli/10-cap1.md", data={**form_of(page2), "testo": old + "\nAltro.\n"})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409
+    assert "Non salvato: il file è stato modificato da un'altra persona" in html and "Altro." in html
+    assert chapter.read_text(encoding="utf-8") == new
+
+
+def test_a_service_is_added_to_a_card_with_its_required_fields(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    assert '<legend>Aggiungi a servizi</legend>' in page
+    data = {**form_of(page), 'f["servizi",2,"denominazione"]': "Sportello famiglie", "aggiungi": 'f["servizi"]'}
+    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 302
+    diff = git(plan, "diff", "-U0")
+    assert "+  - denominazione: Sportello famiglie\n" in diff
+    assert git(plan, "diff", "--numstat") == "1\t0\tschede/B.2.yaml\n"
+    assert "<legend>Servizi 3</legend>" in client.get(CARD).get_data(as_text=True)
+    page = client.get(CARD).get_data(as_text=True)
+    # «Salva» comes first in the form, so Enter in a field saves and never adds an item
+    assert page.index('id="salva-su"') < page.index('name="aggiungi"')
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), "aggiungi": 'f["servizi"]'})
+    assert r.status_code == 200 and "compilare i campi del nuovo elemento" in unescape(r.get_data(as_text=True))
+
+
+def test_an_objective_is_removed_with_its_own_line_only(client, plan: Path):
+    page = client.get(CARD).get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yaml", data={**form_of(page), "rimuovi": 'f["obiettivi",1]'})
+    assert r.status_code == 302
+    assert git(plan, "diff", "-U0").count("\n-  ") == 1
+    assert "-  - {area: famiglie-minori, lettera: C}\n" in git(plan, "diff")
+    assert git(plan, "diff", "--numstat") == "0\t1\tschede/B.2.yaml\n"
