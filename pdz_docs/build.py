@@ -250,7 +250,7 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
           pdf_variant: str | None = None, parallel: bool = True, quiet: bool = False) -> int:
     from pdz_docs.pipeline import run
     from pdz_docs.render.document import build_document
-    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, layout_pdf, render_html
+    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, layout_pages, layout_pdf, render_html
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -275,7 +275,7 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     prov = provenance(result.plan)
     _print_problems(prov.problems(plan_dir))
     doc = build_document(result, prov)
-    html = render_html(doc) if {"html", "pdf"} & set(formats) else ""
+    html = render_html(doc) if {"html", "pdf", "docx"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, tuple[Path, bytes]] = {}
     pdf_args = (html, [plan_dir, TEMPLATES], TEMPLATES, pdf_variant or DEFAULT_PDF_VARIANT)
@@ -288,19 +288,14 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     try:
         if "html" in formats:
             outputs["html"] = (out_dir / f"{name}.html", html.encode("utf-8"))
-        if "docx" in formats:
-            from pdz_docs.render.docx import render_docx
-
-            t = time.perf_counter()
-            outputs["docx"] = (out_dir / f"{name}.docx", render_docx(doc))
-            _progress(quiet, f"  DOCX composto in {time.perf_counter() - t:.1f} s")
         if "xlsx" in formats:
             from pdz_docs.render.xlsx import render_xlsx
 
             outputs["xlsx"] = (out_dir / f"{name}.xlsx", render_xlsx(result))
             _progress(quiet, "  XLSX composto")
+        pages: dict[str, int] = {}
         if "pdf" in formats:
-            pdf, wide = pdf_job.result() if pdf_job else layout_pdf(*pdf_args)
+            pdf, wide, pages = pdf_job.result() if pdf_job else layout_pdf(*pdf_args)
             outputs["pdf"] = (out_dir / f"{name}.pdf", pdf)
             _progress(quiet, f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
             late = wide_table_problems(wide, result)
@@ -309,6 +304,14 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
             if has_errors(problems, strict):
                 print(f"{summary(problems)} Nessun file scritto (--strict).", file=sys.stderr)
                 return 1
+        if "docx" in formats:
+            # the DOCX index prints the page of each heading: the PDF's pages, or a layout of its own
+            from pdz_docs.render.docx import render_docx
+
+            t = time.perf_counter()
+            pages = pages or layout_pages(*pdf_args[:3])
+            outputs["docx"] = (out_dir / f"{name}.docx", render_docx(doc, pages))
+            _progress(quiet, f"  DOCX composto in {time.perf_counter() - t:.1f} s")
     finally:
         if pdf_job:
             pdf_job.stop()

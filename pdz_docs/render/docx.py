@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -18,10 +20,9 @@ from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm
 
 from pdz_docs.finance.table import Table
 from pdz_docs.load.refs import link_kind
@@ -95,17 +96,21 @@ class WordCell:
     text: str
     bold: bool = False
     right: bool = False
-    fill: str | None = None     # background, e.g. "E4EAF2"
+    fill: str | None = None     # background where the table style cannot give it (a total inside the body)
     boxes: tuple[Check, ...] = ()  # tick boxes with their labels, before `text`
     stacked: bool = False          # one tick box a line (else side by side)
+    items: tuple[str, ...] = ()    # a bulleted list in the cell (Word list numbering, no typed bullets)
 
 
 HEADER_FILL, TOTAL_FILL = "E4EAF2", "F3F5F8"
+STRONG = '<w:rPr><w:rStyle w:val="Strong"/></w:rPr>'
+# table styles of templates/riferimento.docx: header row and last total row (TabellaDati), label column (GrigliaScheda)
+DATA, GRID = "TabellaDati", "GrigliaScheda"
 
 
 def header_row(*texts: str) -> tuple[bool, list[WordCell]]:
-    """A header row: bold on the header shade, repeated on every page."""
-    return True, [WordCell(t, bold=True, fill=HEADER_FILL) for t in texts]
+    """A header row: bold on the header shade (the table style's first row), repeated on every page."""
+    return True, [WordCell(t, bold=True) for t in texts]
 
 
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -122,44 +127,55 @@ def _tick_box(box: Check, rpr: str) -> str:
             f'</w:sdtPr><w:sdtContent><w:r>{rpr}<w:t>{box.box}</w:t></w:r></w:sdtContent></w:sdt>')
 
 
-def _cell_xml(c: WordCell, width: int, size: float) -> str:
-    shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
-    jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if c.right else ""
-    rpr = f'<w:rPr>{"<w:b/>" if c.bold else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
+def _cell_xml(c: WordCell, width: int, small: bool) -> str:
+    """One cell: its paragraphs named by style (text or figures, normal or small), bold by the Strong style."""
+    style = ("CifreTabella" if c.right else "TestoTabella") + ("Fitto" if small else "")
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>'
+    rpr = STRONG if c.bold else ""
     runs = "<w:r>" + rpr + "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
                                           for line in c.text.split("\n")) + "</w:r>"
     if c.boxes:
         gap = f"<w:r>{rpr}<w:br/></w:r>" if c.stacked else f'<w:r>{rpr}<w:t xml:space="preserve">   </w:t></w:r>'
         runs = gap.join(_tick_box(b, rpr) + f'<w:r>{rpr}<w:t xml:space="preserve"> {escape(b.label)}</w:t></w:r>'
                         for b in c.boxes) + (runs if c.text else "")
-    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
-            f"<w:p>{jc}{runs}</w:p></w:tc>")
+    paras = [f"<w:p>{ppr}{runs}</w:p>"] if c.text or c.boxes or not c.items else []
+    paras += [f'<w:p><w:pPr><w:pStyle w:val="ElencoTabella"/></w:pPr><w:r>{rpr}'
+              f'<w:t xml:space="preserve">{escape(item)}</w:t></w:r></w:p>' for item in c.items]
+    shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{"".join(paras)}</w:tc>'
 
 
-def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, size: float,
-               caption: str = "") -> str:
-    """A native Word table with fixed column widths filling the text width.
+def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, small: bool,
+               caption: str = "", style: str = DATA, last_total: bool = False) -> str:
+    """A native Word table with fixed column widths filling the text width, drawn by a table style.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
-    Written as XML in one go: python-docx's cell-by-cell API is ten times slower on a long plan.
+    The style shades the first row (`DATA`: the header) or the first column (`GRID`: the labels), and
+    the last row when `last_total`. Written as XML in one go: python-docx's cell-by-cell API is ten
+    times slower on a long plan.
     """
     ncols = max(len(cells) for _, cells in rows)
     weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
     total = width_emu // 635   # twentieths of a point
     widths = [total * w // sum(weights) for w in weights]
-    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+    first_row = int(style == DATA and rows[0][0])
+    look = 0x20 * first_row + 0x40 * last_total + 0x80 * (style == GRID) + 0x600   # ECMA-376 §17.7.6 tblLook
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
            f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-           '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-           'w:noHBand="0" w:noVBand="1"/>'
+           f'<w:tblLook w:val="{look:04X}" w:firstRow="{first_row}" w:lastRow="{int(last_total)}" '
+           f'w:firstColumn="{int(style == GRID)}" '
+           'w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
            # the table's name for screen readers (Word's "Alt Text" title of a table)
            + (f'<w:tblCaption w:val="{escape(caption, {chr(34): "&quot;"})}"/>' if caption else "")
            + '</w:tblPr><w:tblGrid>']
     out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
     out.append("</w:tblGrid>")
-    for header, cells in rows:
+    for i, (header, cells) in enumerate(rows):
         cells = cells + [WordCell("")] * (ncols - len(cells))
+        if header and i > 0:   # a second header row: the style shades only the first
+            cells = [WordCell(c.text, True, c.right, HEADER_FILL) for c in cells]
         out.append('<w:tr><w:trPr><w:cantSplit/>' + ('<w:tblHeader/>' if header else "") + "</w:trPr>")
-        out += [_cell_xml(c, w, size) for c, w in zip(cells, widths)]
+        out += [_cell_xml(c, w, small) for c, w in zip(cells, widths)]
         out.append("</w:tr>")
     out.append("</w:tbl>")
     return "".join(out)
@@ -168,12 +184,16 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
 class WordBuilder:
     """A Word document styled by the reference file: paragraphs, headings, native tables, the page frame.
 
-    Shared by the plan and by `pdz diff`'s prospetto.
+    Every paragraph and run names a style of `templates/riferimento.docx`; nothing sets a font size,
+    a font or a cell shade the styles can give. Shared by the plan and by `pdz diff`'s prospetto.
     """
 
     def __init__(self):
         self.d = new_docx(str(REFERENCE)) if REFERENCE.is_file() else new_docx()
         self._styles: dict[str, str] = {}
+        self._bookmarks = 0
+        self.anchors: dict[str, str] = {}   # the bookmark of each anchor (the HTML's ids) written so far
+        self._fresh_page = True     # at the top of a page: a page break here would leave an empty page
         body = self.d.element.body
         for el in list(body):
             if el.tag != qn("w:sectPr"):
@@ -183,14 +203,37 @@ class WordBuilder:
     def para(self, text: str = "", style: str | None = None):
         """A paragraph at the end of the body; styles are resolved once by name (python-docx scans them all)."""
         p = self.d.add_paragraph(text)
+        self._fresh_page = False
         if style:
             if style not in self._styles:
                 self._styles[style] = self.d.styles[style].style_id
             p._p.style = self._styles[style]
         return p
 
-    def heading(self, text: str, level: int):
-        return self.para(text, f"Heading {level}")
+    def heading(self, text: str, level: int, anchor: str = "", new_page: bool = False):
+        """A heading; `anchor` (the HTML's id) becomes a bookmark the index links to."""
+        fresh = self._fresh_page
+        p = self.para(text, f"Heading {level}")
+        if new_page and not fresh:
+            p.paragraph_format.page_break_before = True
+        if anchor:
+            self.bookmark(p, anchor)
+        return p
+
+    def bookmark(self, p, anchor: str) -> str:
+        """A bookmark around the paragraph's text, the target of the index's entry for `anchor`."""
+        self._bookmarks += 1
+        name = _toc_name(anchor)
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(self._bookmarks))
+        start.set(qn("w:name"), name)
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(self._bookmarks))
+        ppr = p._p.pPr
+        ppr.addnext(start) if ppr is not None else p._p.insert(0, start)
+        p._p.append(end)
+        self.anchors[anchor] = name
+        return name
 
     def width(self) -> int:
         """The text width of the current section, in EMU."""
@@ -198,34 +241,35 @@ class WordBuilder:
         return sec.page_width - sec.left_margin - sec.right_margin
 
     def page_frame(self, header: str, cover: bool = False) -> None:
-        """A4 portrait, the running header and "pag. N di M" in the footer (not on a cover page)."""
+        """A4 portrait with the reference file's margins, the running header and "pag. N di M" in the
+        footer (not on a cover page); header and footer paragraphs take the Header and Footer styles."""
         sec = self.d.sections[0]
         sec.page_width, sec.page_height = Mm(210), Mm(297)
         sec.different_first_page_header_footer = cover
-        sec.header.paragraphs[0].text = header
-        sec.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        hp = sec.header.paragraphs[0]
+        hp.text = header
+        hp.style = self.d.styles["Header"]
         fp = sec.footer.paragraphs[0]
-        fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fp.style = self.d.styles["Footer"]
         fp.add_run("pag. ")
         _field(fp, "PAGE", "1")
         fp.add_run(" di ")
         _field(fp, "NUMPAGES", "1")
 
     def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5,
-                  caption: str = "") -> None:
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size, caption))
+                  caption: str = "", style: str = DATA, last_total: bool = False) -> None:
+        """A table; `size` below 8 points takes the small table styles (tables with many money columns)."""
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
+        self._fresh_page = False
 
-    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None) -> None:
-        """A table under its caption, kept together with it, and the source note if any."""
-        self.para(title, "Caption").paragraph_format.keep_with_next = True
-        self.add_table(rows, weights, size, title)
-        if note:
-            p = self.d.add_paragraph(f"Fonte: {note}")
-            p.runs[0].font.size = Pt(7.5)
-        else:
-            self.d.add_paragraph()
+    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
+                  last_total: bool = False) -> None:
+        """A table under its caption (kept with it on the same page), and the source note if any."""
+        self.para(title, "Caption")
+        self.add_table(rows, weights, size, title, last_total=last_total)
+        self.para(f"Fonte: {note}", "Fonte tabella") if note else self.para()
 
     def new_section(self, landscape: bool):
         """A section starting on a new page, with the running header and footer on every page of it."""
@@ -235,10 +279,16 @@ class WordBuilder:
         first = self.d.sections[0]._sectPr
         refs = [r for r in first if r.tag in (qn("w:headerReference"), qn("w:footerReference"))
                 and r.get(qn("w:type")) == "default"]
+        for ref in [r for r in sec._sectPr if r.tag in (qn("w:headerReference"), qn("w:footerReference"))]:
+            sec._sectPr.remove(ref)
         for ref in reversed(refs):
             sec._sectPr.insert(0, copy.deepcopy(ref))
         sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
         sec.page_width, sec.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+        # the PDF's margins: 18/16 mm landscape (the wide tables' room), 22/18/20/20 mm portrait
+        sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = \
+            (Mm(18), Mm(16), Mm(18), Mm(16)) if landscape else (Mm(22), Mm(18), Mm(20), Mm(20))
+        self._fresh_page = True
         return sec
 
     def save(self, title: str, author: str, subject: str, keywords: str = "", comments: str = "",
@@ -260,16 +310,28 @@ class WordBuilder:
 class _Writer(WordBuilder):
     """The plan: cover, index, chapters, cards, landscape annexes."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, pages: Mapping[str, int] | None = None):
         super().__init__()
         self.doc = doc
+        self.pages = pages or {}
 
     # text
+    def run(self, p, text: str, bold=False, italic=False):
+        """A run of text; bold and italic are the Strong and Emphasis character styles."""
+        r = p.add_run(text)
+        if bold or italic:
+            rpr = r._r.get_or_add_rPr()
+            style = OxmlElement("w:rStyle")
+            style.set(qn("w:val"), "Strong" if bold else "Emphasis")
+            rpr.insert(0, style)
+            if bold and italic:
+                rpr.append(OxmlElement("w:i"))
+        return r
+
     def inline(self, p, el: ET.Element, bold=False, italic=False) -> None:
         """Runs of a paragraph; a soft line break of the source is a space, only <br> breaks the line."""
         if el.text:
-            r = p.add_run(_soft(el.text))
-            r.bold, r.italic = bold or None, italic or None
+            self.run(p, _soft(el.text), bold, italic)
         for child in el:
             b = bold or child.tag in ("strong", "b")
             i = italic or child.tag in ("em", "i")
@@ -281,43 +343,26 @@ class _Writer(WordBuilder):
             elif child.tag == "a" and "footnote-backref" in child.get("class", ""):
                 pass                                            # the HTML's «↩» back to the text: no place on paper
             elif child.tag in ("del", "s"):
-                r = p.add_run(_soft("".join(child.itertext())))
-                r.bold, r.italic, r.font.strike = b or None, i or None, True
+                self.run(p, _soft("".join(child.itertext())), b, i).font.strike = True
             elif child.tag == "sup":
-                r = p.add_run("".join(child.itertext()))
-                r.font.superscript = True
+                self.run(p, "".join(child.itertext())).font.superscript = True
             elif child.tag == "a" and link_kind(child.get("href", "")) == "ok" and not child.get("href", "").startswith("#"):
-                self.hyperlink(p, child.get("href", ""), _soft("".join(child.itertext())), b, i)
+                self.hyperlink(p, child.get("href", ""), _soft("".join(child.itertext())))
             else:
                 self.inline(p, child, b, i)
             if child.tail:
-                r = p.add_run(_soft(child.tail))
-                r.bold, r.italic = bold or None, italic or None
+                self.run(p, _soft(child.tail), bold, italic)
 
-    def hyperlink(self, p, href: str, text: str, bold: bool, italic: bool) -> None:
-        """A Word hyperlink (w:hyperlink with an external relationship), styled by the «Hyperlink» style."""
+    def hyperlink(self, p, href: str, text: str) -> None:
+        """A Word hyperlink (w:hyperlink with an external relationship), drawn by the «Hyperlink» style."""
         from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
         rid = p.part.relate_to(href, RT.HYPERLINK, is_external=True)
         link = OxmlElement("w:hyperlink")
         link.set(qn("r:id"), rid)
-        run = p.add_run(text)
-        run.bold, run.italic = bold or None, italic or None
-        run.style = self.link_style()
-        link.append(run._r)
+        link.append(parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr>'
+                              f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'))
         p._p.append(link)
-
-    def link_style(self):
-        if "Hyperlink" not in self._styles:
-            from docx.enum.style import WD_STYLE_TYPE
-
-            names = {s.name for s in self.d.styles}
-            style = self.d.styles["Hyperlink"] if "Hyperlink" in names else \
-                self.d.styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
-            style.font.underline = True
-            style.font.color.rgb = RGBColor(0x1F, 0x4E, 0x8C)
-            self._styles["Hyperlink"] = style.style_id
-        return self.d.styles["Hyperlink"]
 
     def picture(self, p, el: ET.Element) -> None:
         """A normalised picture of the plan (load/media.py), at its printed size, at most the text width."""
@@ -331,14 +376,14 @@ class _Writer(WordBuilder):
         shape = p.add_run().add_picture(io.BytesIO(base64.b64decode(data)), width=width or None, height=height or None)
         shape._inline.docPr.set("descr", el.get("alt", ""))   # Word's alt text, read by screen readers
 
-    def blocks(self, root: ET.Element) -> None:
+    def blocks(self, root: ET.Element, style: str | None = None) -> None:
         for el in root:
             tag = el.tag
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 # h1 inside a chapter is warned about by the checks; numbered sections are h2
-                self.heading("".join(el.itertext()).strip(), max(2, int(tag[1])))
+                self.heading("".join(el.itertext()).strip(), max(2, int(tag[1])), el.get("id", ""))
             elif tag == "p":
-                self.inline(self.d.add_paragraph(), el)
+                self.inline(self.para(style=style), el)
             elif tag in ("ul", "ol"):
                 self.list(el, tag == "ol", 0)
             elif tag == "table":
@@ -347,22 +392,15 @@ class _Writer(WordBuilder):
                 for line in "".join(el.itertext()).rstrip("\n").split("\n"):
                     self.para(line, "macro")
             elif tag == "div":
-                if "footnote" in el.get("class", ""):   # the notes: under their bold title, without the HTML's rule
-                    p = self.d.add_paragraph("Note")
-                    p.runs[0].bold = True
+                if "footnote" in el.get("class", ""):   # the notes: under their title, without the HTML's rule
+                    self.para("Note", "Titolo note")
                     self.blocks([c for c in el if c.tag != "hr"])
                 else:
-                    self.blocks(el)
+                    self.blocks(el, style)
             elif tag == "hr":
-                self.rule()
+                self.para(style="Separatore")   # a thematic break: an empty paragraph with a rule under it
             elif tag == "blockquote":
-                self.blocks(el)
-
-    def rule(self) -> None:
-        """A thematic break («---» between paragraphs): an empty paragraph with a rule under it."""
-        p = self.d.add_paragraph()
-        p._p.get_or_add_pPr().append(parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="808080"/></w:pBdr>'))
+                self.blocks(el, "Quote")
 
     def list(self, el: ET.Element, ordered: bool, level: int) -> None:
         """A list; each numbered list is its own Word list, restarting at its first number."""
@@ -405,37 +443,46 @@ class _Writer(WordBuilder):
         rows = el.findall(".//tr")
         if not rows:
             return
-        fill = {"th": HEADER_FILL}
         self.add_table([(i == 0 and r[0].tag == "th",
-                         [WordCell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
+                         [WordCell("".join(c.itertext()).strip(), bold=c.tag == "th",
+                                   fill=HEADER_FILL if c.tag == "th" and i > 0 else None) for c in r])
                         for i, r in enumerate(rows)], size=9,
                        caption="".join(el.find("caption").itertext()) if el.find("caption") is not None
                        else " – ".join("".join(c.itertext()).strip() for c in rows[0]))
-        self.d.add_paragraph()
+        self.para()
 
     # computed tables and cards
-    def table(self, tab: Table) -> None:
+    def table(self, tab: Table, in_chapter: bool = True) -> None:
+        """A computed table; one too wide for portrait (`landscape`) gets a landscape section of its own
+        inside a chapter, as in the PDF. Subtotals are bold; the last total row is the style's last row."""
+        kinds = tab.row_kinds
         rows = [header_row(*hrow) for hrow in tab.header]
-        rows += [(False, [WordCell(c.text, right=c.numeric) for c in values]) for values in tab.rows]
-        rows += [(False, [WordCell(c.text, bold=True, right=c.numeric, fill=TOTAL_FILL) for c in values])
-                 for values in tab.totals]
+        last = len(tab.body) - 1
+        rows += [(False, [WordCell(c.text, bold=kind != "data", right=c.numeric,
+                                   fill=TOTAL_FILL if kind == "total" and i != last else None) for c in values])
+                 for i, (values, kind) in enumerate(zip(tab.body, kinds))]
+        wide = in_chapter and tab.landscape
+        if wide:
+            self.new_section(landscape=True)
         # many money columns: smaller type, as in the PDF
-        self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note)
+        self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note,
+                       last_total=bool(kinds) and kinds[-1] == "total")
+        if wide:
+            self.new_section(landscape=False)
 
     def grid(self, rows: list[tuple[str, str | WordCell]]) -> None:
-        self.add_table([(False, [WordCell(label, bold=True, fill=HEADER_FILL),
+        self.add_table([(False, [WordCell(label, bold=True),
                                  value if isinstance(value, WordCell) else WordCell(value)]) for label, value in rows],
-                       (32, 68), 9, " – ".join(label for label, _ in rows))
+                       (32, 68), 9, " – ".join(label for label, _ in rows), style=GRID)
 
     def card(self, c: CardView) -> None:
-        self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        self.heading(f"{c.codice} {c.titolo}", 3)
+        self.heading(f"{c.codice} {c.titolo}", 3, c.anchor, new_page=True)
         self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
                    ("Livello di priorità", WordCell("", boxes=c.priorita)),
                    ("Area strategica (PRPS)", WordCell("", boxes=c.aree, stacked=True))])
         self.captioned("Obiettivi tematici", [header_row("Area", "Lett.", "Titolo"),
                                               *[(False, [WordCell(v) for v in o]) for o in c.obiettivi]], (30, 8, 62))
-        self.grid([("Risultati attesi", "\n".join(f"• {x}" for x in c.risultati) or "—")])
+        self.grid([("Risultati attesi", WordCell("" if c.risultati else "—", items=c.risultati))])
         self.captioned("Denominazione dei servizi e/o degli interventi",
                        [header_row("Denominazione", "Riferimento normativo"),
                         *[(False, [WordCell(v) for v in s]) for s in c.servizi]], (68, 32))
@@ -445,52 +492,62 @@ class _Writer(WordBuilder):
                                                        f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
         self.captioned("Programmazione economica",
                        [header_row("Annualità", "Importo programmato", "Fonti di finanziamento"),
-                        *[(False, [WordCell("", boxes=(Check(a, True),)), WordCell(i, right=True), WordCell(f)]) for a, i, f in c.programmazione],
-                        (False, [WordCell("Totale", bold=True, fill=TOTAL_FILL),
-                                 WordCell(c.totale, bold=True, right=True, fill=TOTAL_FILL), WordCell("", bold=True, fill=TOTAL_FILL)])],
-                       (16, 24, 60))
+                        *[(False, [WordCell("", boxes=(Check(a, True),)), WordCell(i, right=True), WordCell(f)])
+                          for a, i, f in c.programmazione],
+                        (False, [WordCell("Totale", bold=True), WordCell(c.totale, bold=True, right=True),
+                                 WordCell("", bold=True)])],
+                       (16, 24, 60), last_total=True)
         for s in c.dettagli:
-            p = self.para(s.denominazione, "Caption")
-            p.paragraph_format.keep_with_next = True
+            self.para(s.denominazione, "Caption")
             utenza = (s.utenza or "") + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else "")
-            self.grid([("Utenza", utenza), ("Documenti collegati", "\n".join(f"• {x}" for x in s.documenti)),
-                       ("Profilo degli operatori", "\n".join(f"• {x}" for x in s.operatori)),
-                       ("Azioni da realizzare", "\n".join(f"• {x}" for x in s.azioni))])
-            self.d.add_paragraph()
+            self.grid([("Utenza", utenza), ("Documenti collegati", WordCell("", items=tuple(s.documenti))),
+                       ("Profilo degli operatori", WordCell("", items=tuple(s.operatori))),
+                       ("Azioni da realizzare", WordCell("", items=tuple(s.azioni)))])
+            self.para()
+
+    def cover(self) -> None:
+        doc = self.doc
+        for name in doc.comuni:
+            self.para(name, "Copertina Comune")     # the style sets it in capitals
+        self.para(f"Ambito Territoriale Sociale di {doc.ambito}", "Copertina Ambito")
+        self.para(f"Provincia di {doc.provincia}", "Copertina Provincia")
+        # the plan's title is the document's Title paragraph (what screen readers announce as such)
+        self.para(doc.title, "Title")
+        self.para(f"Programmazione {doc.ciclo}", "Copertina Ciclo")
+
+    def index(self) -> None:
+        """The index: a TOC field (Word rebuilds it on opening, `updateFields`) whose saved result already
+        lists every entry with its page, so a reader that does not rebuild it (LibreOffice, a viewer) shows
+        it whole. Pages come from the PDF's layout of the same document (`pages`, anchor → page): the DOCX
+        paginates the same text in the same fonts and margins, so they agree where both break alike."""
+        doc = self.doc
+        self.heading("Indice", 1, new_page=True).style = self.d.styles["TOC Heading"]
+        entries = []
+        for ch in doc.chapters:
+            entries.append((1, f"{ch.label + ' – ' if ch.label else ''}{ch.title}", ch.anchor))
+            entries.extend((2, f"{s.number} {s.title}", s.anchor) for s in ch.sections)
+        entries.append((1, ANNEX_TITLE, ANNEX_ANCHOR))
+        paras = []
+        for level, text, anchor in entries:
+            p = self.para(style=f"toc {level}")
+            link = parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(anchor)}" w:history="1">'
+                             f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r><w:r><w:tab/></w:r>'
+                             f'<w:r><w:t>{self.pages.get(anchor, "")}</w:t></w:r></w:hyperlink>')
+            p._p.append(link)
+            paras.append(p)
+        begin = [_fld("begin"), _instr('TOC \\o "1-2" \\h \\z \\u'), _fld("separate")]
+        for el in reversed(begin):
+            paras[0]._p.pPr.addnext(el)
+        paras[-1]._p.append(_fld("end"))
 
     # the whole document
     def write(self) -> bytes:
-        doc, d = self.doc, self.d
+        doc = self.doc
         self.page_frame(f"Ambito Territoriale Sociale di {doc.ambito} – {doc.title} {doc.ciclo}", cover=True)
-        for name in doc.comuni:
-            p = self.para(name.upper(), "Cover Comune" if "Cover Comune" in d.styles else None)
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        for text, size, bold in ((f"Ambito Territoriale Sociale di {doc.ambito}", 16, True),
-                                 (f"Provincia di {doc.provincia}", 12, False), (doc.title, 28, True),
-                                 (f"Programmazione {doc.ciclo}", 14, False)):
-            # the plan's title is the document's Title paragraph (what screen readers announce as such)
-            p = self.para("", "Title") if text == doc.title else d.add_paragraph()
-            p.paragraph_format.space_before = Pt(30 if size >= 16 else 6)
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            r = p.add_run(text)
-            r.bold, r.font.size = bold, Pt(size)
-        d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        p = self.para("Indice", "TOC Heading" if "TOC Heading" in d.styles else "Title")
-        toc = d.add_paragraph()
-        entries = []
+        self.cover()
+        self.index()
         for ch in doc.chapters:
-            entries.append(f"{ch.label + ' – ' if ch.label else ''}{ch.title}")
-            entries.extend(f"    {s.number} {s.title}" for s in ch.sections)
-        entries.append("Allegati finanziari – Schede A e C")
-        _field(toc, 'TOC \\o "1-2" \\h \\z \\u', "")
-        run_holder = toc.runs[-2]  # the cached result goes before the field end
-        for i, e in enumerate(entries):
-            run_holder.add_text(e)
-            if i < len(entries) - 1:
-                run_holder.add_break()
-        for ch in doc.chapters:
-            d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            self.heading(f"{ch.label + ' – ' if ch.label else ''}{ch.title}", 1)
+            self.heading(f"{ch.label + ' – ' if ch.label else ''}{ch.title}", 1, ch.anchor, new_page=True)
             for b in ch.blocks:
                 if b.kind == "html":
                     self.blocks(parse_html(str(b.html)))
@@ -500,15 +557,32 @@ class _Writer(WordBuilder):
                     for c in doc.cards:
                         self.card(c)
         self.new_section(landscape=True)
-        self.heading("Allegati finanziari – Schede A e C", 1)
+        self.heading(ANNEX_TITLE, 1, ANNEX_ANCHOR)
         for t in doc.annexes:
-            self.table(t)
+            self.table(t, in_chapter=False)
         # provenance: a small line under the last table, not a page of its own
-        p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.")
-        p.runs[0].font.size = Pt(8)
+        self.para(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.",
+                  "Provenienza")
         return self.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
                          f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
                          doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)
+
+
+ANNEX_TITLE, ANNEX_ANCHOR = "Allegati finanziari – Schede A e C", "allegati-finanziari"
+
+
+def _toc_name(anchor: str) -> str:
+    """The bookmark of a heading the index points to: Word's «_Toc» names, letters, digits and «_» only."""
+    return "_Toc_" + re.sub(r"\W", "_", anchor)[:35]
+
+
+def _fld(kind: str):
+    el = parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="{kind}"/></w:r>')
+    return el
+
+
+def _instr(text: str):
+    return parse_xml(f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> {escape(text)} </w:instrText></w:r>')
 
 
 APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -584,5 +658,6 @@ def _custom_properties(d, props: dict[str, str]) -> None:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
-def render_docx(doc: Document) -> bytes:
-    return _Writer(doc).write()
+def render_docx(doc: Document, pages: Mapping[str, int] | None = None) -> bytes:
+    """The plan as a Word document; `pages` (anchor → page, from the PDF's layout) fills the index."""
+    return _Writer(doc, pages).write()
