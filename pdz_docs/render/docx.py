@@ -145,9 +145,42 @@ def _cell_xml(c: WordCell, width: int, small: bool) -> str:
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{"".join(paras)}</w:tc>'
 
 
+def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int, small: bool) -> list[int]:
+    """Column widths as the PDF's automatic table layout gives them (CSS 2.1 §17.5.2.2): each column gets
+    at least its longest word and, when there is room, its longest line; the rest is shared in proportion.
+
+    Text widths are estimated from the number of characters (DejaVu Sans averages 0.6 em, bold 0.66 em),
+    enough to keep «Totale» or «€ 1.146.210,31» on one line and to share the width as the PDF does.
+    """
+    em = 150 if small else 170          # twentieths of a point
+    pad = 2 * 85 + 30                   # the table style's cell margins, and a little air
+    low, high = [pad] * ncols, [pad] * ncols
+    for _, cells in rows:
+        for j, c in enumerate(cells[:ncols]):
+            factor = em * (0.66 if c.bold else 0.6)
+            lines = [*c.text.split("\n"), *c.items, " ".join(f"☐ {b.label}" for b in c.boxes)]
+            if c.stacked:
+                lines += [f"☐ {b.label}" for b in c.boxes]
+            words = [w for line in lines for w in line.split(" ")]
+            if c.right:    # a figure is one word: «€ 1.146.210,31» never breaks
+                words = lines
+            low[j] = max(low[j], pad + int(factor * max((len(w) for w in words), default=0)))
+            high[j] = max(high[j], pad + int(factor * max((len(x) for x in lines), default=0)))
+    if sum(high) <= total:
+        extra = total - sum(high)
+        return [h + extra * h // sum(high) for h in high]
+    if sum(low) >= total:
+        return [total * m // sum(low) for m in low]
+    spare, stretch = total - sum(low), sum(h - m for h, m in zip(high, low))
+    return [m + spare * (h - m) // stretch for h, m in zip(high, low)]
+
+
 def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, small: bool,
                caption: str = "", style: str = DATA, last_total: bool = False) -> str:
     """A native Word table with fixed column widths filling the text width, drawn by a table style.
+
+    Card grids take the given `weights` (label column 32%, as in the PDF); other tables share the width
+    by their content, as the PDF's automatic layout does.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
     The style shades the first row (`DATA`: the header) or the first column (`GRID`: the labels), and
@@ -155,9 +188,12 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
     times slower on a long plan.
     """
     ncols = max(len(cells) for _, cells in rows)
-    weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
     total = width_emu // 635   # twentieths of a point
-    widths = [total * w // sum(weights) for w in weights]
+    if style == GRID:
+        weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
+        widths = [total * w // sum(weights) for w in weights]
+    else:
+        widths = _auto_widths(rows, ncols, total, small)
     first_row = int(style == DATA and rows[0][0])
     look = 0x20 * first_row + 0x40 * last_total + 0x80 * (style == GRID) + 0x600   # ECMA-376 §17.7.6 tblLook
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
@@ -314,6 +350,7 @@ class _Writer(WordBuilder):
         super().__init__()
         self.doc = doc
         self.pages = pages or {}
+        self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
 
     # text
     def run(self, p, text: str, bold=False, italic=False):
@@ -456,19 +493,26 @@ class _Writer(WordBuilder):
         """A computed table; one too wide for portrait (`landscape`) gets a landscape section of its own
         inside a chapter, as in the PDF. Subtotals are bold; the last total row is the style's last row."""
         kinds = tab.row_kinds
-        rows = [header_row(*hrow) for hrow in tab.header]
+        figures = {j for j, c in enumerate(tab.rows[0] if tab.rows else ()) if c.numeric}
+        rows = [header_row(*hrow) for hrow in tab.header[:-1]]   # a header over figures stands over them
+        rows += [(True, [WordCell(h, bold=True, right=j in figures) for j, h in enumerate(hrow)])
+                 for hrow in tab.header[-1:]]
         last = len(tab.body) - 1
         rows += [(False, [WordCell(c.text, bold=kind != "data", right=c.numeric,
                                    fill=TOTAL_FILL if kind == "total" and i != last else None) for c in values])
                  for i, (values, kind) in enumerate(zip(tab.body, kinds))]
-        wide = in_chapter and tab.landscape
-        if wide:
+        if in_chapter and tab.landscape and not self.landscape:
             self.new_section(landscape=True)
+            self.landscape = True
         # many money columns: smaller type, as in the PDF
         self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note,
                        last_total=bool(kinds) and kinds[-1] == "total")
-        if wide:
+
+    def portrait(self) -> None:
+        """Back to portrait after wide tables in a chapter (consecutive wide tables share their section)."""
+        if self.landscape:
             self.new_section(landscape=False)
+            self.landscape = False
 
     def grid(self, rows: list[tuple[str, str | WordCell]]) -> None:
         self.add_table([(False, [WordCell(label, bold=True),
@@ -549,6 +593,8 @@ class _Writer(WordBuilder):
         for ch in doc.chapters:
             self.heading(f"{ch.label + ' – ' if ch.label else ''}{ch.title}", 1, ch.anchor, new_page=True)
             for b in ch.blocks:
+                if b.kind != "table" or not b.table.landscape:
+                    self.portrait()
                 if b.kind == "html":
                     self.blocks(parse_html(str(b.html)))
                 elif b.kind == "table":
@@ -556,6 +602,7 @@ class _Writer(WordBuilder):
                 else:
                     for c in doc.cards:
                         self.card(c)
+            self.portrait()
         self.new_section(landscape=True)
         self.heading(ANNEX_TITLE, 1, ANNEX_ANCHOR)
         for t in doc.annexes:
