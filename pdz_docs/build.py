@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pdz_docs.faults import TERMINATED, Failure, describe, shown
-from pdz_docs.problems import ERRORE, Loc, Problem, avviso, has_errors, summary
+from pdz_docs.problems import ERRORE, Problem, has_errors, summary
 from pdz_docs.provenance import provenance
 
 FORMATS = ("pdf", "docx", "html", "xlsx")
@@ -249,7 +249,8 @@ def _progress(quiet: bool, message: str) -> None:
 def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = False,
           pdf_variant: str | None = None, parallel: bool = True, quiet: bool = False) -> int:
     from pdz_docs.pipeline import run
-    from pdz_docs.render.document import build_document
+    from pdz_docs.checks.layout import check_table_width
+    from pdz_docs.document.builder import build_document
     from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, layout_pages, layout_pdf, render_html
 
     unknown = [f for f in formats if f not in FORMATS]
@@ -274,7 +275,9 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
         return 1
     prov = provenance(result.plan)
     _print_problems(prov.problems(plan_dir))
-    doc = build_document(result, prov)
+    doc, built = build_document(result, prov)
+    _print_problems(built)
+    problems = problems + built
     html = render_html(doc) if {"html", "pdf", "docx"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, tuple[Path, bytes]] = {}
@@ -298,7 +301,7 @@ def build(plan_dir: Path, out_dir: Path, formats: list[str], strict: bool = Fals
             pdf, wide, pages = pdf_job.result() if pdf_job else layout_pdf(*pdf_args)
             outputs["pdf"] = (out_dir / f"{name}.pdf", pdf)
             _progress(quiet, f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
-            late = wide_table_problems(wide, result)
+            late = check_table_width(doc, wide)
             _print_problems(late)
             problems = problems + late
             if has_errors(problems, strict):
@@ -421,23 +424,6 @@ class _Background:
 def _print_problems(problems: list[Problem]) -> None:
     for p in problems:
         print(p.format(), file=sys.stderr if p.severity == ERRORE else sys.stdout)
-
-
-def wide_table_problems(wide: list[tuple[str, str]], result) -> list[Problem]:
-    """A table cut at the right edge of its page is a warning naming the table and where it is."""
-    chapters = {cap.meta.id: cap for cap, _ in result.chapters}
-    out = []
-    for table_id, section in wide:
-        cap = chapters.get(section)
-        where = f"nel capitolo «{cap.meta.titolo}»" if cap else "negli allegati"
-        loc = cap.loc if cap else Loc(str(Path(result.plan.root) / "piano.yaml"), 1, 1)
-        tid = table_id.removeprefix("tab-")
-        table = result.computed.tables.get(tid)
-        what = f"la tabella «{table.title}»" if table else "una tabella scritta in Markdown"
-        out.append(avviso(loc, "tabella-troppo-larga",
-                          f"{what} {where} è più larga della pagina e nel PDF risulta tagliata a destra: "
-                          "ridurre le colonne o spezzarla in due tabelle"))
-    return out
 
 
 def _describe(path: Path, data: bytes) -> str:

@@ -171,6 +171,26 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
     return text, []
 
 
+@dataclass(frozen=True)
+class Cited:
+    """What one citation stands for: a figure (its name and printed text), a table (its id) or the cards."""
+
+    kind: str   # cifra | tabella | schede
+    name: str   # "cifre.gruppo.nome", the table's id, or ""
+    text: str = ""
+
+
+def cite(source: str, cifre: dict, table_ids: set[str]) -> Cited:
+    """The value of one citation `{{ … }}` of a chapter that `expand` accepted (the document builder reads them)."""
+    tree = _parser().parse(source)
+    expr = tree.body[0].nodes[0]
+    value, name = _Evaluator(cifre, table_ids).value(expr)
+    if isinstance(value, _Marker):
+        kind, table_id = TABLE_RE.search(value).groups()
+        return Cited("schede", "") if kind == "SCHEDE" else Cited("tabella", table_id)
+    return Cited("cifra", name, str(value).replace(MARK, ""))
+
+
 def _refuse_statement(node: nodes.Node) -> _Refused:
     what = next((name for kind, name in _STATEMENTS.items() if isinstance(node, kind)), "i comandi «{% … %}»")
     return _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: {what} non sono ammessi", node.lineno, "{%")

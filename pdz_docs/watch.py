@@ -153,7 +153,7 @@ class Preview:
     def rebuild(self) -> None:
         from pdz_docs.provenance import provenance
         from pdz_docs.pipeline import run
-        from pdz_docs.render.document import build_document
+        from pdz_docs.document.builder import build_document
         from pdz_docs.render.html import render_html
 
         start = time.perf_counter()
@@ -165,7 +165,9 @@ class Preview:
             if result is not None and not any(p.severity == ERRORE for p in problems):
                 prov = provenance(result.plan)
                 problems = problems + prov.problems(self.plan_dir)   # e.g. a folder git will not read
-                new_html = render_html(build_document(result, prov), self.templates)
+                doc, built = build_document(result, prov)
+                problems = problems + built
+                new_html = render_html(doc, self.templates)
                 # A page served over http cannot show file:// images: the plan's own files are served here.
                 new_html = new_html.replace(f'src="{self.plan_dir.resolve().as_uri()}/', 'src="/')
         except Exception as exc:  # a bug in the program: report it and keep the last good preview

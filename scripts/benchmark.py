@@ -500,12 +500,12 @@ def profile_pdf(plan: Path, cprofile_out: Path | None) -> str:
     from pdz_docs.build import plan_revision
     from pdz_docs.pipeline import run
     from pdz_docs.render import html as html_render
-    from pdz_docs.render.document import build_document
+    from pdz_docs.document.builder import build_document
 
     result, _ = run(plan)
     if result is None:
         raise SystemExit("the plan has errors: run `pdz check` first")
-    html = html_render.render_html(build_document(result, plan_revision(plan)))
+    html = html_render.render_html(build_document(result, plan_revision(plan))[0])
     import weasyprint  # noqa: F401 - imported before timing starts
 
     layout = getattr(html_render, "layout_pdf", None) or html_render.render_pdf

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from pdz_docs.load.habits import habit_notes, normalise
-from pdz_docs.load.refs import markdown_reader
+from pdz_docs.document.builder import chapter_from_markdown
+from pdz_docs.load.habits import habit_notes
+from pdz_docs.render.html import HtmlTranslator
 
 BLOCKS = {"p", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "th", "td", "pre", "blockquote",
           "hr"}
@@ -33,6 +34,7 @@ class _Skeleton(HTMLParser):
         self.stack: list[list] = [["root", "", self.root]]
 
     def handle_starttag(self, tag, attrs):
+        self.number = tag == "span" and dict(attrs).get("class") == "num"   # a section's number is ours
         if tag in BLOCKS:
             start = dict(attrs).get("start", "1") if tag == "ol" else ""
             node = [tag + (f"@{start}" if start not in ("", "1") else ""), "", []]
@@ -45,7 +47,9 @@ class _Skeleton(HTMLParser):
             self.stack.pop()
 
     def handle_data(self, data):
-        self.stack[-1][1] += data
+        if not getattr(self, "number", False):
+            self.stack[-1][1] += data
+        self.number = False
 
     def tree(self, nodes=None):
         nodes = self.root if nodes is None else nodes
@@ -59,7 +63,8 @@ def skeleton(html: str):
 
 
 def ours(text: str) -> str:
-    return markdown_reader().convert(normalise(text))
+    chapter, _ = chapter_from_markdown(text)
+    return HtmlTranslator().all(chapter.blocks)
 
 
 def oracle(text: str) -> str:

@@ -1,19 +1,12 @@
 """Markdown as office writers type it: the habits of CommonMark previews, read as meant.
 
-Python-Markdown (the project's reader) follows the original Markdown rules, which differ
-from the previews writers know (GitHub, GitLab, VS Code: CommonMark with GFM tables):
-
-- a list or a table right under a line of text, with no blank line, is a list or a table
-  (CommonMark 0.31 §5.2–5.3: a list may interrupt a paragraph, an ordered one only when it
-  starts at 1; GFM §4.10: a table may too);
-- sub-items are nested when indented under their parent by 2 or 3 spaces, not only 4;
-- `##Titolo` without a space is read as a heading (CommonMark would print the «##»).
-
-`normalise` rewrites a chapter so that Python-Markdown reads these as CommonMark does
-(inserting blank lines, re-indenting nested items to four spaces a level); it is applied
-by the renderer only, after the checks, so the writer's line numbers never move.
-`habit_notes` lists, with their lines, the constructs whose intent is ambiguous or that a
-CommonMark preview would show differently: the checks turn them into located warnings.
+The document builder reads chapters as CommonMark with GFM tables (markdown-it-py), as the
+previews writers know do (GitHub, GitLab, VS Code). Where a writer's intent is plain but
+CommonMark reads it otherwise, `intent` rewrites the line in place (the line numbers never
+move): `##Titolo` without a space is a heading, a sub-item indented by 2 spaces under
+«1. » is nested. `habit_notes` lists, with their lines, the constructs whose intent is
+ambiguous or that a CommonMark preview would show differently: the checks turn them into
+located warnings.
 """
 
 from __future__ import annotations
@@ -24,8 +17,6 @@ from dataclasses import dataclass
 _ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])([ \t]+|$)(.*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING_NOSPACE = re.compile(r"^(#{1,6})([^#\s].*)$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_ATX_ONE = re.compile(r"^ {0,3}#(?=[ \t])")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
 _LINK_DEF = re.compile(r"^ {0,3}\[([^\]^][^\]]*)\]:", re.M)
@@ -64,25 +55,17 @@ def _can_interrupt(m: re.Match) -> bool:
     return not marker[0].isdigit() or int(marker[:-1]) == 1
 
 
-def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
-    out: list[str] = []
+def _scan(lines: list[str]) -> tuple[dict[int, str], list[Note]]:
+    """Line rewrites that spell the writer's intent (line numbers kept) and the notes worth a warning."""
+    fixes: dict[int, str] = {}
     notes: list[Note] = []
     stack: list[tuple[int, int]] = []   # open list items: (marker indent, content offset)
     fence, fence_line = "", 0
-    skip = False                        # the line is the underline of a setext heading already written
     prev = ""                           # the previous source line
-    in_item_paragraph = False           # the previous line continued a further paragraph of an item
     in_footnote = False                 # inside a footnote definition, whose further paragraphs are indented
     for n, raw in enumerate(lines):
         line = raw.expandtabs(4) if raw.startswith("\t") and not fence else raw
-        nxt = lines[n + 1] if n + 1 < len(lines) else ""
-        if skip:
-            skip = False
-            out.append("")
-            prev = ""
-            continue
         if fence:
-            out.append(raw)
             if line.strip().startswith(fence):
                 fence = ""
             prev = raw
@@ -90,27 +73,19 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
         f = _FENCE.match(line)
         if f:
             fence, fence_line, stack = f.group(1), n, []
-            out.append(raw)
             prev = raw
             continue
         if not line.strip():
-            out.append(raw)
             prev = raw
             continue
         item = _ITEM.match(line)
-        was_item_paragraph, in_item_paragraph = in_item_paragraph, False
-        if item and stack and was_item_paragraph and prev.strip():
-            out.append("")                     # Python-Markdown would read the item as more of the paragraph
         if item:
             indent = len(item.group(1))
             offset = indent + len(item.group(2)) + max(1, min(len(item.group(3).expandtabs(4)), 4))
             if not stack:
-                if _is_text(prev) and not (indent >= 4 and not prev.strip()):
-                    if not _can_interrupt(item):
-                        out.append(raw)
-                        prev = raw
-                        continue
-                    out.append("")
+                if _is_text(prev) and not _can_interrupt(item):
+                    prev = raw
+                    continue
                 stack = [(indent, offset)]
             elif indent >= stack[-1][0] + 2:
                 if indent < stack[-1][1]:
@@ -118,27 +93,20 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
                                       f"sotto-voce rientrata di {indent} spazi: è letta come sotto-voce della voce "
                                       f"precedente, ma altri programmi la leggono come un nuovo elenco; rientrarla "
                                       f"di {stack[-1][1]} spazi"))
+                    fixes[n] = " " * stack[-1][1] + line.lstrip(" ")
+                    offset += stack[-1][1] - indent
+                    indent = stack[-1][1]
                 stack.append((indent, offset))
             else:
                 while len(stack) > 1 and indent < stack[-1][0]:
                     stack.pop()
                 stack[-1] = (indent, offset)
-            marker = item.group(2)[:-1] + "." if item.group(2).endswith(")") else item.group(2)
-            out.append("    " * (len(stack) - 1) + marker + " " + _hard(item.group(4), nxt))
             prev = raw
             continue
         indent = len(line) - len(line.lstrip(" "))
         if stack:
-            if prev.strip():
-                out.append(_hard(line.lstrip(), nxt))   # lazy continuation of the item's paragraph
-                in_item_paragraph = was_item_paragraph
-                prev = raw
-                continue
-            owners = [i for i, (_, offset) in enumerate(stack) if indent >= offset]
-            if owners:                                # a further paragraph of an item
-                out.append("    " * (owners[-1] + 1) + _hard(line.lstrip(), nxt))
-                in_item_paragraph = True
-                prev = raw
+            if prev.strip() or any(indent >= offset for _, offset in stack):
+                prev = raw                    # more of an item: lazy continuation or a further paragraph
                 continue
             stack = []
         if _FOOTNOTE_DEF.match(line):
@@ -149,24 +117,17 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
             notes.append(Note(n, "paragrafo-rientrato",
                               "paragrafo rientrato (tabulazione o 4 spazi): è stampato come codice, in carattere "
                               "a larghezza fissa e senza andare a capo; togliere il rientro"))
-        if _SETEXT.match(nxt) and _is_text(line) and not _is_text(prev) and indent < 4 and "|" not in line:
-            line, skip = "## " + line.strip(), True     # «Titolo» over «----» or «====»: a section, numbered
-        elif _ATX_ONE.match(line):
-            line = "#" + line.lstrip()                    # the chapter title is level 1: «#» in the text is a section
         h = _HEADING_NOSPACE.match(line)
         if h and len(h.group(1)) == 1:
             notes.append(Note(n, "titolo-senza-spazio",
                               f"«#{h.group(2)[:30]}» all'inizio della riga è stampato come testo; "
                               f"se è un titolo, scrivere «## {h.group(2)[:30]}»"))
-            line, h = "\\" + line, None
-        if h:
+        elif h:
             notes.append(Note(n, "titolo-senza-spazio",
                               f"manca lo spazio dopo «{h.group(1)}»: il titolo è letto come tale, ma altri programmi "
                               f"lo mostrano come testo; scrivere «{h.group(1)} {h.group(2)[:30]}»"))
-            line = f"{h.group(1)} {h.group(2)}"
+            fixes[n] = f"{h.group(1)} {h.group(2)}"
         if "|" in line and n + 1 < len(lines) and _DELIMITER.match(lines[n + 1]) and "|" in lines[n + 1]:
-            if _is_text(prev):
-                out.append("")
             header = _cells(line)
             if _cells(lines[n + 1]) == header:
                 for k in range(n + 2, len(lines)):
@@ -177,47 +138,26 @@ def _scan(lines: list[str]) -> tuple[list[str], list[Note]]:
                                           f"la riga ha {_cells(lines[k])} celle ma l'intestazione {header}: "
                                           f"le celle in più non sono stampate; aggiungere colonne all'intestazione "
                                           f"o scrivere «\\|» per una barra dentro una cella"))
-        out.append(_hard(line, nxt) if indent < 4 else line)
         prev = raw
     if fence:
         notes.append(Note(fence_line, "codice-non-chiuso",
                           f"blocco di codice aperto con «{fence}» e mai chiuso: chiuderlo con «{fence}» "
                           "su una riga a sé"))
-    return out, notes
+    return fixes, notes
 
 
-def _hard(line: str, nxt: str) -> str:
-    """A line ending with «\\» before more text of its paragraph: a hard line break, as CommonMark reads it."""
-    if line.endswith("\\") and not line.endswith("\\\\") and nxt.strip():
-        return line[:-1] + "  "
-    return line
+def blank_comments(text: str) -> str:
+    """The chapter without its Jinja comments ({# … #}), which never reach the document; line count kept."""
+    return _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
-def normalise(text: str) -> str:
-    """The chapter rewritten so that Python-Markdown reads it as a CommonMark preview would.
-
-    Headings never skip a level in the document (PDF/UA-1, ISO 14289-1 §7.4.2): a «####» right
-    under a «##» is printed as a «###»; the checks warn about it at its line (titolo-salta-livello).
-    """
-    return "\n".join(_clamp_headings(_scan(text.split("\n"))[0]))
-
-
-def _clamp_headings(lines: list[str]) -> list[str]:
-    level, fence = 1, ""          # the chapter title is level 1
-    out = []
-    for line in lines:
-        f = _FENCE.match(line)
-        if fence:
-            fence = "" if line.strip().startswith(fence) else fence
-        elif f:
-            fence = f.group(1)
-        else:
-            h = re.match(r"(#{1,6})(?=[ \t])", line)
-            if h:
-                wanted = min(len(h.group(1)), level + 1)
-                line, level = "#" * wanted + line[len(h.group(1)):], wanted
-        out.append(line)
-    return out
+def intent(text: str) -> str:
+    """The chapter as the document reads it, line for line: comments blanked, «##Titolo» and under-indented
+    sub-items spelt as CommonMark needs them (the writer's line numbers never move)."""
+    lines = blank_comments(text).split("\n")
+    for n, line in _scan(lines)[0].items():
+        lines[n] = line
+    return "\n".join(lines)
 
 
 def habit_notes(text: str) -> list[Note]:
@@ -226,7 +166,7 @@ def habit_notes(text: str) -> list[Note]:
     `text` is the chapter as written: its Jinja comments ({# … #}) are blanked first, line
     count kept, since they never reach the document.
     """
-    text = _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    text = blank_comments(text)
     notes = _scan(text.split("\n"))[1]
     defined = set(_FOOTNOTE_DEF.findall(text))
     seen: set[str] = set()

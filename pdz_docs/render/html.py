@@ -1,4 +1,9 @@
-"""HTML (Jinja templates) and PDF (WeasyPrint) rendering of the document model."""
+"""HTML (a translator over the document tree, Jinja templates for the layout) and PDF (WeasyPrint).
+
+`HtmlTranslator` has one method per node kind (`visit_Paragraph`, …); a kind it does not
+know raises. The templates hold the layout only: page frame (piano.html.j2), cover, table
+of contents, computed table and card (macros.html.j2), each defined once.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ import gc
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 
+from pdz_docs.checks.layout import markdown_table_id
+from pdz_docs.document import nodes as n
 from pdz_docs.render import DEFAULT_PDF_VARIANT
 from pdz_docs.render.accessibility import finisher
-from pdz_docs.render.document import Document
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -22,10 +29,167 @@ def template_env(folder: Path = TEMPLATES) -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(doc: Document, folder: Path = TEMPLATES) -> str:
-    return template_env(folder).get_template("piano.html.j2").render(doc=doc)
+class HtmlTranslator:
+    """Nodes → HTML. Semantics come from the nodes, appearance from the templates and piano.css."""
+
+    def __init__(self, folder: Path = TEMPLATES):
+        self.env = template_env(folder)
+        self.macros = self.env.get_template("macros.html.j2").module
+        self.chapter = ""     # the chapter being drawn: tables written in it are named after it
+
+    def render(self, node: n.Node) -> Markup:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            raise TypeError(f"HtmlTranslator: node kind {type(node).__name__} not handled")
+        return Markup(method(node))
+
+    def all(self, items) -> Markup:
+        return Markup("").join(self.render(x) for x in items)
+
+    # --- inline ---------------------------------------------------------------------
+    def visit_Text(self, x: n.Text) -> str:
+        return escape(x.text)
+
+    def visit_Emphasis(self, x: n.Emphasis) -> str:
+        return f"<em>{self.all(x.children)}</em>"
+
+    def visit_Strong(self, x: n.Strong) -> str:
+        return f"<strong>{self.all(x.children)}</strong>"
+
+    def visit_Strike(self, x: n.Strike) -> str:
+        return f"<del>{self.all(x.children)}</del>"
+
+    def visit_Code(self, x: n.Code) -> str:
+        return f"<code>{escape(x.text)}</code>"
+
+    def visit_Link(self, x: n.Link) -> str:
+        return f'<a href="{escape(x.href)}">{self.all(x.children)}</a>'
+
+    def visit_Image(self, x: n.Image) -> str:
+        p = x.picture
+        return f'<img src="{p.uri}" width="{p.width}" height="{p.height}" alt="{escape(x.alt)}">'
+
+    def visit_FigureRef(self, x: n.FigureRef) -> str:
+        return escape(x.text)
+
+    def visit_FootnoteRef(self, x: n.FootnoteRef) -> str:
+        return (f'<sup id="{x.anchor}-richiamo"><a class="footnote-ref" href="#{x.anchor}">{x.number}</a></sup>')
+
+    def visit_LineBreak(self, x: n.LineBreak) -> str:
+        return "<br>\n"
+
+    # --- blocks -----------------------------------------------------------------------
+    def visit_Heading(self, x: n.Heading) -> str:
+        if x.number:
+            return (f'<h2 id="{x.anchor}"><span class="num">{escape(x.number)}</span> {self.all(x.runs)}</h2>\n')
+        return f"<h{x.level}>{self.all(x.runs)}</h{x.level}>\n"
+
+    def visit_Paragraph(self, x: n.Paragraph, after: str = "") -> str:
+        return f"<p>{self.all(x.runs)}{after}</p>\n"
+
+    def visit_List(self, x: n.List) -> str:
+        if not x.ordered:
+            tag = "<ul>"
+        elif x.start != 1:
+            # WeasyPrint ignores <ol start>: the list's counter starts where the writer's first number says
+            tag = f'<ol start="{x.start}" style="counter-reset: list-item {x.start - 1}">'
+        else:
+            tag = "<ol>"
+        items = "".join(self.item(i, x.tight) for i in x.items)
+        return f"{tag}\n{items}</{'ol' if x.ordered else 'ul'}>\n"
+
+    def item(self, x: n.ListItem, tight: bool) -> str:
+        if not tight:
+            return f"<li>\n{self.all(x.blocks)}</li>\n"
+        inner = "".join(self.all(b.runs) if isinstance(b, n.Paragraph) else "\n" + self.render(b) for b in x.blocks)
+        return f"<li>{inner}</li>\n"
+
+    def visit_ListItem(self, x: n.ListItem) -> str:
+        return self.item(x, tight=False)
+
+    def visit_Quote(self, x: n.Quote) -> str:
+        return f"<blockquote>\n{self.all(x.blocks)}</blockquote>\n"
+
+    def visit_CodeBlock(self, x: n.CodeBlock) -> str:
+        language = f' class="language-{escape(x.language.split()[0])}"' if x.language else ""
+        return f"<pre><code{language}>{escape(x.text)}</code></pre>\n"
+
+    def visit_Rule(self, x: n.Rule) -> str:
+        return "<hr>\n"
+
+    def visit_MarkdownTable(self, x: n.MarkdownTable) -> str:
+        def cell(tag: str, runs, align: str) -> str:
+            style = f' style="text-align: {align};"' if align else ""
+            scope = ' scope="col"' if tag == "th" else ""   # header cells head their column
+            return f"<{tag}{scope}{style}>{self.all(runs)}</{tag}>"
+
+        head = "".join(cell("th", c, a) for c, a in zip(x.header, x.alignments))
+        body = "".join("<tr>" + "".join(cell("td", c, a) for c, a in zip(row, x.alignments)) + "</tr>\n"
+                       for row in x.rows)
+        return (f'<table id="{markdown_table_id(self.chapter, x)}">\n<thead>\n<tr>{head}</tr>\n</thead>\n'
+                f"<tbody>\n{body}</tbody>\n</table>\n")
+
+    def visit_ComputedTable(self, x: n.ComputedTable) -> str:
+        return f'<div class="tabella">{self.macros.table(x.table)}</div>\n'
+
+    def visit_Orientation(self, x: n.Orientation) -> str:
+        return f'<div class="orizzontale">{self.all(x.blocks)}</div>\n' if x.landscape else self.all(x.blocks)
+
+    def visit_Footnotes(self, x: n.Footnotes) -> str:
+        return f'<div class="footnote">\n<hr>\n<ol>\n{self.all(x.notes)}</ol>\n</div>\n'
+
+    def visit_Footnote(self, x: n.Footnote) -> str:
+        back = (f'&#160;<a class="footnote-backref" href="#{x.anchor}-richiamo" '
+                f'title="Torna al richiamo della nota {x.number}">&#8617;</a>')
+        blocks = list(x.blocks)
+        last = self.visit_Paragraph(blocks.pop(), back) if blocks and isinstance(blocks[-1], n.Paragraph) else back
+        return f'<li id="{x.anchor}">\n{self.all(blocks)}{last}</li>\n'
+
+    # --- cards (layout in macros.html.j2) ---------------------------------------------
+    def visit_Cards(self, x: n.Cards) -> str:
+        return f'<div class="schede">{self.all(x.cards)}</div>\n'
+
+    def visit_Card(self, x: n.Card) -> str:
+        return self.macros.card(x)
+
+    def visit_TickBox(self, x: n.TickBox) -> str:
+        return self.macros.check(x)
+
+    def visit_Objective(self, x: n.Objective) -> str:
+        return self.macros.objective(x)
+
+    def visit_Service(self, x: n.Service) -> str:
+        return self.macros.service(x)
+
+    def visit_Funding(self, x: n.Funding) -> str:
+        return self.macros.funding(x)
+
+    # --- the document -------------------------------------------------------------------
+    def visit_Chapter(self, x: n.Chapter) -> str:
+        self.chapter = x.id
+        label = f'<span class="etichetta-cap">{escape(x.label)}</span> ' if x.label else ""
+        return (f'<section class="capitolo" id="{x.anchor}">\n<h1>{label}{escape(x.title)}</h1>\n'
+                f"{self.all(x.blocks)}</section>\n")
+
+    def visit_Annex(self, x: n.Annex) -> str:
+        return (f'<section class="allegati-finanziari orizzontale" id="{x.anchor}">\n<h1>{escape(x.title)}</h1>\n'
+                f"{self.all(x.tables)}</section>\n")
+
+    def visit_Cover(self, x: n.Cover) -> str:
+        return self.macros.cover(x)
+
+    def visit_TocEntry(self, x: n.TocEntry) -> str:
+        return self.macros.toc_entry(x)
+
+    def visit_Toc(self, x: n.Toc) -> str:
+        return self.macros.toc(x)
+
+    def visit_Document(self, x: n.Document) -> str:
+        return self.env.get_template("piano.html.j2").render(doc=x, html=self.render)
 
 
+def render_html(doc: n.Document, folder: Path = TEMPLATES) -> str:
+    return str(HtmlTranslator(folder).render(doc))
 
 
 def render_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES, variant: str | None = None) -> bytes:

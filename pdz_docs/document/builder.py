@@ -1,0 +1,425 @@
+"""Build the document tree from a checked, computed plan: chapters parsed once, headings numbered once.
+
+Chapters are read as CommonMark with GFM tables, strikethrough and footnotes by
+markdown-it-py, whose tokens carry their source lines: every node points at the writer's
+line. The citations `{{ … }}` are read by the parser itself (an inline rule), so a figure
+is a `FigureRef` and `{{ tabella("id") }}` / `{{ schede() }}` a `ComputedTable` / `Cards`
+node; `figures.cite` evaluates them (the checks have already accepted them). Raw HTML is
+text; links and images keep the rules of load/refs.py and load/media.py. A token this
+builder does not know is a located problem (costrutto-non-supportato), never a silent loss.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from pdz_docs import figures
+from pdz_docs.document import nodes as n
+from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
+from pdz_docs.finance.money import Voce, fmt_voce
+from pdz_docs.load.habits import intent
+from pdz_docs.load.media import Picture, load_picture
+from pdz_docs.load.plan import Capitolo
+from pdz_docs.load.refs import link_kind, resolve_image
+from pdz_docs.model import FrontMatter, Scheda
+from pdz_docs.pipeline import Result
+from pdz_docs.problems import Loc, Problem, avviso
+from pdz_docs.provenance import Provenance
+
+_ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))  # enough for 1–39 (chapters: 1–20)
+ANNEX_TITLE = "Allegati finanziari – Schede A e C"
+ANNEX_ANCHOR = "allegati-finanziari"
+
+
+def roman(number: int) -> str:
+    """12 → «XII»: chapter numbers are printed in roman numerals (README, chapter front matter)."""
+    out = ""
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        out += letters * count
+    return out
+
+
+def _citation(state: StateInline, silent: bool) -> bool:
+    """`{{ … }}` is one token, kept whole for figures.cite (its text is never read as Markdown)."""
+    if not state.src.startswith("{{", state.pos):
+        return False
+    end = state.src.find("}}", state.pos + 2)
+    if end < 0:
+        return False
+    if not silent:
+        token = state.push("cifra", "", 0)
+        token.content = state.src[state.pos:end + 2]
+    state.pos = end + 2
+    return True
+
+
+def markdown_parser() -> MarkdownIt:
+    """CommonMark + GFM tables + ~~barrato~~ + footnotes; raw HTML is text; citations are tokens."""
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).use(footnote_plugin)
+    md.validateLink = lambda url: True   # every address is judged by load/refs.py's rules, in _runs and _image
+    md.inline.ruler.before("text", "cifra", _citation)
+    return md
+
+
+@dataclass
+class _Chapter:
+    """What the builder knows while it reads one chapter."""
+
+    cap: Capitolo
+    cifre: dict
+    tables: dict
+    cards: tuple[n.Card, ...]
+    root: Path | None
+    problems: list[Problem] = field(default_factory=list)
+    section: int = 0
+    level: int = 1          # the chapter's title is level 1
+    notes: dict[int, int] = field(default_factory=dict)   # footnote id → number in the chapter
+
+    def loc(self, line: int) -> Loc:
+        """Loc of 0-based body line `line`."""
+        return Loc(self.cap.file, self.cap.body_line + line, 1)
+
+
+def build_chapter(cap: Capitolo, cifre: dict, tables: dict, cards: tuple[n.Card, ...] = (),
+                  root: Path | None = None) -> tuple[n.Chapter, list[Problem]]:
+    """One chapter as nodes, and the problems of constructs the document cannot print."""
+    ctx = _Chapter(cap, cifre, tables, cards, root)
+    tokens = markdown_parser().parse(intent(cap.body))
+    blocks, _ = _blocks(ctx, tokens, 0, None)
+    number = cap.meta.numero
+    label = f"Capitolo {roman(number)}" if number else ""
+    return (n.Chapter(cap.meta.id, number or 0, label, cap.meta.titolo, cap.meta.id, tuple(blocks), loc=cap.loc),
+            ctx.problems)
+
+
+def chapter_from_markdown(text: str, file: str = "capitolo.md", numero: int | None = 1, chapter_id: str = "cap",
+                          cifre: dict | None = None, tables: dict | None = None,
+                          root: Path | None = None) -> tuple[n.Chapter, list[Problem]]:
+    """A chapter from its Markdown alone, as if it were the body of `file` after a one-line front matter."""
+    meta = FrontMatter(id=chapter_id, titolo="Capitolo", numero=numero, ordine=1)
+    return build_chapter(Capitolo(meta, text, file, 1), cifre or {}, tables or {}, (), root)
+
+
+def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tuple[list, int]:
+    """Blocks from tokens[i] up to the token of type `close` (excluded); returns them and its index."""
+    out: list = []
+    while i < len(tokens):
+        t = tokens[i]
+        if t.type == close:
+            return out, i
+        line = t.map[0] if t.map else 0
+        loc = ctx.loc(line)
+        if t.type == "paragraph_open":
+            out.extend(_paragraph(ctx, tokens[i + 1], line))
+            while tokens[i].type != "paragraph_close":   # a note's last paragraph also holds its footnote_anchor
+                i += 1
+            i += 1
+            continue
+        if t.type == "heading_open":
+            out.append(_heading(ctx, int(t.tag[1]), tokens[i + 1], loc))
+            i += 3
+            continue
+        if t.type in ("bullet_list_open", "ordered_list_open"):
+            first = i
+            items, i = _items(ctx, tokens, i + 1, t.type.replace("_open", "_close"))
+            start = int(t.attrs.get("start", 1)) if t.type == "ordered_list_open" else 1
+            # markdown-it hides the paragraphs of a tight list's items
+            tight = all(p.hidden for p in tokens[first:i] if p.type == "paragraph_open" and p.level == t.level + 2)
+            out.append(n.List(t.type == "ordered_list_open", start, tuple(items), tight, loc=loc))
+        elif t.type == "blockquote_open":
+            inner, i = _blocks(ctx, tokens, i + 1, "blockquote_close")
+            out.append(n.Quote(tuple(inner), loc=loc))
+        elif t.type in ("fence", "code_block"):
+            out.append(n.CodeBlock(_substituted(ctx, t.content), t.info.strip(), loc=loc))
+        elif t.type == "hr":
+            out.append(n.Rule(loc=loc))
+        elif t.type == "table_open":
+            table, i = _table(ctx, tokens, i + 1, loc)
+            out.append(table)
+        elif t.type == "footnote_block_open":
+            notes, i = _footnotes(ctx, tokens, i + 1)
+            out.append(n.Footnotes(tuple(notes), loc=notes[0].loc if notes else loc))
+        else:
+            ctx.problems.append(_unsupported(loc, f"costrutto Markdown «{t.type}»"))
+        i += 1
+    return out, i
+
+
+def _unsupported(loc: Loc, what: str) -> Problem:
+    return avviso(loc, "costrutto-non-supportato",
+                  f"{what}: non si può stampare nel documento ed è omesso; scriverlo in un paragrafo a sé")
+
+
+def _items(ctx: _Chapter, tokens: list[Token], i: int, close: str) -> tuple[list[n.ListItem], int]:
+    items = []
+    while tokens[i].type != close:
+        start = tokens[i]
+        blocks, i = _blocks(ctx, tokens, i + 1, "list_item_close")
+        items.append(n.ListItem(tuple(blocks), loc=ctx.loc(start.map[0] if start.map else 0)))
+        i += 1
+    return items, i
+
+
+def _heading(ctx: _Chapter, level: int, inline: Token, loc: Loc) -> n.Heading:
+    """Headings never skip a level (PDF/UA-1 §7.4.2); «#» in a chapter is a section like «##» (the title is #)."""
+    level = min(max(level, 2), ctx.level + 1)
+    ctx.level = level
+    runs = _inline_only(ctx, _runs(ctx, inline, loc.line - ctx.cap.body_line), loc)
+    title = n.plain(runs).strip()
+    number = anchor = ""
+    if level == 2 and title:
+        ctx.section += 1
+        chapter = ctx.cap.meta.numero
+        number = f"{chapter}.{ctx.section}" if chapter else f"{ctx.section}"
+        anchor = f"{ctx.cap.meta.id}-{ctx.section}"
+    return n.Heading(level, number, title, anchor, runs, loc=loc)
+
+
+def _inline_only(ctx: _Chapter, runs: list, loc: Loc) -> tuple:
+    """Runs of a heading or a table cell, where a table or the cards cannot go: reported, left out."""
+    for r in runs:
+        if isinstance(r, _Block):
+            ctx.problems.append(_unsupported(r.node.loc, "una tabella o le schede citate in un titolo o in una "
+                                             "cella di tabella"))
+    return tuple(r for r in runs if not isinstance(r, _Block))
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A citation of a table or of the cards met inside a paragraph: it splits the paragraph."""
+
+    node: object
+
+
+def _paragraph(ctx: _Chapter, inline: Token, line: int) -> list:
+    found = _runs(ctx, inline, line)
+    if not any(isinstance(r, _Block) for r in found):
+        return [n.Paragraph(tuple(found), loc=ctx.loc(line))]
+    out: list = []
+    runs: list = []
+    for r in found:
+        if isinstance(r, _Block):
+            if _has_text(runs):
+                out.append(n.Paragraph(_trim(runs), loc=runs[0].loc))
+            out.append(r.node)
+            runs = []
+        else:
+            runs.append(r)
+    if _has_text(runs):
+        out.append(n.Paragraph(_trim(runs), loc=runs[0].loc))
+    return out
+
+
+def _has_text(runs: list) -> bool:
+    return any(not (isinstance(r, n.Text) and not r.text.strip()) and not isinstance(r, n.LineBreak) for r in runs)
+
+
+def _trim(runs: list) -> tuple:
+    """Runs without the line breaks a split left at either end."""
+    while runs and isinstance(runs[0], n.LineBreak):
+        runs = runs[1:]
+    while runs and isinstance(runs[-1], n.LineBreak):
+        runs = runs[:-1]
+    return tuple(runs)
+
+
+def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
+    """Inline runs of an inline token; soft breaks are spaces, hard breaks are nodes."""
+    out: list = []
+    stack: list[tuple[str, list, dict]] = []
+    target = out
+    for t in inline.children or []:
+        loc = ctx.loc(line)
+        if t.type == "text":
+            target.append(n.Text(t.content, loc=loc))
+        elif t.type == "softbreak":
+            target.append(n.Text("\n", loc=loc))
+            line += 1
+        elif t.type == "hardbreak":
+            target.append(n.LineBreak(loc=loc))
+            line += 1
+        elif t.type == "code_inline":
+            target.append(n.Code(_substituted(ctx, t.content), loc=loc))
+        elif t.type in ("em_open", "strong_open", "s_open", "link_open"):
+            stack.append((t.type, target, dict(t.attrs)))
+            target = []
+        elif t.type in ("em_close", "strong_close", "s_close", "link_close"):
+            kind, parent, attrs = stack.pop()
+            children, target = tuple(target), parent
+            if kind == "em_open":
+                target.append(n.Emphasis(children, loc=loc))
+            elif kind == "strong_open":
+                target.append(n.Strong(children, loc=loc))
+            elif kind == "s_open":
+                target.append(n.Strike(children, loc=loc))
+            elif link_kind(str(attrs.get("href", ""))) == "ok":
+                target.append(n.Link(str(attrs["href"]), children, loc=loc))
+            else:
+                target.extend(children)  # a path or a refused scheme: the text stays, the link goes
+        elif t.type == "image":
+            image = _image(ctx, str(t.attrs.get("src", "")), t.content, loc)
+            if image is not None:
+                target.append(image)
+        elif t.type == "footnote_ref":
+            number = ctx.notes.setdefault(t.meta["id"], len(ctx.notes) + 1)
+            target.append(n.FootnoteRef(number, f"{ctx.cap.meta.id}-nota-{number}", loc=loc))
+        elif t.type == "cifra":
+            target.append(_cited(ctx, t.content, loc))
+        else:
+            ctx.problems.append(_unsupported(loc, f"costrutto Markdown «{t.type}»"))
+    return _merge(out)
+
+
+def _merge(runs: list) -> list:
+    """Adjacent text runs joined, soft line breaks as spaces (as every format prints them)."""
+    out: list = []
+    for r in runs:
+        if isinstance(r, n.Text):
+            text = r.text.replace("\n", " ")
+            if not text:
+                continue
+            if out and isinstance(out[-1], n.Text):
+                out[-1] = n.Text(out[-1].text + text, loc=out[-1].loc)
+                continue
+            r = n.Text(text, loc=r.loc)
+        out.append(r)
+    return out
+
+
+def _cited(ctx: _Chapter, source: str, loc: Loc):
+    cited = figures.cite(source, ctx.cifre, set(ctx.tables))
+    if cited.kind == "cifra":
+        return n.FigureRef(cited.name, cited.text, loc=loc)
+    if cited.kind == "schede":
+        return _Block(n.Cards(ctx.cards, loc=loc))
+    table = n.ComputedTable(ctx.tables[cited.name], loc=loc)
+    return _Block(n.Orientation(True, (table,), loc=loc) if table.table.landscape else table)
+
+
+_CITATION = re.compile(r"\{\{.*?\}\}", re.S)
+
+
+def _substituted(ctx: _Chapter, text: str) -> str:
+    """Code keeps its text as written, with the figures it cites filled in (as Jinja did before Markdown)."""
+    def value(m: re.Match) -> str:
+        cited = figures.cite(m.group(0), ctx.cifre, set(ctx.tables))
+        return cited.text if cited.kind == "cifra" else ""
+    return _CITATION.sub(value, text)
+
+
+def _image(ctx: _Chapter, src: str, alt: str, loc: Loc) -> n.Image | None:
+    """A picture inside the plan, normalised (load/media.py); anything else is left out (the checks said why)."""
+    if ctx.root is None:
+        return None
+    found = resolve_image(src, ctx.root / "capitoli", ctx.root)
+    picture = load_picture(found.path) if found.path is not None else None
+    if not isinstance(picture, Picture):
+        return None
+    # every figure says something to a screen reader (PDF/UA-1 §7.3); a missing description is warned
+    return n.Image(picture, alt.strip() or "Immagine " + found.path.stem, loc=loc)
+
+
+def _table(ctx: _Chapter, tokens: list[Token], i: int, loc: Loc) -> tuple[n.MarkdownTable, int]:
+    header: list = []
+    aligns: list[str] = []
+    rows: list = []
+    row: list = []
+    while tokens[i].type != "table_close":
+        t = tokens[i]
+        if t.type in ("th_open", "td_open"):
+            style = str(t.attrs.get("style", ""))
+            if t.type == "th_open":
+                aligns.append(style.removeprefix("text-align:"))
+            inline = tokens[i + 1]
+            cell = _inline_only(ctx, _runs(ctx, inline, inline.map[0] if inline.map else 0), loc)
+            (header if t.type == "th_open" else row).append(cell)
+        elif t.type == "tr_close" and row:
+            rows.append(tuple(row))
+            row = []
+        i += 1
+    return n.MarkdownTable(tuple(header), tuple(aligns), tuple(rows), loc=loc), i
+
+
+def _footnotes(ctx: _Chapter, tokens: list[Token], i: int) -> tuple[list[n.Footnote], int]:
+    notes = []
+    while tokens[i].type != "footnote_block_close":
+        t = tokens[i]
+        if t.type == "footnote_open":
+            blocks, i = _blocks(ctx, tokens, i + 1, "footnote_close")
+            number = ctx.notes.get(t.meta["id"])
+            if number is not None:   # a note never called is not printed
+                first = blocks[0].loc if blocks else ctx.loc(0)
+                notes.append(n.Footnote(number, f"{ctx.cap.meta.id}-nota-{number}", tuple(blocks), loc=first))
+        i += 1
+    return sorted(notes, key=lambda note: note.number), i
+
+
+# --- cards ---------------------------------------------------------------------------
+
+def build_card(sc: Scheda, prog: ProgrammazioneScheda, r, loc: Loc) -> n.Card:
+    def boxes(options: dict, chosen) -> tuple[n.TickBox, ...]:
+        return tuple(n.TickBox(label, key in chosen, loc=loc) for key, label in options.items())
+
+    obiettivi = tuple(n.Objective(r.aree[o.area].titolo, o.lettera, r.aree[o.area].obiettivi[o.lettera], loc=loc)
+                      for o in sc.obiettivi)
+    servizi = tuple(n.Service(s.denominazione, _riferimento(s), s.utenza or "", s.numero_utenti,
+                              tuple(s.documenti or ()), tuple(s.operatori or ()), tuple(s.azioni or ()), loc=loc)
+                    for s in sc.servizi)
+    letter = sc.codice.split(".")[0]
+    programmazione = tuple(n.Funding(str(a.anno), fmt_voce(Voce(a.importo)), fmt_fonti(a), loc=loc)
+                           for a in prog.anni)
+    return n.Card(
+        sc.codice, sc.titolo, "scheda-" + sc.codice.replace(".", "-"),
+        boxes(r.livelli_priorita, sc.livelli_priorita), boxes({k: v.titolo for k, v in r.aree.items()}, sc.aree),
+        obiettivi, tuple(sc.risultati_attesi), servizi,
+        boxes(r.valenze_territoriali, sc.valenza_territoriale), sc.valenza_altro or "",
+        boxes(r.modalita_gestione, sc.gestione), sc.gestione_altro or "",
+        (letter, r.macro_attivita.get(letter, "")), (sc.codice, r.nomenclatore.get(sc.codice, "")),
+        programmazione, fmt_voce(Voce(prog.totale)), loc=loc)
+
+
+def _riferimento(s) -> str:
+    parts = []
+    if s.articoli_rr:
+        arts = ", ".join(str(a) for a in s.articoli_rr)
+        parts.append(f"art{'t' if len(s.articoli_rr) > 1 else ''}. {arts} R.R. 4/2007")
+    if s.altro_riferimento:
+        parts.append(s.altro_riferimento)
+    return "; ".join(parts)
+
+
+# --- the document ----------------------------------------------------------------------
+
+def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, list[Problem]]:
+    """The whole plan as one tree, and the problems of what it could not hold."""
+    plan, comp = result.plan, result.computed
+    p, r = plan.piano, plan.regole
+    order = {c: i for i, c in enumerate(r.nomenclatore)}
+    cards = tuple(build_card(s.scheda, comp.schede[s.scheda.codice], r, Loc(s.file, 1, 1))
+                  for s in sorted(plan.schede, key=lambda s: order.get(s.scheda.codice, 999)))
+    chapters, problems = [], []
+    for cap, _ in result.chapters:
+        chapter, probs = build_chapter(cap, comp.cifre, comp.tables, cards, plan.root)
+        chapters.append(chapter)
+        problems.extend(probs)
+    piano = Loc(str(plan.root / "piano.yaml"), 1, 1)
+    annex = n.Annex(ANNEX_TITLE, ANNEX_ANCHOR,
+                    tuple(n.ComputedTable(comp.tables[t], loc=piano) for t in ("scheda_a", "scheda_c")
+                          if t in comp.tables), loc=piano)
+    toc = []
+    for ch in chapters:
+        toc.append(n.TocEntry(1, ch.heading, ch.anchor, loc=ch.loc))
+        toc.extend(n.TocEntry(2, f"{s.number} {s.title}", s.anchor, loc=s.loc) for s in ch.sections)
+    toc.append(n.TocEntry(1, annex.title, annex.anchor, loc=piano))
+    cover = n.Cover(p.titolo, p.ambito, p.provincia, p.ciclo, tuple(c.nome for c in p.comuni), loc=piano)
+    doc = n.Document(cover, n.Toc(tuple(toc), loc=piano), tuple(chapters), annex, cards, provenance,
+                     keywords=f"Piano Sociale di Zona, {p.ambito}, {p.ciclo}, Regione Puglia", loc=piano)
+    return doc, problems

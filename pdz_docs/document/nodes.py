@@ -1,0 +1,366 @@
+"""The document tree: small frozen nodes, each with the file:line it came from.
+
+After computing, the whole plan becomes one `Document` (cover, table of contents,
+chapters of blocks, cards, annexes). Every renderer is a visitor over these nodes:
+semantics live here (a tick box knows its label and whether it is selected, a heading
+its level and regional number, a line break is a node), appearance in the renderers.
+A renderer meeting a node kind it does not know raises: `KINDS` lists them all, so a
+test walks every kind through every renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Union
+
+from pdz_docs.finance.table import Table
+from pdz_docs.load.media import Picture
+from pdz_docs.problems import Loc
+from pdz_docs.provenance import Provenance
+
+NOWHERE = Loc("")
+
+
+@dataclass(frozen=True)
+class Node:
+    """Every node knows where it came from (Markdown or YAML file, 1-based line)."""
+
+    loc: Loc = field(default=NOWHERE, kw_only=True)
+
+
+# --- inline runs -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Text(Node):
+    text: str
+
+
+@dataclass(frozen=True)
+class Emphasis(Node):
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Strong(Node):
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Strike(Node):
+    """~~barrato~~, as GitHub and VS Code show it."""
+
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Code(Node):
+    text: str
+
+
+@dataclass(frozen=True)
+class Link(Node):
+    """A link kept by the rules of load/refs.py: http(s), mailto or a place in the document (#…)."""
+
+    href: str
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Image(Node):
+    """A picture of the plan, normalised (load/media.py), with the text a screen reader speaks."""
+
+    picture: Picture
+    alt: str
+
+
+@dataclass(frozen=True)
+class FigureRef(Node):
+    """A cited computed figure, `{{ cifre.gruppo.nome }}`: its name and its text as printed."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FootnoteRef(Node):
+    """A footnote call: its number in the chapter and the anchor of its note."""
+
+    number: int
+    anchor: str
+
+
+@dataclass(frozen=True)
+class LineBreak(Node):
+    """A hard line break (two spaces or «\\» at the end of a line)."""
+
+
+Inline = Union[Text, Emphasis, Strong, Strike, Code, Link, Image, FigureRef, FootnoteRef, LineBreak]
+
+
+def plain(runs: tuple[Inline, ...]) -> str:
+    """The text of inline runs, without their markup (for tables of contents, bookmarks)."""
+    out = []
+    for r in runs:
+        if isinstance(r, (Text, Code)):
+            out.append(r.text)
+        elif isinstance(r, FigureRef):
+            out.append(r.text)
+        elif isinstance(r, LineBreak):
+            out.append(" ")
+        elif isinstance(r, (Emphasis, Strong, Strike, Link)):
+            out.append(plain(r.children))
+    return "".join(out)
+
+
+# --- blocks ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Heading(Node):
+    """A heading inside a chapter: level 2 is a numbered section («1.2»), deeper levels are not numbered."""
+
+    level: int
+    number: str
+    title: str
+    anchor: str
+    runs: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paragraph(Node):
+    runs: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class ListItem(Node):
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class List(Node):
+    ordered: bool
+    start: int
+    items: tuple[ListItem, ...]
+    tight: bool = True
+
+
+@dataclass(frozen=True)
+class Quote(Node):
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class CodeBlock(Node):
+    text: str
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Rule(Node):
+    """A thematic break (---)."""
+
+
+@dataclass(frozen=True)
+class MarkdownTable(Node):
+    """A table written in the chapter: header cells, alignments (left/center/right/""), rows of runs."""
+
+    header: tuple[tuple[Inline, ...], ...]
+    alignments: tuple[str, ...]
+    rows: tuple[tuple[tuple[Inline, ...], ...], ...]
+
+
+@dataclass(frozen=True)
+class ComputedTable(Node):
+    """A computed table (finance/table.py declares its row kinds, column formats and sums)."""
+
+    table: Table
+
+
+@dataclass(frozen=True)
+class TickBox(Node):
+    """An option of the regional card and whether it is selected (each format draws and says it)."""
+
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Service(Node):
+    """One service of a card, with its details."""
+
+    name: str
+    reference: str                          # legal reference (articles of R.R. 4/2007, other)
+    utenza: str
+    numero_utenti: int | None
+    documenti: tuple[str, ...]
+    operatori: tuple[str, ...]
+    azioni: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Objective(Node):
+    area: str
+    letter: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Funding(Node):
+    """One year of a card's economic programming: amount and sources as printed."""
+
+    year: str
+    amount: str
+    sources: str
+
+
+@dataclass(frozen=True)
+class Card(Node):
+    """A detail card (scheda di progettazione), located at its YAML file."""
+
+    codice: str
+    titolo: str
+    anchor: str
+    priorita: tuple[TickBox, ...]
+    aree: tuple[TickBox, ...]
+    obiettivi: tuple[Objective, ...]
+    risultati: tuple[str, ...]
+    servizi: tuple[Service, ...]
+    valenza: tuple[TickBox, ...]
+    valenza_altro: str
+    gestione: tuple[TickBox, ...]
+    gestione_altro: str
+    macro: tuple[str, str]                  # (letter, title)
+    intervento: tuple[str, str]             # (code, title)
+    programmazione: tuple[Funding, ...]
+    totale: str
+
+
+@dataclass(frozen=True)
+class Cards(Node):
+    """Where a chapter cites `{{ schede() }}`: all the cards, in the order of the nomenclature."""
+
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class Footnote(Node):
+    number: int
+    anchor: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Footnotes(Node):
+    """A chapter's notes, printed at its end."""
+
+    notes: tuple[Footnote, ...]
+
+
+@dataclass(frozen=True)
+class Orientation(Node):
+    """A section laid out on landscape pages (tables too wide for portrait)."""
+
+    landscape: bool
+    blocks: tuple[Block, ...]
+
+
+Block = Union[Heading, Paragraph, List, Quote, CodeBlock, Rule, MarkdownTable, ComputedTable, Cards, Footnotes,
+              Orientation]
+
+
+# --- the document ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Chapter(Node):
+    """A chapter: its number (0: not numbered), roman label («Capitolo I» or ""), title and blocks."""
+
+    id: str
+    number: int
+    label: str
+    title: str
+    anchor: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def sections(self) -> tuple[Heading, ...]:
+        """The numbered sections (level-2 headings), for the table of contents."""
+        return tuple(b for b in self.blocks if isinstance(b, Heading) and b.level == 2)
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} – {self.title}" if self.label else self.title
+
+
+@dataclass(frozen=True)
+class Annex(Node):
+    """The financial annexes (Schede A and C), on landscape pages."""
+
+    title: str
+    anchor: str
+    tables: tuple[ComputedTable, ...]
+
+
+@dataclass(frozen=True)
+class Cover(Node):
+    title: str
+    ambito: str
+    provincia: str
+    ciclo: str
+    comuni: tuple[str, ...]
+
+    @property
+    def running_title(self) -> str:
+        return f"Ambito Territoriale Sociale di {self.ambito} – {self.title} {self.ciclo}"
+
+
+@dataclass(frozen=True)
+class TocEntry(Node):
+    level: int        # 1: chapter or annex, 2: section
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Toc(Node):
+    entries: tuple[TocEntry, ...]
+
+
+@dataclass(frozen=True)
+class Document(Node):
+    cover: Cover
+    toc: Toc
+    chapters: tuple[Chapter, ...]
+    annex: Annex
+    cards: tuple[Card, ...]
+    provenance: Provenance
+    keywords: str
+    date: date | None = None
+
+    # the cover's fields, as the templates and the DOCX name them
+    @property
+    def title(self) -> str:
+        return self.cover.title
+
+    @property
+    def ambito(self) -> str:
+        return self.cover.ambito
+
+    @property
+    def provincia(self) -> str:
+        return self.cover.provincia
+
+    @property
+    def ciclo(self) -> str:
+        return self.cover.ciclo
+
+    @property
+    def comuni(self) -> tuple[str, ...]:
+        return self.cover.comuni
+
+
+# Every node kind, for the renderers' exhaustiveness test.
+KINDS: tuple[type[Node], ...] = (
+    Text, Emphasis, Strong, Strike, Code, Link, Image, FigureRef, FootnoteRef, LineBreak,
+    Heading, Paragraph, ListItem, List, Quote, CodeBlock, Rule, MarkdownTable, ComputedTable, TickBox, Service,
+    Objective, Funding, Card, Cards, Footnote, Footnotes, Orientation, Chapter, Annex, Cover, TocEntry, Toc, Document,
+)

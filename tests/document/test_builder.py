@@ -1,0 +1,141 @@
+"""The document builder: every Markdown construct of a chapter becomes its node, at the writer's line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image as PILImage
+
+from pdz_docs.document import nodes as n
+from pdz_docs.document.builder import chapter_from_markdown
+from pdz_docs.finance.table import Table, cells
+
+# body line numbers (1-based) are those of the file: chapter_from_markdown starts the body at line 1
+CHAPTER = """\
+## Sezione
+
+Testo *enfasi* **forte** ~~barrato~~ `codice` [sito](https://esempio.it) {{ cifre.pop.totale }}[^n]\\
+a capo ![Logo](immagini/logo.png) e [percorso](altro.md).
+
+- voce
+  1. sotto
+- altra
+
+> citata
+
+```python
+x = 1
+```
+
+---
+
+| a | b |
+|:--|--:|
+| 1 | **2** |
+
+{{ tabella("t") }}
+
+### Sotto
+
+#### Salta un livello
+
+[^n]: la nota
+"""
+
+TABLE = Table("t", "Tabella di prova", (("A", "B"),), (cells("x", "y"),))
+
+
+def build(tmp_path: Path, text: str = CHAPTER):
+    (tmp_path / "capitoli" / "immagini").mkdir(parents=True)
+    PILImage.new("RGB", (20, 10), "red").save(tmp_path / "capitoli" / "immagini" / "logo.png")
+    return chapter_from_markdown(text, file="capitoli/prova.md", numero=2, chapter_id="prova",
+                                 cifre={"pop": {"totale": "1.234"}}, tables={"t": TABLE}, root=tmp_path)
+
+
+def walk(node):
+    yield node
+    for value in vars(node).values():
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, n.Node):
+                yield from walk(child)
+
+
+def test_each_construct_is_its_node_at_its_line(tmp_path):
+    chapter, problems = build(tmp_path)
+    assert problems == []
+    found = [(type(b).__name__, b.loc.line) for b in chapter.blocks]
+    assert found == [("Heading", 1), ("Paragraph", 3), ("List", 6), ("Quote", 10), ("CodeBlock", 12),
+                     ("Rule", 16), ("MarkdownTable", 18), ("ComputedTable", 22), ("Heading", 24),
+                     ("Heading", 26), ("Footnotes", 28)]
+    assert all(b.loc.file == "capitoli/prova.md" for b in chapter.blocks)
+
+
+def test_headings_numbered_once_and_never_skip_a_level(tmp_path):
+    chapter, _ = build(tmp_path)
+    headings = [b for b in chapter.blocks if isinstance(b, n.Heading)]
+    assert [(h.level, h.number, h.title, h.anchor) for h in headings] == [
+        (2, "2.1", "Sezione", "prova-1"), (3, "", "Sotto", ""), (4, "", "Salta un livello", "")]
+    assert chapter.sections == (headings[0],)
+
+
+def test_inline_runs_with_their_lines(tmp_path):
+    chapter, _ = build(tmp_path)
+    runs = chapter.blocks[1].runs
+    kinds = [type(r).__name__ for r in runs]
+    assert kinds == ["Text", "Emphasis", "Text", "Strong", "Text", "Strike", "Text", "Code", "Text", "Link", "Text",
+                     "FigureRef", "FootnoteRef", "LineBreak", "Text", "Image", "Text"]
+    figure = runs[11]
+    assert (figure.name, figure.text, figure.loc.line) == ("cifre.pop.totale", "1.234", 3)
+    assert runs[9].href == "https://esempio.it"
+    image = runs[15]
+    assert (image.alt, image.picture.mime, image.loc.line) == ("Logo", "image/png", 4)
+    # a link to a path means nothing on paper: its text stays, the link goes
+    assert runs[16] == n.Text(" e percorso.", loc=runs[16].loc) and runs[16].loc.line == 4
+
+
+def test_lists_tables_code_and_notes(tmp_path):
+    chapter, _ = build(tmp_path)
+    lst = chapter.blocks[2]
+    assert (lst.ordered, lst.tight, len(lst.items)) == (False, True, 2)
+    nested = lst.items[0].blocks[1]
+    assert (nested.ordered, nested.start, nested.loc.line) == (True, 1, 7)
+    code = chapter.blocks[4]
+    assert (code.text, code.language) == ("x = 1\n", "python")
+    table = chapter.blocks[6]
+    assert table.alignments == ("left", "right")
+    assert n.plain(table.rows[0][1]) == "2" and isinstance(table.rows[0][1][0], n.Strong)
+    assert chapter.blocks[7].table is TABLE
+    notes = chapter.blocks[-1].notes
+    assert [(f.number, f.anchor, n.plain(f.blocks[0].runs)) for f in notes] == [(1, "prova-nota-1", "la nota")]
+    ref = next(r for r in walk(chapter) if isinstance(r, n.FootnoteRef))
+    assert ref.anchor == notes[0].anchor
+
+
+def test_writer_habits_read_as_meant(tmp_path):
+    text = "Testo:\n- a\n- b\n\n##Titolo\n\n1. uno\n  - sotto\n2. due\n"
+    chapter, _ = build(tmp_path, text)
+    kinds = [type(b).__name__ for b in chapter.blocks]
+    assert kinds == ["Paragraph", "List", "Heading", "List"]
+    assert chapter.blocks[2].title == "Titolo" and chapter.blocks[2].loc.line == 5
+    numbered = chapter.blocks[3]
+    assert len(numbered.items) == 2 and isinstance(numbered.items[0].blocks[1], n.List)
+
+
+def test_raw_html_is_text(tmp_path):
+    chapter, _ = build(tmp_path, 'Prima <b onclick="x">grassetto</b>\n\n<script>alert(1)</script>\n')
+    assert [n.plain(b.runs) for b in chapter.blocks] == ['Prima <b onclick="x">grassetto</b>',
+                                                         "<script>alert(1)</script>"]
+
+
+def test_table_cited_inside_a_heading_is_a_located_problem(tmp_path):
+    chapter, problems = build(tmp_path, "Testo.\n\n## Titolo {{ tabella(\"t\") }}\n")
+    assert [(p.loc.file, p.loc.line, p.code, p.severity) for p in problems] == [
+        ("capitoli/prova.md", 3, "costrutto-non-supportato", "avviso")]
+    assert chapter.blocks[1].title == "Titolo"
+
+
+def test_a_table_cited_inside_a_sentence_splits_the_paragraph(tmp_path):
+    chapter, problems = build(tmp_path, "Prima {{ tabella(\"t\") }} dopo.\n")
+    assert problems == []
+    assert [type(b).__name__ for b in chapter.blocks] == ["Paragraph", "ComputedTable", "Paragraph"]
+    assert [n.plain(chapter.blocks[i].runs) for i in (0, 2)] == ["Prima ", " dopo."]
