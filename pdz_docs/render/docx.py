@@ -38,21 +38,11 @@ EMU_PER_CSS_PX = 9525   # 914400 EMU to the inch, 96 CSS pixels to the inch
 # --- helpers ----------------------------------------------------------------------------
 
 def _field(paragraph, instr: str, placeholder: str = "") -> None:
-    """A Word field (PAGE, NUMPAGES, TOC…) with a cached result."""
-    def fld(kind):
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        r = paragraph.add_run()
-        r._r.append(el)
-    fld("begin")
-    r = paragraph.add_run()
-    it = OxmlElement("w:instrText")
-    it.set(qn("xml:space"), "preserve")
-    it.text = f" {instr} "
-    r._r.append(it)
-    fld("separate")
+    """A Word field (PAGE, NUMPAGES…) with a cached result, at the end of the paragraph."""
+    for el in (_fld("begin"), _instr(instr), _fld("separate")):
+        paragraph._p.append(el)
     paragraph.add_run(placeholder)
-    fld("end")
+    paragraph._p.append(_fld("end"))
 
 
 @dataclass(frozen=True)
@@ -193,7 +183,6 @@ class WordBuilder:
         self.d = new_docx(str(REFERENCE)) if REFERENCE.is_file() else new_docx()
         self._styles: dict[str, str] = {}
         self._bookmarks = 0
-        self.anchors: dict[str, str] = {}   # the bookmark of each anchor (the HTML's ids) written so far
         self._fresh_page = True     # at the top of a page: a page break here would leave an empty page
         body = self.d.element.body
         for el in list(body):
@@ -233,7 +222,6 @@ class WordBuilder:
         ppr = p._p.pPr
         ppr.addnext(start) if ppr is not None else p._p.insert(0, start)
         p._p.append(end)
-        self.anchors[anchor] = name
         return name
 
     def width(self) -> int:
