@@ -28,7 +28,6 @@ from pathlib import Path
 
 from pdz_docs import gitsafe
 from pdz_docs.faults import describe
-from pdz_docs.figures import TABLE_RE
 from pdz_docs.finance.money import fmt_date, fmt_dec, fmt_euro, fmt_int
 from pdz_docs.pipeline import Result, run
 from pdz_docs.provenance import plan_kind, provenance
@@ -226,7 +225,7 @@ def _fonti(a: Result, b: Result) -> Sezione:
 
 
 def _capitoli(a: Result, b: Result) -> Sezione:
-    """Chapters compared as the document reads them: figures filled in, table and card markers left out."""
+    """Chapters compared as the document reads them: figures filled in, cited tables and cards left out."""
     old = {c.meta.id: (c, text) for c, text in a.chapters}
     new = {c.meta.id: (c, text) for c, text in b.chapters}
     out = []
@@ -249,7 +248,7 @@ def _capitoli(a: Result, b: Result) -> Sezione:
 
 
 def _excerpts(old: str, new: str) -> list[tuple[str, str]]:
-    a, b = ([x for x in t.splitlines() if not TABLE_RE.search(x)] for t in (old, new))
+    a, b = old.splitlines(), new.splitlines()
     pairs = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":

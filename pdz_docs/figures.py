@@ -32,8 +32,6 @@ from pdz_docs.load.plan import Capitolo
 from pdz_docs.load.yamlsrc import cap_problems
 from pdz_docs.problems import Loc, Problem, errore
 
-MARK = "\ue000"          # private-use character: cannot be typed by accident
-TABLE_RE = re.compile(MARK + r"(TABELLA|SCHEDE):([a-z0-9_]*)" + MARK)
 MAX_OUTPUT = MAX_CHAPTER_CHARS
 
 FILTERS: dict[str, Callable[[str], str]] = {
@@ -50,8 +48,16 @@ _STATEMENTS = {
 _CITATION = re.compile(r"\{\{|\{%")
 
 
-class _Marker(str):
-    """The place of a table or of the cards, filled in by the renderer."""
+class _Place(str):
+    """Where a table (`kind` "tabella", `table_id`) or the cards ("schede") are cited: no text of its own.
+
+    The expanded text (read by `pdz diff`) leaves it out; the document builder makes it a node.
+    """
+
+    def __new__(cls, kind: str, table_id: str = "") -> "_Place":
+        place = super().__new__(cls, "")
+        place.kind, place.table_id = kind, table_id
+        return place
 
 
 @dataclass
@@ -78,9 +84,9 @@ class Budget:
     rows: int = 0
     cards_at: str = ""                   # file:line of the first schede()
 
-    def charge(self, marker: str, where: str, lineno: int) -> None:
-        kind, table_id = TABLE_RE.search(marker).groups()
-        if kind == "SCHEDE":
+    def charge(self, place: _Place, where: str, lineno: int) -> None:
+        table_id = place.table_id
+        if place.kind == "schede":
             if self.cards_at:
                 raise _Refused("citazione-ripetuta", f"le schede sono già citate con schede() in {self.cards_at}: "
                                "nel documento compaiono una volta sola", lineno, "{{")
@@ -99,7 +105,7 @@ def _parser() -> jinja2.Environment:
 
 
 def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | None = None) -> tuple[str, list[Problem]]:
-    """Fill in a chapter's citations; return Markdown with table markers, and problems.
+    """Check a chapter's citations and fill in its figures; return the text (tables and cards left out), problems.
 
     `budget`, shared by all the chapters of a document, bounds the tables and cards they cite.
     """
@@ -108,10 +114,6 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
     def problem(code: str, message: str, lineno: int, near: str = "") -> Problem:
         return errore(Loc(cap.file, cap.body_line + lineno - 1, _column(body, lineno, near)), code, message)
 
-    if MARK in body:
-        lineno = body.count("\n", 0, body.index(MARK)) + 1
-        return "", [problem("carattere-non-ammesso", "il capitolo contiene un carattere riservato (U+E000)",
-                            lineno, MARK)]
     citations = list(_CITATION.finditer(body))
     if len(citations) > MAX_CITATIONS:
         lineno = body.count("\n", 0, citations[MAX_CITATIONS].start()) + 1
@@ -155,7 +157,7 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
                 raise _refuse_statement(item)
             else:
                 text = evaluator.cite(item)
-                if budget is not None and isinstance(text, _Marker):
+                if budget is not None and isinstance(text, _Place):
                     budget.charge(text, f"{cap.file}:{cap.body_line + item.lineno - 1}", item.lineno)
                 out.append(text)
         except _Refused as exc:
@@ -185,10 +187,9 @@ def cite(source: str, cifre: dict, table_ids: set[str]) -> Cited:
     tree = _parser().parse(source)
     expr = tree.body[0].nodes[0]
     value, name = _Evaluator(cifre, table_ids).value(expr)
-    if isinstance(value, _Marker):
-        kind, table_id = TABLE_RE.search(value).groups()
-        return Cited("schede", "") if kind == "SCHEDE" else Cited("tabella", table_id)
-    return Cited("cifra", name, str(value).replace(MARK, ""))
+    if isinstance(value, _Place):
+        return Cited(value.kind, value.table_id)
+    return Cited("cifra", name, str(value))
 
 
 def _refuse_statement(node: nodes.Node) -> _Refused:
@@ -207,9 +208,9 @@ class _Evaluator:
         if isinstance(value, dict):
             raise _Refused("cifra-sconosciuta", f"«{name}» è un gruppo di cifre, non una cifra: scegliere fra "
                            f"{', '.join(f'{name}.{k}' for k in value)}", expr.lineno, name.rsplit(".", 1)[-1])
-        if isinstance(value, _Marker):
+        if isinstance(value, _Place):
             return value
-        return str(value).replace(MARK, "")  # a figure's text (from YAML) cannot fake a marker
+        return str(value)
 
     def value(self, expr: nodes.Expr) -> tuple[Any, str]:
         """The value of an allowed expression and how it is spelt (for messages)."""
@@ -243,7 +244,7 @@ class _Evaluator:
             value, name = self.value(expr.node)
             if isinstance(value, dict):
                 return value, name  # cite() explains that a group is not a figure
-            if isinstance(value, _Marker):
+            if isinstance(value, _Place):
                 raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: i filtri si applicano alle cifre, non a "
                                f"{name}", expr.lineno, expr.name)
             return FILTERS[expr.name](str(value)), name
@@ -277,7 +278,7 @@ class _Evaluator:
             if expr.args:
                 raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: schede() si scrive senza nulla fra le "
                                "parentesi", expr.lineno, "schede")
-            return _Marker(f"\n\n{MARK}SCHEDE:{MARK}\n\n"), "schede()"
+            return _Place("schede"), "schede()"
         if len(expr.args) != 1 or not isinstance(expr.args[0], nodes.Const):
             raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive tabella(\"nome\"), con il nome di una "
                            "tabella tra virgolette", expr.lineno, "tabella")
@@ -286,7 +287,7 @@ class _Evaluator:
             match = difflib.get_close_matches(table_id, sorted(self.table_ids), n=1, cutoff=0.5)
             raise _Refused("cifra-sconosciuta", f"tabella sconosciuta «{quoted(table_id)}»"
                            + (f": forse «{match[0]}»?" if match else ""), expr.lineno, table_id)
-        return _Marker(f"\n\n{MARK}TABELLA:{table_id}{MARK}\n\n"), f'tabella("{table_id}")'
+        return _Place("tabella", table_id), f'tabella("{table_id}")'
 
 
 def _describe(expr: nodes.Expr) -> str:

@@ -12,17 +12,12 @@ def _tables(blocks, chapter: str):
         if isinstance(b, n.ComputedTable):
             yield f"tab-{b.table.id}", b, chapter
         elif isinstance(b, n.MarkdownTable):
-            yield markdown_table_id(chapter, b), b, chapter
+            yield n.table_anchor(chapter, b), b, chapter
         elif isinstance(b, (n.Quote, n.Orientation)):
             yield from _tables(b.blocks, chapter)
         elif isinstance(b, n.List):
             for item in b.items:
                 yield from _tables(item.blocks, chapter)
-
-
-def markdown_table_id(chapter: str, table: n.MarkdownTable) -> str:
-    """The HTML id of a table written in a chapter: the chapter and the line where it starts."""
-    return f"{chapter}-riga-{table.loc.line}"
 
 
 def check_table_width(doc: n.Document, wide: list[tuple[str, str]]) -> list[Problem]:

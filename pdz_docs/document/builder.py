@@ -144,6 +144,8 @@ def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tu
         elif t.type == "table_open":
             table, i = _table(ctx, tokens, i + 1, loc)
             out.append(table)
+        elif t.type == "footnote_anchor":
+            pass   # after a note ending in a list or a quote; the way back to the call is the renderer's
         elif t.type == "footnote_block_open":
             notes, i = _footnotes(ctx, tokens, i + 1)
             out.append(n.Footnotes(tuple(notes), loc=notes[0].loc if notes else loc))
@@ -184,11 +186,11 @@ def _heading(ctx: _Chapter, level: int, inline: Token, loc: Loc) -> n.Heading:
 
 
 def _inline_only(ctx: _Chapter, runs: list, loc: Loc) -> tuple:
-    """Runs of a heading or a table cell, where a table or the cards cannot go: reported, left out."""
+    """Runs of a heading, a table cell, a link or emphasis, where a table or the cards cannot go: reported, left out."""
     for r in runs:
         if isinstance(r, _Block):
-            ctx.problems.append(_unsupported(r.node.loc, "una tabella o le schede citate in un titolo o in una "
-                                             "cella di tabella"))
+            ctx.problems.append(_unsupported(r.node.loc, "una tabella o le schede citate in un titolo, in una "
+                                             "cella di tabella, in un collegamento o in un testo evidenziato"))
     return tuple(r for r in runs if not isinstance(r, _Block))
 
 
@@ -253,7 +255,7 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
             target = []
         elif t.type in ("em_close", "strong_close", "s_close", "link_close"):
             kind, parent, attrs = stack.pop()
-            children, target = tuple(target), parent
+            children, target = _inline_only(ctx, target, loc), parent
             if kind == "em_open":
                 target.append(n.Emphasis(children, loc=loc))
             elif kind == "strong_open":

@@ -169,6 +169,11 @@ class MarkdownTable(Node):
     rows: tuple[tuple[tuple[Inline, ...], ...], ...]
 
 
+def table_anchor(chapter: str, table: MarkdownTable) -> str:
+    """The anchor of a table written in a chapter: the chapter and the line where it starts."""
+    return f"{chapter}-riga-{table.loc.line}"
+
+
 @dataclass(frozen=True)
 class ComputedTable(Node):
     """A computed table (finance/table.py declares its row kinds, column formats and sums)."""

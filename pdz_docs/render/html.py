@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import gc
+import html
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from pdz_docs.checks.layout import markdown_table_id
 from pdz_docs.document import nodes as n
 from pdz_docs.render import DEFAULT_PDF_VARIANT
 from pdz_docs.render.accessibility import finisher
@@ -47,8 +47,13 @@ class HtmlTranslator:
         return Markup("").join(self.render(x) for x in items)
 
     # --- inline ---------------------------------------------------------------------
+    @staticmethod
+    def text(s: str) -> str:
+        """Text between tags: «&», «<», «>» escaped, quotes and apostrophes left as the writer typed them."""
+        return html.escape(s, quote=False)
+
     def visit_Text(self, x: n.Text) -> str:
-        return escape(x.text)
+        return self.text(x.text)
 
     def visit_Emphasis(self, x: n.Emphasis) -> str:
         return f"<em>{self.all(x.children)}</em>"
@@ -60,7 +65,7 @@ class HtmlTranslator:
         return f"<del>{self.all(x.children)}</del>"
 
     def visit_Code(self, x: n.Code) -> str:
-        return f"<code>{escape(x.text)}</code>"
+        return f"<code>{self.text(x.text)}</code>"
 
     def visit_Link(self, x: n.Link) -> str:
         return f'<a href="{escape(x.href)}">{self.all(x.children)}</a>'
@@ -70,7 +75,7 @@ class HtmlTranslator:
         return f'<img src="{p.uri}" width="{p.width}" height="{p.height}" alt="{escape(x.alt)}">'
 
     def visit_FigureRef(self, x: n.FigureRef) -> str:
-        return escape(x.text)
+        return self.text(x.text)
 
     def visit_FootnoteRef(self, x: n.FootnoteRef) -> str:
         return (f'<sup id="{x.anchor}-richiamo"><a class="footnote-ref" href="#{x.anchor}">{x.number}</a></sup>')
@@ -112,7 +117,7 @@ class HtmlTranslator:
 
     def visit_CodeBlock(self, x: n.CodeBlock) -> str:
         language = f' class="language-{escape(x.language.split()[0])}"' if x.language else ""
-        return f"<pre><code{language}>{escape(x.text)}</code></pre>\n"
+        return f"<pre><code{language}>{self.text(x.text)}</code></pre>\n"
 
     def visit_Rule(self, x: n.Rule) -> str:
         return "<hr>\n"
@@ -126,7 +131,7 @@ class HtmlTranslator:
         head = "".join(cell("th", c, a) for c, a in zip(x.header, x.alignments))
         body = "".join("<tr>" + "".join(cell("td", c, a) for c, a in zip(row, x.alignments)) + "</tr>\n"
                        for row in x.rows)
-        return (f'<table id="{markdown_table_id(self.chapter, x)}">\n<thead>\n<tr>{head}</tr>\n</thead>\n'
+        return (f'<table id="{n.table_anchor(self.chapter, x)}">\n<thead>\n<tr>{head}</tr>\n</thead>\n'
                 f"<tbody>\n{body}</tbody>\n</table>\n")
 
     def visit_ComputedTable(self, x: n.ComputedTable) -> str:

@@ -127,11 +127,13 @@ def test_raw_html_is_text(tmp_path):
                                                          "<script>alert(1)</script>"]
 
 
-def test_table_cited_inside_a_heading_is_a_located_problem(tmp_path):
-    chapter, problems = build(tmp_path, "Testo.\n\n## Titolo {{ tabella(\"t\") }}\n")
+def test_table_cited_inside_a_heading_or_emphasis_is_a_located_problem(tmp_path):
+    chapter, problems = build(tmp_path, "Testo.\n\n## Titolo {{ tabella(\"t\") }}\n\nAltro *{{ schede() }}*.\n")
     assert [(p.loc.file, p.loc.line, p.code, p.severity) for p in problems] == [
-        ("capitoli/prova.md", 3, "costrutto-non-supportato", "avviso")]
+        ("capitoli/prova.md", 3, "costrutto-non-supportato", "avviso"),
+        ("capitoli/prova.md", 5, "costrutto-non-supportato", "avviso")]
     assert chapter.blocks[1].title == "Titolo"
+    assert n.plain(chapter.blocks[2].runs) == "Altro ."
 
 
 def test_a_table_cited_inside_a_sentence_splits_the_paragraph(tmp_path):
