@@ -18,6 +18,7 @@ Text in YAML fields is never parsed at all.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -99,8 +100,9 @@ class Budget:
                            lineno, "{{")
 
 
+@functools.lru_cache(maxsize=1)
 def _parser() -> jinja2.Environment:
-    # Used only to lex and parse: nothing is ever compiled or rendered.
+    # Used only to lex and parse: nothing is ever compiled or rendered (so one serves every chapter).
     return jinja2.Environment(autoescape=False, keep_trailing_newline=True)
 
 

@@ -1,8 +1,8 @@
 """Markdown typed as in CommonMark previews: read as meant in every format, or a located warning.
 
-The block structure we produce is compared with markdown-it-py's (the CommonMark reference
-implementation with GFM tables, used here only as an oracle); the constructs where we read
-the writer's intent differently are on a short list, each with the warning it gets.
+The block structure of the HTML we produce (document builder, then HTML translator) is compared
+with markdown-it-py's own rendering of plain CommonMark with GFM tables; the constructs where we
+read the writer's intent differently are on a short list, each with the warning it gets.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -29,9 +30,11 @@ from pdz_docs.load.media import Picture, load_picture
 from pdz_docs.load.plan import Capitolo
 from pdz_docs.load.refs import link_kind, resolve_image
 from pdz_docs.model import FrontMatter, Scheda
-from pdz_docs.pipeline import Result
 from pdz_docs.problems import Loc, Problem, avviso
 from pdz_docs.provenance import Provenance
+
+if TYPE_CHECKING:   # the orchestrator's result: the builder runs after it, never imports it
+    from pdz_docs.pipeline import Result
 
 _ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))  # enough for 1–39 (chapters: 1–20)
 ANNEX_TITLE = "Allegati finanziari – Schede A e C"
@@ -272,7 +275,7 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
                 target.append(image)
         elif t.type == "footnote_ref":
             number = ctx.notes.setdefault(t.meta["id"], len(ctx.notes) + 1)
-            target.append(n.FootnoteRef(number, f"{ctx.cap.meta.id}-nota-{number}", loc=loc))
+            target.append(n.FootnoteRef(number, f"{ctx.cap.meta.id}-nota-{number}", t.meta["subId"] + 1, loc=loc))
         elif t.type == "cifra":
             target.append(_cited(ctx, t.content, loc))
         else:

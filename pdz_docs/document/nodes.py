@@ -84,10 +84,11 @@ class FigureRef(Node):
 
 @dataclass(frozen=True)
 class FootnoteRef(Node):
-    """A footnote call: its number in the chapter and the anchor of its note."""
+    """A footnote call: its number in the chapter, the anchor of its note, which call of that note it is (1, 2…)."""
 
     number: int
     anchor: str
+    call: int = 1
 
 
 @dataclass(frozen=True)

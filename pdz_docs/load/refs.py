@@ -1,7 +1,7 @@
 """What a chapter's Markdown may contain: the one Markdown reader, images, links, paragraph size.
 
 Shared by the content checks (`checks/content.py`), which report every refused image,
-link or oversized paragraph at its line, and by the renderer (`render/document.py`),
+link or oversized paragraph at its line, and by the document builder (`document/builder.py`),
 which on its own keeps only what these rules allow, whatever the checks said:
 
 - raw HTML is never passed through: it is shown as text;

@@ -78,7 +78,8 @@ class HtmlTranslator:
         return self.text(x.text)
 
     def visit_FootnoteRef(self, x: n.FootnoteRef) -> str:
-        return (f'<sup id="{x.anchor}-richiamo"><a class="footnote-ref" href="#{x.anchor}">{x.number}</a></sup>')
+        call = "" if x.call == 1 else f"-{x.call}"   # every call has an id of its own; the note goes back to the first
+        return f'<sup id="{x.anchor}-richiamo{call}"><a class="footnote-ref" href="#{x.anchor}">{x.number}</a></sup>'
 
     def visit_LineBreak(self, x: n.LineBreak) -> str:
         return "<br>\n"

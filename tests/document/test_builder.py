@@ -108,7 +108,13 @@ def test_lists_tables_code_and_notes(tmp_path):
     notes = chapter.blocks[-1].notes
     assert [(f.number, f.anchor, n.plain(f.blocks[0].runs)) for f in notes] == [(1, "prova-nota-1", "la nota")]
     ref = next(r for r in walk(chapter) if isinstance(r, n.FootnoteRef))
-    assert ref.anchor == notes[0].anchor
+    assert (ref.anchor, ref.call) == (notes[0].anchor, 1)
+
+
+def test_a_note_called_twice_is_one_note_with_two_calls(tmp_path):
+    chapter, _ = build(tmp_path, "Doppia[^x] e[^x].\n\n[^x]: Testo.\n")
+    calls = [(r.number, r.call) for r in walk(chapter) if isinstance(r, n.FootnoteRef)]
+    assert calls == [(1, 1), (1, 2)] and len(chapter.blocks[-1].notes) == 1
 
 
 def test_writer_habits_read_as_meant(tmp_path):

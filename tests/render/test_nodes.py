@@ -208,3 +208,17 @@ def test_every_construct_in_order_in_the_pdf(built):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     body = text[text.index("Tutti i costrutti", text.index("Tutti i costrutti") + 1):]   # past the TOC
     assert in_order(re.sub(r"\s+", " ", body), WORDS) == []
+
+
+def test_every_construct_in_order_in_the_docx(plan, tmp_path):
+    """The DOCX translator (render/docx.py) reads the same tree: nothing of the chapter is lost there either."""
+    import zipfile
+
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan), "-o", str(tmp_path), "--format", "docx"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    docx = zipfile.ZipFile(next(tmp_path.glob("*.docx")))
+    parts = ["word/document.xml"] + [p for p in ("word/footnotes.xml",) if p in docx.namelist()]  # notes: last
+    texts = [" ".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", docx.read(p).decode())) for p in parts]
+    body = texts[0][texts[0].rindex("Tutti i costrutti"):] + " " + " ".join(texts[1:])
+    assert in_order(re.sub(r"\s+", " ", body), WORDS) == []
