@@ -287,7 +287,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     from pdz_docs.pipeline import run
     from pdz_docs.checks.layout import check_table_width
     from pdz_docs.document.builder import build_document
-    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, render_html
+    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, layout_pages, render_html
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -311,7 +311,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     late = late + built
     listener.problems(late)
     problems = problems + late
-    html = render_html(doc, templates) if {"html", "pdf"} & set(formats) else ""
+    html = render_html(doc, templates) if {"html", "pdf", "docx"} & set(formats) else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, Output] = {}
     pdf_args = (html, [plan_dir, templates], templates, pdf_variant or DEFAULT_PDF_VARIANT)
@@ -324,21 +324,16 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     try:
         if "html" in formats:
             outputs["html"] = Output("html", f"{name}.html", html.encode("utf-8"))
-        if "docx" in formats:
-            from pdz_docs.render.docx import render_docx
-
-            t = time.perf_counter()
-            outputs["docx"] = Output("docx", f"{name}.docx", render_docx(doc))
-            listener.stage(f"  DOCX composto in {time.perf_counter() - t:.1f} s")
         if "xlsx" in formats:
             from pdz_docs.render.xlsx import render_xlsx
 
             outputs["xlsx"] = Output("xlsx", f"{name}.xlsx", render_xlsx(result))
             listener.stage("  XLSX composto")
+        pages: dict[str, int] = {}
         if "pdf" in formats:
             if pdf_job is None:
                 pdf_job = _Background(_layout_in_worker, pdf_args)
-            pdf, wide = pdf_job.result()
+            pdf, wide, pages = pdf_job.result()
             outputs["pdf"] = Output("pdf", f"{name}.pdf", pdf)
             listener.stage(f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
             late = check_table_width(doc, wide)
@@ -346,6 +341,14 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
             problems = problems + late
             if has_errors(problems, strict):
                 return None, problems
+        if "docx" in formats:
+            # the DOCX index prints the page of each heading: the PDF's pages, or a layout of its own
+            from pdz_docs.render.docx import render_docx
+
+            t = time.perf_counter()
+            pages = pages or layout_pages(*pdf_args[:3])
+            outputs["docx"] = Output("docx", f"{name}.docx", render_docx(doc, pages))
+            listener.stage(f"  DOCX composto in {time.perf_counter() - t:.1f} s")
     finally:
         if pdf_job:
             pdf_job.stop()

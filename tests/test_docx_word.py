@@ -55,3 +55,70 @@ def test_every_section_has_header_and_footer_and_no_page_of_its_own_for_provenan
         assert "<w:headerReference" in sec and "<w:footerReference" in sec
     last = xml[xml.rindex("</w:tbl>"):]
     assert "Documento prodotto con pdz-docs" in last and last.count("<w:sectPr") == 1
+
+
+def _body_paragraphs(xml: str) -> list[str]:
+    return re.findall(r"<w:p[ >].*?</w:p>", xml.split("<w:body>")[1])
+
+
+def test_no_direct_font_size_shade_or_typed_bullet_in_the_text(docx):
+    xml = docx.read("word/document.xml").decode()
+    run_props = re.findall(r"<w:rPr>.*?</w:rPr>", xml.split("<w:body>")[1])
+    assert [r for r in run_props if "<w:sz " in r or "<w:rFonts" in r] == []
+    assert "•" not in xml                                          # card lists are Word list paragraphs
+    assert len(re.findall(r'<w:pStyle w:val="ElencoTabella"/>', xml)) >= 3
+    header_rows = re.findall(r"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>.*?</w:tr>", xml)
+    assert header_rows and not any("<w:shd" in row for row in header_rows[:1])
+    first_rows = [re.search(r"<w:tr>.*?</w:tr>", t)[0] for t in re.findall(r"<w:tbl>.*?</w:tbl>", xml)]
+    assert not any("<w:shd" in row for row in first_rows)          # the table style shades header and labels
+
+
+def test_every_style_named_in_the_text_is_defined(docx):
+    xml, styles = docx.read("word/document.xml").decode(), docx.read("word/styles.xml").decode()
+    defined = set(re.findall(r'<w:style [^>]*w:styleId="([^"]+)"', styles))
+    used = set(re.findall(r'<w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', xml))
+    assert used <= defined, used - defined
+    assert {"TabellaDati", "GrigliaScheda", "TestoTabella", "CifreTabella", "Strong", "TOC1", "TOC2",
+            "Caption", "Provenienza", "CopertinaAmbito", "Title"} <= used
+    assert set(re.findall(r'<w:tblStyle w:val="([^"]+)"', xml)) == {"TabellaDati", "GrigliaScheda"}
+
+
+def test_fonts_are_embedded_and_no_heading_names_a_theme_font(docx):
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+
+    assert "<w:embedTrueTypeFonts/>" in docx.read("word/settings.xml").decode()
+    styles = docx.read("word/styles.xml").decode()
+    assert "Theme" not in "".join(re.findall(r"<w:rFonts [^>]*>", styles))           # no Calibri/Cambria by theme
+    families = set(re.findall(r'<w:rFonts w:ascii="([^"]+)"', styles))
+    table = docx.read("word/fontTable.xml").decode()
+    rels = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', docx.read("word/_rels/fontTable.xml.rels").decode()))
+    embedded = {}
+    for name, body in re.findall(r'<w:font w:name="([^"]+)">(.*?)</w:font>', table):
+        for kind, rid, key in re.findall(r'<w:embed(\w+) r:id="(rId\d+)" w:fontKey="(\{[^}]+\})"/>', body):
+            data = bytearray(docx.read("word/" + rels[rid]))
+            k = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
+            for i in range(32):                                      # ECMA-376 §17.8.1 obfuscation, undone
+                data[i] ^= k[i % 16]
+            font = TTFont(BytesIO(bytes(data)))
+            embedded.setdefault(name, set()).add(kind)
+            assert font["name"].getDebugName(1) == name
+            assert {0x20AC, ord("à"), ord("È"), ord("’"), ord("–")} <= set(font.getBestCmap())
+            if name == "DejaVu Sans":                                # the tick boxes' font
+                assert {0x2610, 0x2612} <= set(font.getBestCmap())
+    assert embedded == {f: {"Regular", "Bold", "Italic", "BoldItalic"} for f in ("DejaVu Serif", "DejaVu Sans")}
+    assert families - set(embedded) <= {"Courier New"}                # otherwise on every Office machine
+
+
+def test_index_has_entries_with_pages_and_links_to_its_headings(docx):
+    xml = docx.read("word/document.xml").decode()
+    entries = re.findall(r'<w:pStyle w:val="TOC(\d)"/></w:pPr>(?:<w:r>.*?</w:r>)*<w:hyperlink w:anchor="([^"]+)"[^>]*>'
+                         r'<w:r><w:t[^>]*>([^<]*)</w:t></w:r><w:r><w:tab/></w:r><w:r><w:t>(\d+)</w:t>', xml)
+    assert [(lvl, text, int(page)) for lvl, _, text, page in entries] == [
+        ("1", "Capitolo I – Analisi del contesto", 3), ("2", "1.1 Profilo di comunità", 3), ("2", "1.2 Le schede", 3),
+        ("1", "Allegati finanziari – Schede A e C", 5)]
+    for _, anchor, text, _ in entries:
+        assert re.search(rf'<w:bookmarkStart w:id="\d+" w:name="{anchor}"/><w:r><w:t>{text}</w:t>', xml)
+    fields = re.findall(r'<w:fldChar w:fldCharType="(\w+)"/>', xml.split("Indice")[1].split("Heading1")[0])
+    assert fields == ["begin", "separate", "end"]                  # one field around all the entries

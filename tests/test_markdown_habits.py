@@ -364,7 +364,11 @@ def test_thematic_break_is_a_rule_in_the_docx(built2):
     _, xml = built2
     paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml)
     i = next(k for k, p in enumerate(paragraphs) if "Dopo la linea." in p)
-    assert '<w:bottom w:val="single"' in paragraphs[i - 1]
+    # the rule is the «Separatore» style of the reference document: a paragraph with a bottom border
+    assert '<w:pStyle w:val="Separatore"/>' in paragraphs[i - 1]
+    from pdz_docs.render.docx import REFERENCE
+    styles = zipfile.ZipFile(REFERENCE).read("word/styles.xml").decode()
+    assert re.search(r'w:styleId="Separatore">(?:(?!</w:style>).)*<w:bottom w:val="single"', styles)
 
 
 def test_notes_have_their_title_and_no_rule(built2):

@@ -1,93 +1,48 @@
-"""DOCX rendering with python-docx: real headings, native tables, TOC field, landscape annexes.
+"""DOCX rendering: a translator over the document tree, writing a Word document native to Word.
 
-Styles come from the reference document `templates/riferimento.docx`: an Ambito can
-restyle its Word output by editing that file in Word.
+`DocxTranslator` has one method per node kind (`visit_Paragraph`, …); a kind it does not know
+raises. Every paragraph, run and table names a style of the reference document
+`templates/riferimento.docx` (made by scripts/riferimento_docx.py; an Ambito can restyle its Word
+output by editing that file in Word): no direct font sizes, fonts or cell shades, lists are Word
+numbering, wide tables get landscape sections, the index is a TOC field whose saved result already
+has the pages.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import io
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from html.parser import HTMLParser
-from pathlib import Path
-from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm
 
+from pdz_docs.document import nodes as n
 from pdz_docs.finance.table import Table
 from pdz_docs.load.refs import link_kind
-from pdz_docs.render.zipfix import normalize_zip
-from pdz_docs.render.document import CardView, Check, Document
 from pdz_docs.render.html import TEMPLATES
+from pdz_docs.render.zipfix import normalize_zip
 
 REFERENCE = TEMPLATES / "riferimento.docx"
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 EMU_PER_CSS_PX = 9525   # 914400 EMU to the inch, 96 CSS pixels to the inch
 
 
-# --- tiny HTML → element tree (python-markdown output) ----------------------------------
-
-class _Tree(HTMLParser):
-    VOID = {"br", "hr", "img"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = ET.Element("div")
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        el = ET.SubElement(self.stack[-1], tag, {k: v or "" for k, v in attrs})
-        if tag not in self.VOID:
-            self.stack.append(el)
-
-    def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                break
-
-    def handle_data(self, data):
-        cur = self.stack[-1]
-        if len(cur):
-            cur[-1].tail = (cur[-1].tail or "") + data
-        else:
-            cur.text = (cur.text or "") + data
-
-
-def parse_html(html: str) -> ET.Element:
-    t = _Tree()
-    t.feed(html)
-    t.close()
-    return t.root
-
-
 # --- helpers ----------------------------------------------------------------------------
 
 def _field(paragraph, instr: str, placeholder: str = "") -> None:
-    """A Word field (PAGE, NUMPAGES, TOC…) with a cached result."""
-    def fld(kind):
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        r = paragraph.add_run()
-        r._r.append(el)
-    fld("begin")
-    r = paragraph.add_run()
-    it = OxmlElement("w:instrText")
-    it.set(qn("xml:space"), "preserve")
-    it.text = f" {instr} "
-    r._r.append(it)
-    fld("separate")
+    """A Word field (PAGE, NUMPAGES…) with a cached result, at the end of the paragraph."""
+    for el in (_fld("begin"), _instr(instr), _fld("separate")):
+        paragraph._p.append(el)
     paragraph.add_run(placeholder)
-    fld("end")
+    paragraph._p.append(_fld("end"))
 
 
 @dataclass(frozen=True)
@@ -95,71 +50,123 @@ class WordCell:
     text: str
     bold: bool = False
     right: bool = False
-    fill: str | None = None     # background, e.g. "E4EAF2"
-    boxes: tuple[Check, ...] = ()  # tick boxes with their labels, before `text`
+    fill: str | None = None     # background where the table style cannot give it (a total inside the body)
+    boxes: tuple[n.TickBox, ...] = ()  # tick boxes with their labels, before `text`
     stacked: bool = False          # one tick box a line (else side by side)
+    items: tuple[str, ...] = ()    # a bulleted list in the cell (Word list numbering, no typed bullets)
 
 
 HEADER_FILL, TOTAL_FILL = "E4EAF2", "F3F5F8"
+STRONG = '<w:rPr><w:rStyle w:val="Strong"/></w:rPr>'
+# table styles of templates/riferimento.docx: header row and last total row (TabellaDati), label column (GrigliaScheda)
+DATA, GRID = "TabellaDati", "GrigliaScheda"
 
 
 def header_row(*texts: str) -> tuple[bool, list[WordCell]]:
-    """A header row: bold on the header shade, repeated on every page."""
-    return True, [WordCell(t, bold=True, fill=HEADER_FILL) for t in texts]
+    """A header row: bold on the header shade (the table style's first row), repeated on every page."""
+    return True, [WordCell(t, bold=True) for t in texts]
 
 
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 
 
-def _tick_box(box: Check, rpr: str) -> str:
+def _tick_box(box: n.TickBox, rpr: str) -> str:
     """A locked check-box content control showing ☒/☐: Word and screen readers announce it as a check
     box, checked or not, named by its title (the option and its state in Italian)."""
-    title = escape(f"{box.label}: {'selezionato' if box.on else 'non selezionato'}", {'"': "&quot;"})
+    title = escape(f"{box.label}: {'selezionato' if box.selected else 'non selezionato'}", {'"': "&quot;"})
+    mark = "☒" if box.selected else "☐"
     state = '<w14:checkedState w14:val="2612" w14:font="DejaVu Sans"/>' \
             '<w14:uncheckedState w14:val="2610" w14:font="DejaVu Sans"/>'
     return (f'<w:sdt><w:sdtPr><w:alias w:val="{title}"/><w:lock w:val="sdtContentLocked"/>'
-            f'<w14:checkbox xmlns:w14="{W14}"><w14:checked w14:val="{int(box.on)}"/>{state}</w14:checkbox>'
-            f'</w:sdtPr><w:sdtContent><w:r>{rpr}<w:t>{box.box}</w:t></w:r></w:sdtContent></w:sdt>')
+            f'<w14:checkbox xmlns:w14="{W14}"><w14:checked w14:val="{int(box.selected)}"/>{state}</w14:checkbox>'
+            f'</w:sdtPr><w:sdtContent><w:r>{rpr}<w:t>{mark}</w:t></w:r></w:sdtContent></w:sdt>')
 
 
-def _cell_xml(c: WordCell, width: int, size: float) -> str:
-    shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
-    jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if c.right else ""
-    rpr = f'<w:rPr>{"<w:b/>" if c.bold else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
+def _cell_xml(c: WordCell, width: int, small: bool) -> str:
+    """One cell: its paragraphs named by style (text or figures, normal or small), bold by the Strong style."""
+    style = ("CifreTabella" if c.right else "TestoTabella") + ("Fitto" if small else "")
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>'
+    rpr = STRONG if c.bold else ""
     runs = "<w:r>" + rpr + "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
                                           for line in c.text.split("\n")) + "</w:r>"
     if c.boxes:
         gap = f"<w:r>{rpr}<w:br/></w:r>" if c.stacked else f'<w:r>{rpr}<w:t xml:space="preserve">   </w:t></w:r>'
         runs = gap.join(_tick_box(b, rpr) + f'<w:r>{rpr}<w:t xml:space="preserve"> {escape(b.label)}</w:t></w:r>'
                         for b in c.boxes) + (runs if c.text else "")
-    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
-            f"<w:p>{jc}{runs}</w:p></w:tc>")
+    paras = [f"<w:p>{ppr}{runs}</w:p>"] if c.text or c.boxes or not c.items else []
+    paras += [f'<w:p><w:pPr><w:pStyle w:val="ElencoTabella"/></w:pPr><w:r>{rpr}'
+              f'<w:t xml:space="preserve">{escape(item)}</w:t></w:r></w:p>' for item in c.items]
+    shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{"".join(paras)}</w:tc>'
 
 
-def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, size: float,
-               caption: str = "") -> str:
-    """A native Word table with fixed column widths filling the text width.
+def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int, small: bool) -> list[int]:
+    """Column widths as the PDF's automatic table layout gives them (CSS 2.1 §17.5.2.2): each column gets
+    at least its longest word and, when there is room, its longest line; the rest is shared in proportion.
+
+    Text widths are estimated from the number of characters (DejaVu Sans averages 0.6 em, bold 0.66 em),
+    enough to keep «Totale» or «€ 1.146.210,31» on one line and to share the width as the PDF does.
+    """
+    em = 150 if small else 170          # twentieths of a point
+    pad = 2 * 85 + 30                   # the table style's cell margins, and a little air
+    low, high = [pad] * ncols, [pad] * ncols
+    for _, cells in rows:
+        for j, c in enumerate(cells[:ncols]):
+            factor = em * (0.66 if c.bold else 0.6)
+            lines = [*c.text.split("\n"), *c.items, " ".join(f"☐ {b.label}" for b in c.boxes)]
+            if c.stacked:
+                lines += [f"☐ {b.label}" for b in c.boxes]
+            words = [w for line in lines for w in line.split(" ")]
+            if c.right:    # a figure is one word: «€ 1.146.210,31» never breaks
+                words = lines
+            low[j] = max(low[j], pad + int(factor * max((len(w) for w in words), default=0)))
+            high[j] = max(high[j], pad + int(factor * max((len(x) for x in lines), default=0)))
+    if sum(high) <= total:
+        extra = total - sum(high)
+        return [h + extra * h // sum(high) for h in high]
+    if sum(low) >= total:
+        return [total * m // sum(low) for m in low]
+    spare, stretch = total - sum(low), sum(h - m for h, m in zip(high, low))
+    return [m + spare * (h - m) // stretch for h, m in zip(high, low)]
+
+
+def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, small: bool,
+               caption: str = "", style: str = DATA, last_total: bool = False) -> str:
+    """A native Word table with fixed column widths filling the text width, drawn by a table style.
+
+    Card grids take the given `weights` (label column 32%, as in the PDF); other tables share the width
+    by their content, as the PDF's automatic layout does.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
-    Written as XML in one go: python-docx's cell-by-cell API is ten times slower on a long plan.
+    The style shades the first row (`DATA`: the header) or the first column (`GRID`: the labels), and
+    the last row when `last_total`. Written as XML in one go: python-docx's cell-by-cell API is ten
+    times slower on a long plan.
     """
     ncols = max(len(cells) for _, cells in rows)
-    weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
     total = width_emu // 635   # twentieths of a point
-    widths = [total * w // sum(weights) for w in weights]
-    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+    if style == GRID:
+        weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
+        widths = [total * w // sum(weights) for w in weights]
+    else:
+        widths = _auto_widths(rows, ncols, total, small)
+    first_row = int(style == DATA and rows[0][0])
+    look = 0x20 * first_row + 0x40 * last_total + 0x80 * (style == GRID) + 0x600   # ECMA-376 §17.7.6 tblLook
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
            f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-           '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-           'w:noHBand="0" w:noVBand="1"/>'
+           f'<w:tblLook w:val="{look:04X}" w:firstRow="{first_row}" w:lastRow="{int(last_total)}" '
+           f'w:firstColumn="{int(style == GRID)}" '
+           'w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
            # the table's name for screen readers (Word's "Alt Text" title of a table)
            + (f'<w:tblCaption w:val="{escape(caption, {chr(34): "&quot;"})}"/>' if caption else "")
            + '</w:tblPr><w:tblGrid>']
     out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
     out.append("</w:tblGrid>")
-    for header, cells in rows:
+    for i, (header, cells) in enumerate(rows):
         cells = cells + [WordCell("")] * (ncols - len(cells))
+        if header and i > 0:   # a second header row: the style shades only the first
+            cells = [WordCell(c.text, True, c.right, HEADER_FILL) for c in cells]
         out.append('<w:tr><w:trPr><w:cantSplit/>' + ('<w:tblHeader/>' if header else "") + "</w:trPr>")
-        out += [_cell_xml(c, w, size) for c, w in zip(cells, widths)]
+        out += [_cell_xml(c, w, small) for c, w in zip(cells, widths)]
         out.append("</w:tr>")
     out.append("</w:tbl>")
     return "".join(out)
@@ -168,12 +175,15 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
 class WordBuilder:
     """A Word document styled by the reference file: paragraphs, headings, native tables, the page frame.
 
-    Shared by the plan and by `pdz diff`'s prospetto.
+    Every paragraph and run names a style of `templates/riferimento.docx`; nothing sets a font size,
+    a font or a cell shade the styles can give. Shared by the plan and by `pdz diff`'s prospetto.
     """
 
     def __init__(self):
         self.d = new_docx(str(REFERENCE)) if REFERENCE.is_file() else new_docx()
         self._styles: dict[str, str] = {}
+        self._bookmarks = 0
+        self._fresh_page = True     # at the top of a page: a page break here would leave an empty page
         body = self.d.element.body
         for el in list(body):
             if el.tag != qn("w:sectPr"):
@@ -183,14 +193,36 @@ class WordBuilder:
     def para(self, text: str = "", style: str | None = None):
         """A paragraph at the end of the body; styles are resolved once by name (python-docx scans them all)."""
         p = self.d.add_paragraph(text)
+        self._fresh_page = False
         if style:
             if style not in self._styles:
                 self._styles[style] = self.d.styles[style].style_id
             p._p.style = self._styles[style]
         return p
 
-    def heading(self, text: str, level: int):
-        return self.para(text, f"Heading {level}")
+    def heading(self, text: str, level: int, anchor: str = "", new_page: bool = False):
+        """A heading; `anchor` (the HTML's id) becomes a bookmark the index links to."""
+        fresh = self._fresh_page
+        p = self.para(text, f"Heading {level}")
+        if new_page and not fresh:
+            p.paragraph_format.page_break_before = True
+        if anchor:
+            self.bookmark(p, anchor)
+        return p
+
+    def bookmark(self, p, anchor: str) -> str:
+        """A bookmark around the paragraph's text, the target of the index's entry for `anchor`."""
+        self._bookmarks += 1
+        name = _toc_name(anchor)
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(self._bookmarks))
+        start.set(qn("w:name"), name)
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(self._bookmarks))
+        ppr = p._p.pPr
+        ppr.addnext(start) if ppr is not None else p._p.insert(0, start)
+        p._p.append(end)
+        return name
 
     def width(self) -> int:
         """The text width of the current section, in EMU."""
@@ -198,34 +230,35 @@ class WordBuilder:
         return sec.page_width - sec.left_margin - sec.right_margin
 
     def page_frame(self, header: str, cover: bool = False) -> None:
-        """A4 portrait, the running header and "pag. N di M" in the footer (not on a cover page)."""
+        """A4 portrait with the reference file's margins, the running header and "pag. N di M" in the
+        footer (not on a cover page); header and footer paragraphs take the Header and Footer styles."""
         sec = self.d.sections[0]
         sec.page_width, sec.page_height = Mm(210), Mm(297)
         sec.different_first_page_header_footer = cover
-        sec.header.paragraphs[0].text = header
-        sec.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        hp = sec.header.paragraphs[0]
+        hp.text = header
+        hp.style = self.d.styles["Header"]
         fp = sec.footer.paragraphs[0]
-        fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fp.style = self.d.styles["Footer"]
         fp.add_run("pag. ")
         _field(fp, "PAGE", "1")
         fp.add_run(" di ")
         _field(fp, "NUMPAGES", "1")
 
     def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5,
-                  caption: str = "") -> None:
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size, caption))
+                  caption: str = "", style: str = DATA, last_total: bool = False) -> None:
+        """A table; `size` below 8 points takes the small table styles (tables with many money columns)."""
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
+        self._fresh_page = False
 
-    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None) -> None:
-        """A table under its caption, kept together with it, and the source note if any."""
-        self.para(title, "Caption").paragraph_format.keep_with_next = True
-        self.add_table(rows, weights, size, title)
-        if note:
-            p = self.d.add_paragraph(f"Fonte: {note}")
-            p.runs[0].font.size = Pt(7.5)
-        else:
-            self.d.add_paragraph()
+    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
+                  last_total: bool = False) -> None:
+        """A table under its caption (kept with it on the same page), and the source note if any."""
+        self.para(title, "Caption")
+        self.add_table(rows, weights, size, title, last_total=last_total)
+        self.para(f"Fonte: {note}", "Fonte tabella") if note else self.para()
 
     def new_section(self, landscape: bool):
         """A section starting on a new page, with the running header and footer on every page of it."""
@@ -235,10 +268,16 @@ class WordBuilder:
         first = self.d.sections[0]._sectPr
         refs = [r for r in first if r.tag in (qn("w:headerReference"), qn("w:footerReference"))
                 and r.get(qn("w:type")) == "default"]
+        for ref in [r for r in sec._sectPr if r.tag in (qn("w:headerReference"), qn("w:footerReference"))]:
+            sec._sectPr.remove(ref)
         for ref in reversed(refs):
             sec._sectPr.insert(0, copy.deepcopy(ref))
         sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
         sec.page_width, sec.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+        # the PDF's margins: 18/16 mm landscape (the wide tables' room), 22/18/20/20 mm portrait
+        sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = \
+            (Mm(18), Mm(16), Mm(18), Mm(16)) if landscape else (Mm(22), Mm(18), Mm(20), Mm(20))
+        self._fresh_page = True
         return sec
 
     def save(self, title: str, author: str, subject: str, keywords: str = "", comments: str = "",
@@ -257,286 +296,420 @@ class WordBuilder:
         return normalize_zip(buf.getvalue())
 
 
-class _Writer(WordBuilder):
-    """The plan: cover, index, chapters, cards, landscape annexes."""
+class DocxTranslator(WordBuilder):
+    """Nodes → a Word document. `render(node)` appends what the node prints and returns the OOXML
+    elements it added (body paragraphs and tables; runs for inline nodes; a table's cells for the
+    parts of a card's tables)."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, pages: Mapping[str, int] | None = None):
         super().__init__()
-        self.doc = doc
+        self.pages = pages or {}
+        self.p = None              # the paragraph inline nodes write into
+        self.bold = self.italic = self.strike = False
+        self.quote = 0             # inside a quote: paragraphs take the Quote style
+        self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
+        self.notes: int | None = None   # the numbering of the chapter's notes being written
 
-    # text
-    def inline(self, p, el: ET.Element, bold=False, italic=False) -> None:
-        """Runs of a paragraph; a soft line break of the source is a space, only <br> breaks the line."""
-        if el.text:
-            r = p.add_run(_soft(el.text))
-            r.bold, r.italic = bold or None, italic or None
-        for child in el:
-            b = bold or child.tag in ("strong", "b")
-            i = italic or child.tag in ("em", "i")
-            if child.tag == "br":
-                p.add_run().add_break()
-                child.tail = (child.tail or "").lstrip("\n")   # the source's line end is the break itself
-            elif child.tag == "img":
-                self.picture(p, child)
-            elif child.tag == "a" and "footnote-backref" in child.get("class", ""):
-                pass                                            # the HTML's «↩» back to the text: no place on paper
-            elif child.tag in ("del", "s"):
-                r = p.add_run(_soft("".join(child.itertext())))
-                r.bold, r.italic, r.font.strike = b or None, i or None, True
-            elif child.tag == "sup":
-                r = p.add_run("".join(child.itertext()))
-                r.font.superscript = True
-            elif child.tag == "a" and link_kind(child.get("href", "")) == "ok" and not child.get("href", "").startswith("#"):
-                self.hyperlink(p, child.get("href", ""), _soft("".join(child.itertext())), b, i)
-            else:
-                self.inline(p, child, b, i)
-            if child.tail:
-                r = p.add_run(_soft(child.tail))
-                r.bold, r.italic = bold or None, italic or None
+    def render(self, node: n.Node) -> list:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            raise TypeError(f"DocxTranslator: node kind {type(node).__name__} not handled")
+        return method(node)
 
-    def hyperlink(self, p, href: str, text: str, bold: bool, italic: bool) -> None:
-        """A Word hyperlink (w:hyperlink with an external relationship), styled by the «Hyperlink» style."""
-        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    def all(self, nodes) -> list:
+        return [el for x in nodes for el in self.render(x)]
 
-        rid = p.part.relate_to(href, RT.HYPERLINK, is_external=True)
-        link = OxmlElement("w:hyperlink")
-        link.set(qn("r:id"), rid)
-        run = p.add_run(text)
-        run.bold, run.italic = bold or None, italic or None
-        run.style = self.link_style()
-        link.append(run._r)
-        p._p.append(link)
+    def added(self, start: int) -> list:
+        """The body elements appended since the body had `start` of them (the section properties aside)."""
+        return [el for el in list(self.d.element.body)[start:] if el.tag != qn("w:sectPr")]
 
-    def link_style(self):
-        if "Hyperlink" not in self._styles:
-            from docx.enum.style import WD_STYLE_TYPE
+    def mark(self) -> int:
+        return len(self.d.element.body) - (self.d.element.body.sectPr is not None)
 
-            names = {s.name for s in self.d.styles}
-            style = self.d.styles["Hyperlink"] if "Hyperlink" in names else \
-                self.d.styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
-            style.font.underline = True
-            style.font.color.rgb = RGBColor(0x1F, 0x4E, 0x8C)
-            self._styles["Hyperlink"] = style.style_id
-        return self.d.styles["Hyperlink"]
+    # --- inline: runs into the current paragraph --------------------------------------
+    def target(self):
+        if self.p is None:
+            self.p = self.para()
+        return self.p
 
-    def picture(self, p, el: ET.Element) -> None:
+    def run(self, text: str, superscript: bool = False, style: str | None = None) -> list:
+        """A run of text; bold and italic are the Strong and Emphasis character styles (a run has one
+        style: bold inside italic, or either inside code, adds the other as a property)."""
+        r = self.target().add_run(text)
+        style = style or ("Strong" if self.bold else "Emphasis" if self.italic else None)
+        if style:
+            rpr = r._r.get_or_add_rPr()
+            el = OxmlElement("w:rStyle")
+            el.set(qn("w:val"), style)
+            rpr.insert(0, el)
+            if self.bold and style != "Strong":
+                rpr.append(OxmlElement("w:b"))
+            if self.italic and style != "Emphasis":
+                rpr.append(OxmlElement("w:i"))
+        if self.strike:
+            r.font.strike = True
+        if superscript:
+            r.font.superscript = True
+        return [r._r]
+
+    def styled(self, children, **state) -> list:
+        saved = {k: getattr(self, k) for k in state}
+        for k, v in state.items():
+            setattr(self, k, v)
+        try:
+            return self.all(children)
+        finally:
+            for k, v in saved.items():
+                setattr(self, k, v)
+
+    def visit_Text(self, x: n.Text) -> list:
+        return self.run(x.text)
+
+    def visit_Emphasis(self, x: n.Emphasis) -> list:
+        return self.styled(x.children, italic=True)
+
+    def visit_Strong(self, x: n.Strong) -> list:
+        return self.styled(x.children, bold=True)
+
+    def visit_Strike(self, x: n.Strike) -> list:
+        return self.styled(x.children, strike=True)
+
+    def visit_Code(self, x: n.Code) -> list:
+        return self.run(x.text, style="HTMLCode")
+
+    def visit_Link(self, x: n.Link) -> list:
+        """A Word hyperlink: to a bookmark of the document (#…) or to an address kept by load/refs.py."""
+        text = n.plain(x.children)
+        if x.href.startswith("#"):
+            link = parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(x.href[1:])}"/>')
+        elif link_kind(x.href) == "ok":
+            from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+            rid = self.target().part.relate_to(x.href, RT.HYPERLINK, is_external=True)
+            link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"/>')
+        else:
+            return self.run(text)
+        link.append(parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr>'
+                              f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'))
+        self.target()._p.append(link)
+        return [link]
+
+    def visit_Image(self, x: n.Image) -> list:
         """A normalised picture of the plan (load/media.py), at its printed size, at most the text width."""
-        src = el.get("src", "")
-        head, _, data = src.partition(";base64,")
-        if head not in ("data:image/png", "data:image/jpeg") or not data:
-            return
-        width, height = int(el.get("width") or 0) * EMU_PER_CSS_PX, int(el.get("height") or 0) * EMU_PER_CSS_PX
+        pic = x.picture
+        width, height = pic.width * EMU_PER_CSS_PX, pic.height * EMU_PER_CSS_PX
         if width > self.width():
             width, height = self.width(), height * self.width() // width
-        shape = p.add_run().add_picture(io.BytesIO(base64.b64decode(data)), width=width or None, height=height or None)
-        shape._inline.docPr.set("descr", el.get("alt", ""))   # Word's alt text, read by screen readers
+        run = self.target().add_run()
+        shape = run.add_picture(io.BytesIO(pic.data), width=width or None, height=height or None)
+        shape._inline.docPr.set("descr", x.alt)   # Word's alt text, read by screen readers
+        return [run._r]
 
-    def blocks(self, root: ET.Element) -> None:
-        for el in root:
-            tag = el.tag
-            if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                # h1 inside a chapter is warned about by the checks; numbered sections are h2
-                self.heading("".join(el.itertext()).strip(), max(2, int(tag[1])))
-            elif tag == "p":
-                self.inline(self.d.add_paragraph(), el)
-            elif tag in ("ul", "ol"):
-                self.list(el, tag == "ol", 0)
-            elif tag == "table":
-                self.md_table(el)
-            elif tag == "pre":
-                for line in "".join(el.itertext()).rstrip("\n").split("\n"):
-                    self.para(line, "macro")
-            elif tag == "div":
-                if "footnote" in el.get("class", ""):   # the notes: under their bold title, without the HTML's rule
-                    p = self.d.add_paragraph("Note")
-                    p.runs[0].bold = True
-                    self.blocks([c for c in el if c.tag != "hr"])
-                else:
-                    self.blocks(el)
-            elif tag == "hr":
-                self.rule()
-            elif tag == "blockquote":
-                self.blocks(el)
+    def visit_FigureRef(self, x: n.FigureRef) -> list:
+        return self.run(x.text)
 
-    def rule(self) -> None:
-        """A thematic break («---» between paragraphs): an empty paragraph with a rule under it."""
-        p = self.d.add_paragraph()
-        p._p.get_or_add_pPr().append(parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="808080"/></w:pBdr>'))
+    def visit_FootnoteRef(self, x: n.FootnoteRef) -> list:
+        return self.run(str(x.number), superscript=True)
 
-    def list(self, el: ET.Element, ordered: bool, level: int) -> None:
+    def visit_LineBreak(self, x: n.LineBreak) -> list:
+        r = self.target().add_run()
+        r.add_break()
+        return [r._r]
+
+    # --- blocks ---------------------------------------------------------------------------
+    def paragraph(self, runs, style: str | None = None) -> list:
+        self.p = self.para(style=style or ("Quote" if self.quote else None))
+        self.all(runs)
+        p, self.p = self.p, None
+        return [p._p]
+
+    def visit_Paragraph(self, x: n.Paragraph) -> list:
+        return self.paragraph(x.runs)
+
+    def visit_Heading(self, x: n.Heading) -> list:
+        # one run of plain text: the heading's words are its bookmark's, and the index's entry
+        return [self.heading(f"{x.number} {x.title}" if x.number else x.title, x.level, x.anchor)._p]
+
+    def visit_List(self, x: n.List, level: int = 0) -> list:
         """A list; each numbered list is its own Word list, restarting at its first number."""
-        style = "List Number" if ordered else "List Bullet"
-        if level:
-            style += f" {min(level + 1, 3)}"
-        num = self.restart(style, int(el.get("start", "1"))) if ordered else None
-        for li in el.findall("li"):
-            p = self.para(style=style)
-            if num is not None:
-                p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num
-                p._p.pPr.numPr.get_or_add_ilvl().val = 0
-            sub = [c for c in li if c.tag in ("ul", "ol")]
-            holder = ET.Element("span")
-            holder.text = li.text if (li.text or "").strip() else None   # a loose item's line ends are no text
-            for c in li:
-                if c.tag in ("ul", "ol"):
-                    continue
-                if c.tag == "p":   # a loose list's paragraph: its inline markup kept, not flattened
-                    span = ET.SubElement(holder, "span")
-                    span.text, span.tail = c.text, c.tail if (c.tail or "").strip() else None
-                    span.extend(list(c))
-                else:
-                    holder.append(c)
-            self.inline(p, holder)
-            for s in sub:
-                self.list(s, s.tag == "ol", level + 1)
+        style = ("List Number" if x.ordered else "List Bullet") + (f" {min(level + 1, 3)}" if level else "")
+        num = self.restart(style, x.start) if x.ordered else None
+        out = []
+        for item in x.items:
+            out += self.item(item, style, num, level)
+        return out
+
+    def item(self, x: n.ListItem, style: str, num: int | None, level: int) -> list:
+        out, first = [], True
+        for b in x.blocks:
+            if isinstance(b, n.List):
+                out += self.visit_List(b, level + 1)
+            elif isinstance(b, n.Paragraph) and first:
+                out += self.paragraph(b.runs, style)
+                if num is not None:
+                    ppr = out[-1].get_or_add_pPr()
+                    ppr.get_or_add_numPr().get_or_add_numId().val = num
+                    ppr.numPr.get_or_add_ilvl().val = 0
+                first = False
+            elif isinstance(b, n.Paragraph):          # a loose item's further paragraph, under its text
+                out += self.paragraph(b.runs, "List Continue")
+            else:
+                out += self.render(b)
+        return out
+
+    def visit_ListItem(self, x: n.ListItem) -> list:
+        return self.item(x, "List Bullet", None, 0)
 
     def restart(self, style: str, start: int) -> int:
         """A new Word numbering instance of the style's list definition, starting at `start`."""
         numbering = self.d.part.numbering_part.element
         style_num = self.d.styles[style].element.pPr.numPr.numId.val
-        abstract = next(n.abstractNumId.val for n in numbering.num_lst if n.numId == style_num)
+        abstract = next(m.abstractNumId.val for m in numbering.num_lst if m.numId == style_num)
         num = numbering.add_num(abstract)
-        override = num.add_lvlOverride(ilvl=0)
-        override.add_startOverride(start)
+        num.add_lvlOverride(ilvl=0).add_startOverride(start)
         return num.numId
 
-    def md_table(self, el: ET.Element) -> None:
-        rows = el.findall(".//tr")
-        if not rows:
-            return
-        fill = {"th": HEADER_FILL}
-        self.add_table([(i == 0 and r[0].tag == "th",
-                         [WordCell("".join(c.itertext()).strip(), bold=c.tag == "th", fill=fill.get(c.tag)) for c in r])
-                        for i, r in enumerate(rows)], size=9,
-                       caption="".join(el.find("caption").itertext()) if el.find("caption") is not None
-                       else " – ".join("".join(c.itertext()).strip() for c in rows[0]))
-        self.d.add_paragraph()
+    def visit_Quote(self, x: n.Quote) -> list:
+        self.quote += 1
+        try:
+            return self.all(x.blocks)
+        finally:
+            self.quote -= 1
 
-    # computed tables and cards
+    def visit_CodeBlock(self, x: n.CodeBlock) -> list:
+        return [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]
+
+    def visit_Rule(self, x: n.Rule) -> list:
+        return [self.para(style="Separatore")._p]   # a thematic break: an empty paragraph with a rule under it
+
+    def visit_MarkdownTable(self, x: n.MarkdownTable) -> list:
+        start = self.mark()
+        right = [a == "right" for a in x.alignments]
+        rows = [(True, [WordCell(n.plain(c).strip(), bold=True, right=r) for c, r in zip(x.header, right)])]
+        rows += [(False, [WordCell(n.plain(c).strip(), right=r) for c, r in zip(row, right)]) for row in x.rows]
+        self.add_table(rows, size=9, caption=" – ".join(n.plain(c).strip() for c in x.header))
+        self.para()
+        return self.added(start)
+
+    def visit_ComputedTable(self, x: n.ComputedTable) -> list:
+        start = self.mark()
+        self.table(x.table)
+        return self.added(start)
+
     def table(self, tab: Table) -> None:
-        rows = [header_row(*hrow) for hrow in tab.header]
-        rows += [(False, [WordCell(c.text, right=c.numeric) for c in values]) for values in tab.rows]
-        rows += [(False, [WordCell(c.text, bold=True, right=c.numeric, fill=TOTAL_FILL) for c in values])
-                 for values in tab.totals]
+        """A computed table: subtotals bold, the last total row the table style's last row, a total
+        inside the body shaded; headers over figures stand right, over their figures."""
+        kinds = tab.row_kinds
+        figures = {j for j, c in enumerate(tab.rows[0] if tab.rows else ()) if c.numeric}
+        rows = [header_row(*hrow) for hrow in tab.header[:-1]]
+        rows += [(True, [WordCell(h, bold=True, right=j in figures) for j, h in enumerate(hrow)])
+                 for hrow in tab.header[-1:]]
+        last = len(tab.body) - 1
+        rows += [(False, [WordCell(c.text, bold=kind != "data", right=c.numeric,
+                                   fill=TOTAL_FILL if kind == "total" and i != last else None) for c in values])
+                 for i, (values, kind) in enumerate(zip(tab.body, kinds))]
         # many money columns: smaller type, as in the PDF
-        self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note)
+        self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note,
+                       last_total=bool(kinds) and kinds[-1] == "total")
 
+    def visit_Orientation(self, x: n.Orientation) -> list:
+        """Wide tables on landscape pages; consecutive ones share their section (no page between)."""
+        start = self.mark()
+        if x.landscape and not self.landscape:
+            self.new_section(landscape=True)
+            self.landscape = True
+        elif not x.landscape:
+            self.portrait()
+        self.all(x.blocks)
+        return self.added(start)
+
+    def portrait(self) -> None:
+        """Back to portrait after wide tables in a chapter."""
+        if self.landscape:
+            self.new_section(landscape=False)
+            self.landscape = False
+
+    def visit_Footnotes(self, x: n.Footnotes) -> list:
+        """The chapter's notes under their title, numbered as called in the text."""
+        start = self.mark()
+        self.para("Note", "Titolo note")
+        self.notes = self.restart("List Number", min((f.number for f in x.notes), default=1))
+        self.all(x.notes)
+        self.notes = None
+        return self.added(start)
+
+    def visit_Footnote(self, x: n.Footnote) -> list:
+        num = self.notes or self.restart("List Number", x.number)
+        return self.item(n.ListItem(x.blocks, loc=x.loc), "List Number", num, 0)
+
+    # --- cards ----------------------------------------------------------------------------
     def grid(self, rows: list[tuple[str, str | WordCell]]) -> None:
-        self.add_table([(False, [WordCell(label, bold=True, fill=HEADER_FILL),
+        self.add_table([(False, [WordCell(label, bold=True),
                                  value if isinstance(value, WordCell) else WordCell(value)]) for label, value in rows],
-                       (32, 68), 9, " – ".join(label for label, _ in rows))
+                       (32, 68), 9, " – ".join(label for label, _ in rows), style=GRID)
 
-    def card(self, c: CardView) -> None:
-        self.d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        self.heading(f"{c.codice} {c.titolo}", 3)
+    def visit_Cards(self, x: n.Cards) -> list:
+        return self.all(x.cards)
+
+    def visit_Card(self, c: n.Card) -> list:
+        start = self.mark()
+        self.heading(f"{c.codice} {c.titolo}", 3, c.anchor, new_page=True)
         self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
                    ("Livello di priorità", WordCell("", boxes=c.priorita)),
                    ("Area strategica (PRPS)", WordCell("", boxes=c.aree, stacked=True))])
-        self.captioned("Obiettivi tematici", [header_row("Area", "Lett.", "Titolo"),
-                                              *[(False, [WordCell(v) for v in o]) for o in c.obiettivi]], (30, 8, 62))
-        self.grid([("Risultati attesi", "\n".join(f"• {x}" for x in c.risultati) or "—")])
+        self.captioned("Obiettivi tematici", [header_row("Area", "Lett.", "Titolo"), *self.all(c.obiettivi)],
+                       (30, 8, 62))
+        self.grid([("Risultati attesi", WordCell("" if c.risultati else "—", items=c.risultati))])
         self.captioned("Denominazione dei servizi e/o degli interventi",
                        [header_row("Denominazione", "Riferimento normativo"),
-                        *[(False, [WordCell(v) for v in s]) for s in c.servizi]], (68, 32))
+                        *[(False, [WordCell(s.name), WordCell(s.reference)]) for s in c.servizi]], (68, 32))
         self.grid([("Valenza territoriale", WordCell(f"  {c.valenza_altro}" if c.valenza_altro else "", boxes=c.valenza)),
                    ("Modalità di gestione", WordCell(f"  {c.gestione_altro}" if c.gestione_altro else "", boxes=c.gestione)),
                    ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
                                                        f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
         self.captioned("Programmazione economica",
                        [header_row("Annualità", "Importo programmato", "Fonti di finanziamento"),
-                        *[(False, [WordCell("", boxes=(Check(a, True),)), WordCell(i, right=True), WordCell(f)]) for a, i, f in c.programmazione],
-                        (False, [WordCell("Totale", bold=True, fill=TOTAL_FILL),
-                                 WordCell(c.totale, bold=True, right=True, fill=TOTAL_FILL), WordCell("", bold=True, fill=TOTAL_FILL)])],
-                       (16, 24, 60))
-        for s in c.dettagli:
-            p = self.para(s.denominazione, "Caption")
-            p.paragraph_format.keep_with_next = True
-            utenza = (s.utenza or "") + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else "")
-            self.grid([("Utenza", utenza), ("Documenti collegati", "\n".join(f"• {x}" for x in s.documenti)),
-                       ("Profilo degli operatori", "\n".join(f"• {x}" for x in s.operatori)),
-                       ("Azioni da realizzare", "\n".join(f"• {x}" for x in s.azioni))])
-            self.d.add_paragraph()
+                        *self.all(c.programmazione),
+                        (False, [WordCell("Totale", bold=True), WordCell(c.totale, bold=True, right=True),
+                                 WordCell("", bold=True)])],
+                       (16, 24, 60), last_total=True)
+        self.all(c.servizi)
+        return self.added(start)
 
-    # the whole document
-    def write(self) -> bytes:
-        doc, d = self.doc, self.d
-        self.page_frame(f"Ambito Territoriale Sociale di {doc.ambito} – {doc.title} {doc.ciclo}", cover=True)
-        for name in doc.comuni:
-            p = self.para(name.upper(), "Cover Comune" if "Cover Comune" in d.styles else None)
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        for text, size, bold in ((f"Ambito Territoriale Sociale di {doc.ambito}", 16, True),
-                                 (f"Provincia di {doc.provincia}", 12, False), (doc.title, 28, True),
-                                 (f"Programmazione {doc.ciclo}", 14, False)):
-            # the plan's title is the document's Title paragraph (what screen readers announce as such)
-            p = self.para("", "Title") if text == doc.title else d.add_paragraph()
-            p.paragraph_format.space_before = Pt(30 if size >= 16 else 6)
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            r = p.add_run(text)
-            r.bold, r.font.size = bold, Pt(size)
-        d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        p = self.para("Indice", "TOC Heading" if "TOC Heading" in d.styles else "Title")
-        toc = d.add_paragraph()
-        entries = []
-        for ch in doc.chapters:
-            entries.append(f"{ch.label + ' – ' if ch.label else ''}{ch.title}")
-            entries.extend(f"    {s.number} {s.title}" for s in ch.sections)
-        entries.append("Allegati finanziari – Schede A e C")
-        _field(toc, 'TOC \\o "1-2" \\h \\z \\u', "")
-        run_holder = toc.runs[-2]  # the cached result goes before the field end
-        for i, e in enumerate(entries):
-            run_holder.add_text(e)
-            if i < len(entries) - 1:
-                run_holder.add_break()
-        for ch in doc.chapters:
-            d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            self.heading(f"{ch.label + ' – ' if ch.label else ''}{ch.title}", 1)
-            for b in ch.blocks:
-                if b.kind == "html":
-                    self.blocks(parse_html(str(b.html)))
-                elif b.kind == "table":
-                    self.table(b.table)
-                else:
-                    for c in doc.cards:
-                        self.card(c)
+    def visit_Objective(self, x: n.Objective) -> list:
+        """A row of the card's «Obiettivi tematici» table."""
+        return [(False, [WordCell(x.area), WordCell(x.letter), WordCell(x.title)])]
+
+    def visit_Funding(self, x: n.Funding) -> list:
+        """A row of the card's «Programmazione economica» table: the year ticked, amount, sources."""
+        return [(False, [WordCell("", boxes=(n.TickBox(x.year, True),)), WordCell(x.amount, right=True),
+                         WordCell(x.sources)])]
+
+    def visit_Service(self, s: n.Service) -> list:
+        """A service's details under its name."""
+        start = self.mark()
+        self.para(s.name, "Caption")
+        utenza = s.utenza + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else "")
+        self.grid([("Utenza", utenza), ("Documenti collegati", WordCell("", items=s.documenti)),
+                   ("Profilo degli operatori", WordCell("", items=s.operatori)),
+                   ("Azioni da realizzare", WordCell("", items=s.azioni))])
+        self.para()
+        return self.added(start)
+
+    def visit_TickBox(self, x: n.TickBox) -> list:
+        """A tick box on a line of its own (in the cards, tick boxes sit in table cells)."""
+        p = self.para(style="Testo tabella")
+        for el in parse_xml(f'<w:p {nsdecls("w")}>{_tick_box(x, "")}<w:r><w:t xml:space="preserve"> '
+                            f'{escape(x.label)}</w:t></w:r></w:p>'):
+            p._p.append(el)
+        return [p._p]
+
+    # --- the document ---------------------------------------------------------------------
+    def visit_Cover(self, x: n.Cover) -> list:
+        start = self.mark()
+        for name in x.comuni:
+            self.para(name, "Copertina Comune")     # the style sets it in capitals
+        self.para(f"Ambito Territoriale Sociale di {x.ambito}", "Copertina Ambito")
+        self.para(f"Provincia di {x.provincia}", "Copertina Provincia")
+        # the plan's title is the document's Title paragraph (what screen readers announce as such)
+        self.para(x.title, "Title")
+        self.para(f"Programmazione {x.ciclo}", "Copertina Ciclo")
+        return self.added(start)
+
+    def visit_TocEntry(self, x: n.TocEntry) -> list:
+        """An entry of the index: its text and page, linked to its heading's bookmark."""
+        p = self.para(style=f"toc {x.level}")
+        p._p.append(parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(x.anchor)}" w:history="1">'
+                              f'<w:r><w:t xml:space="preserve">{escape(x.text)}</w:t></w:r><w:r><w:tab/></w:r>'
+                              f'<w:r><w:t>{self.pages.get(x.anchor, "")}</w:t></w:r></w:hyperlink>'))
+        return [p._p]
+
+    def visit_Toc(self, x: n.Toc) -> list:
+        """The index: a TOC field (Word rebuilds it on opening, `updateFields`) whose saved result already
+        lists every entry with its page, so a reader that does not rebuild it (LibreOffice, a viewer) shows
+        it whole. Pages come from the PDF's layout of the same document (`pages`, anchor → page): the DOCX
+        sets the same text in the same fonts, sizes, margins and column widths, so the pages agree where
+        the two engines break alike: exact on the test plans and through chapter II of the default plan,
+        within 2 pages after it (where LibreOffice and WeasyPrint break long tables and cards differently;
+        126 pages in both)."""
+        start = self.mark()
+        self.heading("Indice", 1, new_page=True).style = self.d.styles["TOC Heading"]
+        entries = self.all(x.entries)
+        begin = [_fld("begin"), _instr('TOC \\o "1-2" \\h \\z \\u'), _fld("separate")]
+        for el in reversed(begin):
+            entries[0].pPr.addnext(el)
+        entries[-1].append(_fld("end"))
+        return self.added(start)
+
+    def visit_Chapter(self, x: n.Chapter) -> list:
+        start = self.mark()
+        self.heading(x.heading, 1, x.anchor, new_page=True)
+        for b in x.blocks:
+            if not (isinstance(b, n.Orientation) and b.landscape):
+                self.portrait()
+            self.render(b)
+        self.portrait()
+        return self.added(start)
+
+    def visit_Annex(self, x: n.Annex) -> list:
+        start = self.mark()
         self.new_section(landscape=True)
-        self.heading("Allegati finanziari – Schede A e C", 1)
-        for t in doc.annexes:
-            self.table(t)
-        da_completare(self, doc)
+        self.heading(x.title, 1, x.anchor)
+        for t in x.tables:
+            self.table(t.table)
+        return self.added(start)
+
+    def da_completare(self, doc: n.Document) -> None:
+        """The draft apparatus (the HTML's templates/da_completare.html.j2): «BOZZA» above the running header
+        of every page, the cover's included, and a last page listing what is still missing. Nothing when
+        definitive."""
+        if not doc.bozza:
+            return
+        first = self.d.sections[0]
+        headers = [first.header] + ([first.first_page_header] if first.different_first_page_header_footer else [])
+        for header in headers:   # every later section names the same header parts
+            header.is_linked_to_previous = False
+            header.paragraphs[0]._p.addprevious(OxmlElement("w:p"))
+            p = header.paragraphs[0]
+            p.style = self.d.styles["Segno bozza"]
+            p.add_run("BOZZA")
+        # on a new page of the landscape annexes' section, as in the PDF: its long messages take the width
+        self.heading("Elementi da completare", 1, new_page=True)
+        if not doc.da_completare:
+            self.para("Questo documento è una bozza. Non risultano elementi da completare: il documento definitivo si "
+                      "produce con «stato: definitivo» in piano.yaml o con pdz build --definitivo.")
+            return
+        self.para("Questo documento è una bozza. Prima della stesura definitiva vanno completati gli elementi "
+                  "seguenti, ciascuno con la parte del piano e il file e la riga in cui si scrive.")
+        rows = [header_row("Parte del piano", "Da completare", "File e riga")]
+        rows += [(False, [WordCell(e.parte), WordCell(e.cosa), WordCell(e.posizione)]) for e in doc.da_completare]
+        self.captioned(f"Elementi da completare ({len(doc.da_completare)})", rows, (3, 5, 2), size=8)
+
+    def visit_Document(self, doc: n.Document) -> list:
+        start = self.mark()
+        self.page_frame(doc.cover.running_title, cover=True)
+        self.render(doc.cover)
+        self.render(doc.toc)
+        self.all(doc.chapters)
+        self.render(doc.annex)
+        self.da_completare(doc)
         # provenance: a small line under the last table, not a page of its own
-        p = d.add_paragraph(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.")
-        p.runs[0].font.size = Pt(8)
-        return self.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
-                         f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
-                         doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)
+        self.para(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.",
+                  "Provenienza")
+        return self.added(start)
 
 
-def da_completare(w: WordBuilder, doc: Document) -> None:
-    """The draft apparatus (the HTML's templates/da_completare.html.j2): «BOZZA» in the header of every
-    page, the cover's included, and a last page listing what is still missing. Nothing when definitive."""
-    if not doc.bozza:
-        return
-    first = w.d.sections[0]
-    headers = [first.header] + ([first.first_page_header] if first.different_first_page_header_footer else [])
-    for header in headers:   # every later section names the same header parts
-        header.is_linked_to_previous = False
-        header.paragraphs[0]._p.addprevious(OxmlElement("w:p"))
-        p = header.paragraphs[0]
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        r = p.add_run("BOZZA")
-        r.bold, r.font.size, r.font.color.rgb = True, Pt(8), RGBColor(0x9A, 0x3B, 0x3B)
-    # on a new page of the landscape annexes' section, as in the PDF: its long messages take the width
-    w.heading("Elementi da completare", 1).paragraph_format.page_break_before = True
-    if not doc.da_completare:
-        w.para("Questo documento è una bozza. Non risultano elementi da completare: il documento definitivo si "
-               "produce con «stato: definitivo» in piano.yaml o con pdz build --definitivo.")
-        return
-    w.para("Questo documento è una bozza. Prima della stesura definitiva vanno completati gli elementi seguenti, "
-           "ciascuno con la parte del piano e il file e la riga in cui si scrive.")
-    rows = [header_row("Parte del piano", "Da completare", "File e riga")]
-    rows += [(False, [WordCell(e.parte), WordCell(e.cosa), WordCell(e.posizione)]) for e in doc.da_completare]
-    w.captioned(f"Elementi da completare ({len(doc.da_completare)})", rows, (3, 5, 2), size=8)
+def _toc_name(anchor: str) -> str:
+    """The bookmark of a heading the index points to: Word's «_Toc» names, letters, digits and «_» only."""
+    return "_Toc_" + re.sub(r"\W", "_", anchor)[:35]
+
+
+def _fld(kind: str):
+    return parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="{kind}"/></w:r>')
+
+
+def _instr(text: str):
+    return parse_xml(f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> {escape(text)} </w:instrText></w:r>')
 
 
 APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -586,11 +759,6 @@ def _word_settings(d) -> None:
             rel.target_part._blob = APP_XML
 
 
-def _soft(text: str) -> str:
-    """Markdown's soft line breaks (a source line wrapped by the writer) are spaces."""
-    return text.replace("\n", " ")
-
-
 def _custom_properties(d, props: dict[str, str]) -> None:
     """docProps/custom.xml: the plan's provenance, shown by Word under File → Properties → Custom."""
     from xml.sax.saxutils import escape, quoteattr
@@ -612,5 +780,10 @@ def _custom_properties(d, props: dict[str, str]) -> None:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
-def render_docx(doc: Document) -> bytes:
-    return _Writer(doc).write()
+def render_docx(doc: n.Document, pages: Mapping[str, int] | None = None) -> bytes:
+    """The plan as a Word document; `pages` (anchor → page, from the PDF's layout) fills the index."""
+    t = DocxTranslator(pages)
+    t.render(doc)
+    return t.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
+                  f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
+                  doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)

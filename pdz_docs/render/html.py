@@ -215,11 +215,43 @@ def render_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES, variant
 
 
 def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
-               variant: str | None = DEFAULT_PDF_VARIANT) -> tuple[bytes, list[tuple[str, str]]]:
+               variant: str | None = DEFAULT_PDF_VARIANT) -> tuple[bytes, list[tuple[str, str]], dict[str, int]]:
     """Lay out the HTML with WeasyPrint; only files inside `allowed` folders can be fetched.
 
-    Returns the PDF and the tables wider than their page, as (table id or chapter id, kind).
+    Returns the PDF, the tables wider than their page, as (table id or chapter id, kind), and the page
+    of every anchor (the DOCX index prints them).
     """
+    variant = None if variant in (None, "nessuna") else variant
+    # WeasyPrint allocates millions of short-lived objects and no cycles worth collecting mid-layout:
+    # pausing the cyclic garbage collector saves about 15% of the time for some 70 MB more memory.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        document = _layout(html, allowed, folder)
+        wide = overflowing_tables(document)
+        pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
+                                 custom_metadata=True, finisher=finisher(variant))
+    finally:
+        if collecting:
+            gc.enable()
+    return pdf, wide, anchor_pages(document)
+
+
+def layout_pages(html: str, allowed: list[Path], folder: Path = TEMPLATES) -> dict[str, int]:
+    """The page of every anchor, laying the HTML out without writing a PDF (a build without the PDF)."""
+    return anchor_pages(_layout(html, allowed, folder))
+
+
+def anchor_pages(document) -> dict[str, int]:
+    """Anchor (an element's id) → the number of the page it starts on, as printed in the footer."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pages
+
+
+def _layout(html: str, allowed: list[Path], folder: Path):
     import weasyprint
 
     roots = [p.resolve() for p in allowed]
@@ -237,20 +269,7 @@ def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
             raise ValueError(f"risorsa esterna non ammessa: {url}")
 
     fetcher = Fetcher(allowed_protocols=["file", "data"])
-    variant = None if variant in (None, "nessuna") else variant
-    # WeasyPrint allocates millions of short-lived objects and no cycles worth collecting mid-layout:
-    # pausing the cyclic garbage collector saves about 15% of the time for some 70 MB more memory.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        document = weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher).render()
-        wide = overflowing_tables(document)
-        pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
-                                 custom_metadata=True, finisher=finisher(variant))
-    finally:
-        if collecting:
-            gc.enable()
-    return pdf, wide
+    return weasyprint.HTML(string=html, base_url=str(folder) + "/", url_fetcher=fetcher).render()
 
 
 def overflowing_tables(document) -> list[tuple[str, str]]:

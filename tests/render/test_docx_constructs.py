@@ -1,0 +1,62 @@
+"""A chapter with every Markdown construct comes out of the DOCX whole and in order, each construct as
+Word draws it (list numbering, quote and code styles, a native table, a picture with its description)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+
+from test_nodes import CHAPTER, FIXTURES, WORDS, in_order
+
+
+@pytest.fixture(scope="module")
+def xml(tmp_path_factory) -> str:
+    root = tmp_path_factory.mktemp("costrutti-docx")
+    plan = root / "piano"
+    shutil.copytree(FIXTURES / "minimo", plan)
+    (plan / "capitoli" / "immagini").mkdir()
+    PILImage.new("RGB", (40, 20), "navy").save(plan / "capitoli" / "immagini" / "logo.png")
+    (plan / "capitoli" / "20-costrutti.md").write_text(CHAPTER, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan), "-o", str(root / "out"),
+                        "--format", "docx"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return zipfile.ZipFile(next((root / "out").glob("*.docx"))).read("word/document.xml").decode()
+
+
+def _paragraph(xml: str, needle: str) -> str:
+    return next(p for p in re.findall(r"<w:p[ >].*?</w:p>", xml) if needle in p)
+
+
+def test_every_construct_in_order_in_the_docx(xml: str):
+    body = xml[xml.index("Tutti i costrutti</w:t>"):]                    # past the index
+    text = " ".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", body))
+    assert in_order(re.sub(r"\s+", " ", text), WORDS) == []
+    assert "2.1 Ordine01 sezione" in text and "100,00" in text           # the section's number, the cited figure
+
+
+def test_each_construct_as_word_draws_it(xml: str):
+    assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Ordine03', xml)
+    assert re.search(r'<w:rStyle w:val="Strong"/></w:rPr><w:t[^>]*>Ordine04', xml)
+    assert re.search(r"<w:strike/></w:rPr><w:t[^>]*>Ordine05", xml)
+    assert re.search(r'<w:rStyle w:val="HTMLCode"/></w:rPr><w:t[^>]*>Ordine06', xml)
+    assert re.search(r'<w:rStyle w:val="Hyperlink"/></w:rPr><w:t[^>]*>Ordine07', xml)
+    assert "<w:br/>" in _paragraph(xml, "Ordine08")                       # the hard line break
+    assert 'descr="Ordine10 logo"' in xml
+    assert "ListBullet" in _paragraph(xml, "Ordine11") and "ListBullet2" in _paragraph(xml, "Ordine12")
+    assert "ListNumber" in _paragraph(xml, "Ordine14")
+    assert '"Quote"' in _paragraph(xml, "Ordine16")
+    assert '"MacroText"' in _paragraph(xml, "Ordine17") and '"MacroText"' in _paragraph(xml, "Ordine18")
+    assert '"Separatore"' in xml
+    table = next(t for t in re.findall(r"<w:tbl>.*?</w:tbl>", xml) if "Ordine19" in t)
+    assert '<w:tblStyle w:val="TabellaDati"/>' in table and "CifreTabella" in table   # «--:» aligns right
+    assert '"Heading3"' in _paragraph(xml, "Ordine23") and '"Heading4"' in _paragraph(xml, "Ordine24")
+    assert '"Heading5"' in _paragraph(xml, "Ordine25")          # a skipped level is printed at the next level
+    assert '"TitoloNote"' in _paragraph(xml, ">Note<") and "ListNumber" in _paragraph(xml, "Ordine28")
+    assert re.search(r"<w:vertAlign w:val=\"superscript\"/></w:rPr><w:t>1</w:t>", xml)   # the note's call
