@@ -18,7 +18,10 @@ loaded plan and from the problems the other checks found; each item is located
 
 In a draft the list is part of the result, not of its problems: the document prints it at
 its end and `pdz check` shows each item as a note (the unprogrammed resources stay the
-warnings they are). In a definitive plan every item is an error, so nothing is written.
+warnings they are). In a definitive plan every item is an error, so nothing is written —
+except the amounts pending assignment: the Region assigns them, not the Ufficio di Piano,
+and plans are adopted while funds are still «in attesa di assegnazione» (the regional
+resources slides list them so); they stay notes and the document prints their state.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pdz_docs.load.yamlsrc import YamlDoc, read_text
 from pdz_docs.problems import Loc, Problem, errore, nota
 
 DA_PROGRAMMARE = "da-programmare"   # the code of checks/finance.py's check_da_programmare
+IN_ATTESA = "importo-in-attesa"     # awaits the Region: never blocks a definitive plan (module docstring)
 
 # Rows of the regional detail card that must be filled in before submission: (field, label on the
 # card, code). A box row needs one option ticked; a field needs some content. «Documenti collegati»
@@ -94,8 +98,10 @@ def da_completare(plan: Plan, found: list[Problem]) -> tuple[Elemento, ...]:
 
 
 def as_errors(items: tuple[Elemento, ...], found: list[Problem]) -> list[Problem]:
-    """A definitive plan: `found` with every item as an error (its `da-programmare` warnings become errors)."""
-    return [p for p in found if p.code != DA_PROGRAMMARE] + [errore(e.loc, e.code, e.message) for e in items]
+    """A definitive plan: `found` with every item as an error (its `da-programmare` warnings become errors);
+    a pending amount stays a note."""
+    return [p for p in found if p.code != DA_PROGRAMMARE] + [
+        (nota if e.code == IN_ATTESA else errore)(e.loc, e.code, e.message) for e in items]
 
 
 def as_notes(items: tuple[Elemento, ...]) -> list[Problem]:
