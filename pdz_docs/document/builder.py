@@ -423,7 +423,8 @@ def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, 
         toc.append(n.TocEntry(1, ch.heading, ch.anchor, loc=ch.loc))
         toc.extend(n.TocEntry(2, f"{s.number} {s.title}", s.anchor, loc=s.loc) for s in ch.sections)
     toc.append(n.TocEntry(1, annex.title, annex.anchor, loc=piano))
-    cover = n.Cover(p.titolo, p.ambito, p.provincia, p.ciclo, tuple(c.nome for c in p.comuni), loc=piano)
+    cover = n.Cover(p.titolo, p.ambito, p.provincia, p.ciclo, tuple(c.nome for c in p.comuni),
+                    bozza=not result.definitivo, loc=piano)
     doc = n.Document(cover, n.Toc(tuple(toc), loc=piano), tuple(chapters), annex, cards, provenance,
                      keywords=f"Piano Sociale di Zona, {p.ambito}, {p.ciclo}, Regione Puglia", loc=piano,
                      bozza=not result.definitivo, da_completare=() if result.definitivo else result.da_completare)

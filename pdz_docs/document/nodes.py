@@ -313,6 +313,7 @@ class Cover(Node):
     provincia: str
     ciclo: str
     comuni: tuple[str, ...]
+    bozza: bool = False          # a draft: the cover carries the «BOZZA» mark that every page repeats
 
     @property
     def running_title(self) -> str:
