@@ -490,16 +490,17 @@ def panel(result, problems: list[Problem]) -> dict | None:
 
 
 def preview(rel: str, result) -> Markup | None:
-    """The chapter as the documents show it (its blocks' sanitised HTML), or None when it cannot be built."""
+    """The chapter as the documents show it (the document tree's HTML translator), or None when it cannot be built."""
     if result is None:
         return None
-    from pdz_docs.render.document import chapter_view
+    from pdz_docs.document.builder import build_chapter
+    from pdz_docs.render.html import HtmlTranslator
 
-    for cap, text in result.chapters:
+    comp = result.computed
+    for cap, _ in result.chapters:
         if cap.file.endswith(rel):
-            view = chapter_view(cap, text, {"root": result.plan.root, "tables": result.computed.tables})
-            return Markup("").join(Markup(b.html) if b.kind != "table" else Markup(table_html(b.table))
-                                   for b in view.blocks if b.kind != "cards")
+            chapter, _ = build_chapter(cap, comp.cifre, comp.tables, (), result.plan.root)
+            return HtmlTranslator().render(chapter)
     return None
 
 
