@@ -164,8 +164,10 @@ def _pages(pdf: Path) -> list[str]:
 
 
 def _docx_text(docx: Path, part: str) -> str:
+    """The XML parts `word/{part}…` (not the embedded fonts), no-break spaces read as spaces."""
     with zipfile.ZipFile(docx) as z:
-        return "".join(z.read(n).decode() for n in z.namelist() if n.startswith(f"word/{part}"))
+        return "".join(z.read(n).decode() for n in z.namelist()
+                       if n.startswith(f"word/{part}") and n.endswith(".xml")).replace("\u00a0", " ")
 
 
 @needs_pdftotext

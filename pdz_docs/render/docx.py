@@ -5,7 +5,7 @@ raises. Every paragraph, run and table names a style of the reference document
 `templates/riferimento.docx` (made by scripts/riferimento_docx.py; an Ambito can restyle its Word
 output by editing that file in Word): no direct font sizes, fonts or cell shades, lists are Word
 numbering, wide tables get landscape sections, the index is a TOC field whose saved result already
-has the pages.
+has the pages. Text takes the PDF's no-break spaces after «€», «n.», «art.» (render/typography.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pdz_docs.document import nodes as n
 from pdz_docs.finance.table import Table
 from pdz_docs.load.refs import link_kind
 from pdz_docs.render.html import TEMPLATES
+from pdz_docs.render.typography import tie
 from pdz_docs.render.zipfix import normalize_zip
 
 REFERENCE = TEMPLATES / "riferimento.docx"
@@ -82,20 +83,22 @@ def _tick_box(box: n.TickBox, rpr: str) -> str:
             f'</w:sdtPr><w:sdtContent><w:r>{rpr}<w:t>{mark}</w:t></w:r></w:sdtContent></w:sdt>')
 
 
-def _cell_xml(c: WordCell, width: int, small: bool) -> str:
-    """One cell: its paragraphs named by style (text or figures, normal or small), bold by the Strong style."""
+def _cell_xml(c: WordCell, width: int, small: bool, keep: bool = False) -> str:
+    """One cell: its paragraphs named by style (text or figures, normal or small), bold by the Strong style;
+    `keep`: each paragraph kept with the next (the row with the row below it)."""
     style = ("CifreTabella" if c.right else "TestoTabella") + ("Fitto" if small else "")
-    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>'
+    keep_next = "<w:keepNext/>" if keep else ""
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/>{keep_next}</w:pPr>'
     rpr = STRONG if c.bold else ""
-    runs = "<w:r>" + rpr + "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
+    runs = "<w:r>" + rpr + "<w:br/>".join(f'<w:t xml:space="preserve">{escape(tie(line))}</w:t>'
                                           for line in c.text.split("\n")) + "</w:r>"
     if c.boxes:
         gap = f"<w:r>{rpr}<w:br/></w:r>" if c.stacked else f'<w:r>{rpr}<w:t xml:space="preserve">   </w:t></w:r>'
         runs = gap.join(_tick_box(b, rpr) + f'<w:r>{rpr}<w:t xml:space="preserve"> {escape(b.label)}</w:t></w:r>'
                         for b in c.boxes) + (runs if c.text else "")
     paras = [f"<w:p>{ppr}{runs}</w:p>"] if c.text or c.boxes or not c.items else []
-    paras += [f'<w:p><w:pPr><w:pStyle w:val="ElencoTabella"/></w:pPr><w:r>{rpr}'
-              f'<w:t xml:space="preserve">{escape(item)}</w:t></w:r></w:p>' for item in c.items]
+    paras += [f'<w:p><w:pPr><w:pStyle w:val="ElencoTabella"/>{keep_next}</w:pPr><w:r>{rpr}'
+              f'<w:t xml:space="preserve">{escape(tie(item))}</w:t></w:r></w:p>' for item in c.items]
     shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{c.fill}"/>' if c.fill else ""
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{"".join(paras)}</w:tc>'
 
@@ -131,13 +134,14 @@ def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int
 
 
 def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, small: bool,
-               caption: str = "", style: str = DATA, last_total: bool = False) -> str:
+               caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False) -> str:
     """A native Word table with fixed column widths filling the text width, drawn by a table style.
 
     Card grids take the given `weights` (label column 32%, as in the PDF); other tables share the width
     by their content, as the PDF's automatic layout does.
 
-    `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages.
+    `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages;
+    `keep`: the whole table on one page (every row but the last kept with the next, as Word does it).
     The style shades the first row (`DATA`: the header) or the first column (`GRID`: the labels), and
     the last row when `last_total`. Written as XML in one go: python-docx's cell-by-cell API is ten
     times slower on a long plan.
@@ -166,7 +170,7 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
         if header and i > 0:   # a second header row: the style shades only the first
             cells = [WordCell(c.text, True, c.right, HEADER_FILL) for c in cells]
         out.append('<w:tr><w:trPr><w:cantSplit/>' + ('<w:tblHeader/>' if header else "") + "</w:trPr>")
-        out += [_cell_xml(c, w, small) for c, w in zip(cells, widths)]
+        out += [_cell_xml(c, w, small, keep and i < len(rows) - 1) for c, w in zip(cells, widths)]
         out.append("</w:tr>")
     out.append("</w:tbl>")
     return "".join(out)
@@ -246,18 +250,20 @@ class WordBuilder:
         _field(fp, "NUMPAGES", "1")
 
     def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5,
-                  caption: str = "", style: str = DATA, last_total: bool = False) -> None:
-        """A table; `size` below 8 points takes the small table styles (tables with many money columns)."""
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total))
+                  caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False) -> None:
+        """A table; `size` below 8 points takes the small table styles (tables with many money columns);
+        `keep`: not divided between two pages."""
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total, keep))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
         self._fresh_page = False
 
     def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
-                  last_total: bool = False) -> None:
-        """A table under its caption (kept with it on the same page), and the source note if any."""
+                  last_total: bool = False, keep: bool = False) -> None:
+        """A table under its caption (kept with it on the same page), and the source note if any;
+        `keep`: the table not divided between two pages."""
         self.para(title, "Caption")
-        self.add_table(rows, weights, size, title, last_total=last_total)
+        self.add_table(rows, weights, size, title, last_total=last_total, keep=keep)
         self.para(f"Fonte: {note}", "Fonte tabella") if note else self.para()
 
     def new_section(self, landscape: bool):
@@ -335,7 +341,7 @@ class DocxTranslator(WordBuilder):
     def run(self, text: str, superscript: bool = False, style: str | None = None) -> list:
         """A run of text; bold and italic are the Strong and Emphasis character styles (a run has one
         style: bold inside italic, or either inside code, adds the other as a property)."""
-        r = self.target().add_run(text)
+        r = self.target().add_run(text if style == "HTMLCode" else tie(text))   # code stays verbatim
         style = style or ("Strong" if self.bold else "Emphasis" if self.italic else None)
         if style:
             rpr = r._r.get_or_add_rPr()
@@ -572,7 +578,7 @@ class DocxTranslator(WordBuilder):
                         *self.all(c.programmazione),
                         (False, [WordCell("Totale", bold=True), WordCell(c.totale, bold=True, right=True),
                                  WordCell("", bold=True)])],
-                       (16, 24, 60), last_total=True)
+                       (16, 24, 60), last_total=True, keep=True)
         self.all(c.servizi)
         return self.added(start)
 

@@ -7,7 +7,7 @@ line break is gone. It applies to everything printed, whoever wrote it: amounts 
 formatters, chapter text, card fields, table cells. `tie_html` applies it to the text of a whole
 HTML document (the HTML output and the PDF laid out from it), holds a figure glued to its
 abbreviation («L.328/2000») on one line, and leaves markup, styles and preformatted code alone.
-The DOCX builder can call `tie` on the text of its runs.
+The DOCX builder calls `tie` on the text of its runs and table cells.
 """
 
 from __future__ import annotations
