@@ -502,11 +502,3 @@ def preview(rel: str, result) -> Markup | None:
             chapter, _ = build_chapter(cap, comp.cifre, comp.tables, (), result.plan.root)
             return HtmlTranslator().render(chapter)
     return None
-
-
-def table_html(table) -> str:
-    from flask import render_template as rt
-
-    return rt("_tabella.html", t=table)
-
-
