@@ -6,7 +6,8 @@ loaded plan and from the problems the other checks found; each item is located
 (file:line) and names the card or section it belongs to:
 
 - amounts not given (`~`) or pending assignment, in the budget, the co-financing and the
-  cards (read as `Voce`, never parsed again) [importo-non-indicato, importo-in-attesa];
+  cards (read as `Voce`, never parsed again), and years of the cycle left out of the
+  co-financing [importo-non-indicato, importo-in-attesa];
 - dates of the participation path left blank [data-mancante];
 - boxes of the regional detail card with nothing ticked, and the yes/no of the previous
   plan's services left blank [casella-mancante];
@@ -153,6 +154,10 @@ def _finanza(plan: Plan, items: _Items) -> None:
         for year, voce in f.cofinanziamento.annualita.items():
             _amount(items, plan.loc("finanza", "cofinanziamento", "annualita", year), "Cofinanziamento comunale",
                     f"annualità {year}", voce)
+        for year in (plan.regole.anni if plan.regole else ()):
+            if year not in f.cofinanziamento.annualita:   # a year left out is not given either
+                items.add(plan.key_loc("finanza", "cofinanziamento", "annualita"), "importo-non-indicato",
+                          "Cofinanziamento comunale", f"annualità {year}: importo non indicato (l'anno manca)")
     _markers(plan.docs.get("finanza"), "finanza.yaml", items)
 
 
