@@ -118,6 +118,11 @@ CASES = {
     "importo-chiave-sconosciuta": ([(FIN, "    2022: € 100.000,00", "    2022: {importo: \"€ 100.000,00\", note: x}")], [
         (FIN, "2022: {importo", "importo-non-valido", "errore",
          "budget.FNPS.2022: chiave «note» non ammessa in un importo (ammesse: importo, in_attesa, nota, previsto)")]),
+    # the words the Region prints next to the fund, typed in place of the amount
+    "importo-scritto-in-attesa": ([(FIN, "    2022: € 100.000,00", "    2022: IN ATTESA DI ASSEGNAZIONE")], [
+        (FIN, "2022: IN ATTESA", "importo-non-valido", "errore",
+         "budget.FNPS.2022: «IN ATTESA DI ASSEGNAZIONE» non è un importo; un importo in attesa di assegnazione si "
+         "scrive {in_attesa: si}")]),
     "importo-in-attesa-con-importo": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si, importo: 5}")], [
         (FIN, "2022: {in_attesa", "importo-non-valido", "errore",
          "budget.FNPS.2022: un importo in attesa di assegnazione non ha «importo»; la cifra attesa, se nota, va in "
