@@ -215,3 +215,40 @@ def test_draft_docx_opened_by_libreoffice_has_bozza_on_every_page(plan_dir: Path
     pages = _pages(next((tmp_path / "lo").glob("*.pdf")))
     assert len(pages) >= 5 and all("BOZZA" in page for page in pages)
     assert "Elementi da completare" in pages[-1] and "finanza.yaml:2" in pages[-1]
+
+
+def test_definitive_plan_refuses_a_cofinancing_year_left_out(plan_dir: Path):
+    """Leaving a year out of «annualita» is not a way round `~`: in a definitive plan it is an error at the
+    «annualita:» line (a note in a draft); with every year written the definitive plan passes."""
+    program_everything(plan_dir)
+    assert [p for p in run(plan_dir, definitivo=True)[1] if p.severity == ERRORE] == []
+    fin = plan_dir / "finanza.yaml"
+    edit(fin, "    2024: € 250.000,00\n", "")
+    edit(plan_dir / "schede" / "A.1.yaml", "  2024:\n    PdZ: € 350.000,00", "  2024:\n    PdZ: € 100.000,00")
+    _, problems = run(plan_dir, definitivo=True)
+    assert [(Path(p.loc.file).name, p.loc.line, p.code, p.message) for p in problems if p.severity == ERRORE] == [
+        ("finanza.yaml", line_of(fin, "annualita:"), "importo-non-indicato",
+         "Cofinanziamento comunale: annualità 2024: importo non indicato (l'anno manca)")]
+    result, problems = run(plan_dir)
+    assert not [p for p in problems if p.severity == ERRORE]
+    assert [e.message for e in result.da_completare if e.code == "importo-non-indicato"] == [
+        "Cofinanziamento comunale: annualità 2024: importo non indicato (l'anno manca)"]
+
+
+def test_card_pending_only_where_the_budget_waits(plan_dir: Path):
+    """A card's «in attesa» stays a note in a definitive plan only where the budget itself waits for that fund
+    in that year (here FNA 2023); FGSA 2024, which the budget does not list as pending, is an amount not given."""
+    program_everything(plan_dir)
+    edit(plan_dir / "finanza.yaml", "  FNA:\n    2022: € 50.000,00", "  FNA:\n    2022: € 50.000,00\n    2023: {in_attesa: si}")
+    card = plan_dir / "schede" / "A.1.yaml"
+    edit(card, "    PdZ: € 350.000,00\n  2024:", "    PdZ: € 350.000,00\n    FNA: {in_attesa: si}\n  2024:")
+    _, problems = run(plan_dir, definitivo=True)
+    assert not [p for p in problems if p.severity == ERRORE]
+    assert (line_of(card, "FNA: {in_attesa"), "importo-in-attesa") in [(p.loc.line, p.code) for p in problems
+                                                                      if p.severity == NOTA]
+    edit(card, "  2024:\n    PdZ: € 350.000,00", "  2024:\n    PdZ: € 350.000,00\n    FGSA: {in_attesa: si}")
+    _, problems = run(plan_dir, definitivo=True)
+    assert [(Path(p.loc.file).name, p.loc.line, p.code, p.message) for p in problems if p.severity == ERRORE] == [
+        ("A.1.yaml", line_of(card, "FGSA: {in_attesa"), "importo-non-indicato",
+         "scheda A.1 – Segretariato sociale: programmazione 2024, fonte FGSA: in attesa di assegnazione, ma il "
+         "budget non ha importi di FGSA in attesa per il 2024")]

@@ -72,6 +72,16 @@ CASES = {
         (CARD, "PdZ: € 350.000,01", "fonte-in-attesa", "errore",
          "scheda A.1: programma € 350.000,01 della fonte PdZ nel 2023, ma della fonte PdZ sono noti € 350.000,00 "
          "nel 2023 a fronte di € 350.000,01 programmati (in attesa di assegnazione: FNA 2023)" + HINT)]),
+    # a conditional card waits for the pending FNA, not for the co-financing left «~»: an error, and
+    # the message does not ask to write «condizionato» again
+    "gruppo-condizionato-con-importo-non-indicato": (
+        [FNA_PENDING, (FIN, "    2023: € 250.000,00", "    2023: ~"),
+         _pdz_2023("{importo: \"€ 100.000,01\", condizionato: si}")], [
+            (CARD, "PdZ: {importo", "fonte-senza-importo", "errore",
+             "scheda A.1: programma € 100.000,01 della fonte PdZ nel 2023, ma della fonte PdZ sono noti € 100.000,00 "
+             "nel 2023 a fronte di € 100.000,01 programmati (in attesa di assegnazione: FNA 2023; non indicati dalla "
+             "fonte: COM 2023); l'importo è condizionato all'assegnazione, ma gli importi non indicati non si "
+             "assegnano: scriverne l'importo, o indicarli {in_attesa: si}")]),
     "gruppo-con-membro-in-attesa-al-limite": ([FNA_PENDING, _pdz_2023("€ 350.000,00")], []),
     # residui for the whole cycle may be spent in 2022, but no more than they are
     "residui-ciclo": ([RESIDUI, _pdz_2022("€ 480.000,01")], [
@@ -108,6 +118,11 @@ CASES = {
     "importo-chiave-sconosciuta": ([(FIN, "    2022: € 100.000,00", "    2022: {importo: \"€ 100.000,00\", note: x}")], [
         (FIN, "2022: {importo", "importo-non-valido", "errore",
          "budget.FNPS.2022: chiave «note» non ammessa in un importo (ammesse: importo, in_attesa, nota, previsto)")]),
+    # the words the Region prints next to the fund, typed in place of the amount
+    "importo-scritto-in-attesa": ([(FIN, "    2022: € 100.000,00", "    2022: IN ATTESA DI ASSEGNAZIONE")], [
+        (FIN, "2022: IN ATTESA", "importo-non-valido", "errore",
+         "budget.FNPS.2022: «IN ATTESA DI ASSEGNAZIONE» non è un importo; un importo in attesa di assegnazione si "
+         "scrive {in_attesa: si}")]),
     "importo-in-attesa-con-importo": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si, importo: 5}")], [
         (FIN, "2022: {in_attesa", "importo-non-valido", "errore",
          "budget.FNPS.2022: un importo in attesa di assegnazione non ha «importo»; la cifra attesa, se nota, va in "

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import FIXTURES, line_of
+from conftest import FIXTURES, edit, line_of
 from pdz_docs.cli import main
 from pdz_docs.pipeline import run
 
@@ -109,3 +110,17 @@ def test_new_one_comune_in_the_singular(tmp_path: Path, capsys):
     assert "gestisce direttamente le funzioni e i servizi sociali" in chapters
     for plural in ("Comuni:", "dei Comuni", "i Comuni", "in forma associata"):
         assert plural not in chapters, plural
+
+
+def test_invalid_finanza_keeps_the_plans_own_sources(tmp_path: Path):
+    """A mistake elsewhere in finanza.yaml is reported there only: the cards' ILVA (declared in «fonti») is not
+    «sconosciuta»; a source declared nowhere still is."""
+    plan = tmp_path / "piano"
+    shutil.copytree(PLAN, plan)
+    edit(plan / "finanza.yaml", 'Accesso al welfare: {2022: "€ 100.000,00"}',
+         'Accesso al welfare: {2022: "€ 100.000,00", 2023: ~}')
+    edit(plan / "schede" / "A.2.yaml", "    RES-PDZ: € 25.139,87", "    RES-PDZ: € 25.139,87\n    ILVAA: € 1,00")
+    _, problems = run(plan)
+    got = [(Path(p.loc.file).name, p.loc.line, p.code) for p in problems if p.severity == "errore"]
+    assert got == [("finanza.yaml", line_of(plan / "finanza.yaml", "Accesso al welfare"), "importo-non-valido"),
+                   ("A.2.yaml", line_of(plan / "schede" / "A.2.yaml", "ILVAA"), "fonte-sconosciuta")]

@@ -6,7 +6,9 @@ loaded plan and from the problems the other checks found; each item is located
 (file:line) and names the card or section it belongs to:
 
 - amounts not given (`~`) or pending assignment, in the budget, the co-financing and the
-  cards (read as `Voce`, never parsed again) [importo-non-indicato, importo-in-attesa];
+  cards (read as `Voce`, never parsed again), and years of the cycle left out of the
+  co-financing; a card's pending amount where the budget waits for nothing of that fund is
+  an amount not given [importo-non-indicato, importo-in-attesa];
 - dates of the participation path left blank [data-mancante];
 - boxes of the regional detail card with nothing ticked, and the yes/no of the previous
   plan's services left blank [casella-mancante];
@@ -31,6 +33,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pdz_docs.finance.fondi import years_of
 from pdz_docs.finance.money import fmt_voce
 from pdz_docs.load.plan import Plan
 from pdz_docs.load.yamlsrc import YamlDoc, read_text
@@ -91,7 +94,7 @@ def da_completare(plan: Plan, found: list[Problem]) -> tuple[Elemento, ...]:
         if p.code == DA_PROGRAMMARE:
             items.add(p.loc, p.code, "Budget", p.message)
     for s in sorted(plan.schede, key=lambda s: s.file):
-        _scheda(s, items)
+        _scheda(plan, s, items)
     for cap in plan.capitoli:
         _capitolo(cap, items)
     return tuple(items.out)
@@ -153,10 +156,34 @@ def _finanza(plan: Plan, items: _Items) -> None:
         for year, voce in f.cofinanziamento.annualita.items():
             _amount(items, plan.loc("finanza", "cofinanziamento", "annualita", year), "Cofinanziamento comunale",
                     f"annualità {year}", voce)
+        for year in (plan.regole.anni if plan.regole else ()):
+            if year not in f.cofinanziamento.annualita:   # a year left out is not given either
+                items.add(plan.key_loc("finanza", "cofinanziamento", "annualita"), "importo-non-indicato",
+                          "Cofinanziamento comunale", f"annualità {year}: importo non indicato (l'anno manca)")
     _markers(plan.docs.get("finanza"), "finanza.yaml", items)
 
 
-def _scheda(s, items: _Items) -> None:
+def _pending_in_budget(plan: Plan, fid: str, year: int) -> bool:
+    """Whether a card may wait for the Region for `fid` in `year`: the budget (the co-financing, for COM)
+    has an amount pending for it, or for a member of the group `fid`, in that year, or leaves the
+    amount to the cards (`da_schede`). Otherwise the card's «in attesa» awaits nothing the plan
+    lists, and is an amount not given."""
+    r, f = plan.regole, plan.finanza
+    if r is None or f is None:
+        return True   # the plan did not load whole: nothing to compare with
+    members = [code for code, fonte in r.fonti.items() if fonte.gruppo == fid] or [fid]
+    for m in members:
+        if m == "COM":
+            voce = f.cofinanziamento.annualita.get(year) if f.cofinanziamento else None
+            if voce is not None and voce.in_attesa:
+                return True
+        for period, voce in (f.budget.get(m) or {}).items():
+            if (voce.in_attesa or voce.da_schede) and year in years_of(period, r.anni):
+                return True
+    return False
+
+
+def _scheda(plan: Plan, s, items: _Items) -> None:
     sc, doc = s.scheda, s.doc
     parte = f"scheda {sc.codice} – {sc.titolo}"
     for field, label, code in CARD_REQUIRED:
@@ -169,7 +196,12 @@ def _scheda(s, items: _Items) -> None:
                       f"(«{text}»)")
     for year, fonti in sc.programmazione.items():
         for fid, voce in fonti.items():
-            _amount(items, doc.loc("programmazione", year, fid), parte, f"programmazione {year}, fonte {fid}", voce)
+            loc = doc.loc("programmazione", year, fid)
+            if voce.in_attesa and voce.importo is None and not _pending_in_budget(plan, fid, year):
+                items.add(loc, "importo-non-indicato", parte, f"programmazione {year}, fonte {fid}: "
+                          f"{fmt_voce(voce)}, ma il budget non ha importi di {fid} in attesa per il {year}")
+                continue
+            _amount(items, loc, parte, f"programmazione {year}, fonte {fid}", voce)
     for i, serv in enumerate(sc.servizi):
         for field, label in SERVICE_REQUIRED:
             if not getattr(serv, field):

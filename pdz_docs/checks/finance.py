@@ -117,7 +117,9 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
                                       f"{u.anno}, ma la fonte {fid} è programmata {period} per {fmt_euro(prog)} e ne sono "
                                       f"disponibili {fmt_euro(d.noto)}"))
                     continue
-                code = "fonte-in-attesa" if d.in_attesa else "fonte-senza-importo"
+                # a conditional amount waits for the Region's pending funds, never for amounts not given
+                code = "fonte-in-attesa" if d.in_attesa and not (u.condizionato and d.non_indicato) \
+                    else "fonte-senza-importo"
                 what = "; ".join(x for x in (
                     ("in attesa di assegnazione: " + ", ".join(d.in_attesa)) if d.in_attesa else "",
                     ("non indicati dalla fonte: " + ", ".join(d.non_indicato)) if d.non_indicato else "") if x)
@@ -127,8 +129,11 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
                 if u.condizionato and d.in_attesa and not d.non_indicato:
                     out.append(avviso(loc, code, msg + "; importo condizionato all'assegnazione"))
                 else:
-                    out.append(errore(loc, code, msg + ("; se l'importo dipende dall'assegnazione, scriverlo "
-                                                        "{importo: …, condizionato: si}" if d.in_attesa else "")))
+                    out.append(errore(loc, code, msg + (
+                        "; se l'importo dipende dall'assegnazione, scriverlo {importo: …, condizionato: si}"
+                        if code == "fonte-in-attesa" else
+                        "; l'importo è condizionato all'assegnazione, ma gli importi non indicati non si assegnano: "
+                        "scriverne l'importo, o indicarli {in_attesa: si}" if u.condizionato else "")))
     return out
 
 

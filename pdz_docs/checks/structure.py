@@ -165,6 +165,11 @@ def check_fonti_schede(plan: Plan) -> list[Problem]:
     if not r:
         return []
     known = set(r.fonti) | set(r.gruppi_fonti)
+    if plan.finanza is None and "finanza" in plan.docs:
+        # finanza.yaml was read but is not valid (reported there): its own sources are declared, not unknown
+        declared = plan.docs["finanza"].data
+        declared = declared.get("fonti") if isinstance(declared, dict) else None
+        known |= {str(code) for code in declared} if isinstance(declared, dict) else set()
     out = []
     for s in plan.schede:
         for year, fonti in s.scheda.programmazione.items():

@@ -173,6 +173,9 @@ def parse_voce(value: object, what: str = "importo", keys: frozenset[str] = froz
         return Voce()
     if isinstance(value, str) and value.strip() == DA_SCHEDE and DA_SCHEDE in keys:
         return Voce(da_schede=True)
+    if isinstance(value, str) and "attesa" in value.lower() and "in_attesa" in keys:   # as the Region prints it
+        raise AmountError("importo-non-valido", f"{what}: «{quoted(value)}» non è un importo; un importo in attesa "
+                                                "di assegnazione si scrive {in_attesa: si}")
     if not isinstance(value, dict):
         return Voce(parse_importo(value, what))
     unknown = [str(k) for k in value if k not in keys or k == DA_SCHEDE]
