@@ -199,7 +199,7 @@ def test_docx_figures_and_same_bytes(repo: Path, tmp_path: Path, capsys):
         assert diff(capsys, "approvato", str(repo / "content"), "--format", "docx", "-o", str(path))[0] == 0
     assert out[0].read_bytes() == out[1].read_bytes()
     d = Document(str(out[0]))
-    rows = [tuple(c.text for c in r.cells) for t in d.tables for r in t.rows]
+    rows = [tuple(c.text.replace("\u00a0", " ") for c in r.cells) for t in d.tables for r in t.rows]
     assert ("A.1", "2023", "PdZ", "€ 50.000,00", "€ 55.000,00", "+ € 5.000,00") in rows
     assert ("PdZ", "Da programmare", "€ 1.060.000,00", "€ 1.045.000,00", "− € 15.000,00") in rows
     assert ("Beta", "Popolazione", "1.000", "1.010", "+ 10") in rows

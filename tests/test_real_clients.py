@@ -53,7 +53,8 @@ def docx_paragraphs(path: Path) -> list[tuple[str, str]]:
     out = []
     for p in root.iter(W + "p"):
         style = p.find(f"{W}pPr/{W}pStyle")
-        out.append((style.get(W + "val") if style is not None else "", "".join(t.text or "" for t in p.iter(W + "t"))))
+        text = "".join(t.text or "" for t in p.iter(W + "t")).replace("\u00a0", " ")   # «€» keeps its no-break space
+        out.append((style.get(W + "val") if style is not None else "", text))
     return out
 
 
