@@ -273,7 +273,12 @@ def to_yaml(f: Field, typed: Any) -> Any:
         return list(typed)
     if f.kind == "voce":
         return _voce_yaml(typed, f.voce_keys)
-    return typed.strip() or None
+    return _text(typed) or None
+
+
+def _text(typed: str) -> str:
+    """A typed text with the line endings YAML reads (a browser sends a text area's lines ended by CRLF)."""
+    return typed.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def new_entry(f: Field, typed: dict) -> tuple[tuple, Any] | None:
@@ -328,5 +333,5 @@ def unchanged(f: Field, typed: Any) -> bool:
         return not typed.get("importo", "").strip()
     if f.kind == "aggiungi":
         return not typed
-    return typed.strip() == str(f.value).strip()
+    return _text(typed) == str(f.value).strip()
 

@@ -271,7 +271,8 @@ class _Form(HTMLParser):
         if not self.inside or "name" not in a and tag != "option":
             return
         if tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
-            self.data.append((a["name"], a.get("value", "")))
+            # a browser drops the line breaks of a one-line field's value (HTML value sanitization)
+            self.data.append((a["name"], re.sub(r"[\r\n]", "", a.get("value", ""))))
         elif tag == "select":
             self.select, self.first_option, self.chosen = a["name"], None, False
         elif tag == "option" and self.select:
@@ -303,9 +304,10 @@ class _Form(HTMLParser):
 def untouched(html: str) -> MultiDict:
     parser = _Form()
     parser.feed(html)
-    # a textarea's first newline is not part of its value, as browsers read it
-    return MultiDict([(k, v[1:] if v.startswith("\n") and k.startswith("f") and k != "testo" else v)
-                      for k, v in parser.data])
+    # a textarea's first newline is not part of its value, as browsers read it; they send its lines
+    # ended by CRLF
+    return MultiDict([(k, re.sub(r"\r?\n", "\r\n", v[1:] if v.startswith("\n") and k.startswith("f") and k != "testo"
+                                 else v)) for k, v in parser.data])
 
 
 def open_and_save_every_file(client) -> int:
@@ -425,3 +427,17 @@ def test_an_objective_is_removed_with_its_own_line_only(client, plan: Path):
     assert git(plan, "diff", "-U0").count("\n-  ") == 1
     assert "-  - {area: famiglie-minori, lettera: C}\n" in git(plan, "diff")
     assert git(plan, "diff", "--numstat") == "0\t1\tschede/B.2.yaml\n"
+
+
+def test_a_text_written_on_several_lines_is_kept_when_another_field_is_saved(client, plan: Path):
+    card = plan / "schede" / "A.1.yaml"
+    one_line = "    utenza: Cittadini residenti nell'Ambito Territoriale Sociale di Casarano\n"
+    two_lines = "    utenza: |\n      Cittadini residenti nell'Ambito\n      Territoriale Sociale di Casarano\n"
+    card.write_text(card.read_text(encoding="utf-8").replace(one_line, two_lines, 1), encoding="utf-8")
+    before = card.read_text(encoding="utf-8")
+    html = client.get("/modifica/schede/A.1.yaml").get_data(as_text=True)
+    data = untouched(html)
+    data["f[\"programmazione\",2024,\"PdZ\"].importo"] = "1.234,50"
+    assert client.post("/salva/schede/A.1.yaml", data=data).status_code == 302
+    after = card.read_text(encoding="utf-8")
+    assert after == before.replace("PdZ: € 0,00", "PdZ: € 1.234,50", 1)
