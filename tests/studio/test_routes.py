@@ -441,3 +441,16 @@ def test_a_text_written_on_several_lines_is_kept_when_another_field_is_saved(cli
     assert client.post("/salva/schede/A.1.yaml", data=data).status_code == 302
     after = card.read_text(encoding="utf-8")
     assert after == before.replace("PdZ: € 0,00", "PdZ: € 1.234,50", 1)
+
+
+def test_a_page_refused_for_a_wrong_amount_keeps_the_lists_as_typed_and_saves_them_after_the_fix(client, plan: Path):
+    field = 'f["programmazione",2024,"PdZ"].importo'
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    data[field] = "45,600.00"
+    refused = client.post("/salva/schede/A.1.yaml", data=data)
+    assert refused.status_code == 200 and "Non salvato:" in unescape(refused.get_data(as_text=True))
+    again = untouched(refused.get_data(as_text=True))
+    assert again['f["livelli_priorita","leps"]'] == "Rete di Segretariato Sociale\r\nRete per l'accesso integrato (PUA-UVM)"
+    again[field] = "45.600,00"
+    assert client.post("/salva/schede/A.1.yaml", data=again).status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tschede/A.1.yaml\n"
