@@ -454,3 +454,19 @@ def test_a_page_refused_for_a_wrong_amount_keeps_the_lists_as_typed_and_saves_th
     again[field] = "45.600,00"
     assert client.post("/salva/schede/A.1.yaml", data=again).status_code == 302
     assert git(plan, "diff", "--numstat") == "1\t1\tschede/A.1.yaml\n"
+
+
+def test_a_list_longer_than_a_file_can_hold_is_refused_beside_its_field(client, plan: Path):
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    data['f["risultati_attesi"]'] = "voce\r\n" * 60_000
+    html = unescape(client.post("/salva/schede/A.1.yaml", data=data).get_data(as_text=True))
+    assert "Non salvato: Risultati attesi: troppe voci (60.000): un file ne contiene al massimo 50.000" in html
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_a_text_that_would_make_the_file_too_big_to_open_again_is_refused_beside_its_field(client, plan: Path):
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    data['f["titolo"]'] = "x" * 2_500_000
+    html = unescape(client.post("/salva/schede/A.1.yaml", data=data).get_data(as_text=True))
+    assert "Non salvato: Titolo: il file supererebbe il limite di 2 MB; scrivere un testo più breve" in html
+    assert git(plan, "status", "--porcelain") == ""
