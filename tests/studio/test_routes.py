@@ -470,3 +470,13 @@ def test_a_text_that_would_make_the_file_too_big_to_open_again_is_refused_beside
     html = unescape(client.post("/salva/schede/A.1.yaml", data=data).get_data(as_text=True))
     assert "Non salvato: Titolo: il file supererebbe il limite di 2 MB; scrivere un testo più breve" in html
     assert git(plan, "status", "--porcelain") == ""
+
+
+def test_a_chapter_linked_from_outside_the_plan_is_reported_as_pdz_check_does(client, plan: Path, tmp_path: Path):
+    outside = tmp_path / "fuori.md"
+    outside.write_text("Testo di un'altra cartella.\n", encoding="utf-8")
+    (plan / "capitoli" / "95-collegato.md").symlink_to(outside)
+    html = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
+    assert "capitoli/95-collegato.md</a>: il file è un collegamento a un percorso fuori dalla cartella del piano" in html
+    assert "Testo di un'altra cartella" not in html
+    assert outside.read_text(encoding="utf-8") == "Testo di un'altra cartella.\n"
