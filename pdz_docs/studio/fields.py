@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from pdz_docs.finance.money import AmountError, parse_importo
+from pdz_docs.limits import MAX_YAML_NODES
 from pdz_docs.model import Regole
 
 # Which rules catalogue offers the choices of a field, by the field's name in the model.
@@ -268,12 +269,21 @@ def to_yaml(f: Field, typed: Any) -> Any:
             raise InputError(f"«{text}» non è un numero intero: scrivere le cifre senza punti, es. 1200")
         return int(text)
     if f.kind == "elenco":
-        return [_item(line) for line in typed.splitlines() if line.strip()]
+        lines = [line for line in typed.splitlines() if line.strip()]
+        if len(lines) > MAX_YAML_NODES:   # a file cannot hold them: refused before the costly writing
+            raise InputError(f"troppe voci ({len(lines):,}): un file ne contiene al massimo "
+                             f"{MAX_YAML_NODES:,}".replace(",", "."))
+        return [_item(line) for line in lines]
     if f.kind == "scelte":
         return list(typed)
     if f.kind == "voce":
         return _voce_yaml(typed, f.voce_keys)
-    return typed.strip() or None
+    return _text(typed) or None
+
+
+def _text(typed: str) -> str:
+    """A typed text with the line endings YAML reads (a browser sends a text area's lines ended by CRLF)."""
+    return typed.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def new_entry(f: Field, typed: dict) -> tuple[tuple, Any] | None:
@@ -328,5 +338,5 @@ def unchanged(f: Field, typed: Any) -> bool:
         return not typed.get("importo", "").strip()
     if f.kind == "aggiungi":
         return not typed
-    return typed.strip() == str(f.value).strip()
+    return _text(typed) == str(f.value).strip()
 

@@ -534,6 +534,9 @@ class YamlFile:
 
     def _accept(self, texts: list[str], keys: tuple, accept) -> None:
         """Take the first of `texts` that reads as `accept` wants; none: ErroreFile, the file unchanged."""
+        if min(len(text.encode("utf-8")) for text in texts) > MAX_FILE_BYTES:   # it could not be opened again
+            raise ErroreFile(f"{shown(self.path)}: il file supererebbe il limite di "
+                             f"{MAX_FILE_BYTES // (1024 * 1024)} MB; scrivere un testo più breve")
         for text in texts:
             try:
                 root, data = _parse(self.path, text)

@@ -1,7 +1,9 @@
 """Checks while typing: the pipeline run on a shadow copy of the plan with the unsaved edit applied.
 
-There is no second validator. The shadow folder mirrors the plan (regular files only: a link is never
-followed out of the plan), is brought up to date before every check from the files' modification times,
+There is no second validator. The shadow folder mirrors the plan: a regular file, or a link to a file
+inside the plan, is copied; a link leading out of the plan stays a link (to the same place, never read
+here), so the pipeline refuses it as `pdz check` does. Nothing is ever written through a link: a
+shadow file is removed before it is written. The shadow is brought up to date before every check from the files' modification times,
 receives the edited text of one file, and `pdz_docs.pipeline.run` checks and computes it exactly as
 `pdz check` would. Problems come back located in the plan's own relative paths.
 """
@@ -20,10 +22,14 @@ from pdz_docs.watch import snapshot
 
 
 def plan_files(root: Path) -> dict[str, tuple[int, int]]:
-    """Relative path → (mtime, size) of the plan's regular files: hidden and output folders, hidden
-    files, links and special files (a FIFO would block the copy) are left out."""
+    """Relative path → (mtime, size) of the plan's files (a link: of the file it leads to): hidden and
+    output folders, hidden files and special files (a FIFO would block the copy) are left out."""
     return {os.path.relpath(path, root): (mtime, size) for path, mtime, size in snapshot([root])
-            if not os.path.basename(path).startswith(".") and not os.path.islink(path) and os.path.isfile(path)}
+            if not os.path.basename(path).startswith(".") and os.path.isfile(path)}
+
+
+def _outside(path: Path, root: Path) -> bool:
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
 
 
 class Shadow:
@@ -45,9 +51,13 @@ class Shadow:
             (self.dir / rel).unlink(missing_ok=True)
         for rel, sig in now.items():
             if self.seen.get(rel) != sig:
-                dest = self.dir / rel
+                source, dest = self.root / rel, self.dir / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(self.root / rel, dest, follow_symlinks=False)
+                dest.unlink(missing_ok=True)
+                if _outside(source, self.root):
+                    dest.symlink_to(source.resolve())
+                else:
+                    shutil.copyfile(source, dest)
         self.seen = now
 
     def check(self, rel: str | None = None, text: str | None = None) -> tuple[Result | None, list[Problem]]:
@@ -56,6 +66,7 @@ class Shadow:
             self._sync()
             target = self.dir / rel if rel else None
             if target is not None and text is not None:
+                target.unlink(missing_ok=True)
                 target.write_text(text, encoding="utf-8")
                 self.seen.pop(rel, None)       # next sync restores the saved file
             try:
@@ -72,7 +83,7 @@ class Shadow:
         if not path.is_absolute():
             path = Path.cwd() / path
         try:
-            rel = path.resolve().relative_to(self.dir.resolve())
+            rel = (path.parent.resolve() / path.name).relative_to(self.dir.resolve())   # a link is not followed
         except ValueError:
             return p
         return Problem(Loc(rel.as_posix(), p.loc.line, p.loc.col), p.code, p.message, p.severity)

@@ -271,7 +271,8 @@ class _Form(HTMLParser):
         if not self.inside or "name" not in a and tag != "option":
             return
         if tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
-            self.data.append((a["name"], a.get("value", "")))
+            # a browser drops the line breaks of a one-line field's value (HTML value sanitization)
+            self.data.append((a["name"], re.sub(r"[\r\n]", "", a.get("value", ""))))
         elif tag == "select":
             self.select, self.first_option, self.chosen = a["name"], None, False
         elif tag == "option" and self.select:
@@ -303,9 +304,10 @@ class _Form(HTMLParser):
 def untouched(html: str) -> MultiDict:
     parser = _Form()
     parser.feed(html)
-    # a textarea's first newline is not part of its value, as browsers read it
-    return MultiDict([(k, v[1:] if v.startswith("\n") and k.startswith("f") and k != "testo" else v)
-                      for k, v in parser.data])
+    # a textarea's first newline is not part of its value, as browsers read it; they send its lines
+    # ended by CRLF
+    return MultiDict([(k, re.sub(r"\r?\n", "\r\n", v[1:] if v.startswith("\n") and k.startswith("f") and k != "testo"
+                                 else v)) for k, v in parser.data])
 
 
 def open_and_save_every_file(client) -> int:
@@ -425,3 +427,56 @@ def test_an_objective_is_removed_with_its_own_line_only(client, plan: Path):
     assert git(plan, "diff", "-U0").count("\n-  ") == 1
     assert "-  - {area: famiglie-minori, lettera: C}\n" in git(plan, "diff")
     assert git(plan, "diff", "--numstat") == "0\t1\tschede/B.2.yaml\n"
+
+
+def test_a_text_written_on_several_lines_is_kept_when_another_field_is_saved(client, plan: Path):
+    card = plan / "schede" / "A.1.yaml"
+    one_line = "    utenza: Cittadini residenti nell'Ambito Territoriale Sociale di Casarano\n"
+    two_lines = "    utenza: |\n      Cittadini residenti nell'Ambito\n      Territoriale Sociale di Casarano\n"
+    card.write_text(card.read_text(encoding="utf-8").replace(one_line, two_lines, 1), encoding="utf-8")
+    before = card.read_text(encoding="utf-8")
+    html = client.get("/modifica/schede/A.1.yaml").get_data(as_text=True)
+    data = untouched(html)
+    data["f[\"programmazione\",2024,\"PdZ\"].importo"] = "1.234,50"
+    assert client.post("/salva/schede/A.1.yaml", data=data).status_code == 302
+    after = card.read_text(encoding="utf-8")
+    assert after == before.replace("PdZ: € 0,00", "PdZ: € 1.234,50", 1)
+
+
+def test_a_page_refused_for_a_wrong_amount_keeps_the_lists_as_typed_and_saves_them_after_the_fix(client, plan: Path):
+    field = 'f["programmazione",2024,"PdZ"].importo'
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    data[field] = "45,600.00"
+    refused = client.post("/salva/schede/A.1.yaml", data=data)
+    assert refused.status_code == 200 and "Non salvato:" in unescape(refused.get_data(as_text=True))
+    again = untouched(refused.get_data(as_text=True))
+    assert again['f["livelli_priorita","leps"]'] == "Rete di Segretariato Sociale\r\nRete per l'accesso integrato (PUA-UVM)"
+    again[field] = "45.600,00"
+    assert client.post("/salva/schede/A.1.yaml", data=again).status_code == 302
+    assert git(plan, "diff", "--numstat") == "1\t1\tschede/A.1.yaml\n"
+
+
+def test_a_list_longer_than_a_file_can_hold_is_refused_beside_its_field(client, plan: Path):
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    data['f["risultati_attesi"]'] = "voce\r\n" * 60_000
+    html = unescape(client.post("/salva/schede/A.1.yaml", data=data).get_data(as_text=True))
+    assert "Non salvato: Risultati attesi: troppe voci (60.000): un file ne contiene al massimo 50.000" in html
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_a_text_that_would_make_the_file_too_big_to_open_again_is_refused_beside_its_field(client, plan: Path):
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    data['f["titolo"]'] = "x" * 2_500_000
+    html = unescape(client.post("/salva/schede/A.1.yaml", data=data).get_data(as_text=True))
+    assert "Non salvato: Titolo: il file supererebbe il limite di 2 MB; scrivere un testo più breve" in html
+    assert git(plan, "status", "--porcelain") == ""
+
+
+def test_a_chapter_linked_from_outside_the_plan_is_reported_as_pdz_check_does(client, plan: Path, tmp_path: Path):
+    outside = tmp_path / "fuori.md"
+    outside.write_text("Testo di un'altra cartella.\n", encoding="utf-8")
+    (plan / "capitoli" / "95-collegato.md").symlink_to(outside)
+    html = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
+    assert "capitoli/95-collegato.md</a>: il file è un collegamento a un percorso fuori dalla cartella del piano" in html
+    assert "Testo di un'altra cartella" not in html
+    assert outside.read_text(encoding="utf-8") == "Testo di un'altra cartella.\n"
