@@ -23,6 +23,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph
 
 from pdz_docs.document import nodes as n
 from pdz_docs.finance.table import Table
@@ -246,12 +247,13 @@ class WordBuilder:
         _field(fp, "NUMPAGES", "1")
 
     def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5,
-                  caption: str = "", style: str = DATA, last_total: bool = False) -> None:
-        """A table; `size` below 8 points takes the small table styles (tables with many money columns)."""
+                  caption: str = "", style: str = DATA, last_total: bool = False):
+        """A table (its w:tbl element); `size` below 8 points takes the small table styles (tables with many money columns)."""
         tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
         self._fresh_page = False
+        return tbl
 
     def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
                   last_total: bool = False) -> None:
@@ -487,7 +489,18 @@ class DocxTranslator(WordBuilder):
         right = [a == "right" for a in x.alignments]
         rows = [(True, [WordCell(n.plain(c).strip(), bold=True, right=r) for c, r in zip(x.header, right)])]
         rows += [(False, [WordCell(n.plain(c).strip(), right=r) for c, r in zip(row, right)]) for row in x.rows]
-        self.add_table(rows, size=9, caption=" – ".join(n.plain(c).strip() for c in x.header))
+        tbl = self.add_table(rows, size=9, caption=" – ".join(n.plain(c).strip() for c in x.header))
+        # the cells' runs as in a paragraph (emphasis, links, note calls), each cell aligned as written
+        for tr, (head, cells) in zip(tbl.iter(qn("w:tr")), [(True, x.header), *((False, r) for r in x.rows)]):
+            for tc, runs, align in zip(tr.iter(qn("w:tc")), cells, x.alignments):
+                p = tc.find(qn("w:p"))
+                for r in p.findall(qn("w:r")):
+                    p.remove(r)
+                if align == "center":
+                    p.pPr.append(parse_xml(f'<w:jc {nsdecls("w")} w:val="center"/>'))
+                self.p = Paragraph(p, self.d._body)
+                self.styled(runs, bold=head)
+                self.p = None
         self.para()
         return self.added(start)
 

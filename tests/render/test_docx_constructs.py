@@ -60,3 +60,38 @@ def test_each_construct_as_word_draws_it(xml: str):
     assert '"Heading5"' in _paragraph(xml, "Ordine25")          # a skipped level is printed at the next level
     assert '"TitoloNote"' in _paragraph(xml, ">Note<") and "ListNumber" in _paragraph(xml, "Ordine28")
     assert re.search(r"<w:vertAlign w:val=\"superscript\"/></w:rPr><w:t>1</w:t>", xml)   # the note's call
+
+
+TABLE_CHAPTER = """---
+id: celle
+titolo: Celle
+numero: 2
+ordine: 20
+---
+| Voce | Centro | Valore |
+|------|:------:|-------:|
+| **Cella01** | c | *Cella02* |
+| [Cella03](https://example.org/c) | c | `Cella04` |
+| Cella05[^c] | c | 1 |
+
+[^c]: La nota della cella.
+"""
+
+
+def test_a_markdown_tables_cells_keep_their_runs_and_alignment(tmp_path):
+    """Bold, italic, a link, code and a note call written in a cell stay so in Word, as in the PDF;
+    a column aligned `:---:` is centred."""
+    plan = tmp_path / "piano"
+    shutil.copytree(FIXTURES / "minimo", plan)
+    (plan / "capitoli" / "20-celle.md").write_text(TABLE_CHAPTER, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan), "-o", str(tmp_path / "out"),
+                        "--format", "docx"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    xml = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/document.xml").decode()
+    assert re.search(r'<w:rStyle w:val="Strong"/></w:rPr><w:t[^>]*>Cella01', xml)
+    assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Cella02', xml)
+    assert re.search(r'<w:hyperlink r:id="[^"]+"><w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr><w:t[^>]*>Cella03', xml)
+    assert re.search(r'<w:rStyle w:val="HTMLCode"/></w:rPr><w:t[^>]*>Cella04', xml)
+    assert re.search(r'Cella05</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t>', xml)
+    centre = re.findall(r'<w:jc w:val="center"/></w:pPr><w:r>(?:<w:rPr>.*?</w:rPr>)?<w:t>([^<]*)</w:t>', xml)
+    assert centre == ["Centro", "c", "c", "c"]
