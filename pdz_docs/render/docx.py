@@ -737,6 +737,8 @@ def _word_settings(d) -> None:
       spell-checks in Italian (ECMA-376 §17.3.2.20 w:lang);
     - `w:updateFields`: Word asks to update the fields on opening, so the index gets its page
       numbers (§17.15.1.91); decimal comma and «;» as list separator, as Italian Word has them;
+    - `w:doNotExpandShiftReturn`: a line ended by a hard break (two spaces or `\\` in the Markdown)
+      is not stretched across a justified paragraph, as in the PDF (§17.15.3.6);
     - docProps/app.xml names this program and no page or word counts (Word computes them);
       the reference file's thumbnail, a picture of an empty page, is dropped.
     """
@@ -764,6 +766,12 @@ def _word_settings(d) -> None:
                                                   "w:docVars", "w:mathPr", "w:themeFontLang")
                    if settings.find(qn(t)) is not None), None)
     anchor.addprevious(update) if anchor is not None else settings.append(update)
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        settings.append(compat)
+    if compat.find(qn("w:doNotExpandShiftReturn")) is None:
+        compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))
     pkg = d.part.package
     for rid, rel in list(pkg.rels.items()):
         if rel.reltype == RT.THUMBNAIL:
