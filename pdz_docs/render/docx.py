@@ -307,7 +307,7 @@ class DocxTranslator(WordBuilder):
         super().__init__()
         self.pages = pages or {}
         self.p = None              # the paragraph inline nodes write into
-        self.bold = self.italic = self.strike = False
+        self.bold = self.italic = self.strike = self.link = False
         self.quote = 0             # inside a quote: paragraphs take the Quote style
         self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
         self.notes: int | None = None   # the numbering of the chapter's notes being written
@@ -335,10 +335,12 @@ class DocxTranslator(WordBuilder):
         return self.p
 
     def run(self, text: str, superscript: bool = False, style: str | None = None) -> list:
-        """A run of text; bold and italic are the Strong and Emphasis character styles (a run has one
-        style: bold inside italic, or either inside code, adds the other as a property)."""
+        """A run of text; bold and italic are the Strong and Emphasis character styles, a link's words the
+        Hyperlink style (a run has one style: bold inside italic, or either inside code or a link, adds the
+        other as a property)."""
         r = self.target().add_run(text)
-        style = style or ("Strong" if self.bold else "Emphasis" if self.italic else None)
+        style = style or ("Hyperlink" if self.link else
+                          "Strong" if self.bold else "Emphasis" if self.italic else None)
         if style:
             rpr = r._r.get_or_add_rPr()
             el = OxmlElement("w:rStyle")
@@ -381,7 +383,6 @@ class DocxTranslator(WordBuilder):
 
     def visit_Link(self, x: n.Link) -> list:
         """A Word hyperlink: to a bookmark of the document (#…) or to an address kept by load/refs.py."""
-        text = n.plain(x.children)
         if x.href.startswith("#"):
             link = parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(x.href[1:])}"/>')
         elif link_kind(x.href) == "ok":
@@ -390,9 +391,10 @@ class DocxTranslator(WordBuilder):
             rid = self.target().part.relate_to(x.href, RT.HYPERLINK, is_external=True)
             link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"/>')
         else:
-            return self.run(text)
-        link.append(parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr>'
-                              f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'))
+            return self.all(x.children)
+        # the link's words with their emphasis, each run in the Hyperlink style
+        for r in self.styled(x.children, link=True):
+            link.append(r)
         self.target()._p.append(link)
         return [link]
 
