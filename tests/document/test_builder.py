@@ -163,3 +163,11 @@ def test_a_section_written_inside_a_quote_or_a_list_is_in_the_index(plan_dir):
     index = html[html.index('<nav class="indice"'):html.index("</nav>")]
     assert [m for m in re.findall(r">(2\.\d [^<]+)</a>", index)] == [
         "2.1 Prima", "2.2 Nella citazione", "2.3 Nella voce", "2.4 Ultima"]
+
+
+def test_a_figure_cited_in_a_pictures_description_is_its_value(tmp_path):
+    """The description a screen reader speaks (and Word shows) has the figure, not «{{ … }}»."""
+    chapter, problems = build(tmp_path, "![Mappa dei {{ cifre.pop.totale }} abitanti](immagini/logo.png)\n")
+    assert problems == []
+    images = [x for x in walk(chapter) if isinstance(x, n.Image)]
+    assert [i.alt for i in images] == ["Mappa dei 1.234 abitanti"]
