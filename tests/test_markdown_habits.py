@@ -103,6 +103,9 @@ WARNED = {
     "cancelletto-senza-spazio": ("#Puglia è la regione.\n", ["titolo-senza-spazio"]),
     "nota-due-volte": ("Doppia[^x] e[^x].\n\n[^x]: Prima.\n\n[^x]: Seconda.\n", ["nota-ripetuta"]),
     "riferimento-senza-indirizzo": ("Vedi [altro][manca].\n", ["link-senza-indirizzo"]),
+    "commento-html": ("Testo.\n\n<!-- nota per i colleghi -->\n", ["html-come-testo"]),
+    "html-incollato": ("Testo con <b>grassetto</b> in linea.\n", ["html-come-testo"]),
+    "html-in-una-voce": ("- voce <br> a capo\n", ["html-come-testo"]),
 }
 
 
@@ -117,6 +120,11 @@ def test_block_structure_equals_commonmark(name):
 def test_differences_are_warned(name):
     text, codes = WARNED[name]
     assert [n.code for n in habit_notes(text)] == codes
+
+
+def test_angle_brackets_that_are_not_html_are_not_warned():
+    assert habit_notes("5 < 6 e 7 > 3, <https://example.org>, <ufficio@comune.it>, `<b>` e\n\n"
+                       "```\n<!-- codice -->\n```\n") == []
 
 
 def test_intent_where_commonmark_differs():

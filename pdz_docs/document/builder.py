@@ -269,7 +269,7 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
             else:
                 target.extend(children)  # a path or a refused scheme: the text stays, the link goes
         elif t.type == "image":
-            image = _image(ctx, str(t.attrs.get("src", "")), t.content, loc)
+            image = _image(ctx, str(t.attrs.get("src", "")), _substituted(ctx, t.content), loc)
             if image is not None:
                 target.append(image)
         elif t.type == "footnote_ref":

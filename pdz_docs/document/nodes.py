@@ -289,8 +289,17 @@ class Chapter(Node):
 
     @property
     def sections(self) -> tuple[Heading, ...]:
-        """The numbered sections (level-2 headings), for the table of contents."""
-        return tuple(b for b in self.blocks if isinstance(b, Heading) and b.level == 2)
+        """The numbered sections (level-2 headings), for the table of contents: those written inside a
+        quote or a list item too, since they are numbered like the others."""
+        def walk(blocks):
+            for b in blocks:
+                if isinstance(b, Heading) and b.level == 2:
+                    yield b
+                elif isinstance(b, (Quote, ListItem)):
+                    yield from walk(b.blocks)
+                elif isinstance(b, List):
+                    yield from walk(b.items)
+        return tuple(walk(self.blocks))
 
     @property
     def heading(self) -> str:

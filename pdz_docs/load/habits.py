@@ -22,6 +22,8 @@ _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
 _LINK_DEF = re.compile(r"^ {0,3}\[([^\]^][^\]]*)\]:", re.M)
 _LINK_REF = re.compile(r"(?<![\]\\])\[([^\]\[^][^\]\[]*)\]\[([^\]\[]*)\]")
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_HTML = re.compile(r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
 _DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
@@ -78,6 +80,11 @@ def _scan(lines: list[str]) -> tuple[dict[int, str], list[Note]]:
         if not line.strip():
             prev = raw
             continue
+        html = _HTML.search(_CODE_SPAN.sub("", line))
+        if html:
+            notes.append(Note(n, "html-come-testo",
+                              f"«{html.group(0)[:30]}» è HTML: nel documento è stampato così com'è, come testo; "
+                              "per il grassetto scrivere **testo**, per una nota che non si stampa {# … #}"))
         item = _ITEM.match(line)
         if item:
             indent = len(item.group(1))

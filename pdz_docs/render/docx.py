@@ -23,6 +23,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph
 
 from pdz_docs.document import nodes as n
 from pdz_docs.finance.table import Table
@@ -250,13 +251,14 @@ class WordBuilder:
         _field(fp, "NUMPAGES", "1")
 
     def add_table(self, rows: list[tuple[bool, list[WordCell]]], weights=(), size: float = 8.5,
-                  caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False) -> None:
-        """A table; `size` below 8 points takes the small table styles (tables with many money columns);
-        `keep`: not divided between two pages."""
+                  caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False):
+        """A table (its w:tbl element); `size` below 8 points takes the small table styles (tables with many
+        money columns); `keep`: not divided between two pages."""
         tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total, keep))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
         self._fresh_page = False
+        return tbl
 
     def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
                   last_total: bool = False, keep: bool = False) -> None:
@@ -311,7 +313,7 @@ class DocxTranslator(WordBuilder):
         super().__init__()
         self.pages = pages or {}
         self.p = None              # the paragraph inline nodes write into
-        self.bold = self.italic = self.strike = False
+        self.bold = self.italic = self.strike = self.link = False
         self.quote = 0             # inside a quote: paragraphs take the Quote style
         self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
         self.notes: int | None = None   # the numbering of the chapter's notes being written
@@ -339,10 +341,12 @@ class DocxTranslator(WordBuilder):
         return self.p
 
     def run(self, text: str, superscript: bool = False, style: str | None = None) -> list:
-        """A run of text; bold and italic are the Strong and Emphasis character styles (a run has one
-        style: bold inside italic, or either inside code, adds the other as a property)."""
+        """A run of text; bold and italic are the Strong and Emphasis character styles, a link's words the
+        Hyperlink style (a run has one style: bold inside italic, or either inside code or a link, adds the
+        other as a property)."""
         r = self.target().add_run(text if style == "HTMLCode" else tie(text))   # code stays verbatim
-        style = style or ("Strong" if self.bold else "Emphasis" if self.italic else None)
+        style = style or ("Hyperlink" if self.link else
+                          "Strong" if self.bold else "Emphasis" if self.italic else None)
         if style:
             rpr = r._r.get_or_add_rPr()
             el = OxmlElement("w:rStyle")
@@ -385,7 +389,6 @@ class DocxTranslator(WordBuilder):
 
     def visit_Link(self, x: n.Link) -> list:
         """A Word hyperlink: to a bookmark of the document (#…) or to an address kept by load/refs.py."""
-        text = n.plain(x.children)
         if x.href.startswith("#"):
             link = parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(x.href[1:])}"/>')
         elif link_kind(x.href) == "ok":
@@ -394,9 +397,10 @@ class DocxTranslator(WordBuilder):
             rid = self.target().part.relate_to(x.href, RT.HYPERLINK, is_external=True)
             link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"/>')
         else:
-            return self.run(text)
-        link.append(parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr>'
-                              f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'))
+            return self.all(x.children)
+        # the link's words with their emphasis, each run in the Hyperlink style
+        for r in self.styled(x.children, link=True):
+            link.append(r)
         self.target()._p.append(link)
         return [link]
 
@@ -493,7 +497,18 @@ class DocxTranslator(WordBuilder):
         right = [a == "right" for a in x.alignments]
         rows = [(True, [WordCell(n.plain(c).strip(), bold=True, right=r) for c, r in zip(x.header, right)])]
         rows += [(False, [WordCell(n.plain(c).strip(), right=r) for c, r in zip(row, right)]) for row in x.rows]
-        self.add_table(rows, size=9, caption=" – ".join(n.plain(c).strip() for c in x.header))
+        tbl = self.add_table(rows, size=9, caption=" – ".join(n.plain(c).strip() for c in x.header))
+        # the cells' runs as in a paragraph (emphasis, links, note calls), each cell aligned as written
+        for tr, (head, cells) in zip(tbl.iter(qn("w:tr")), [(True, x.header), *((False, r) for r in x.rows)]):
+            for tc, runs, align in zip(tr.iter(qn("w:tc")), cells, x.alignments):
+                p = tc.find(qn("w:p"))
+                for r in p.findall(qn("w:r")):
+                    p.remove(r)
+                if align == "center":
+                    p.pPr.append(parse_xml(f'<w:jc {nsdecls("w")} w:val="center"/>'))
+                self.p = Paragraph(p, self.d._body)
+                self.styled(runs, bold=head)
+                self.p = None
         self.para()
         return self.added(start)
 
@@ -730,6 +745,8 @@ def _word_settings(d) -> None:
       spell-checks in Italian (ECMA-376 §17.3.2.20 w:lang);
     - `w:updateFields`: Word asks to update the fields on opening, so the index gets its page
       numbers (§17.15.1.91); decimal comma and «;» as list separator, as Italian Word has them;
+    - `w:doNotExpandShiftReturn`: a line ended by a hard break (two spaces or `\\` in the Markdown)
+      is not stretched across a justified paragraph, as in the PDF (§17.15.3.6);
     - docProps/app.xml names this program and no page or word counts (Word computes them);
       the reference file's thumbnail, a picture of an empty page, is dropped.
     """
@@ -757,6 +774,12 @@ def _word_settings(d) -> None:
                                                   "w:docVars", "w:mathPr", "w:themeFontLang")
                    if settings.find(qn(t)) is not None), None)
     anchor.addprevious(update) if anchor is not None else settings.append(update)
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        settings.append(compat)
+    if compat.find(qn("w:doNotExpandShiftReturn")) is None:
+        compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))
     pkg = d.part.package
     for rid, rel in list(pkg.rels.items()):
         if rel.reltype == RT.THUMBNAIL:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -147,3 +148,26 @@ def test_a_table_cited_inside_a_sentence_splits_the_paragraph(tmp_path):
     assert problems == []
     assert [type(b).__name__ for b in chapter.blocks] == ["Paragraph", "ComputedTable", "Paragraph"]
     assert [n.plain(chapter.blocks[i].runs) for i in (0, 2)] == ["Prima ", " dopo."]
+
+
+def test_a_section_written_inside_a_quote_or_a_list_is_in_the_index(plan_dir):
+    """A `##` inside a quote or a list item is numbered like the others: the index lists it in its place
+    (it went 2.1, 2.3 with the numbered 2.2 missing)."""
+    from pdz_docs.build import build
+
+    (plan_dir / "capitoli" / "20-citazioni.md").write_text(
+        "---\nid: cit\ntitolo: Citazioni\nnumero: 2\nordine: 20\n---\n## Prima\n\n> ## Nella citazione\n\n"
+        "- voce\n\n  ## Nella voce\n\n## Ultima\n", encoding="utf-8")
+    outputs, _ = build(plan_dir, ["html"])
+    html = outputs.files[0].data.decode()
+    index = html[html.index('<nav class="indice"'):html.index("</nav>")]
+    assert [m for m in re.findall(r">(2\.\d [^<]+)</a>", index)] == [
+        "2.1 Prima", "2.2 Nella citazione", "2.3 Nella voce", "2.4 Ultima"]
+
+
+def test_a_figure_cited_in_a_pictures_description_is_its_value(tmp_path):
+    """The description a screen reader speaks (and Word shows) has the figure, not «{{ … }}»."""
+    chapter, problems = build(tmp_path, "![Mappa dei {{ cifre.pop.totale }} abitanti](immagini/logo.png)\n")
+    assert problems == []
+    images = [x for x in walk(chapter) if isinstance(x, n.Image)]
+    assert [i.alt for i in images] == ["Mappa dei 1.234 abitanti"]

@@ -60,3 +60,57 @@ def test_each_construct_as_word_draws_it(xml: str):
     assert '"Heading5"' in _paragraph(xml, "Ordine25")          # a skipped level is printed at the next level
     assert '"TitoloNote"' in _paragraph(xml, ">Note<") and "ListNumber" in _paragraph(xml, "Ordine28")
     assert re.search(r"<w:vertAlign w:val=\"superscript\"/></w:rPr><w:t>1</w:t>", xml)   # the note's call
+
+
+def _built(tmp_path: Path, chapter: str) -> str:
+    """The document.xml of the small plan with `chapter` added."""
+    plan = tmp_path / "piano"
+    shutil.copytree(FIXTURES / "minimo", plan)
+    (plan / "capitoli" / "immagini").mkdir()
+    PILImage.new("RGB", (40, 20), "navy").save(plan / "capitoli" / "immagini" / "logo.png")
+    (plan / "capitoli" / "20-celle.md").write_text(chapter, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan), "-o", str(tmp_path / "out"),
+                        "--format", "docx"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/document.xml").decode()
+
+
+TABLE_CHAPTER = """---
+id: celle
+titolo: Celle
+numero: 2
+ordine: 20
+---
+| Voce | Centro | Valore |
+|------|:------:|-------:|
+| **Cella01** | c | *Cella02* |
+| [Cella03](https://example.org/c) | c | `Cella04` |
+| Cella05[^c] | c | 1 |
+| ![Cella07 logo](immagini/logo.png) | c | 2 |
+
+[^c]: La nota della cella.
+
+Un [collegamento con *Cella06* in corsivo](https://example.org/l).
+"""
+
+
+def test_a_markdown_tables_cells_keep_their_runs_and_alignment(tmp_path):
+    """Bold, italic, a link, code, a note call and a picture written in a cell stay so in Word, as in the PDF;
+    a column aligned `:---:` is centred."""
+    xml = _built(tmp_path, TABLE_CHAPTER)
+    assert re.search(r'<w:rStyle w:val="Strong"/></w:rPr><w:t[^>]*>Cella01', xml)
+    assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Cella02', xml)
+    assert re.search(r'<w:hyperlink r:id="[^"]+"><w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr><w:t[^>]*>Cella03', xml)
+    assert re.search(r'<w:rStyle w:val="HTMLCode"/></w:rPr><w:t[^>]*>Cella04', xml)
+    assert re.search(r'Cella05</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t>', xml)
+    centre = re.findall(r'<w:jc w:val="center"/></w:pPr><w:r>(?:<w:rPr>.*?</w:rPr>)?<w:t>([^<]*)</w:t>', xml)
+    assert centre == ["Centro", "c", "c", "c", "c"]
+    table = next(t for t in re.findall(r"<w:tbl>.*?</w:tbl>", xml) if "Cella01" in t)
+    assert 'descr="Cella07 logo"' in table                                  # the picture in its cell
+
+
+def test_a_links_words_keep_their_emphasis(tmp_path):
+    xml = _built(tmp_path, TABLE_CHAPTER)
+    link = next(h for h in re.findall(r"<w:hyperlink .*?</w:hyperlink>", xml) if "Cella06" in h)
+    assert re.search(r'<w:rStyle w:val="Hyperlink"/><w:i/></w:rPr><w:t[^>]*>Cella06', link)
+    assert "collegamento con " in link and " in corsivo" in link

@@ -50,6 +50,10 @@ numero: 3
 ordine: 30
 ---
 Un capitolo dopo le tabelle larghe.
+
+Via Roma 1,  
+73042 Casarano\\
+tel. 0833 123456, un paragrafo lungo quanto basta da andare a capo da solo alla fine della riga stampata.
 """
 
 
@@ -141,3 +145,11 @@ def test_wide_tables_in_a_chapter_are_on_landscape_pages(laid: Laid):
     assert all(w > h for w, h in laid.sizes[first - 1:second])   # one landscape section for both, no page between
     width, height = laid.sizes[laid.page_of("Un capitolo dopo le tabelle larghe.") - 1]
     assert width < height                                        # the chapter's text after a wide table: portrait
+
+
+def test_a_line_ended_by_a_hard_break_is_not_stretched(laid: Laid):
+    """Two spaces or «\\» at the end of a line break it; the justified paragraph does not spread
+    the words of that short line across the page (Word's default would)."""
+    text = "\n".join(laid.pages)
+    assert re.search(r"^\s*Via Roma 1,$", text, re.M), text[-600:]
+    assert re.search(r"^\s*73042 Casarano$", text, re.M), [l for l in text.splitlines() if "Casarano" in l]
