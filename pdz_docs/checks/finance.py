@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, years_of
+from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, disponibilita, years_of
 from pdz_docs.finance.money import ZERO, fmt_euro, fmt_voce
 from pdz_docs.model import Plan
 from pdz_docs.problems import Problem, avviso, errore, nota
@@ -52,12 +52,21 @@ def check_fonti_in_budget(plan: Plan, c: Computed) -> list[Problem]:
 def _period(key: tuple[int, ...], cycle: list[int]) -> str:
     if list(key) == list(cycle):
         return "nel ciclo"
-    return f"nel {key[0]}" if len(key) == 1 else f"nel periodo {key[0]}-{key[-1]}"
+    if len(key) == 1:
+        return f"nel {key[0]}"
+    if list(key) == list(range(key[0], key[-1] + 1)):
+        return f"nel periodo {key[0]}-{key[-1]}"
+    return "negli anni " + ", ".join(str(y) for y in key[:-1]) + f" e {key[-1]}"
 
 
-def _windows(fo: Fondo, cycle: list[int]) -> list[tuple[int, ...]]:
-    """Every year, every budget period and the cycle, smallest first."""
-    ws = {(y,) for y in cycle} | {tuple(years_of(p, cycle)) for _, p, _ in fo.voci} | {tuple(cycle)}
+def _windows(cycle: list[int]) -> list[tuple[int, ...]]:
+    """Every set of the cycle's years, smallest first.
+
+    An amount of a period (or of the cycle) may be spent in any of its years, but once: what the cards
+    program can be paid for only if, for every set of years, it fits in the amounts that meet them.
+    Sets of years that are not periods matter too: a cycle amount spent in 2022 and again in 2024."""
+    ys = sorted(cycle)
+    ws = [tuple(y for i, y in enumerate(ys) if mask >> i & 1) for mask in range(1, 1 << len(ys))]
     return sorted(ws, key=lambda w: (len(w), w))
 
 
@@ -78,17 +87,20 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
     for fid, fo in c.fondi.items():
         if not fo.in_budget or fo.da_schede:
             continue
-        windows = _windows(fo, cycle)
-        facts = {key: (sum((u.importo for u in fo.usi if u.anno in key), ZERO), fo.disponibilita(key).noto)
-                 for key in windows}
+        windows = _windows(cycle)
+        avail = {key: fo.disponibilita(key) for key in windows}
+        found = len(out)
         for key in windows:
             usi = [u for u in fo.usi if u.anno in key and u.importo]
             prog = sum((u.importo for u in usi), ZERO)
-            d = fo.disponibilita(key)
+            d = avail[key]
             if prog <= d.noto:
                 continue
-            if any(set(key) < set(wider) and facts[wider] == facts[key] for wider in windows):
-                continue   # the same excess, said once for the widest period it holds in
+            span = {y for _, p, _ in fo.voci if set(years_of(p, cycle)) & set(key) for y in years_of(p, cycle)}
+            if any(set(key) < set(wider) <= span and avail[wider] == d for wider in windows):
+                # the excess is over amounts of a wider period, which its other years do not add to
+                # (a cycle amount overspent in one year is a cycle excess): said once, for that period
+                continue
             period = _period(key, cycle)
             if d.completa:
                 shares: dict[str, Decimal] = {}
@@ -134,7 +146,52 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
                         if code == "fonte-in-attesa" else
                         "; l'importo è condizionato all'assegnazione, ma gli importi non indicati non si assegnano: "
                         "scriverne l'importo, o indicarli {in_attesa: si}" if u.condizionato else "")))
+        if len(out) == found and fo.membri != (fid,):
+            out += _gruppo_eccedente(plan, fo, cards)
     return out
+
+
+def _gruppo_eccedente(plan: Plan, fo: Fondo, cards: dict) -> list[Problem]:
+    """A group programmed as a block beside cards that program its members directly.
+
+    The block may draw on any member, a member's own line only on that member: for the years Yg of
+    the block, each member gives what it has in Yg less what the cards take from it directly, in the
+    set of years Ym where that hurts most (Hall's condition, member by member). The plain check above
+    covers Ym within Yg; this one the rest, e.g. residui spent by the block in 2022 and directly in 2023.
+    """
+    cycle = plan.regole.anni
+    windows = _windows(cycle)
+    block = [u for u in fo.usi if u.fonte == fo.id]
+    known = lambda m, ys: disponibilita([v for v in fo.voci if v[0] == m], ys, cycle).noto  # noqa: E731
+    direct = lambda m, ys: sum((u.importo for u in fo.usi if u.fonte == m and u.anno in ys), ZERO)  # noqa: E731
+    for yg in windows:
+        usi = [u for u in block if u.anno in yg]
+        prog = sum((u.importo for u in usi), ZERO)
+        if not prog:
+            continue
+        rest, taken = ZERO, []
+        for m in fo.membri:
+            options = [(known(m, yg), ())] + [(known(m, tuple(sorted(set(yg) | set(ym)))) - direct(m, ym), ym)
+                                               for ym in windows if direct(m, ym)]
+            left, ym = min(options, key=lambda o: (o[0], len(o[1])))
+            rest += max(left, ZERO)   # a member over on its own lines is its own check's error
+            if ym:
+                taken.append(f"{m} ({fmt_euro(direct(m, ym))} {_period(ym, cycle)})")
+        if prog <= rest or not taken:
+            continue
+        period = _period(yg, cycle)
+        why = (f"tolto quanto le schede programmano direttamente su {', '.join(taken)}, ne restano disponibili "
+               f"{fmt_euro(rest)}")
+        loc_key = next((m for m in fo.membri if m in plan.finanza.budget), fo.id)
+        out = [errore(plan.key_loc("finanza", "budget", loc_key), "fonte-eccedente",
+                      f"la fonte {fo.id} è programmata {period} per {fmt_euro(prog)} ma, {why}: eccedenza di "
+                      f"{fmt_euro(prog - rest)}")]
+        out += [errore(cards[u.codice].doc.key_loc("programmazione", u.anno, u.fonte), "fonte-eccedente",
+                       f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {fo.id} nel {u.anno}, ma la "
+                       f"fonte {fo.id} è programmata {period} per {fmt_euro(prog)} e, {why}")
+                for u in usi if u.codice in cards]
+        return out
+    return []
 
 
 def check_da_programmare(plan: Plan, c: Computed) -> list[Problem]:
