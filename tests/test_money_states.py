@@ -600,3 +600,26 @@ def test_card_prints_its_fnps_quota(plan_dir: Path):
     assert [p.code for p in problems if p.severity == "errore"] == []
     assert fmt_fonti(result.computed.schede["A.1"].anni[0]) == (
         "€ 40.000,00 PdZ + € 10.000,00 PAIS + € 40.000,00 FNPS (Quota minori e famiglia)")
+
+
+def test_xlsx_card_notes(plan_dir: Path, tmp_path: Path):
+    """The notes a card writes on its amounts (and the FNPS quota, the conditional mark) are in the XLSX
+    programme sheet, in a «Note» column, as text even when they start like a formula."""
+    import io
+
+    import openpyxl
+
+    from pdz_docs.cli import main
+
+    edit(plan_dir / CARD, "PAIS: € 10.000,00", "PAIS: {importo: \"€ 10.000,00\", nota: \"=1+1 Avviso 1/2019\"}\n"
+                                               "    FNPS: {importo: \"€ 1.000,00\", quota: libera}")
+    edit(plan_dir / CARD, "    PdZ: € 50.000,00", "    PdZ: {importo: \"€ 50.000,00\", nota: anticipo 70%}")
+    out = tmp_path / "out"
+    assert main(["build", str(plan_dir), "--format", "xlsx", "--output", str(out)]) == 0
+    wb = openpyxl.load_workbook(io.BytesIO(next(out.glob("*.xlsx")).read_bytes()))
+    ws = wb["Programmazione schede"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert rows[0][-1] == "Note"
+    notes = {row[2]: row[-1] for row in rows[1:] if row[2]}
+    assert notes == {"PdZ": "2023: anticipo 70%", "PAIS": "2022: =1+1 Avviso 1/2019", "FNPS": "2022: Quota libera"}
+    assert all(c.data_type == "s" for row in ws.iter_rows(min_row=3) for c in row[-1:] if c.value)

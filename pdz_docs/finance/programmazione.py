@@ -145,6 +145,14 @@ def _programme_by_card(plan: Plan, prog, source_rows) -> Table:
     titles = {s.scheda.codice: s.scheda.titolo for s in plan.schede}
     rows, kinds, sums = [], [], ()
     amounts = range(4, 5 + ny)
+    # what the cards say of their amounts (notes, FNPS quota, conditional): a last column, when any
+    said = {(code, fa.fonte): [] for code in prog for a in prog[code].anni for fa in a.fonti}
+    for code in prog:
+        for a in prog[code].anni:
+            for fa in a.fonti:
+                if _detto(fa):
+                    said[(code, fa.fonte)].append(f"{a.anno}: {_detto(fa)}")
+    noted = any(said.values())
     for code in source_rows["A"]:
         lines = source_rows["A"][code] + source_rows["C"][code]
         first = len(rows)
@@ -153,9 +161,10 @@ def _programme_by_card(plan: Plan, prog, source_rows) -> Table:
             if tot.completa:
                 sums += sums_across((len(rows),), range(4, 4 + ny), 4 + ny)
             rows.append(cells(code if k == 0 else "", titles[code] if k == 0 else "", fid, fonte_nome(r, fid),
-                              *(disponibile_cell(v) for v in vals + [tot])))
+                              *(disponibile_cell(v) for v in vals + [tot]),
+                              *(("; ".join(said.get((code, fid), ())),) if noted else ())))
         if not lines:  # a card with no programming at all
-            rows.append(cells(code, titles[code], "", "", *(Cell("—") for _ in amounts)))
+            rows.append(cells(code, titles[code], "", "", *(Cell("—") for _ in amounts), *(("",) if noted else ())))
         kinds += ["data"] * (len(rows) - first)
         # a year the card does not program is 0 (its rows show 0,00)
         by_year = {a.anno: a.somma for a in prog[code].anni}
@@ -164,17 +173,18 @@ def _programme_by_card(plan: Plan, prog, source_rows) -> Table:
             if lines:  # a card that lists its years with no source has programmed nothing: zero, not a sum
                 sums += sums_down(len(rows), range(first, len(rows)),
                                   (j for j, v in zip(amounts, figures) if v.completa))
-            rows.append(cells(f"Totale {code}", "", "", "", *(disponibile_cell(v) for v in figures)))
+            rows.append(cells(f"Totale {code}", "", "", "", *(disponibile_cell(v) for v in figures),
+                              *(("",) if noted else ())))
         else:
-            rows.append(cells(f"Totale {code}", "", "", "", *(Cell("—") for _ in amounts)))
+            rows.append(cells(f"Totale {code}", "", "", "", *(Cell("—") for _ in amounts), *(("",) if noted else ())))
         kinds.append("subtotal")
     return Table("programmazione_schede",
                  f"Programmazione economica delle schede di progettazione ({r.ciclo})",
                  (("Codice", "Servizio / intervento", "Fonte", "Denominazione della fonte",
-                   *(str(y) for y in years), "Totale"),),
+                   *(str(y) for y in years), "Totale", *(("Note",) if noted else ())),),
                  tuple(rows), (), "Per ogni scheda, gli importi per fonte riportati nelle Schede A e C. "
                  f"«{IN_ATTESA}»: risorse non ancora assegnate; «{NON_INDICATO}»: la scheda non riporta "
-                 "l'importo; «—»: scheda senza programmazione economica.", (1, 6, 1, 4) + (2,) * (ny + 1),
+                 "l'importo; «—»: scheda senza programmazione economica.", (1, 6, 1, 4) + (2,) * (ny + 1) + ((4,) if noted else ()),
                  landscape=True, kinds=tuple(kinds), sums=sums)
 
 
@@ -210,9 +220,14 @@ def fmt_fonti(anno: AnnoScheda) -> str:
                       + _segni(fa) for fa in anno.fonti)
 
 
-def _segni(fa: FonteAnno) -> str:
+def _detto(fa: FonteAnno) -> str:
     """What the card says of an amount beyond its figure: its FNPS quota, conditional, the writer's note."""
     v = fa.voce
     said = ([fa.quota] if fa.quota else []) + (["condizionato all'assegnazione"] if v.condizionato else []) \
         + ([v.nota] if v.nota else [])
-    return f" ({'; '.join(said)})" if said else ""
+    return "; ".join(said)
+
+
+def _segni(fa: FonteAnno) -> str:
+    said = _detto(fa)
+    return f" ({said})" if said else ""
