@@ -273,6 +273,66 @@ CASES.update({
 })
 
 
+
+def _aree(a: str, b: str):
+    return (FIN, "cofinanziamento:\n", f"cofinanziamento:\n  per_area:\n    Accesso al welfare: {{2022: {a}}}\n"
+                                      f"    Tutela dei minori: {{2022: {b}}}\n")
+
+
+def _comuni(a: str, b: str):
+    return (FIN, "cofinanziamento:\n", f"cofinanziamento:\n  per_comune:\n    Alfa: {{2022: {a}}}\n    Beta: {{2022: {b}}}\n")
+
+
+# co-financing parts and FNPS quotas take the three states as every amount does: known parts never
+# exceed their whole, and when all are known they make it up
+CASES.update({
+    "cofinanziamento-aree-in-attesa": ([_aree('"€ 250.000,00"', "{in_attesa: si, nota: bilancio in approvazione}")], []),
+    "cofinanziamento-aree-in-attesa-eccedenti": ([_aree('"€ 250.000,01"', "{in_attesa: si}")], [
+        (FIN, "2022: € 250.000,00", "cofinanziamento-aree", "errore",
+         "il cofinanziamento 2022 (€ 250.000,00) è inferiore alla somma delle risorse comunali per area "
+         "(€ 250.000,01, esclusi gli importi non noti (Tutela dei minori 2022))")]),
+    "cofinanziamento-aree-non-indicata": ([_aree('"€ 100.000,00"', "~")], []),
+    "cofinanziamento-comuni-in-attesa": ([_comuni("{in_attesa: si}", '"€ 250.000,00"')], []),
+    "cofinanziamento-comuni-eccedenti": ([_comuni("~", '"€ 250.000,01"')], [
+        (FIN, "2022: € 250.000,00", "cofinanziamento-comuni", "errore",
+         "il cofinanziamento 2022 (€ 250.000,00) è inferiore alla somma delle quote dei Comuni "
+         "(€ 250.000,01, esclusi gli importi non noti (Alfa 2022))")]),
+    "cofinanziamento-comuni-diversi": ([_comuni('"€ 200.000,00"', '"€ 50.000,01"')], [
+        (FIN, "2022: € 250.000,00", "cofinanziamento-comuni", "errore",
+         "il cofinanziamento 2022 (€ 250.000,00) non è la somma delle quote dei Comuni (€ 250.000,01)")]),
+    "quote-fnps-quota-in-attesa": ([(FIN, "    libera: € 60.000,00",
+                                     "    libera: {in_attesa: si}\n    supervisione: € 60.000,01")], [
+        (FIN, "fnps_quote:\n  2022:", "quote-fnps", "errore",
+         "le quote FNPS 2022 sommano € 100.000,01, esclusi gli importi non noti (quota libera 2022) ma il FNPS del "
+         "periodo è € 100.000,00")]),
+    "quote-fnps-quota-in-attesa-al-limite": ([(FIN, "    libera: € 60.000,00",
+                                               "    libera: {in_attesa: si}\n    supervisione: € 60.000,00")], []),
+    "quota-fnps-scheda-in-attesa": ([(FIN, "    libera: € 60.000,00", "    libera: {in_attesa: si}"),
+                                     _quota("    PAIS: € 10.000,00", "€ 1,00", "libera")], [
+        (CARD, "FNPS: {importo", "quota-fnps-eccedente", "errore",
+         "scheda A.1: programma € 1,00 di FNPS nel 2022 sulla quota libera, ma le schede ne programmano € 1,00 nel "
+         "periodo 2022 e la quota libera del FNPS 2022 è in attesa di assegnazione")]),
+})
+
+
+def test_parts_print_their_state(plan_dir: Path):
+    """Areas of the co-financing and FNPS quotas print each state and note; totals say what they leave out."""
+    edit(plan_dir / FIN, *_aree('{importo: "€ 100.000,00", nota: Bilancio 2022}',
+                                '{in_attesa: si, previsto: "€ 150.000,00"}')[1:])
+    edit(plan_dir / FIN, "    libera: € 60.000,00", "    libera: {in_attesa: si, nota: DGR 1234}")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    t = result.computed.tables["cofinanziamento_aree"]
+    assert [[c.text for c in r] for r in t.rows + t.totals] == [
+        ["Accesso al welfare", "€ 100.000,00", "2022: Bilancio 2022"],
+        ["Tutela dei minori", "in attesa di assegnazione (previsto € 150.000,00)",
+         "2022: in attesa di assegnazione (previsto € 150.000,00)"],
+        ["Totale", "€ 100.000,00, esclusi gli importi in attesa di assegnazione", ""]]
+    q = result.computed.tables["fnps_quote"]
+    assert [c.text for c in q.rows[0]] == ["2022", "€ 100.000,00", "in attesa di assegnazione", "€ 40.000,00", "—",
+                                           "—", "—", "€ 40.000,00, esclusi gli importi in attesa di assegnazione"]
+    assert q.note.endswith("Note: Quota libera 2022: DGR 1234.")
+
 # every case above, once CASES is complete
 def _card_label(plan_dir: Path) -> str:
     """How messages name the card file (relative to the working directory when inside it)."""

@@ -118,7 +118,7 @@ def test_invalid_finanza_keeps_the_plans_own_sources(tmp_path: Path):
     plan = tmp_path / "piano"
     shutil.copytree(PLAN, plan)
     edit(plan / "finanza.yaml", 'Accesso al welfare: {2022: "€ 100.000,00"}',
-         'Accesso al welfare: {2022: "€ 100.000,00", 2023: ~}')
+         'Accesso al welfare: {2022: "€ 100.000,00", 2023: mille}')
     edit(plan / "schede" / "A.2.yaml", "    RES-PDZ: € 25.139,87", "    RES-PDZ: € 25.139,87\n    ILVAA: € 1,00")
     _, problems = run(plan)
     got = [(Path(p.loc.file).name, p.loc.line, p.code) for p in problems if p.severity == "errore"]

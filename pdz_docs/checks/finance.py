@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, disponibilita, years_of
+from pdz_docs.finance.fondi import somma
 from pdz_docs.finance.money import ZERO, fmt_euro, fmt_voce
 from pdz_docs.model import Plan
 from pdz_docs.problems import Problem, avviso, errore, nota
@@ -255,24 +256,27 @@ def check_cofinanziamento(plan: Plan, c: Computed) -> list[Problem]:
                                   msg + "; il piano deve spiegarne il motivo in «cofinanziamento.motivazione»"))
     per_comune_min = c.minimo.get("cofinanziamento_minimo_comuni", {})
     for comune, years in cf.per_comune.items():
-        for year, amount in years.items():
-            m = per_comune_min.get(comune)
-            if m is not None and amount < m:
+        for year, voce in years.items():
+            m, amount = per_comune_min.get(comune), voce.importo
+            if m is not None and amount is not None and amount < m:
                 out.append(errore(plan.loc("finanza", "cofinanziamento", "per_comune", comune, year),
                                   "cofinanziamento-minimo",
                                   f"{comune}: il cofinanziamento {year} ({fmt_euro(amount)}) è inferiore alla quota "
                                   f"minima del Comune ({fmt_euro(m)})"))
     for year, voce in cf.annualita.items():
-        areas = [v[year] for v in cf.per_area.values() if year in v]
-        if areas and voce.importo is not None and sum(areas, ZERO) != voce.importo:
-            out.append(errore(plan.loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento-aree",
-                              f"il cofinanziamento {year} ({fmt_euro(voce.importo)}) non è la somma delle risorse "
-                              f"comunali per area ({fmt_euro(sum(areas, ZERO))})"))
-        parts = [v[year] for v in cf.per_comune.values() if year in v]
-        if cf.per_comune and parts and sum(parts, ZERO) != (voce.importo or ZERO):
-            out.append(errore(plan.loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento-comuni",
-                              f"il cofinanziamento {year} ({fmt_voce(voce)}) non è la somma delle quote "
-                              f"dei Comuni ({fmt_euro(sum(parts, ZERO))})"))
+        for code, what, split in (("cofinanziamento-aree", "delle risorse comunali per area", cf.per_area),
+                                  ("cofinanziamento-comuni", "delle quote dei Comuni", cf.per_comune)):
+            parts = somma((f"{name} {year}", v[year]) for name, v in split.items() if year in v)
+            if not parts.noti + len(parts.in_attesa + parts.non_indicato):
+                continue
+            known = voce.importo
+            # the parts' known figures never exceed a known year; when every part is known, they make it up
+            if known is not None and (parts.noto > known or (parts.completa and parts.noto != known)):
+                out.append(errore(plan.loc("finanza", "cofinanziamento", "annualita", year), code,
+                                  f"il cofinanziamento {year} ({fmt_euro(known)}) non è la somma {what} "
+                                  f"({fmt_euro(parts.noto)})" if parts.completa else
+                                  f"il cofinanziamento {year} ({fmt_euro(known)}) è inferiore alla somma {what} "
+                                  f"({fmt_euro(parts.noto)}{_in_attesa(parts)})"))
     return out
 
 
@@ -303,12 +307,12 @@ def check_quote_fnps(plan: Plan, c: Computed) -> list[Problem]:
     out = []
     for period, quote in plan.finanza.fnps_quote.items():
         d = fo.disponibilita(years_of(period, plan.regole.anni), entro=True)
-        tot = sum(quote.values(), ZERO)
-        if tot > d.noto or (d.completa and tot != d.noto):
+        q = somma((f"quota {k} {period}", v) for k, v in quote.items())
+        if q.noto > d.noto or (d.completa and q.completa and q.noto != d.noto):
             key = int(period) if period.isdigit() else period
             out.append(errore(plan.key_loc("finanza", "fnps_quote", key), "quote-fnps",
-                              f"le quote FNPS {period} sommano {fmt_euro(tot)} ma il FNPS del periodo è "
-                              f"{fmt_euro(d.noto)}{_in_attesa(d)}"))
+                              f"le quote FNPS {period} sommano {fmt_euro(q.noto)}{_in_attesa(q)} ma il FNPS del "
+                              f"periodo è {fmt_euro(d.noto)}{_in_attesa(d)}"))
     return out
 
 
@@ -377,11 +381,12 @@ def check_quote_fnps_schede(plan: Plan, c: Computed) -> list[Problem]:
                 period = periods.get(year, (str(year), {}))[0]
                 spent.setdefault((period, voce.quota), []).append((s.scheda.codice, year, voce, loc))
     for (period, q), lines in spent.items():
-        allowed = plan.finanza.fnps_quote.get(period, {}).get(q) if plan.finanza else None
+        written = plan.finanza.fnps_quote.get(period, {}).get(q) if plan.finanza else None
+        allowed = written.importo if written is not None else None
         total = sum((v.importo or ZERO for _, _, v, _ in lines), ZERO)
         if total <= (allowed or ZERO):
             continue
-        given = (f"la {quote[q].lower()} del FNPS {period} è {fmt_euro(allowed)}" if allowed is not None else
+        given = (f"la {quote[q].lower()} del FNPS {period} è {fmt_voce(written)}" if written is not None else
                  f"la {quote[q].lower()} del FNPS {period} non è indicata in fnps_quote")
         for code, year, voce, loc in lines:
             out.append(errore(loc, "quota-fnps-eccedente",

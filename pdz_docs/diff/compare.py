@@ -14,7 +14,7 @@ from pathlib import Path
 from decimal import Decimal
 
 from pdz_docs.diff.report import CapitoloVariato, Prospetto, Sezione, Versione
-from pdz_docs.finance.money import fmt_date, fmt_dec, fmt_euro, fmt_int
+from pdz_docs.finance.money import fmt_date, fmt_dec, fmt_euro, fmt_int, fmt_voce
 from pdz_docs.pipeline import Result
 
 MAX_PAIRS = 4        # changed lines shown per chapter
@@ -30,7 +30,7 @@ class _Absent:
 
 
 ABSENT = _Absent()
-_FMT = {"euro": fmt_euro, "int": fmt_int, "dec": fmt_dec}
+_FMT = {"euro": fmt_euro, "int": fmt_int, "dec": fmt_dec, "voce": fmt_voce}
 
 
 def _fmt(kind: str, v) -> str:
@@ -45,6 +45,9 @@ def _signed(kind: str, old, new) -> str:
     """new − old with its sign ("+ € 1.000,00", "− € 500,00"); a missing value counts as zero."""
     if kind == "text":
         return ""
+    if kind == "voce":   # an amount in its state: only two known figures have a difference
+        old, new = (x if x is ABSENT else x.importo for x in (old, new))
+        kind = "euro"
     if old is None or new is None:
         return "—"
     d = (0 if new is ABSENT else new) - (0 if old is ABSENT else old)
@@ -54,7 +57,8 @@ def _signed(kind: str, old, new) -> str:
 
 
 def _changed(kind: str, old, new) -> tuple[str, str, str] | None:
-    if old is new or (old is not ABSENT and new is not ABSENT and old == new):
+    if old is new or (old is not ABSENT and new is not ABSENT and _fmt(kind, old) == _fmt(kind, new) and
+                      (kind == "voce" or old == new)):
         return None
     return _fmt(kind, old), _fmt(kind, new), _signed(kind, old, new)
 
@@ -93,7 +97,7 @@ def _schede(a: Result, b: Result, codes: list[str]) -> Sezione:
 
 
 def _amounts(r: Result) -> dict[str, dict[int, dict[str, Decimal | None]]]:
-    return {code: {y.anno: {f.fonte: f.importo for f in y.fonti} for y in p.anni}
+    return {code: {y.anno: {f.fonte: f.voce for f in y.fonti} for y in p.anni}
             for code, p in r.computed.schede.items()}
 
 
@@ -105,7 +109,7 @@ def _programmazione(a: Result, b: Result, codes: list[str]) -> Sezione:
         for year in sorted(set(old) | set(new)):
             o, n = old.get(year, {}), new.get(year, {})
             for fonte in _union(n, o):
-                ch = _changed("euro", o.get(fonte, ABSENT), n.get(fonte, ABSENT))
+                ch = _changed("voce", o.get(fonte, ABSENT), n.get(fonte, ABSENT))
                 if ch:
                     rows.append((code, str(year), fonte, *ch))
         tot = [r.computed.schede[code].totale if code in r.computed.schede else ABSENT for r in (a, b)]
@@ -210,7 +214,7 @@ def _comune_data(r: Result) -> dict[str, dict[str, tuple[str, object]]]:
     if f.cofinanziamento:
         for name, years in f.cofinanziamento.per_comune.items():
             for y, v in sorted(years.items()):
-                out.setdefault(name, {})[f"Cofinanziamento {y}"] = ("euro", v)
+                out.setdefault(name, {})[f"Cofinanziamento {y}"] = ("voce", v)
     for name, years in f.cofinanziamento_precedente.items():
         for y, v in sorted(years.items()):
             out.setdefault(name, {})[f"Cofinanziamento precedente {y}"] = ("euro", v)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pdz_docs.finance.fondi import disponibile, disponibile_cell, voce_cell, years_of
+from pdz_docs.finance.fondi import disponibile, disponibile_cell, somma, voce_cell, voci_note, years_of
 from pdz_docs.finance.money import ZERO, allocate, percent, round_cent
 from pdz_docs.finance.table import Cell, Table, cells, sums_across, sums_down
 from pdz_docs.model import Plan
@@ -93,11 +93,17 @@ def cofinanziamento(plan: Plan, fnd, add, cifre: dict, minimo: dict, media_tot: 
     if f.cofinanziamento and f.cofinanziamento.per_area:
         areas = f.cofinanziamento.per_area
         ys = sorted({y for v in areas.values() for y in v})
-        rows = [cells(a, *(Cell(v.get(y), "euro") for y in ys)) for a, v in areas.items()]
-        tot = [sum((v.get(y, ZERO) for v in areas.values()), ZERO) for y in ys]
+        notes = [voci_note(((a, str(y), v[y]) for y in ys if y in v), single=True) for a, v in areas.items()]
+        noted = any(v[y].nota for v in areas.values() for y in v)
+        rows = [cells(a, *(voce_cell(v[y]) if y in v else Cell("—") for y in ys), *((n,) if noted else ()))
+                for (a, v), n in zip(areas.items(), notes)]
+        tot = [somma((f"{a} {y}", v[y]) for a, v in areas.items() if y in v) for y in ys]
         add(Table("cofinanziamento_aree", "Risorse comunali per area",
-                  (("Area", *(str(y) for y in ys)),), tuple(rows),
-                  (cells("Totale", *(Cell(t, "euro") for t in tot)),), None, (5,) + (3,) * len(ys)))
+                  (("Area", *(str(y) for y in ys), *(("Note",) if noted else ())),), tuple(rows),
+                  (cells("Totale", *(disponibile_cell(t) for t in tot), *(("",) if noted else ())),),
+                  "«—»: importo dell'area non indicato per l'anno." if any(y not in v for v in areas.values() for y in ys)
+                  else None, (5,) + (3,) * len(ys) + ((4,) if noted else ()),
+                  sums=sums_down(len(rows), range(len(rows)), (1 + j for j, t in enumerate(tot) if t.completa))))
     if f.cofinanziamento:
         an = f.cofinanziamento.annualita
         first = an[min(an)]

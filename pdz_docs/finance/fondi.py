@@ -226,18 +226,23 @@ def fund_tables(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
         for period, qs in sorted(periods.items(), key=lambda kv: years_of(kv[0], years)[:1]):
             amount = disp("FNPS", years_of(period, years), True)
             rows.append(cells(period, disponibile_cell(amount),
-                              *(Cell(qs[q], "euro") if q in qs else Cell("—") for q in quote_names),
-                              Cell(sum(qs.values(), ZERO), "euro") if qs else Cell("—")))
-        tot_q = [_sum(qs.get(q) for qs in f.fnps_quote.values()) for q in quote_names]
+                              *(voce_cell(qs[q]) if q in qs else Cell("—") for q in quote_names),
+                              disponibile_cell(somma((f"{q} {period}", v) for q, v in qs.items())) if qs
+                              else Cell("—")))
+        tot_q = [somma((f"{q} {p}", qs[q]) for p, qs in f.fnps_quote.items() if q in qs) for q in quote_names]
         fnps_tot = disp("FNPS")
         add(Table("fnps_quote", "Ripartizione del FNPS per quote vincolate",
                   (("Annualità", "Importo FNPS", *quote_names.values(), "Totale quote"),), tuple(rows),
                   (cells("Totale", disponibile_cell(fnps_tot),
-                         *(Cell(t, "euro") if any(q in qs for qs in f.fnps_quote.values()) else Cell("—")
+                         *(disponibile_cell(t) if any(q in qs for qs in f.fnps_quote.values()) else Cell("—")
                            for q, t in zip(quote_names, tot_q)),
-                         Cell(sum(tot_q, ZERO), "euro")),),
-                  "«—»: quota non indicata in finanza.yaml." if any(q not in qs for qs in periods.values()
-                                                                    for q in quote_names) else None,
+                         disponibile_cell(sum(tot_q, Disponibilita()))),),
+                  " ".join(x for x in (
+                      "«—»: quota non indicata in finanza.yaml." if any(q not in qs for qs in periods.values()
+                                                                        for q in quote_names) else "",
+                      ("Note: " + "; ".join(f"{quote_names.get(q, q)} {p}: {v.nota}" for p, qs in f.fnps_quote.items()
+                                            for q, v in qs.items() if v.nota) + ".")
+                      if any(v.nota for qs in f.fnps_quote.values() for v in qs.values()) else "") if x) or None,
                   (2,) + (2,) * (len(quote_names) + 2), landscape=False))
     if "FNA" in fnd and fnd["FNA"].voci:
         fna_tot = disp("FNA")

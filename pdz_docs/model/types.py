@@ -201,6 +201,9 @@ _VOCE_BUDGET_SCHEMA = {"anyOf": _VOCE_SCHEMA["anyOf"] + [_DA_SCHEDE_SCHEMA]}
 ImportoVoce = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "in_attesa", "previsto",
                                                                 "da_schede"}))),
                         PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_BUDGET_SCHEMA)]
+# An amount in its state, where the budget's "da_schede" has no meaning (co-financing parts, FNPS quotas)
+ImportoStato = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "in_attesa", "previsto"}))),
+                         PlainSerializer(dataclasses.asdict), WithJsonSchema(_VOCE_SCHEMA)]
 # An amount a card programs: known, pending or not given, with a note, perhaps conditional on pending resources
 ImportoScheda = Annotated[Voce, PlainValidator(_voce(frozenset({"importo", "nota", "condizionato", "in_attesa", "previsto",
                                                                   "quota"}))),
@@ -287,9 +290,9 @@ class Piano(Model):
 
 class Cofinanziamento(Model):
     annualita: dict[Intero, ImportoVoce]
-    per_comune: dict[str, dict[Intero, Importo]] = {}
+    per_comune: dict[str, dict[Intero, ImportoStato]] = {}
     motivazione: Testo | None = None
-    per_area: dict[str, dict[Intero, Importo]] = {}   # area of spending (free label) → year → amount
+    per_area: dict[str, dict[Intero, ImportoStato]] = {}   # area of spending (free label) → year → amount
 
 
 class SpesaStorica(Model):
@@ -317,7 +320,7 @@ class Finanza(Model):
     budget: dict[str, Annotated[dict[Periodo, ImportoVoce] | None, BeforeValidator(_fonte_budget),
                                 WithJsonSchema({"anyOf": [{"type": "object", "additionalProperties": _VOCE_BUDGET_SCHEMA},
                                                           *_VOCE_BUDGET_SCHEMA["anyOf"]]})]] = {}
-    fnps_quote: dict[Periodo, dict[str, Importo]] = {}
+    fnps_quote: dict[Periodo, dict[str, ImportoStato]] = {}
     fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
     cofinanziamento: Cofinanziamento | None = None
     spesa_storica: SpesaStorica | None = None
