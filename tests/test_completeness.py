@@ -252,3 +252,31 @@ def test_card_pending_only_where_the_budget_waits(plan_dir: Path):
         ("A.1.yaml", line_of(card, "FGSA: {in_attesa"), "importo-non-indicato",
          "scheda A.1 – Segretariato sociale: programmazione 2024, fonte FGSA: in attesa di assegnazione, ma il "
          "budget non ha importi di FGSA in attesa per il 2024")]
+
+
+def test_list_follows_the_document(plan_dir: Path):
+    """The list is in the document's order: piano.yaml, finanza.yaml, then the chapter up to where it prints
+    the cards, the cards in the nomenclatore's order (A.2 before A.10, each by line), the rest of the chapter."""
+    from pdz_docs.pipeline import run
+
+    card = (plan_dir / "schede" / "A.1.yaml").read_text(encoding="utf-8")
+    for code in ("A.10", "A.2"):
+        (plan_dir / "schede" / f"{code}.yaml").write_text(
+            card.replace("codice: A.1", f"codice: {code}").replace("gestione: [diretta]", "gestione: []")
+            .replace("Rete di Segretariato Sociale", "Rete (da verificare)").replace("PdZ: € 40.000,00", "PdZ: ~")
+            .replace("    PdZ: € 50.000,00", "    PdZ: € 0,00"), encoding="utf-8")
+    edit(plan_dir / "capitoli" / "10-cap1.md", "## Le schede", "Testo [Da scrivere].\n\n## Le schede")
+    edit(plan_dir / "capitoli" / "10-cap1.md", "{{ schede() }}", "{{ schede() }}\n\nChiusura da verificare.")
+    edit(plan_dir / "finanza.yaml", "    2024: € 250.000,00", "    2024: ~")
+    result, _ = run(plan_dir)
+    got = [(e.posizione, e.code) for e in result.da_completare]
+    cap = "capitoli/10-cap1.md"
+    assert got == [
+        ("finanza.yaml:2", "da-programmare"), ("finanza.yaml:2", "da-programmare"), ("finanza.yaml:2", "da-programmare"),
+        (f"finanza.yaml:{line_of(plan_dir / 'finanza.yaml', '2024: ~')}", "importo-non-indicato"),
+        (f"{cap}:{line_of(plan_dir / cap, '[Da scrivere]')}", "da-scrivere"),
+        ("schede/A.2.yaml:5", "da-verificare"), ("schede/A.2.yaml:12", "casella-mancante"),
+        ("schede/A.2.yaml:15", "importo-non-indicato"),
+        ("schede/A.10.yaml:5", "da-verificare"), ("schede/A.10.yaml:12", "casella-mancante"),
+        ("schede/A.10.yaml:15", "importo-non-indicato"),
+        (f"{cap}:{line_of(plan_dir / cap, 'Chiusura')}", "da-verificare")]

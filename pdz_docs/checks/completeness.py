@@ -86,18 +86,26 @@ def da_completare(plan: Plan, found: list[Problem]) -> tuple[Elemento, ...]:
     `found` are the problems of the other checks: their `da-programmare` findings are items too.
     """
     items = _Items(plan.root)
+    items.rank = (0,)
     if plan.piano is not None:
         _piano(plan, items)
+    items.rank = (1,)
     if plan.finanza is not None:
         _finanza(plan, items)
     for p in found:
         if p.code == DA_PROGRAMMARE:
             items.add(p.loc, p.code, "Budget", p.message)
-    for s in sorted(plan.schede, key=lambda s: s.file):
+    # the cards are printed where a chapter cites «{{ schede() }}» (after the chapters, if none does)
+    where = next(((2, i, cap.body_line + cap.body[: m.start()].count("\n")) for i, cap in enumerate(plan.capitoli)
+                  for m in [_SCHEDE.search(cap.body)] if m), (3, 0, 0))
+    order = {c: i for i, c in enumerate(plan.regole.nomenclatore)} if plan.regole else {}
+    for s in plan.schede:
+        items.rank = where + (1 + order.get(s.scheda.codice, len(order)), s.scheda.codice)
         _scheda(plan, s, items)
-    for cap in plan.capitoli:
+    for i, cap in enumerate(plan.capitoli):
+        items.rank = (2, i)
         _capitolo(cap, items)
-    return tuple(items.out)
+    return items.in_order()
 
 
 def as_errors(items: tuple[Elemento, ...], found: list[Problem]) -> list[Problem]:
@@ -112,15 +120,31 @@ def as_notes(items: tuple[Elemento, ...]) -> list[Problem]:
     return [nota(e.loc, e.code, e.message) for e in items if e.code != DA_PROGRAMMARE]
 
 
+_SCHEDE = re.compile(r"\{\{-?\s*schede\s*\(")
+
+
 class _Items:
+    """The items as found, each with its place in the document (`rank`, set by part), put in the
+    document's order by `in_order`: piano.yaml, finanza.yaml, then the chapters in order, with the
+    cards where a chapter prints them, in the nomenclatore's order; within a part, by file and line."""
+
     def __init__(self, root: Path):
         self.root = os.path.abspath(root)
-        self.out: list[Elemento] = []
+        self.out: list[tuple[tuple, Elemento]] = []
+        self.rank: tuple = ()
 
     def add(self, loc: Loc, code: str, parte: str, cosa: str) -> None:
         rel = os.path.relpath(os.path.abspath(loc.file), self.root)
         shown = (rel if not rel.startswith("..") else loc.file) + (f":{loc.line}" if loc.line else "")
-        self.out.append(Elemento(loc, code, parte, cosa, shown))
+        self.out.append((self.rank, Elemento(loc, code, parte, cosa, shown)))
+
+    def in_order(self) -> tuple[Elemento, ...]:
+        def key(ranked):
+            rank, e = ranked
+            if len(rank) == 2:   # a chapter's own item: at its line, before cards printed at that line
+                rank = rank + (e.loc.line or 0, 0, "")
+            return rank, e.posizione.rsplit(":", 1)[0], e.loc.line or 0, e.loc.col or 0
+        return tuple(e for _, e in sorted(self.out, key=key))   # sorted is stable: same place, as found
 
 
 def _amount(items: _Items, loc: Loc, parte: str, what: str, voce) -> None:
