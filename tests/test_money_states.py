@@ -82,6 +82,14 @@ CASES = {
              "nel 2023 a fronte di € 100.000,01 programmati (in attesa di assegnazione: FNA 2023; non indicati dalla "
              "fonte: COM 2023); l'importo è condizionato all'assegnazione, ma gli importi non indicati non si "
              "assegnano: scriverne l'importo, o indicarli {in_attesa: si}")]),
+    # a member's line over its own known amount is told once, for the member, not again for its group
+    "membro-e-gruppo-in-attesa": ([FNA_PENDING, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 350.000,00\n    FNA: € 10.000,00")], [
+        (CARD, "PdZ: € 350.000,00", "fonte-in-attesa", "errore",
+         "scheda A.1: programma € 350.000,00 della fonte PdZ nel 2023, ma della fonte PdZ sono noti € 350.000,00 "
+         "nel 2023 a fronte di € 360.000,00 programmati (in attesa di assegnazione: FNA 2023)" + HINT),
+        (CARD, "FNA: € 10.000,00", "fonte-in-attesa", "errore",
+         "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023)" + HINT)]),
     "gruppo-con-membro-in-attesa-al-limite": ([FNA_PENDING, _pdz_2023("€ 350.000,00")], []),
     # residui for the whole cycle may be spent in 2022, but no more than they are
     "residui-ciclo": ([RESIDUI, _pdz_2022("€ 480.000,01")], [

@@ -120,9 +120,9 @@ def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
                          for y in years_of(period, cycle) if y in key}
                 usi = [u for u in usi if u.anno in holes] or usi
             for u in usi:
-                if (fid, u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
+                if (u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
                     continue
-                at_card.add((fid, u.codice, u.anno, u.fonte))
+                at_card.add((u.codice, u.anno, u.fonte))   # one message a line: the member's, then its group's
                 loc = cards[u.codice].doc.key_loc("programmazione", u.anno, u.fonte)
                 if d.completa:
                     out.append(errore(loc, "fonte-eccedente",
