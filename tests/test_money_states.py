@@ -308,6 +308,10 @@ CASES.update({
     "cofinanziamento-comuni-diversi": ([_comuni('"€ 200.000,00"', '"€ 50.000,01"')], [
         (FIN, "2022: € 250.000,00", "cofinanziamento-comuni", "errore",
          "il cofinanziamento 2022 (€ 250.000,00) non è la somma delle quote dei Comuni (€ 250.000,01)")]),
+    "cofinanziamento-aree-fuori-ciclo": ([(FIN, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n"
+                                           "    Accesso al welfare: {2022: \"€ 250.000,00\", 2025: \"€ 1,00\"}\n")], [
+        (FIN, "Accesso al welfare: {2022", "anno-fuori-ciclo", "errore",
+         "cofinanziamento per_area «Accesso al welfare»: l'anno «2025» è fuori dal ciclo 2022-2024")]),
     "quote-fnps-quota-in-attesa": ([(FIN, "    libera: € 60.000,00",
                                      "    libera: {in_attesa: si}\n    supervisione: € 60.000,01")], [
         (FIN, "fnps_quote:\n  2022:", "quote-fnps", "errore",
@@ -682,6 +686,7 @@ def test_xlsx_card_notes(plan_dir: Path, tmp_path: Path):
     edit(plan_dir / CARD, "PAIS: € 10.000,00", "PAIS: {importo: \"€ 10.000,00\", nota: \"=1+1 Avviso 1/2019\"}\n"
                                                "    FNPS: {importo: \"€ 1.000,00\", quota: libera}")
     edit(plan_dir / CARD, "    PdZ: € 50.000,00", "    PdZ: {importo: \"€ 50.000,00\", nota: anticipo 70%}")
+    edit(plan_dir / FIN, *_aree('"€ 100.000,00"', '{in_attesa: si, nota: "=bilancio"}')[1:])
     out = tmp_path / "out"
     assert main(["build", str(plan_dir), "--format", "xlsx", "--output", str(out)]) == 0
     wb = openpyxl.load_workbook(io.BytesIO(next(out.glob("*.xlsx")).read_bytes()))
@@ -691,3 +696,7 @@ def test_xlsx_card_notes(plan_dir: Path, tmp_path: Path):
     notes = {row[2]: row[-1] for row in rows[1:] if row[2]}
     assert notes == {"PdZ": "2023: anticipo 70%", "PAIS": "2022: =1+1 Avviso 1/2019", "FNPS": "2022: Quota libera"}
     assert all(c.data_type == "s" for row in ws.iter_rows(min_row=3) for c in row[-1:] if c.value)
+    areas = [[c.value for c in row] for row in wb["Risorse comunali per area"].iter_rows(min_row=2, max_row=5)]
+    assert areas == [["Area", "2022", "Note"], ["Accesso al welfare", 100000, None],
+                     ["Tutela dei minori", "in attesa di assegnazione", "2022: in attesa di assegnazione – =bilancio"],
+                     ["Totale", "€ 100.000,00, esclusi gli importi in attesa di assegnazione", None]]

@@ -213,6 +213,12 @@ def check_anni(plan: Plan) -> list[Problem]:
             for year in f.cofinanziamento.annualita:
                 if year not in years:
                     bad(plan.key_loc("finanza", "cofinanziamento", "annualita", year), "cofinanziamento", year)
+            for part in ("per_area", "per_comune"):
+                for name, by_year in getattr(f.cofinanziamento, part).items():
+                    for year in by_year:
+                        if year not in years:
+                            bad(plan.key_loc("finanza", "cofinanziamento", part, name, year),
+                                f"cofinanziamento {part} «{name}»", year)
     return out
 
 

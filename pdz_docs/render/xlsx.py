@@ -34,6 +34,7 @@ TABLE_SHEETS = (
     ("Budget per fonte", "budget"),
     ("Risorse per fonte", "fonti_residuo"),   # per fund and group: available, programmed, left
     ("Cofinanziamento", "cofinanziamento_minimo"),
+    ("Risorse comunali per area", "cofinanziamento_aree"),
     ("Cofinanziamento precedente", "cofinanziamento_precedente"),
 )
 PROGRAMME_SHEET = "Programmazione schede"
