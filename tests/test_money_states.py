@@ -700,3 +700,22 @@ def test_xlsx_card_notes(plan_dir: Path, tmp_path: Path):
     assert areas == [["Area", "2022", "Note"], ["Accesso al welfare", 100000, None],
                      ["Tutela dei minori", "in attesa di assegnazione", "2022: in attesa di assegnazione – =bilancio"],
                      ["Totale", "€ 100.000,00, esclusi gli importi in attesa di assegnazione", None]]
+
+
+def test_minimum_cofinancing_on_pending_transfers(plan_dir: Path):
+    """The minimum co-financing is computed on the known transfers of its year; when one is pending, the
+    table and every cited figure say so (not «100% dei trasferimenti FNPS + FNA + FGSA» on two of them)."""
+    result, _ = run(plan_dir)
+    assert result.computed.cifre["cofinanziamento"]["minimo"].text == "€ 200.000,00"
+    edit(plan_dir / FIN, "  FNA:\n    2022: € 50.000,00", "  FNA:\n    2022: {in_attesa: si}")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    t = result.computed.tables["cofinanziamento_minimo"]
+    assert t.title == ("Cofinanziamento comunale minimo (100% dei trasferimenti 2022 FNPS + FNA + FGSA noti, "
+                       "ripartito per popolazione)")
+    assert t.note == "Esclusi gli importi in attesa di assegnazione (FNA 2022)."
+    cf = result.computed.cifre["cofinanziamento"]
+    partial = " sui soli trasferimenti noti, esclusi gli importi in attesa di assegnazione (FNA 2022)"
+    assert cf["minimo"].text == "€ 150.000,00" + partial
+    assert cf["minimo_denaro"].text == "€ 75.000,00" + partial
+    assert cf["percentuale_su_minimo"].text == "166,67% del minimo calcolato" + partial

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pdz_docs.finance.fondi import disponibile, disponibile_cell, somma, voce_cell, voci_note, years_of
-from pdz_docs.finance.money import ZERO, allocate, percent, round_cent
+from pdz_docs.finance.fondi import (Disponibilita, stati, disponibile, disponibile_cell, somma, voce_cell, voci_note,
+                                    years_of)
+from pdz_docs.finance.money import ZERO, allocate, fmt_euro, fmt_pct, percent, round_cent
 from pdz_docs.finance.table import Cell, Table, cells, sums_across, sums_down
 from pdz_docs.model import Plan
 
@@ -67,7 +68,11 @@ def cofinanziamento(plan: Plan, fnd, add, cifre: dict, minimo: dict, media_tot: 
     disp = lambda fid, ys=cycle, entro=False: disponibile(fnd, fid, ys, entro)  # noqa: E731
     # minimum municipal co-financing: on the known transfers of its year
     v = r.vincoli.cofinanziamento_minimo
-    base = sum((disp(fid, [v.anno], True).noto for fid in v.fonti), ZERO)
+    transfers = sum((disp(fid, [v.anno], True) for fid in v.fonti), Disponibilita())
+    base = transfers.noto
+    # on known transfers only: a minimum that leaves some out says so wherever it is printed
+    left = stati(fnd, list(transfers.in_attesa + transfers.non_indicato))
+    partial = f" sui soli trasferimenti noti, esclusi gli importi {left}" if left else ""
     if base:
         total_min = round_cent(base * v.quota / 100)
         quotas = allocate(total_min, [c.popolazione for c in comuni])
@@ -78,17 +83,18 @@ def cofinanziamento(plan: Plan, fnd, add, cifre: dict, minimo: dict, media_tot: 
         part_tot = [sum((s[i] for s in splits), ZERO) for i in range(len(part_names))]
         add(Table("cofinanziamento_minimo",
                   f"Cofinanziamento comunale minimo ({_pct_text(v.quota)} dei trasferimenti {v.anno} "
-                  f"{' + '.join(v.fonti)}, ripartito per popolazione)",
+                  f"{' + '.join(v.fonti)}{' noti' if left else ''}, ripartito per popolazione)",
                   (("Comune", "Popolazione", f"Quota {_pct_text(v.quota)}",
                     *(f"Quota {n} {_pct_text(v.parti[n])}" for n in part_names)),),
                   tuple(rows), (cells("Totale", Cell(sum(c.popolazione for c in comuni), "int"), Cell(total_min, "euro"),
-                                      *(Cell(t, "euro") for t in part_tot)),), None, (3, 2, 3) + (3,) * len(part_names),
+                                      *(Cell(t, "euro") for t in part_tot)),),
+                  f"Esclusi gli importi {left}." if left else None, (3, 2, 3) + (3,) * len(part_names),
                   sums=sums_down(len(rows), range(len(rows)), range(1, 3 + len(part_names)))))
         minimo["cofinanziamento_minimo"] = total_min
         minimo["cofinanziamento_minimo_comuni"] = dict(zip([c.nome for c in comuni], quotas))
-        cf = {"minimo": Cell(total_min, "euro")}
+        cf = {"minimo": Cell(fmt_euro(total_min) + partial) if partial else Cell(total_min, "euro")}
         for n, t in zip(part_names, part_tot):
-            cf[f"minimo_{n}"] = Cell(t, "euro")
+            cf[f"minimo_{n}"] = Cell(fmt_euro(t) + partial) if partial else Cell(t, "euro")
         cifre["cofinanziamento"] = cf
     if f.cofinanziamento and f.cofinanziamento.per_area:
         areas = f.cofinanziamento.per_area
@@ -111,7 +117,9 @@ def cofinanziamento(plan: Plan, fnd, add, cifre: dict, minimo: dict, media_tot: 
         cf["annuo"] = voce_cell(first)
         cf["triennio"] = disponibile_cell(disp("COM"))
         if "cofinanziamento_minimo" in minimo and first.importo is not None:
-            cf["percentuale_su_minimo"] = Cell(percent(first.importo, minimo["cofinanziamento_minimo"]), "pct")
+            pct = percent(first.importo, minimo["cofinanziamento_minimo"])
+            cf["percentuale_su_minimo"] = (Cell(f"{fmt_pct(pct)} del minimo calcolato{partial}") if partial
+                                           else Cell(pct, "pct"))
         if media_tot is not None and first.importo is not None:
             cf["scarto_spesa_storica"] = Cell(media_tot - first.importo, "euro")
 

@@ -292,7 +292,7 @@ def budget_table(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
         with_notes = any(notes)
         if with_notes:
             rows = [row + cells(n) for row, n in zip(rows, notes)]
-        label = f"Budget PdZ {r.ciclo}" + (", esclusi gli importi " + _stati(fnd, excluded) if excluded else "")
+        label = f"Budget PdZ {r.ciclo}" + (", esclusi gli importi " + stati(fnd, excluded) if excluded else "")
         add(Table("budget", f"Budget del Piano di Zona {r.ciclo} per fonte",
                   (("Fonte di finanziamento", "Gruppo", "Importo") + (("Note",) if with_notes else ()),), tuple(rows),
                   (cells(label, "", Cell(total, "euro"), *(("",) if with_notes else ())),), None,
@@ -366,7 +366,7 @@ def voci_note(voci, single: bool) -> str:
     return "; ".join(out)
 
 
-def _stati(fnd, labels: list[str]) -> str:
+def stati(fnd, labels: list[str]) -> str:
     pending = {f"{fid} {p}" for fo in fnd.values() for fid, p, v in fo.voci if v.in_attesa}
     att = [x for x in labels if x in pending]
     non = [x for x in labels if x not in pending]
