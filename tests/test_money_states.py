@@ -719,3 +719,13 @@ def test_minimum_cofinancing_on_pending_transfers(plan_dir: Path):
     assert cf["minimo"].text == "€ 150.000,00" + partial
     assert cf["minimo_denaro"].text == "€ 75.000,00" + partial
     assert cf["percentuale_su_minimo"].text == "166,67% del minimo calcolato" + partial
+
+
+def test_state_where_only_a_figure_goes(plan_dir: Path):
+    """A past figure (here the previous co-financing) takes a figure only: the message says so, not «mappa»."""
+    edit(plan_dir / FIN, "rendiconto_precedente:", "cofinanziamento_precedente:\n  Alfa: {2019: {in_attesa: si}}\n"
+                                                   "rendiconto_precedente:")
+    _, problems = run(plan_dir)
+    assert [(p.code, p.message) for p in problems if p.severity == "errore"] == [
+        ("importo-non-valido", "cofinanziamento_precedente.Alfa.2019: qui va scritta solo la cifra, es. "
+                               "\"€ 1.234,56\" (non «in_attesa»)")]

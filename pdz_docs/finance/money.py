@@ -63,6 +63,9 @@ def parse_importo(value: object, what: str = "importo", allow_negative: bool = F
         amount = Decimal(value)
     elif isinstance(value, str):
         amount = _parse_text(value, what)
+    elif isinstance(value, dict) and set(value) & _VOCE_KEYS:   # an amount in its state, where only a figure goes
+        raise AmountError("importo-non-valido", f"{what}: qui va scritta solo la cifra, es. \"€ 1.234,56\" "
+                                                f"(non «{quoted(next(str(k) for k in value if k in _VOCE_KEYS))}»)")
     elif isinstance(value, (list, dict)):
         raise AmountError("importo-non-valido", f"{what}: atteso un importo, trovato un elenco o una mappa")
     else:
