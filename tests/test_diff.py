@@ -262,3 +262,22 @@ def test_usage(repo: Path, capsys):
     assert code == 2 and "indicare REV_A [REV_B] [CARTELLA]" in err
     code, _, err = diff(capsys, "approvato", "approvato", str(repo / "manca"))
     assert code == 1 and f"la cartella del piano «{repo / 'manca'}» non esiste" in err
+
+
+def test_amounts_in_their_state(repo: Path, capsys):
+    """A card amount made pending or not given, and the totals over it, are compared in their state, as the
+    document prints them: never «non indicato» for a pending amount or a partial total."""
+    plan = repo / "content"
+    edit(plan / "finanza.yaml", "  FNA:\n    2022: € 50.000,00", "  FNA:\n    2022: € 50.000,00\n    2023: {in_attesa: si}")
+    edit(plan / "schede" / "A.1.yaml", "    PdZ: € 50.000,00",
+         "    PdZ: € 50.000,00\n    FNA: {in_attesa: si, previsto: \"€ 5,00\"}")
+    edit(plan / "schede" / "A.1.yaml", "PAIS: € 10.000,00", "PAIS: ~")
+    code, out, _ = diff(capsys, "approvato", str(plan))
+    assert code == 0
+    rows = [" ".join(line.split()) for line in out.splitlines()]
+    for row in ("A.1 2022 PAIS € 10.000,00 non indicato dalla fonte —",
+                "A.1 2023 FNA — in attesa di assegnazione (previsto € 5,00) —",
+                "FNA Disponibile € 50.000,00 € 50.000,00, esclusi gli importi in attesa di assegnazione —",
+                "PdZ Da programmare € 1.060.000,00 € 1.060.000,00 sulle risorse note —"):
+        assert row in rows, out
+    assert any(r.startswith("A.1 Totale € 100.000,00 € 90.000,00, esclusi gli importi") for r in rows), out

@@ -14,6 +14,7 @@ from pathlib import Path
 from decimal import Decimal
 
 from pdz_docs.diff.report import CapitoloVariato, Prospetto, Sezione, Versione
+from pdz_docs.finance.fondi import disponibile_cell, residuo_cells
 from pdz_docs.finance.money import fmt_date, fmt_dec, fmt_euro, fmt_int, fmt_voce
 from pdz_docs.pipeline import Result
 
@@ -30,7 +31,7 @@ class _Absent:
 
 
 ABSENT = _Absent()
-_FMT = {"euro": fmt_euro, "int": fmt_int, "dec": fmt_dec, "voce": fmt_voce}
+_FMT = {"euro": fmt_euro, "int": fmt_int, "dec": fmt_dec, "voce": fmt_voce, "cell": lambda c: c.text}
 
 
 def _fmt(kind: str, v) -> str:
@@ -45,8 +46,9 @@ def _signed(kind: str, old, new) -> str:
     """new − old with its sign ("+ € 1.000,00", "− € 500,00"); a missing value counts as zero."""
     if kind == "text":
         return ""
-    if kind == "voce":   # an amount in its state: only two known figures have a difference
-        old, new = (x if x is ABSENT else x.importo for x in (old, new))
+    if kind in ("voce", "cell"):   # an amount in its state: only two known figures have a difference
+        old, new = (x if x is ABSENT else x.importo if kind == "voce" else x.value if x.fmt == "euro" else None
+                    for x in (old, new))
         kind = "euro"
     if old is None or new is None:
         return "—"
@@ -58,7 +60,7 @@ def _signed(kind: str, old, new) -> str:
 
 def _changed(kind: str, old, new) -> tuple[str, str, str] | None:
     if old is new or (old is not ABSENT and new is not ABSENT and _fmt(kind, old) == _fmt(kind, new) and
-                      (kind == "voce" or old == new)):
+                      (kind in ("voce", "cell") or old == new)):
         return None
     return _fmt(kind, old), _fmt(kind, new), _signed(kind, old, new)
 
@@ -112,8 +114,8 @@ def _programmazione(a: Result, b: Result, codes: list[str]) -> Sezione:
                 ch = _changed("voce", o.get(fonte, ABSENT), n.get(fonte, ABSENT))
                 if ch:
                     rows.append((code, str(year), fonte, *ch))
-        tot = [r.computed.schede[code].totale if code in r.computed.schede else ABSENT for r in (a, b)]
-        ch = _changed("euro", *tot)
+        tot = [disponibile_cell(r.computed.schede[code].somma) if code in r.computed.schede else ABSENT for r in (a, b)]
+        ch = _changed("cell", *tot)
         if ch:
             rows.append((code, "Totale", "", *ch))
     return Sezione("Programmazione economica delle schede",
@@ -126,9 +128,9 @@ def _fonti(a: Result, b: Result) -> Sezione:
     fa, fb = a.computed.fondi, b.computed.fondi
     for fid in _union(fb, fa):
         o, n = fa.get(fid), fb.get(fid)
-        for voce, attr in (("Disponibile", "disponibile_ciclo"), ("Programmato", "programmato_ciclo"),
-                           ("Da programmare", "residuo_ciclo")):
-            ch = _changed("euro", getattr(o, attr) if o else ABSENT, getattr(n, attr) if n else ABSENT)
+        before, after = (residuo_cells(f) if f else (ABSENT,) * 3 for f in (o, n))
+        for voce, x, y in zip(("Disponibile", "Programmato", "Da programmare"), before, after):
+            ch = _changed("cell", x, y)
             if ch:
                 rows.append((fid, voce, *ch))
     return Sezione("Fonti di finanziamento", ("Fonte", "Voce", "Prima", "Dopo", "Differenza"), tuple(rows),

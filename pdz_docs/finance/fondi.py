@@ -303,28 +303,31 @@ def budget_table(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
             cifre["budget"]["residui_pdz"] = disponibile_cell(disponibile(fnd, "RES-PDZ", cycle))
 
 
+def residuo_cells(fo: Fondo) -> tuple[Cell, Cell, Cell]:
+    """A fund over the cycle: available, programmed, left to program, each in its state."""
+    d = fo.disponibilita(fo.ciclo)
+    if fo.da_schede:
+        avail, rest = Cell(DA_SCHEDE_TEXT), Cell(ZERO, "euro")
+    elif fo.in_blocco:
+        avail, rest = disponibile_cell(d), Cell(f"vedi {fo.in_blocco}")
+    elif d.completa:
+        avail, rest = Cell(d.noto, "euro"), Cell(d.noto - fo.programmato_ciclo, "euro")
+    else:
+        avail = disponibile_cell(d)
+        rest = Cell(f"{fmt_euro(d.noto - fo.programmato_ciclo)} sulle risorse note" if d.noti else "—")
+    return avail, Cell(fo.programmato_ciclo, "euro"), rest
+
+
 def summary_table(plan: Plan, fnd: dict[str, Fondo]) -> Table:
     """Per fund and group: available, programmed by the cards, left to program."""
     r = plan.regole
-    years = r.anni
     rows = []
     for fid, fo in fnd.items():
         if not fo.in_budget and not fo.programmato:
             continue
         members = "" if fo.membri == (fid,) else " (" + ", ".join(m for m in fo.membri) + ")"
-        d = fo.disponibilita(years)
-        if fo.da_schede:
-            avail, rest = Cell(DA_SCHEDE_TEXT), Cell(ZERO, "euro")
-        elif fo.in_blocco:
-            avail, rest = disponibile_cell(d), Cell(f"vedi {fo.in_blocco}")
-        elif d.completa:
-            avail, rest = Cell(d.noto, "euro"), Cell(d.noto - fo.programmato_ciclo, "euro")
-        else:
-            avail = disponibile_cell(d)
-            rest = Cell(f"{fmt_euro(d.noto - fo.programmato_ciclo)} sulle risorse note" if d.noti else "—")
         atto = getattr(r.fonti.get(fid), "atto", None)
-        rows.append(cells(fid + members, fo.nome + (f" – {atto}" if atto else ""), avail,
-                          Cell(fo.programmato_ciclo, "euro"), rest))
+        rows.append(cells(fid + members, fo.nome + (f" – {atto}" if atto else ""), *residuo_cells(fo)))
     blocks = sorted({fo.in_blocco for fo in fnd.values() if fo.in_blocco})
     return Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
               (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
