@@ -635,10 +635,16 @@ TRICKY = [
 
 
 def test_payable_oracle():
-    """The oracle itself: each tricky shape cannot be paid, and the same shape with less programmed can."""
+    """The oracle itself: each tricky shape cannot be paid, and the same shape with less programmed can;
+    and the random plans reach both sides (some over-programmed, some fully paid with money programmed),
+    so that the property below cannot hold by never meeting one of them."""
+    from hypothesis import find
+
     for budget, residui, com, prog in TRICKY:
         assert not _payable(budget, residui, com, prog)
         assert _payable(budget, residui, com, {y: {k: a / 2 for k, a in f.items()} for y, f in prog.items()})
+    find(plans(), lambda p: not _payable(*p))
+    find(plans(), lambda p: _payable(*p) and sum(a for f in p[3].values() for a in f.values()) > 100000)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
