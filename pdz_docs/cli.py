@@ -127,11 +127,11 @@ def cmd_check(args) -> int:
 
 
 def check_one(plan: Path, strict: bool, as_json: bool = False, definitivo: bool = False, out=None, err=None) -> int:
-    from pdz_docs.pipeline import run
+    from pdz_docs.build import check
 
     out = out or sys.stdout
     start = time.perf_counter()
-    result, problems = run(plan, definitivo)
+    result, problems = check(plan, definitivo)
     if result is not None and not result.definitivo:   # a draft: what is still missing, as notes
         from pdz_docs.checks.completeness import as_notes
 
