@@ -358,7 +358,7 @@ def report(steps: list[Step], notes: list[str], args: argparse.Namespace, info: 
     if not by["lo"].skipped and by["lo"].runs:
         pages.append(f"LibreOffice's PDF of our DOCX: {pdf_pages(next((work / 'lo').glob('*.pdf'), Path('-')))} pages")
     if pages:
-        out += [f"Page counts: {'; '.join(pages)}.", ""]
+        out += [f"Page counts (pdfinfo): {'; '.join(pages)}.", ""]
     for s in steps:
         if s.skipped:
             out += [f"- Skipped: {s.label}: {s.skipped}"]
