@@ -348,7 +348,6 @@ def cmd_watch(args) -> int:
 def cmd_diff(args) -> int:
     from pdz_docs.build import write_atomic
     from pdz_docs.diff import DiffError, prospetto
-    from pdz_docs.diff.report import LAYOUTS, as_text
     from pdz_docs.faults import describe
 
     try:
@@ -358,10 +357,10 @@ def cmd_diff(args) -> int:
         for line in e.details:
             print(f"  {line}", file=sys.stderr)
         return e.exit_code
+    data = p.render(args.format)
     if args.format == "testo" and args.output is None:
-        print(as_text(p), end="")
+        sys.stdout.write(data.decode("utf-8"))
         return 0
-    data = LAYOUTS[args.format](p)
     ext = "txt" if args.format == "testo" else args.format
     path = args.output or Path("output") / f"variazioni-{p.prima.slug}-{p.dopo.slug}.{ext}"
     try:
