@@ -157,10 +157,13 @@ class TextTranslator:
         return self.table(x.table)
 
     def table(self, t: Table) -> str:
-        """A computed table under its title (if any), its source note under it."""
-        out = self.line(f"**{t.title}**" if self.md else t.title) if t.title else ""
-        out += self.grid([list(h) for h in t.header], [[c.text for c in r] for r in t.body], set(t.numeric_columns))
-        return out + (self.line(f"Fonte: {t.note}") if t.note else "")
+        """A computed table under its title (if any), its source note under it (in Markdown, each a block
+        of its own: a line right after a table would be read as one of its rows)."""
+        parts = [self.line(f"**{t.title}**" if self.md else t.title)] if t.title else []
+        parts.append(self.grid([list(h) for h in t.header], [[c.text for c in r] for r in t.body],
+                               set(t.numeric_columns)))
+        parts += [self.line(f"Fonte: {t.note}")] if t.note else []
+        return ("\n" if self.md else "").join(parts)
 
     def visit_Orientation(self, x: n.Orientation) -> str:
         return self.blocks(x.blocks)
@@ -190,8 +193,8 @@ class TextTranslator:
         return f"{x.year}: {x.amount} ({x.sources})" if x.sources else f"{x.year}: {x.amount}"
 
     def fields(self, rows: list[tuple[str, str]]) -> str:
-        """Label and value, one a line (a value of several items: one a line under its label)."""
-        bold = (lambda s: f"**{s}:**") if self.md else (lambda s: f"{s}:")
+        """Label and value, one a line (in Markdown, the items of a list)."""
+        bold = (lambda s: f"- **{s}:**") if self.md else (lambda s: f"{s}:")
         return "".join(self.line(f"{bold(label)} {value}") for label, value in rows)
 
     def visit_Service(self, x: n.Service) -> str:
