@@ -272,6 +272,20 @@ class Listener:
         """Problems just found; `build` returns them all again at the end."""
 
 
+def check(plan_dir: Path, definitivo: bool = False) -> tuple[Result | None, list[Problem]]:
+    """What `pdz check` and the studio's checks report: the pipeline's problems and, when it found no
+    error, those of building the chapters into the document tree as `pdz build` does (a construct the
+    document cannot print, `costrutto-non-supportato`), without laying anything out."""
+    from pdz_docs.document.builder import build_chapters
+    from pdz_docs.pipeline import run
+    from pdz_docs.problems import sort_problems
+
+    result, problems = run(plan_dir, definitivo)
+    if result is None or has_errors(problems):
+        return result, problems
+    return result, sort_problems(problems + build_chapters(result)[2])
+
+
 def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool = False,
           pdf_variant: str | None = None, parallel: bool = True, out_dir: Path | None = None,
           templates: Path | None = None, listener: Listener | None = None,

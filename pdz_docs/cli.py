@@ -127,11 +127,11 @@ def cmd_check(args) -> int:
 
 
 def check_one(plan: Path, strict: bool, as_json: bool = False, definitivo: bool = False, out=None, err=None) -> int:
-    from pdz_docs.pipeline import run
+    from pdz_docs.build import check
 
     out = out or sys.stdout
     start = time.perf_counter()
-    result, problems = run(plan, definitivo)
+    result, problems = check(plan, definitivo)
     if result is not None and not result.definitivo:   # a draft: what is still missing, as notes
         from pdz_docs.checks.completeness import as_notes
 
@@ -348,7 +348,6 @@ def cmd_watch(args) -> int:
 def cmd_diff(args) -> int:
     from pdz_docs.build import write_atomic
     from pdz_docs.diff import DiffError, prospetto
-    from pdz_docs.diff.report import LAYOUTS, as_text
     from pdz_docs.faults import describe
 
     try:
@@ -358,10 +357,10 @@ def cmd_diff(args) -> int:
         for line in e.details:
             print(f"  {line}", file=sys.stderr)
         return e.exit_code
+    data = p.render(args.format)
     if args.format == "testo" and args.output is None:
-        print(as_text(p), end="")
+        sys.stdout.write(data.decode("utf-8"))
         return 0
-    data = LAYOUTS[args.format](p)
     ext = "txt" if args.format == "testo" else args.format
     path = args.output or Path("output") / f"variazioni-{p.prima.slug}-{p.dopo.slug}.{ext}"
     try:

@@ -358,7 +358,7 @@ def report(steps: list[Step], notes: list[str], args: argparse.Namespace, info: 
     if not by["lo"].skipped and by["lo"].runs:
         pages.append(f"LibreOffice's PDF of our DOCX: {pdf_pages(next((work / 'lo').glob('*.pdf'), Path('-')))} pages")
     if pages:
-        out += [f"Page counts: {'; '.join(pages)}.", ""]
+        out += [f"Page counts (pdfinfo): {'; '.join(pages)}.", ""]
     for s in steps:
         if s.skipped:
             out += [f"- Skipped: {s.label}: {s.skipped}"]
@@ -497,15 +497,15 @@ def profile_pdf(plan: Path, cprofile_out: Path | None) -> str:
     """Render the plan's PDF in this process, timing WeasyPrint's phases; a Markdown table."""
     os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
     sys.path.insert(0, str(ROOT))
-    from pdz_docs.build import plan_revision
     from pdz_docs.pipeline import run
     from pdz_docs.render import html as html_render
     from pdz_docs.document.builder import build_document
+    from pdz_docs.provenance import provenance
 
     result, _ = run(plan)
     if result is None:
         raise SystemExit("the plan has errors: run `pdz check` first")
-    html = html_render.render_html(build_document(result, plan_revision(plan))[0])
+    html = html_render.render_html(build_document(result, provenance(result.plan))[0])
     import weasyprint  # noqa: F401 - imported before timing starts
 
     layout = getattr(html_render, "layout_pdf", None) or html_render.render_pdf

@@ -66,12 +66,14 @@ EXPECTED = """\
    Nessuna variazione.
 
 2. Programmazione economica delle schede
+   Importi per scheda, annualità e fonte; «—» indica una voce assente nella versione.
    Scheda  Annualità  Fonte         Prima          Dopo    Differenza
    ──────  ─────────  ─────  ────────────  ────────────  ────────────
    A.1     2023       PdZ     € 50.000,00   € 55.000,00  + € 5.000,00
    A.1     Totale            € 100.000,00  € 105.000,00  + € 5.000,00
 
 3. Fonti di finanziamento
+   Totali del ciclo; i gruppi (PdZ, QFP) comprendono le loro fonti.
    Fonte  Voce                     Prima            Dopo     Differenza
    ─────  ──────────────  ──────────────  ──────────────  ─────────────
    FNPS   Disponibile       € 300.000,00    € 290.000,00  − € 10.000,00
@@ -80,11 +82,14 @@ EXPECTED = """\
    PdZ    Da programmare  € 1.060.000,00  € 1.045.000,00  − € 15.000,00
 
 4. Testo dei capitoli
-   Analisi del contesto (capitoli/10-cap1.md): modificato
-     − L'Ambito conta 4.000 abitanti.
-     + L'Ambito conta 4.010 abitanti residenti nei due Comuni.
+   Per ogni capitolo modificato, alcune righe cambiate, con le cifre inserite: il testo precedente e quello nuovo.
+   Analisi del contesto (capitoli/10-cap1.md)
+   Capitolo modificato.
+     Testo precedente: L'Ambito conta 4.000 abitanti.
+     Testo nuovo: L'Ambito conta 4.010 abitanti residenti nei due Comuni.
 
 5. Dati dei Comuni
+   Dati di piano.yaml e finanza.yaml per Comune; il cofinanziamento minimo è calcolato.
    Comune  Dato                           Prima          Dopo  Differenza
    ──────  ──────────────────────  ────────────  ────────────  ──────────
    Alfa    Cofinanziamento minimo  € 150.000,00  € 149.625,94  − € 374,06
@@ -93,6 +98,7 @@ EXPECTED = """\
    Beta    Cofinanziamento minimo   € 50.000,00   € 50.374,06  + € 374,06
 
 6. Parti modificate dei file del piano
+   Elenco di controllo: le chiavi cambiate in ogni file, commenti e impaginazione esclusi.
    File                 Parti modificate
    ───────────────────  ────────────────
    piano.yaml           comuni
@@ -108,8 +114,9 @@ def test_text_reports_exactly_the_changes(repo: Path, capsys):
     assert code == 0, err
     head, body = out.split("\n\n", 1)
     assert re.fullmatch(r"Prospetto delle variazioni – Ambito Territoriale Sociale di Prova – Piano Sociale di Zona "
-                        r"2022-2024\n  prima: approvato – commit [0-9a-f]{7,} del 12 marzo 2024\n"
-                        r"  dopo:  copia di lavoro \(commit [0-9a-f]{7,} con modifiche non registrate\)", head)
+                        r"2022-2024\n   Versione    Revisione\n   ─{10}  ─{61}\n"
+                        r"   Precedente  approvato – commit [0-9a-f]{7} del 12 marzo 2024\n"
+                        r"   Aggiornata  copia di lavoro \(commit [0-9a-f]{7} con modifiche non registrate\)", head)
     assert body == EXPECTED
 
 
@@ -120,7 +127,7 @@ def test_two_revisions_leave_the_working_tree_out(repo: Path, capsys):
     edit(plan / "piano.yaml", "    famiglie: 400", "    famiglie: 410")   # not committed: not compared
     code, out, _ = diff(capsys, "approvato", "v2", str(plan))
     assert code == 0
-    assert "dopo:  v2 – commit" in out
+    assert "   Aggiornata  v2 – commit" in out
     assert "A.1     2023       PdZ     € 50.000,00   € 55.000,00  + € 5.000,00" in out
     assert "famiglie" not in out.lower() and "5. Dati dei Comuni\n   Nessuna variazione." in out
 
@@ -138,7 +145,7 @@ def test_card_added_and_removed(repo: Path, capsys):
         ["A.1", "Segretariato", "sociale", "rimossa", "€", "100.000,00"],
         ["B.1", "Integrazioni", "al", "reddito", "aggiunta", "€", "10.000,00"]]
     rows = out.split("2. Programmazione economica delle schede\n")[1].split("\n\n")[0].splitlines()
-    assert [line.split(maxsplit=3) for line in rows[2:]] == [
+    assert [line.split(maxsplit=3) for line in rows[3:]] == [
         ["A.1", "2022", "PdZ", "€ 40.000,00            —   − € 40.000,00"],
         ["A.1", "2022", "PAIS", "€ 10.000,00            —   − € 10.000,00"],
         ["A.1", "2023", "PdZ", "€ 50.000,00            —   − € 50.000,00"],
@@ -167,9 +174,11 @@ def test_markdown_default_path(repo: Path, capsys, monkeypatch):
     md = path.read_text(encoding="utf-8")
     assert md.startswith("# Prospetto delle variazioni\n\n**Ambito Territoriale Sociale di Prova** "
                          "(Provincia di Lecce) – Piano Sociale di Zona 2022-2024\n")
-    assert re.search(r"- \*\*Versione precedente:\*\* approvato – commit [0-9a-f]+ del 12 marzo 2024\n", md)
+    assert "\n*Allegato alla deliberazione n. ______ del ______________*\n" in md
+    assert re.search(r"\n\| Versione \| Revisione \|\n\|---\|---\|\n"
+                     r"\| Precedente \| approvato – commit [0-9a-f]+ del 12 marzo 2024 \|\n", md)
     rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith(("| Scheda |",
-            "| Fonte |", "| Comune |", "| File |", "| Testo precedente |"))]
+            "| Fonte |", "| Comune |", "| File |", "| Versione |", "| Precedente |", "| Aggiornata |"))]
     assert rows == [
         "| A.1 | 2023 | PdZ | € 50.000,00 | € 55.000,00 | + € 5.000,00 |",
         "| A.1 | Totale |  | € 100.000,00 | € 105.000,00 | + € 5.000,00 |",
@@ -177,7 +186,6 @@ def test_markdown_default_path(repo: Path, capsys, monkeypatch):
         "| PdZ | Disponibile | € 1.150.000,00 | € 1.140.000,00 | − € 10.000,00 |",
         "| PdZ | Programmato | € 90.000,00 | € 95.000,00 | + € 5.000,00 |",
         "| PdZ | Da programmare | € 1.060.000,00 | € 1.045.000,00 | − € 15.000,00 |",
-        "| L'Ambito conta 4.000 abitanti. | L'Ambito conta 4.010 abitanti residenti nei due Comuni. |",
         "| Alfa | Cofinanziamento minimo | € 150.000,00 | € 149.625,94 | − € 374,06 |",
         "| Beta | Popolazione | 1.000 | 1.010 | + 10 |",
         "| Beta | Fascia d'età 30-64 | 480 | 490 | + 10 |",
@@ -188,6 +196,9 @@ def test_markdown_default_path(repo: Path, capsys, monkeypatch):
         "| capitoli/10-cap1.md | testo |",
     ]
     assert "## 1. Schede aggiunte e rimosse\n\nNessuna variazione.\n" in md
+    assert ("### Analisi del contesto (capitoli/10-cap1.md)\n\nCapitolo modificato.\n\n"
+            "> **Testo precedente:** L'Ambito conta 4.000 abitanti.\n>\n"
+            "> **Testo nuovo:** L'Ambito conta 4.010 abitanti residenti nei due Comuni.\n") in md
 
 
 def test_docx_figures_and_same_bytes(repo: Path, tmp_path: Path, capsys):
@@ -203,10 +214,38 @@ def test_docx_figures_and_same_bytes(repo: Path, tmp_path: Path, capsys):
     assert ("A.1", "2023", "PdZ", "€ 50.000,00", "€ 55.000,00", "+ € 5.000,00") in rows
     assert ("PdZ", "Da programmare", "€ 1.060.000,00", "€ 1.045.000,00", "− € 15.000,00") in rows
     assert ("Beta", "Popolazione", "1.000", "1.010", "+ 10") in rows
-    assert ("L'Ambito conta 4.000 abitanti.", "L'Ambito conta 4.010 abitanti residenti nei due Comuni.") in rows
     text = [p.text for p in d.paragraphs]
+    assert "Testo precedente: L'Ambito conta 4.000 abitanti." in text
+    assert "Testo nuovo: L'Ambito conta 4.010 abitanti residenti nei due Comuni." in text
     assert "Prospetto delle variazioni" in text and "1. Schede aggiunte e rimosse" in text
     assert d.core_properties.author == "Ambito Territoriale Sociale di Prova"
+
+
+def test_docx_takes_the_plans_styles(repo: Path, tmp_path: Path, capsys):
+    """The DOCX is written by the plan's translator: headings, tables, quotes and the closing line in the
+    styles of riferimento.docx, as in the plan's own DOCX."""
+    from docx import Document
+
+    change(repo / "content")
+    path = tmp_path / "variazioni.docx"
+    assert diff(capsys, "approvato", str(repo / "content"), "--format", "docx", "-o", str(path))[0] == 0
+    d = Document(str(path))
+    styles = {p.text: p.style.name for p in d.paragraphs if p.text}
+    assert styles["Prospetto delle variazioni"] == "Title"
+    assert [t for t, s in styles.items() if s.startswith("Heading")] == [
+        "1. Schede aggiunte e rimosse", "2. Programmazione economica delle schede", "3. Fonti di finanziamento",
+        "4. Testo dei capitoli", "Analisi del contesto (capitoli/10-cap1.md)", "5. Dati dei Comuni",
+        "6. Parti modificate dei file del piano"]
+    assert styles["4. Testo dei capitoli"] == "Heading 2"
+    assert styles["Analisi del contesto (capitoli/10-cap1.md)"] == "Heading 3"
+    assert styles["Testo nuovo: L'Ambito conta 4.010 abitanti residenti nei due Comuni."] == "Quote"
+    assert styles[("Prospetto prodotto con pdz-docs confrontando i file del piano nelle due versioni "
+                   "indicate.")] == "Provenienza"
+    assert [t.style.style_id for t in d.tables] == ["TabellaDati"] * 5
+    header = d.tables[1].rows[0].cells
+    assert [c.paragraphs[0].style.name for c in header] == ["Testo tabella"] * 3 + ["Cifre tabella"] * 3
+    assert d.sections[0].header.paragraphs[0].text == ("Ambito Territoriale Sociale di Prova – Prospetto delle "
+                                                       "variazioni del Piano Sociale di Zona 2022-2024")
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")

@@ -2,24 +2,53 @@
 
 Each revision's plan is read from git's objects (`git.py`), the working tree in place; both
 are checked and computed by the same `build` as `pdz build`, and the two results compared
-(`compare.py`) into a neutral `Prospetto` of already formatted rows that the renderers
-(`report.py`: terminal text, Markdown, DOCX, PDF) only lay out. Nothing is printed here.
+(`compare.py`) into a document of nodes (`document/nodes.Report`), which the plan's own
+translators lay out: render/text.py (terminal text, Markdown), render/docx.py (DOCX, the
+plan's Word styles), render/html.py (the PDF, through `pdz build`'s PDF writer). Nothing is
+printed here.
 """
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from pdz_docs.build import build
 from pdz_docs.diff.compare import compare
-from pdz_docs.diff.git import DiffError, commit_of, extract, relabel, toplevel, working_tree
-from pdz_docs.diff.report import Prospetto, Versione
+from pdz_docs.diff.git import DiffError, Versione, commit_of, extract, relabel, toplevel, working_tree
+from pdz_docs.document.nodes import Report
 from pdz_docs.faults import describe
 from pdz_docs.pipeline import Result
 from pdz_docs.problems import ERRORE
 
 DEFAULT_PLAN = Path("content")
+FORMATS = ("testo", "md", "docx", "pdf")
+
+
+@dataclass(frozen=True)
+class Prospetto:
+    """The comparison: its document, the two versions compared, whether nothing changed."""
+
+    documento: Report
+    prima: Versione
+    dopo: Versione
+    vuoto: bool
+
+    def render(self, fmt: str) -> bytes:
+        """The document in one of `FORMATS`, laid out by the plan's translators; same content, same bytes."""
+        if fmt in ("testo", "md"):
+            from pdz_docs.render.text import render_text
+
+            return render_text(self.documento, markdown=fmt == "md").encode("utf-8")
+        if fmt == "docx":
+            from pdz_docs.render.docx import render_docx
+
+            return render_docx(self.documento)
+        from pdz_docs.build import render_pdf
+        from pdz_docs.render.html import TEMPLATES, render_html
+
+        return render_pdf(render_html(self.documento), [TEMPLATES], TEMPLATES)
 
 
 def prospetto(revisioni: list[str]) -> Prospetto:
@@ -53,7 +82,8 @@ def prospetto(revisioni: list[str]) -> Prospetto:
         else:
             b = _built(plan_dir, "nella copia di lavoro")
             dopo = working_tree(top, b.plan)
-        return compare(prima, a, dopo, b)
+        report, empty = compare(prima, a, dopo, b)
+        return Prospetto(report, prima, dopo, empty)
 
 
 def _at_revision(top: Path, rel: Path, named: Path, rev: str, dest: Path) -> tuple[Versione, Result]:

@@ -11,16 +11,44 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from pdz_docs import gitsafe
-from pdz_docs.diff.report import LAVORO, Versione
 from pdz_docs.faults import describe
+from pdz_docs.finance.money import fmt_date
 from pdz_docs.model import Plan
 from pdz_docs.problems import Loc, Problem, errore
 from pdz_docs.provenance import plan_kind, provenance
+
+
+LAVORO = "copia di lavoro"
+
+
+@dataclass(frozen=True)
+class Versione:
+    """One side of the comparison: a revision, or the working tree."""
+
+    nome: str              # the revision as typed, or LAVORO
+    commit: str            # short hash ('' for a working tree without commits)
+    data: date | None      # commit date
+    modificata: bool = False   # working tree with changes not yet committed
+
+    @property
+    def descrizione(self) -> str:
+        if self.nome == LAVORO:
+            if not self.commit:
+                return LAVORO
+            state = "con modifiche non registrate" if self.modificata else "senza modifiche"
+            return f"{LAVORO} (commit {self.commit} {state})"
+        when = f" del {fmt_date(self.data)}" if self.data else ""
+        name = "" if self.nome == self.commit else f"{self.nome} – "
+        return f"{name}commit {self.commit}{when}"
+
+    @property
+    def slug(self) -> str:
+        return "lavoro" if self.nome == LAVORO else re.sub(r"[^A-Za-z0-9._-]+", "-", self.nome).strip("-.") or "rev"
 
 
 class DiffError(Exception):

@@ -402,18 +402,26 @@ def _riferimento(s) -> str:
 
 # --- the document ----------------------------------------------------------------------
 
-def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, list[Problem]]:
-    """The whole plan as one tree, and the problems of what it could not hold."""
+def build_chapters(result: Result) -> tuple[tuple[n.Card, ...], list[n.Chapter], list[Problem]]:
+    """The cards and the chapters of the plan as nodes, and the problems of what they could not hold
+    (what `pdz check` reports of the document without assembling or laying it out)."""
     plan, comp = result.plan, result.computed
-    p, r = plan.piano, plan.regole
-    order = {c: i for i, c in enumerate(r.nomenclatore)}
-    cards = tuple(build_card(s.scheda, comp.schede[s.scheda.codice], r, Loc(s.file, 1, 1))
+    order = {c: i for i, c in enumerate(plan.regole.nomenclatore)}
+    cards = tuple(build_card(s.scheda, comp.schede[s.scheda.codice], plan.regole, Loc(s.file, 1, 1))
                   for s in sorted(plan.schede, key=lambda s: order.get(s.scheda.codice, 999)))
     chapters, problems = [], []
     for cap, _ in result.chapters:
         chapter, probs = build_chapter(cap, comp.cifre, comp.tables, cards, plan.root)
         chapters.append(chapter)
         problems.extend(probs)
+    return cards, chapters, problems
+
+
+def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, list[Problem]]:
+    """The whole plan as one tree, and the problems of what it could not hold."""
+    plan, comp = result.plan, result.computed
+    p = plan.piano
+    cards, chapters, problems = build_chapters(result)
     piano = Loc(str(plan.root / "piano.yaml"), 1, 1)
     annex = n.Annex(ANNEX_TITLE, ANNEX_ANCHOR,
                     tuple(n.ComputedTable(comp.tables[t], loc=piano) for t in ("scheda_a", "scheda_c")

@@ -377,9 +377,29 @@ class Document(Node):
         return self.cover.comuni
 
 
+@dataclass(frozen=True)
+class Report(Node):
+    """A document on the plan that is not the plan (`pdz diff`'s «Prospetto delle variazioni»): the
+    Ambito's heading, a title and subtitle, blocks, and the lines that make it an attachment."""
+
+    title: str
+    subtitle: str
+    ambito: str
+    provincia: str
+    blocks: tuple[Block, ...]
+    attachment: str = ""     # «Allegato alla deliberazione n. … del …», completed by hand
+    closing: str = ""        # how the document was made, under its last block
+    description: str = ""    # its subject, in the document's properties
+
+    @property
+    def running_title(self) -> str:
+        return f"Ambito Territoriale Sociale di {self.ambito} – {self.title} del {self.subtitle}"
+
+
 # Every node kind, for the renderers' exhaustiveness test.
 KINDS: tuple[type[Node], ...] = (
     Text, Emphasis, Strong, Strike, Code, Link, Image, FigureRef, FootnoteRef, LineBreak,
     Heading, Paragraph, ListItem, List, Quote, CodeBlock, Rule, MarkdownTable, ComputedTable, TickBox, Service,
     Objective, Funding, Card, Cards, Footnote, Footnotes, Orientation, Chapter, Annex, Cover, TocEntry, Toc, Document,
+    Report,
 )

@@ -14,6 +14,11 @@ from typing import Literal
 
 from pdz_docs.finance import money
 
+def _change(fmt):
+    """A change between two versions, with its sign apart: «+ € 1.000,00», «− 10»; none when nothing changed."""
+    return lambda v: fmt(abs(v)) if v == 0 else ("+ " if v > 0 else money.MINUS + " ") + fmt(abs(v))
+
+
 FORMATTERS = {
     "euro": money.fmt_euro,
     "int": money.fmt_int,
@@ -22,6 +27,11 @@ FORMATTERS = {
     "signed_pct": lambda v: money.fmt_pct(v, signed=True),
     "dec": money.fmt_dec,
     "date": money.fmt_date,
+    # comparing two versions of the plan (pdz diff): a change, and a value one version does not have
+    "change_euro": _change(money.fmt_euro),
+    "change_int": _change(money.fmt_int),
+    "change_dec": _change(money.fmt_dec),
+    "absent": lambda v: "—",
 }
 
 
@@ -30,7 +40,7 @@ class Cell:
     """One value and how it is shown; numbers are right-aligned by renderers."""
 
     value: Decimal | int | str | date | None
-    fmt: str = "text"  # text | euro | int | signed | pct | signed_pct | dec | date
+    fmt: str = "text"  # text | date | a figure: euro | int | signed | pct | signed_pct | dec | change_… | absent
 
     @property
     def text(self) -> str:
@@ -40,7 +50,7 @@ class Cell:
 
     @property
     def numeric(self) -> bool:
-        return self.fmt in ("euro", "int", "signed", "pct", "signed_pct", "dec")
+        return self.fmt not in ("text", "date")
 
     def __str__(self) -> str:
         return self.text

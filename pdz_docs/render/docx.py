@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
@@ -262,9 +263,10 @@ class WordBuilder:
 
     def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
                   last_total: bool = False, keep: bool = False) -> None:
-        """A table under its caption (kept with it on the same page), and the source note if any;
-        `keep`: the table not divided between two pages."""
-        self.para(title, "Caption")
+        """A table under its caption if it has a title (kept with it on the same page), and the source note if
+        any; `keep`: the table not divided between two pages."""
+        if title:
+            self.para(title, "Caption")
         self.add_table(rows, weights, size, title, last_total=last_total, keep=keep)
         self.para(f"Fonte: {note}", "Fonte tabella") if note else self.para()
 
@@ -651,8 +653,8 @@ class DocxTranslator(WordBuilder):
         it whole. Pages come from the PDF's layout of the same document (`pages`, anchor → page): the DOCX
         sets the same text in the same fonts, sizes, margins and column widths, so the pages agree where
         the two engines break alike: exact on the test plans and through chapter II of the default plan,
-        within 2 pages after it (where LibreOffice and WeasyPrint break long tables and cards differently;
-        126 pages in both)."""
+        further on they drift apart where LibreOffice and WeasyPrint break long tables and cards differently
+        (BENCHMARKS.md has both page counts of the default plan))."""
         start = self.mark()
         self.heading("Indice", 1, new_page=True).style = self.d.styles["TOC Heading"]
         entries = self.all(x.entries)
@@ -717,6 +719,22 @@ class DocxTranslator(WordBuilder):
         # provenance: a small line under the last table, not a page of its own
         self.para(f"Documento prodotto con pdz-docs dai file del piano. Revisione: {doc.provenance.text}.",
                   "Provenienza")
+        return self.added(start)
+
+
+    def visit_Report(self, x: n.Report) -> list:
+        """A report on the plan: the Ambito's heading in the cover's styles, the blocks, the closing line."""
+        start = self.mark()
+        self.page_frame(x.running_title)
+        if x.attachment:
+            self.para(x.attachment).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        self.para(f"Ambito Territoriale Sociale di {x.ambito}", "Copertina Comune")
+        self.para(f"Provincia di {x.provincia}", "Copertina Provincia")
+        self.para(x.title, "Title")
+        self.para(x.subtitle, "Copertina Ciclo")
+        self.all(x.blocks)
+        if x.closing:
+            self.para(x.closing, "Provenienza")
         return self.added(start)
 
 
@@ -809,10 +827,14 @@ def _custom_properties(d, props: dict[str, str]) -> None:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
-def render_docx(doc: n.Document, pages: Mapping[str, int] | None = None) -> bytes:
-    """The plan as a Word document; `pages` (anchor → page, from the PDF's layout) fills the index."""
+def render_docx(doc: n.Document | n.Report, pages: Mapping[str, int] | None = None) -> bytes:
+    """The plan (or a report on it) as a Word document; `pages` (anchor → page, from the PDF's layout)
+    fills the plan's index."""
     t = DocxTranslator(pages)
     t.render(doc)
+    author = f"Ambito Territoriale Sociale di {doc.ambito}"
+    if isinstance(doc, n.Report):
+        return t.save(f"{doc.title} – {doc.subtitle} – {author}", author, doc.description)
     return t.save(f"{doc.title} {doc.ciclo} – Ambito Territoriale Sociale di {doc.ambito}",
                   f"Ambito Territoriale Sociale di {doc.ambito}", f"{doc.title} {doc.ciclo}",
                   doc.keywords, f"Revisione: {doc.provenance.text}", doc.provenance.properties)

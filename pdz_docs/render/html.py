@@ -195,10 +195,13 @@ class HtmlTranslator:
     def visit_Document(self, x: n.Document) -> str:
         return self.env.get_template("piano.html.j2").render(doc=x, html=self.render, stylesheet=self.stylesheet)
 
+    def visit_Report(self, x: n.Report) -> str:
+        return self.env.get_template("prospetto.html.j2").render(doc=x, html=self.render, stylesheet=self.stylesheet)
 
-def render_html(doc: n.Document, folder: Path = TEMPLATES) -> str:
-    """The plan as one self-contained HTML page: its style sheet is inside it, so the file opens
-    styled wherever it is copied (and WeasyPrint lays the PDF out from the same page)."""
+
+def render_html(doc: n.Document | n.Report, folder: Path = TEMPLATES) -> str:
+    """The plan (or a report on it) as one self-contained HTML page: its style sheet is inside it, so the
+    file opens styled wherever it is copied (and WeasyPrint lays the PDF out from the same page)."""
     return tie_html(str(HtmlTranslator(folder).render(doc)))
 
 

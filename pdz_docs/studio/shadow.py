@@ -4,8 +4,8 @@ There is no second validator. The shadow folder mirrors the plan: a regular file
 inside the plan, is copied; a link leading out of the plan stays a link (to the same place, never read
 here), so the pipeline refuses it as `pdz check` does. Nothing is ever written through a link: a
 shadow file is removed before it is written. The shadow is brought up to date before every check from the files' modification times,
-receives the edited text of one file, and `pdz_docs.pipeline.run` checks and computes it exactly as
-`pdz check` would. Problems come back located in the plan's own relative paths.
+receives the edited text of one file, and `pdz_docs.build.check` checks and computes it exactly as
+`pdz check` does (the chapters built into the document tree too). Problems come back located in the plan's own relative paths.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from pdz_docs.pipeline import Result, run
+from pdz_docs.build import check as check_plan
+from pdz_docs.pipeline import Result
 from pdz_docs.problems import Loc, Problem
 from pdz_docs.watch import snapshot
 
@@ -70,7 +71,7 @@ class Shadow:
                 target.write_text(text, encoding="utf-8")
                 self.seen.pop(rel, None)       # next sync restores the saved file
             try:
-                result, problems = run(self.dir)
+                result, problems = check_plan(self.dir)
             finally:
                 if target is not None and text is not None:
                     self._sync()

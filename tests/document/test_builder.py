@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
+from conftest import edit, line_of
 from pdz_docs.document import nodes as n
 from pdz_docs.document.builder import chapter_from_markdown
 from pdz_docs.finance.table import Table, cells
@@ -171,3 +172,27 @@ def test_a_figure_cited_in_a_pictures_description_is_its_value(tmp_path):
     assert problems == []
     images = [x for x in walk(chapter) if isinstance(x, n.Image)]
     assert [i.alt for i in images] == ["Mappa dei 1.234 abitanti"]
+
+
+def test_check_and_the_studio_list_an_unsupported_construct_at_its_line(plan_dir: Path, capsys):
+    """`pdz check` and the studio's checks build the chapters as `pdz build` does: what the document leaves
+    out is a located warning there too, not only when building."""
+    from pdz_docs.cli import main
+    from pdz_docs.studio.shadow import Shadow
+
+    chapter = plan_dir / "capitoli" / "10-cap1.md"
+    edit(chapter, "## Le schede", "## Le schede {{ tabella(\"fasce_eta\") }}")
+    line = line_of(chapter, "## Le schede")
+    assert main(["check", str(plan_dir)]) == 0
+    out = capsys.readouterr().out
+    assert re.findall(r"^(\S+):(\d+):\d+: avviso: (.*) \[costrutto-non-supportato\]$", out, re.M) == [
+        (str(chapter), str(line), "una tabella o le schede citate in un titolo, in una cella di tabella, in un "
+         "collegamento o in un testo evidenziato: non si può stampare nel documento ed è omesso; scriverlo in un "
+         "paragrafo a sé")]
+    shadow = Shadow(plan_dir)
+    try:
+        _, problems = shadow.check()
+    finally:
+        shadow.close()
+    assert [(p.loc.file, p.loc.line) for p in problems if p.code == "costrutto-non-supportato"] == [
+        ("capitoli/10-cap1.md", line)]

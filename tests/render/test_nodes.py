@@ -119,26 +119,41 @@ def plan(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def document(plan) -> n.Document:
+def result(plan):
     result, problems = run(plan)
     assert result is not None and not [p for p in problems if p.severity == "errore"], problems
+    return result
+
+
+@pytest.fixture(scope="module")
+def document(result) -> n.Document:
     doc, built = build_document(result, provenance(result.plan))
     assert built == []
     return doc
+
+
+@pytest.fixture(scope="module")
+def documents(result, document) -> tuple[n.Node, ...]:
+    """The plan, and a report on it (`pdz diff`'s, comparing the plan with itself)."""
+    from pdz_docs.diff.compare import compare
+    from pdz_docs.diff.git import Versione
+
+    version = Versione("approvato", "abc1234", None)
+    return document, compare(version, result, version, result)[0]
 
 
 def test_kinds_are_all_listed():
     assert node_kinds() == set(n.KINDS)
 
 
-def test_the_document_holds_every_kind(document):
-    assert {type(x) for x in walk(document)} == set(n.KINDS)
+def test_the_documents_hold_every_kind(documents):
+    assert {type(x) for d in documents for x in walk(d)} == set(n.KINDS)
 
 
 @pytest.mark.parametrize("translator", translators(), ids=lambda t: t.__name__)
-def test_every_kind_through_every_renderer(translator, document):
+def test_every_kind_through_every_renderer(translator, documents):
     samples = {}
-    for x in walk(document):
+    for x in (x for d in documents for x in walk(d)):
         samples.setdefault(type(x), x)
     renderer = translator()
     for kind in n.KINDS:
