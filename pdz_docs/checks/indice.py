@@ -1,0 +1,99 @@
+"""The regional index (`indice:` of the rules file) and the plan's headings: which heading stands for which
+line of the index, and where the plan words it differently.
+
+A chapter is the index's entry of its number (or of its id, when it has no number). Its «##» headings are
+its sections in order: the first «##» is section 1, and so on; the «###» headings of a section whose index
+entry lists sub-items (the areas of II.1, the items of IV.1 and IV.2) are those sub-items, in order. A plan
+may add sections after the regional ones, and «###» headings after a section's sub-items: they are its own
+and nobody compares them. The document builder reads the same pairing to make the table of contents
+(document/builder.py); this module warns where a heading's words differ from the index's
+[titolo-non-regionale], spaces, quotes and capitals aside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from markdown_it import MarkdownIt
+
+from pdz_docs.load.habits import intent
+from pdz_docs.model import Capitolo, CapitoloIndice, Plan, Regole
+from pdz_docs.problems import Loc, Problem, avviso
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
+
+
+def same_words(a: str, b: str) -> bool:
+    """Whether two titles say the same, spaces, quotes («», “”, ’) and capitals aside."""
+    def key(text: str) -> str:
+        return " ".join(text.translate(_QUOTES).casefold().split())
+    return key(a) == key(b)
+
+
+def heading_level(written: int, previous: int) -> int:
+    """The level a heading prints at: «#» is a section like «##» (the chapter's title is level 1), and no
+    heading skips a level (PDF/UA-1 §7.4.2). The builder and this check apply the same rule."""
+    return min(max(written, 2), previous + 1)
+
+
+def regional_titles(regole: Regole, entry: CapitoloIndice | None,
+                    headings: Iterable[tuple[int, str]]) -> list[str | None]:
+    """For each heading (printed level, title) of a chapter, in order, the index's wording of the section or
+    sub-item it stands for, or None (a heading of the plan's own, or a chapter the index does not list)."""
+    out: list[str | None] = []
+    section, item = 0, 0
+    sections = entry.sezioni if entry is not None else []
+    for level, title in headings:
+        wording = None
+        if level == 2 and title:
+            section, item = section + 1, 0
+            wording = sections[section - 1].titolo if section <= len(sections) else None
+        elif level == 3 and title and 0 < section <= len(sections):
+            item += 1
+            voci = regole.voci(sections[section - 1])
+            wording = voci[item - 1] if item <= len(voci) else None
+        out.append(wording)
+    return out
+
+
+def _outline(cap: Capitolo) -> list[tuple[int, str, int]]:
+    """The chapter's headings as printed: (level, plain title, 0-based body line)."""
+    tokens = MarkdownIt("commonmark", {"html": False}).parse(intent(cap.body))
+    out, previous = [], 1
+    for i, t in enumerate(tokens):
+        if t.type != "heading_open":
+            continue
+        level = previous = heading_level(int(t.tag[1]), previous)
+        words = [c.content if c.type in ("text", "code_inline") else " " if c.type in ("softbreak", "hardbreak")
+                 else "" for c in tokens[i + 1].children or []]
+        out.append((level, re.sub(r"\s+", " ", "".join(words)).strip(), t.map[0] if t.map else 0))
+    return out
+
+
+def check_titoli_regionali(plan: Plan) -> list[Problem]:
+    """Chapter titles, section and sub-item headings worded as the regional index words them."""
+    regole = plan.regole
+    if regole is None or not regole.indice:
+        return []
+    out = []
+    for cap in plan.capitoli:
+        entry = regole.capitolo_indice(cap.meta.numero, cap.meta.id)
+        if entry is None:
+            continue
+        if not same_words(cap.meta.titolo, entry.titolo):
+            out.append(_differs(cap.doc.loc("titolo"), "il titolo del capitolo", entry.titolo))
+        outline = _outline(cap)
+        for (level, title, line), wording in zip(outline, regional_titles(regole, entry, [h[:2] for h in outline])):
+            if wording is not None and not same_words(title, wording):
+                what = "il titolo della sezione" if level == 2 else "il titolo della voce"
+                out.append(_differs(Loc(cap.file, cap.body_line + line, 1), what, wording))
+    return out
+
+
+def _differs(loc: Loc, what: str, wording: str) -> Problem:
+    return avviso(loc, "titolo-non-regionale", f"{what} è diverso da quello dell'indice regionale "
+                  f"(file delle regole, «indice»): scrivere «{wording}»")
+
+
+CHECKS = [check_titoli_regionali]
