@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeVar
 
 from markdown_it import MarkdownIt
 
@@ -21,6 +22,7 @@ from pdz_docs.load.habits import intent
 from pdz_docs.model import Capitolo, CapitoloIndice, Plan, Regole
 from pdz_docs.problems import Loc, Problem, avviso
 
+T = TypeVar("T")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
 
 
@@ -37,28 +39,31 @@ def heading_level(written: int, previous: int) -> int:
     return min(max(written, 2), previous + 1)
 
 
-def regional_titles(regole: Regole, entry: CapitoloIndice | None,
-                    headings: Iterable[tuple[int, str]]) -> list[str | None]:
-    """For each heading (printed level, title) of a chapter, in order, the index's wording of the section or
-    sub-item it stands for, or None (a heading of the plan's own, or a chapter the index does not list)."""
-    out: list[str | None] = []
-    section, item = 0, 0
+def index_lines(regole: Regole, entry: CapitoloIndice | None,
+                headings: Iterable[tuple[int, str, T]]) -> list[tuple[int, str | None, T | None]]:
+    """A chapter's lines of the table of contents, from its headings (printed level, title, what stands for
+    it) in order: each «##» heading (level 2) and, under a section whose index entry lists sub-items, each
+    sub-item (level 3). Each line has the index's wording (None for a section the index does not list: the
+    plan's own) and the heading that stands for it (None for a sub-item with no «###» heading of its own)."""
+    out: list[tuple[int, str | None, T | None]] = []
     sections = entry.sezioni if entry is not None else []
-    for level, title in headings:
-        wording = None
+    pending: list[str] = []   # the current section's sub-items no «###» heading has met yet
+    count = 0
+    for level, title, heading in headings:
         if level == 2 and title:
-            section, item = section + 1, 0
-            wording = sections[section - 1].titolo if section <= len(sections) else None
-        elif level == 3 and title and 0 < section <= len(sections):
-            item += 1
-            voci = regole.voci(sections[section - 1])
-            wording = voci[item - 1] if item <= len(voci) else None
-        out.append(wording)
+            out.extend((3, voce, None) for voce in pending)
+            count += 1
+            sezione = sections[count - 1] if count <= len(sections) else None
+            out.append((2, sezione.titolo if sezione else None, heading))
+            pending = regole.voci(sezione) if sezione else []
+        elif level == 3 and title and pending:
+            out.append((3, pending.pop(0), heading))
+    out.extend((3, voce, None) for voce in pending)
     return out
 
 
-def _outline(cap: Capitolo) -> list[tuple[int, str, int]]:
-    """The chapter's headings as printed: (level, plain title, 0-based body line)."""
+def _outline(cap: Capitolo) -> list[tuple[int, str, tuple[str, int]]]:
+    """The chapter's headings as printed: (level, plain title, (plain title, 0-based body line))."""
     tokens = MarkdownIt("commonmark", {"html": False}).parse(intent(cap.body))
     out, previous = [], 1
     for i, t in enumerate(tokens):
@@ -67,7 +72,8 @@ def _outline(cap: Capitolo) -> list[tuple[int, str, int]]:
         level = previous = heading_level(int(t.tag[1]), previous)
         words = [c.content if c.type in ("text", "code_inline") else " " if c.type in ("softbreak", "hardbreak")
                  else "" for c in tokens[i + 1].children or []]
-        out.append((level, re.sub(r"\s+", " ", "".join(words)).strip(), t.map[0] if t.map else 0))
+        title = re.sub(r"\s+", " ", "".join(words)).strip()
+        out.append((level, title, (title, t.map[0] if t.map else 0)))
     return out
 
 
@@ -83,11 +89,10 @@ def check_titoli_regionali(plan: Plan) -> list[Problem]:
             continue
         if not same_words(cap.meta.titolo, entry.titolo):
             out.append(_differs(cap.doc.loc("titolo"), "il titolo del capitolo", entry.titolo))
-        outline = _outline(cap)
-        for (level, title, line), wording in zip(outline, regional_titles(regole, entry, [h[:2] for h in outline])):
-            if wording is not None and not same_words(title, wording):
+        for level, wording, heading in index_lines(regole, entry, _outline(cap)):
+            if heading is not None and wording is not None and not same_words(heading[0], wording):
                 what = "il titolo della sezione" if level == 2 else "il titolo della voce"
-                out.append(_differs(Loc(cap.file, cap.body_line + line, 1), what, wording))
+                out.append(_differs(Loc(cap.file, cap.body_line + heading[1], 1), what, wording))
     return out
 
 
