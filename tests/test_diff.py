@@ -80,7 +80,7 @@ EXPECTED = """\
    PdZ    Da programmare  € 1.060.000,00  € 1.045.000,00  − € 15.000,00
 
 4. Testo dei capitoli
-   Analisi del contesto (capitoli/10-cap1.md): modificato
+   Analisi del contesto socio-demografico e del sistema di offerta dei servizi (capitoli/10-cap1.md): modificato
      − L'Ambito conta 4.000 abitanti.
      + L'Ambito conta 4.010 abitanti residenti nei due Comuni.
 

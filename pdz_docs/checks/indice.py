@@ -13,12 +13,14 @@ and nobody compares them. The document builder reads the same pairing to make th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TypeVar
 
 from markdown_it import MarkdownIt
 
 from pdz_docs.load.habits import intent
+from pdz_docs.load.refs import paragraph_refusals
 from pdz_docs.model import Capitolo, CapitoloIndice, Plan, Regole
 from pdz_docs.problems import Loc, Problem, avviso
 
@@ -27,9 +29,10 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"'
 
 
 def same_words(a: str, b: str) -> bool:
-    """Whether two titles say the same, spaces, quotes («», “”, ’) and capitals aside."""
+    """Whether two titles say the same, spaces (invisible ones too), quotes («», “”, ’) and capitals aside."""
     def key(text: str) -> str:
-        return " ".join(text.translate(_QUOTES).casefold().split())
+        visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")   # reported by checks/glyphs.py
+        return " ".join(visible.translate(_QUOTES).casefold().split())
     return key(a) == key(b)
 
 
@@ -82,11 +85,15 @@ def check_titoli_regionali(plan: Plan) -> list[Problem]:
     regole = plan.regole
     if regole is None or not regole.indice:
         return []
-    out = []
+    out, seen = [], set()
     for cap in plan.capitoli:
         entry = regole.capitolo_indice(cap.meta.numero, cap.meta.id)
-        if entry is None:
+        key = cap.meta.numero or cap.meta.id
+        # a second chapter of the same number is an error of its own (capitolo-duplicato); a chapter beyond
+        # the paragraph limits is not parsed (checks/content.py)
+        if entry is None or key in seen or paragraph_refusals(cap.body):
             continue
+        seen.add(key)
         if not same_words(cap.meta.titolo, entry.titolo):
             out.append(_differs(cap.doc.loc("titolo"), "il titolo del capitolo", entry.titolo))
         for level, wording, heading in index_lines(regole, entry, _outline(cap)):

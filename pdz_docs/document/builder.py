@@ -409,18 +409,18 @@ def _riferimento(s) -> str:
 # --- the document ----------------------------------------------------------------------
 
 def _toc(r: Regole, ch: n.Chapter) -> list[n.TocEntry]:
-    """A chapter's entries in the table of contents, worded as the regional index (checks/indice.py pairs
-    its lines with the headings): the chapter, its sections, and the sub-items the index lists under a
-    section, each with the page of its «###» heading when the plan has one. A chapter or section the
-    index does not list keeps the plan's words."""
+    """A chapter's entries in the table of contents: its title, its sections and, under a section whose
+    regional index entry lists sub-items (the areas of II.1, the items of IV.1 and IV.2), those sub-items
+    (checks/indice.py pairs them with the section's «###» headings). An entry says what its heading says, as
+    Word's own rebuild of the index does; the check keeps headings worded as the index. A sub-item with no
+    heading of its own is listed in the index's words, without a page."""
+    out = [n.TocEntry(1, ch.heading, ch.anchor, loc=ch.loc)]
     entry = r.capitolo_indice(ch.number, ch.id)
-    title = entry.titolo if entry is not None else ch.title
-    out = [n.TocEntry(1, f"{ch.label} – {title}" if ch.label else title, ch.anchor, loc=ch.loc)]
     for level, wording, h in index_lines(r, entry, [(h.level, h.title, h) for h in ch.outline]):
-        if level == 2:
-            out.append(n.TocEntry(2, f"{h.number} {wording or h.title}", h.anchor, loc=h.loc))
+        if h is None:
+            out.append(n.TocEntry(3, wording, "", loc=out[-1].loc))
         else:
-            out.append(n.TocEntry(3, wording, h.anchor if h else "", loc=h.loc if h else out[-1].loc))
+            out.append(n.TocEntry(level, f"{h.number} {h.title}" if h.number else h.title, h.anchor, loc=h.loc))
     return out
 
 
