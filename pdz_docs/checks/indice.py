@@ -25,7 +25,8 @@ from pdz_docs.model import Capitolo, CapitoloIndice, Plan, Regole
 from pdz_docs.problems import Loc, Problem, avviso
 
 T = TypeVar("T")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'",
+                         "“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
 
 
 def same_words(a: str, b: str) -> bool:

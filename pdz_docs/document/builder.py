@@ -22,8 +22,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from pdz_docs import figures
-from pdz_docs.document import nodes as n
 from pdz_docs.checks.indice import heading_level, index_lines
+from pdz_docs.document import nodes as n
 from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
 from pdz_docs.load.habits import intent
 from pdz_docs.load.media import Picture, load_picture

@@ -397,6 +397,9 @@ class Vincoli(Model):
     quote_fnps: dict[str, Testo]
 
 
+VOCI_AREE = "aree"   # the sub-items of a section are the strategic areas, with the titles of `aree`
+
+
 def _sezione(value: Any) -> Any:
     """A section of the regional index is its title alone, or its title with the sub-items listed under it."""
     return {"titolo": value} if isinstance(value, str) else value
@@ -407,9 +410,6 @@ def _voci(value: Any) -> Any:
         raise PydanticCustomError("valore-non-valido", f"le voci sono un elenco di titoli, oppure «{VOCI_AREE}» "
                                   f"(le aree strategiche); trovato «{quoted(value)}»")
     return value
-
-
-VOCI_AREE = "aree"   # the sub-items of a section are the strategic areas, with the titles of `aree`
 
 
 class SezioneIndice(Model):
