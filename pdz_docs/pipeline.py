@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pdz_docs import figures
 from pdz_docs.checks import finance as finance_checks
-from pdz_docs.checks import completeness, content, structure
+from pdz_docs.checks import completeness, content, indice, structure
 from pdz_docs.finance.compute import Computed, compute
 from pdz_docs.load.plan import load_plan
 from pdz_docs.model import Capitolo, Plan
@@ -31,7 +31,7 @@ def run(plan_dir: Path, definitivo: bool = False) -> tuple[Result | None, list[P
     plan, problems = load_plan(Path(plan_dir))
     if plan is None:
         return None, sort_problems(problems)
-    for check in structure.CHECKS + content.CHECKS:
+    for check in structure.CHECKS + content.CHECKS + indice.CHECKS:
         problems.extend(check(plan))
     if plan.piano is None or plan.regole is None or plan.finanza is None:
         return None, sort_problems(problems)

@@ -136,6 +136,7 @@ def skeleton_files(opts: Options, rules_name: str, regole: Regole) -> dict[str, 
     }
     env = _environment()
     env.filters["yq"] = yaml_scalar
+    env.globals["indice"] = lambda chapter, section=0, item=0: regional_title(regole, chapter, section, item)
     files: dict[str, str] = {}
     for path in sorted(p for p in SKELETON.rglob("*") if p.is_file()):
         rel = path.relative_to(SKELETON)
@@ -151,6 +152,25 @@ def skeleton_files(opts: Options, rules_name: str, regole: Regole) -> dict[str, 
     }, indent=2, ensure_ascii=False) + "\n"
     files[".vscode/extensions.json"] = json.dumps({"recommendations": ["redhat.vscode-yaml"]}, indent=2) + "\n"
     return files
+
+
+def regional_title(regole: Regole, chapter: int | str, section: int = 0, item: int = 0) -> str:
+    """The wording of the rules' regional index: a chapter's title, its section's (1-based), a section's sub-item.
+
+    The skeleton's headings are written with it, so a new plan is worded as its cycle's index."""
+    entry = regole.indice.get(chapter)
+    if entry is not None and not section:
+        return entry.titolo
+    if entry is not None and section <= len(entry.sezioni):
+        sezione = entry.sezioni[section - 1]
+        voci = regole.voci(sezione)
+        if not item:
+            return sezione.titolo
+        if item <= len(voci):
+            return voci[item - 1]
+    where = f"capitolo {chapter}" + (f", sezione {section}" if section else "") + (f", voce {item}" if item else "")
+    raise OptionError(f"il file di regole non ha nell'indice regionale («indice») il titolo del {where}: "
+                      "completarlo per creare lo scheletro del piano")
 
 
 def _empty(folder: Path, remove: bool) -> None:
@@ -202,7 +222,10 @@ def main(args) -> int:
     if regole is None or more or find_rules(plan_dir, rules_path.stem) != rules_path:
         return _fail(f"il file di regole {rules_path} non è valido: verificarlo con pdz check", 1)
 
-    files = skeleton_files(opts, rules_path.stem, regole)
+    try:
+        files = skeleton_files(opts, rules_path.stem, regole)
+    except OptionError as exc:
+        return _fail(str(exc), 1)
     existed = plan_dir.is_dir()
     try:
         try:

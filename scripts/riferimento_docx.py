@@ -139,6 +139,13 @@ def styles_xml() -> str:
                rpr=fonts(SANS, 20) + "<w:b/><w:bCs/>", nxt="Normal", q=False),
         pstyle("TOC2", "toc 2", ppr=f'{right_tab}<w:spacing w:before="0" w:after="0"/><w:ind w:left="454"/>'
                '<w:jc w:val="left"/>', rpr=fonts(SANS, 19), nxt="Normal", q=False),
+        # the sub-items the regional index lists under a section (the areas of II.1, the items of IV.1 and
+        # IV.2), italic as in the index; their «###» headings take «Titolo voce indice», which the TOC
+        # field lists at level 3 (render/docx.py)
+        pstyle("TOC3", "toc 3", ppr=f'{right_tab}<w:spacing w:before="0" w:after="0"/><w:ind w:left="907"/>'
+               '<w:jc w:val="left"/>', rpr=fonts(SANS) + '<w:i/><w:iCs/><w:sz w:val="18"/><w:szCs w:val="18"/>',
+               nxt="Normal", q=False),
+        pstyle("TitoloVoceIndice", "Titolo voce indice", based="Heading3", nxt="Normal"),
         pstyle("Caption", "caption", ppr=f'{keep}<w:spacing w:before="113" w:after="57" w:line="240" '
                'w:lineRule="auto"/><w:jc w:val="left"/>', rpr=heading + '<w:sz w:val="18"/><w:szCs w:val="18"/>',
                nxt="Normal"),

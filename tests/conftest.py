@@ -46,6 +46,14 @@ def line_at(path: Path, text: str) -> int:
     return line_of(path, text)
 
 
+# The minimal plan's chapter and sections, worded as the regional index words them (rules file, «indice»)
+CAPITOLO_1 = "Analisi del contesto socio-demografico e del sistema di offerta dei servizi"
+SEZIONE_1 = ("Un profilo di comunità dell'Ambito territoriale (caratteristiche socio demografiche, principali bisogni, "
+             "fenomeni sociali emergenti, etc.)")
+SEZIONE_2 = ('Lo "stato di salute" del sistema di welfare locale ed una valutazione del precedente ciclo di '
+             "programmazione (punti di forza e di debolezza, rischi da evitare ed opportunità da cogliere)")
+
+
 # Resources left unprogrammed are a warning (da-programmare); the minimal plan leaves most of its
 # budget unprogrammed, so tests about other checks set that warning aside.
 UNPROGRAMMED = "da-programmare"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, edit
+from conftest import ROOT, edit, line_of
 
 page = pytest.importorskip("page", reason="page-validation (extra test) non installato")
 
@@ -117,13 +117,12 @@ def test_running_header_and_page_numbers_are_artifacts(small_pdf: Path):
 
 def test_heading_that_skips_a_level_is_reported(plan_dir: Path):
     chapter = plan_dir / "capitoli" / "10-cap1.md"
-    edit(chapter, "## Le schede", "### Le schede")
-    edit(chapter, "## Profilo di comunità", "#### Profilo di comunità")
+    edit(chapter, "## Lo \"stato", "### Lo \"stato")
+    edit(chapter, "## Un profilo", "#### Un profilo")
     r = subprocess.run([sys.executable, "-m", "pdz_docs", "check", str(plan_dir)], capture_output=True, text=True,
                        cwd=ROOT)
-    lines = chapter.read_text(encoding="utf-8").split("\n")
     found = re.findall(r"^(\S+?):(\d+):1: avviso: (.*) \[titolo-salta-livello\]$", r.stdout, re.M)
-    assert [(f, int(n)) for f, n, _ in found] == [(str(chapter), lines.index("#### Profilo di comunità") + 1)]
+    assert [(f, int(n)) for f, n, _ in found] == [(str(chapter), line_of(chapter, "#### Un profilo"))]
     assert "scrivere «##»" in found[0][2]
 
 
@@ -207,7 +206,7 @@ def test_writers_slips_never_make_a_false_claim(plan_dir: Path, tmp_path: Path):
 
 def test_table_across_pages_is_one_table(plan_dir: Path, tmp_path: Path):
     rows = "\n".join(f"| Voce {i} | {i * 3} |" for i in range(1, 90))
-    edit(plan_dir / "capitoli" / "10-cap1.md", "## Le schede", f"| Voce | Valore |\n|---|---|\n{rows}\n\n## Le schede")
+    edit(plan_dir / "capitoli" / "10-cap1.md", "## Lo \"stato", f"| Voce | Valore |\n|---|---|\n{rows}\n\n## Lo \"stato")
     r = _build(plan_dir, tmp_path, "pdf")
     assert r.returncode == 0, r.stdout + r.stderr
     reader = PdfReader(str(next(tmp_path.glob("*.pdf"))))
@@ -270,8 +269,8 @@ def test_other_variants_conform_to_what_they_claim(plan_dir: Path, tmp_path: Pat
 
 def test_cards_right_under_the_chapter_title_are_reported(plan_dir: Path):
     chapter = plan_dir / "capitoli" / "10-cap1.md"
-    edit(chapter, "## Profilo di comunità", "Profilo di comunità.")
-    edit(chapter, "## Le schede", "Le schede.")
+    edit(chapter, "## Un profilo", "Un profilo")
+    edit(chapter, "## Lo \"stato", "Lo \"stato")
     r = subprocess.run([sys.executable, "-m", "pdz_docs", "check", str(plan_dir)], capture_output=True, text=True,
                        cwd=ROOT)
     lines = chapter.read_text(encoding="utf-8").split("\n")

@@ -33,7 +33,7 @@ def test_pdf_text_and_metadata(built):
     pdf = next(out.glob("*.pdf"))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     for needle in ("Ambito Territoriale Sociale di Prova", "Piano Sociale di Zona", "Analisi del contesto",
-                   "1.1 Profilo di comunità", "A.1", "Segretariato sociale", "€ 50.000,00", "€ 100.000,00",
+                   "1.1 Un profilo di comunità", "A.1", "Segretariato sociale", "€ 50.000,00", "€ 100.000,00",
                    "L'Ambito conta 4.000 abitanti", "Scheda A", "pag. 2 di"):
         assert needle in text, needle
     from pypdf import PdfReader
@@ -54,7 +54,7 @@ def test_docx_structure(built):
     assert 'w:orient="landscape"' in xml
     footers = "".join(zipfile.ZipFile(docx).read(n).decode() for n in zipfile.ZipFile(docx).namelist() if "footer" in n)
     assert " PAGE " in footers and " NUMPAGES " in footers
-    assert "1.1 Profilo di comunità" in xml
+    assert "1.1 Un profilo di comunità" in xml
 
 
 def test_same_content_same_bytes(plan_dir: Path, tmp_path: Path):

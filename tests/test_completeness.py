@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, edit, line_of, program_everything
+from conftest import CAPITOLO_1, ROOT, SEZIONE_1, edit, line_of, program_everything
 from pdz_docs.cli import main
 from pdz_docs.pipeline import run
 from pdz_docs.problems import AVVISO, ERRORE, NOTA
@@ -20,6 +20,7 @@ from pdz_docs.problems import AVVISO, ERRORE, NOTA
 COMPLETENESS = {"importo-non-indicato", "importo-in-attesa", "data-mancante", "casella-mancante", "campo-vuoto",
                 "da-verificare", "da-scrivere"}
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")
+
 
 
 def leave_blanks(plan: Path) -> None:
@@ -36,8 +37,7 @@ def leave_blanks(plan: Path) -> None:
     edit(card, "    utenza: Cittadini residenti\n", "")
     edit(card, "    PdZ: € 50.000,00\n", "    PdZ: € 50.000,00\n    PAIS: ~\n")
     edit(card, "risultati_attesi:\n", "# numero di utenti da verificare con i Comuni\nrisultati_attesi:\n")
-    edit(plan / "capitoli" / "10-cap1.md", "## Profilo di comunità\n",
-         "## Profilo di comunità\n\n> **[Da scrivere]** Il profilo dei servizi.\n")
+    edit(plan / "capitoli" / "10-cap1.md", "etc.)\n", "etc.)\n\n> **[Da scrivere]** Il profilo dei servizi.\n")
 
 
 def expected(plan: Path) -> list[tuple[str, int, str]]:
@@ -83,7 +83,7 @@ def test_definitive_plan_lists_every_blank_at_its_line(plan_dir: Path):
     assert messages[f"campo-vuoto:{line_of(card, '- denominazione')}"] == \
         "scheda A.1 – Segretariato sociale: servizio «Segretariato sociale»: «Utenza» non compilato"
     assert messages[f"da-scrivere:{line_of(plan_dir / 'capitoli' / '10-cap1.md', '[Da scrivere]')}"].startswith(
-        "capitolo «Analisi del contesto», sezione «Profilo di comunità»: ")
+        f"capitolo «{CAPITOLO_1}», sezione «{SEZIONE_1}»: ")
     assert messages[f"importo-in-attesa:{line_of(plan_dir / 'finanza.yaml', 'in_attesa')}"] == \
         "Budget: fonte BUONI-MIN 2022: in attesa di assegnazione (previsto € 5.000,00)"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit, line_of
+from conftest import CAPITOLO_1, edit, line_of
 
 FMT = "pdf,docx,xlsx"
 
@@ -112,7 +112,7 @@ def test_table_wider_than_page_is_a_warning(plan_dir: Path, tmp_path: Path):
     assert r.returncode == 0
     chapter = plan_dir / "capitoli" / "10-cap1.md"
     assert (f"{chapter}:{line_of(chapter, 'Colonna 0')}:1: avviso: una tabella scritta in Markdown nel capitolo "
-            "«Analisi del contesto» è più larga della pagina") in r.stdout
+            f"«{CAPITOLO_1}» è più larga della pagina") in r.stdout
     assert "[tabella-troppo-larga]" in r.stdout
     strict = build(plan_dir, tmp_path / "strict", "--strict")
     assert strict.returncode == 1 and "Nessun file scritto" in strict.stderr

@@ -83,7 +83,7 @@ EXPECTED = """\
 
 4. Testo dei capitoli
    Per ogni capitolo modificato, alcune righe cambiate, con le cifre inserite: il testo precedente e quello nuovo.
-   Analisi del contesto (capitoli/10-cap1.md)
+   Analisi del contesto socio-demografico e del sistema di offerta dei servizi (capitoli/10-cap1.md)
    Capitolo modificato.
      Testo precedente: L'Ambito conta 4.000 abitanti.
      Testo nuovo: L'Ambito conta 4.010 abitanti residenti nei due Comuni.

@@ -24,7 +24,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import FIXTURES, ROOT, UNPROGRAMMED, edit, line_of
+from conftest import CAPITOLO_1, FIXTURES, ROOT, UNPROGRAMMED, edit, line_of
 from pdz_docs.cli import main
 from pdz_docs.limits import MAX_CITATIONS, MAX_PROBLEMS_PER_FILE, MAX_YAML_NODES
 from pdz_docs.pipeline import run
@@ -444,7 +444,7 @@ def test_yaml_text_is_never_a_template(plan_dir: Path, capsys):
     """Braces in YAML fields, and HTML in them, are text: shown literally and escaped."""
     edit(plan_dir / CARD, "titolo: Segretariato sociale", 'titolo: "{{ cifre.popolazione.totale }} <b>x</b>"')
     edit(plan_dir / CARD, "azioni: [Informare, Orientare]", 'azioni: ["{% for x in cifre %}ciclo{% endfor %}", Orientare]')
-    edit(plan_dir / CAP, "titolo: Analisi del contesto", 'titolo: "Analisi {{ 7 * 7 }}"')
+    edit(plan_dir / CAP, f"titolo: {CAPITOLO_1}", 'titolo: "Analisi {{ 7 * 7 }}"')
     edit(plan_dir / "piano.yaml", "ambito: Prova", 'ambito: "Prova <script>alert(1)</script>"')
     edit(plan_dir / CAP, CITATION, "Ambito: {{ cifre.ambito.nome }}.")
     code, output, _ = pdz(capsys, "check", str(plan_dir))

@@ -303,7 +303,7 @@ def test_roman_chapter_numbers(plan_dir: Path, tmp_path: Path):
     for text in (html, xml):
         assert "Capitolo XII" in text and "Capitolo IV" in text
         assert "Capitolo 12" not in text and "Capitolo 4" not in text
-    assert "12.1 Profilo di comunità" in xml   # sections keep arabic numbers, as documented
+    assert "12.1 Un profilo di comunità" in xml   # sections keep arabic numbers, as documented
 
 
 # --- amounts with a misplaced space ---------------------------------------------------------

@@ -136,7 +136,7 @@ def test_intent_where_commonmark_differs():
 CHAPTER = """---
 id: abitudini
 titolo: Abitudini di scrittura
-numero: 2
+numero: 5
 ordine: 20
 ---
 ## Come si scrive
@@ -255,7 +255,7 @@ def test_autolink_with_a_refused_scheme_is_reported(plan_dir: Path):
 CHAPTER2 = """---
 id: altre
 titolo: Altre abitudini
-numero: 3
+numero: 6
 ordine: 30
 ---
 ## Anni
@@ -324,7 +324,7 @@ def test_parenthesis_numbers_are_a_list(built2):
 
 def test_underlined_title_is_a_numbered_section(built2):
     text, xml = built2
-    assert "3.2 Titolo sottolineato" in text
+    assert "6.2 Titolo sottolineato" in text
     assert any("Heading2" in p and "Titolo sottolineato" in p for p in re.findall(r"<w:p[ >].*?</w:p>", xml))
 
 

@@ -445,7 +445,7 @@ def test_outputs_show_each_state(plan_dir: Path, tmp_path: Path):
          "    2023: {in_attesa: si}")
     edit(plan_dir / FIN, "    2023: € 250.000,00", "    2023: ~")
     edit(plan_dir / CARD, "PAIS: € 10.000,00", "PAIS: {importo: \"€ 10.000,00\", nota: Avviso 1/2019}")
-    edit(plan_dir / "capitoli/10-cap1.md", "## Le schede", '{{ tabella("budget") }}\n\n## Le schede')
+    edit(plan_dir / "capitoli/10-cap1.md", "## Lo \"stato", '{{ tabella("budget") }}\n\n## Lo "stato')
     out = tmp_path / "out"
     assert main(["build", str(plan_dir), "--format", "docx,html", "--output", str(out)]) == 0
     # the HTML ties «€» to its figure with a no-break space (render/typography.py): read it as a space

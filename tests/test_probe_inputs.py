@@ -116,7 +116,7 @@ PROBES = [
           [(CAP, "upper(1)", 46, "cifre-non-ammesso")],
           ["espressione non ammessa nel capitolo: nei capitoli si possono solo citare cifre e tabelle: i filtri non "
            "hanno argomenti, si scrive «| upper» senza parentesi"]),
-    Probe("raw", [(CAP, "## Le schede", "Testo {% raw %}{{ x }}{% endraw %}\n\n## Le schede")],
+    Probe("raw", [(CAP, "## Lo \"stato", "Testo {% raw %}{{ x }}{% endraw %}\n\n## Lo \"stato")],
           [(CAP, "{% raw", 7, "cifre-non-ammesso")]),
 ]
 

@@ -91,17 +91,17 @@ def test_bidi_controls_in_card_fields(plan_dir: Path, old: str, new: str, col: i
 def test_bidi_and_zero_width_in_chapter_body(plan_dir: Path):
     path = plan_dir / CHAPTER
     edit(path, "L'Ambito conta", "L'Ambito\u202e conta")
-    edit(path, "## Le schede", "## Le sc\u200bhede")
+    edit(path, "## Lo \"stato", "## Lo \"st\u200bato")
     _, problems = run(plan_dir)
     assert located(plan_dir, problems) == [(str(CHAPTER), line_of(path, "conta"), 9, "carattere-non-ammesso"),
-                                           (str(CHAPTER), line_of(path, "## Le sc"), 9, "carattere-invisibile")]
+                                           (str(CHAPTER), line_of(path, "## Lo \"st"), 10, "carattere-invisibile")]
     assert [p.severity for p in problems if p.code == "carattere-invisibile"] == ["avviso"]
 
 
 def test_hidden_characters_in_file_names(plan_dir: Path):
     second_chapter(plan_dir / "capitoli", "20-cap\u202egpj.md")
     Image.new("RGB", (4, 4)).save(plan_dir / "capitoli" / "lo\u2066go.png")
-    edit(plan_dir / CHAPTER, "## Le schede", "![Logo](lo%E2%81%A6go.png)\n\n## Le schede")
+    edit(plan_dir / CHAPTER, "## Lo \"stato", "![Logo](lo%E2%81%A6go.png)\n\n## Lo \"stato")
     result, problems = run(plan_dir)
     assert located(plan_dir, problems) == [(str(CHAPTER), line_of(plan_dir / CHAPTER, "Logo"), 9,
                                             "carattere-non-ammesso"),

@@ -22,13 +22,14 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from pdz_docs import figures
+from pdz_docs.checks.indice import heading_level, index_lines
 from pdz_docs.document import nodes as n
 from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
 from pdz_docs.load.habits import intent
 from pdz_docs.load.media import Picture, load_picture
 from pdz_docs.load.plan import Capitolo
 from pdz_docs.load.refs import link_kind, resolve_image
-from pdz_docs.model import FrontMatter, Scheda
+from pdz_docs.model import FrontMatter, Regole, Scheda
 from pdz_docs.problems import Loc, Problem, avviso
 from pdz_docs.provenance import Provenance
 
@@ -82,6 +83,7 @@ class _Chapter:
     root: Path | None
     problems: list[Problem] = field(default_factory=list)
     section: int = 0
+    subsection: int = 0     # «###» headings met in the current section
     level: int = 1          # the chapter's title is level 1
     notes: dict[int, int] = field(default_factory=dict)   # footnote id → number in the chapter
 
@@ -174,7 +176,7 @@ def _items(ctx: _Chapter, tokens: list[Token], i: int, close: str) -> tuple[list
 
 def _heading(ctx: _Chapter, level: int, inline: Token, loc: Loc) -> n.Heading:
     """Headings never skip a level (PDF/UA-1 §7.4.2); «#» in a chapter is a section like «##» (the title is #)."""
-    level = min(max(level, 2), ctx.level + 1)
+    level = heading_level(level, ctx.level)
     ctx.level = level
     runs = _inline_only(ctx, _runs(ctx, inline, loc.line - ctx.cap.body_line), loc)
     title = n.plain(runs).strip()
@@ -184,6 +186,10 @@ def _heading(ctx: _Chapter, level: int, inline: Token, loc: Loc) -> n.Heading:
         chapter = ctx.cap.meta.numero
         number = f"{chapter}.{ctx.section}" if chapter else f"{ctx.section}"
         anchor = f"{ctx.cap.meta.id}-{ctx.section}"
+        ctx.subsection = 0
+    elif level == 3 and title and ctx.section:   # the index may list it under its section (checks/indice.py)
+        ctx.subsection += 1
+        anchor = f"{ctx.cap.meta.id}-{ctx.section}-{ctx.subsection}"
     return n.Heading(level, number, title, anchor, runs, loc=loc)
 
 
@@ -402,6 +408,22 @@ def _riferimento(s) -> str:
 
 # --- the document ----------------------------------------------------------------------
 
+def _toc(r: Regole, ch: n.Chapter) -> list[n.TocEntry]:
+    """A chapter's entries in the table of contents: its title, its sections and, under a section whose
+    regional index entry lists sub-items (the areas of II.1, the items of IV.1 and IV.2), those sub-items
+    (checks/indice.py pairs them with the section's «###» headings). An entry says what its heading says, as
+    Word's own rebuild of the index does; the check keeps headings worded as the index. A sub-item with no
+    heading of its own is listed in the index's words, without a page."""
+    out = [n.TocEntry(1, ch.heading, ch.anchor, loc=ch.loc)]
+    entry = r.capitolo_indice(ch.number, ch.id)
+    for level, wording, h in index_lines(r, entry, [(h.level, h.title, h) for h in ch.outline]):
+        if h is None:
+            out.append(n.TocEntry(3, wording, "", loc=out[-1].loc))
+        else:
+            out.append(n.TocEntry(level, f"{h.number} {h.title}" if h.number else h.title, h.anchor, loc=h.loc))
+    return out
+
+
 def build_chapters(result: Result) -> tuple[tuple[n.Card, ...], list[n.Chapter], list[Problem]]:
     """The cards and the chapters of the plan as nodes, and the problems of what they could not hold
     (what `pdz check` reports of the document without assembling or laying it out)."""
@@ -420,16 +442,13 @@ def build_chapters(result: Result) -> tuple[tuple[n.Card, ...], list[n.Chapter],
 def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, list[Problem]]:
     """The whole plan as one tree, and the problems of what it could not hold."""
     plan, comp = result.plan, result.computed
-    p = plan.piano
+    p, r = plan.piano, plan.regole
     cards, chapters, problems = build_chapters(result)
     piano = Loc(str(plan.root / "piano.yaml"), 1, 1)
     annex = n.Annex(ANNEX_TITLE, ANNEX_ANCHOR,
                     tuple(n.ComputedTable(comp.tables[t], loc=piano) for t in ("scheda_a", "scheda_c")
                           if t in comp.tables), loc=piano)
-    toc = []
-    for ch in chapters:
-        toc.append(n.TocEntry(1, ch.heading, ch.anchor, loc=ch.loc))
-        toc.extend(n.TocEntry(2, f"{s.number} {s.title}", s.anchor, loc=s.loc) for s in ch.sections)
+    toc = [entry for ch in chapters for entry in _toc(r, ch)]
     toc.append(n.TocEntry(1, annex.title, annex.anchor, loc=piano))
     cover = n.Cover(p.titolo, p.ambito, p.provincia, p.ciclo, tuple(c.nome for c in p.comuni),
                     bozza=not result.definitivo, loc=piano)

@@ -288,18 +288,23 @@ class Chapter(Node):
     blocks: tuple[Block, ...]
 
     @property
-    def sections(self) -> tuple[Heading, ...]:
-        """The numbered sections (level-2 headings), for the table of contents: those written inside a
+    def outline(self) -> tuple[Heading, ...]:
+        """The headings of levels 2 and 3 in order, for the table of contents: those written inside a
         quote or a list item too, since they are numbered like the others."""
         def walk(blocks):
             for b in blocks:
-                if isinstance(b, Heading) and b.level == 2:
+                if isinstance(b, Heading) and b.level in (2, 3):
                     yield b
                 elif isinstance(b, (Quote, ListItem)):
                     yield from walk(b.blocks)
                 elif isinstance(b, List):
                     yield from walk(b.items)
         return tuple(walk(self.blocks))
+
+    @property
+    def sections(self) -> tuple[Heading, ...]:
+        """The numbered sections (level-2 headings)."""
+        return tuple(h for h in self.outline if h.level == 2)
 
     @property
     def heading(self) -> str:
@@ -331,9 +336,9 @@ class Cover(Node):
 
 @dataclass(frozen=True)
 class TocEntry(Node):
-    level: int        # 1: chapter or annex, 2: section
+    level: int        # 1: chapter or annex, 2: section, 3: a sub-item the regional index lists under a section
     text: str
-    anchor: str
+    anchor: str       # "": a sub-item the plan has no heading for (no link, no page)
 
 
 @dataclass(frozen=True)

@@ -400,6 +400,43 @@ class Vincoli(Model):
     quote_fnps: dict[str, Testo]
 
 
+VOCI_AREE = "aree"   # the sub-items of a section are the strategic areas, with the titles of `aree`
+
+
+def _sezione(value: Any) -> Any:
+    """A section of the regional index is its title alone, or its title with the sub-items listed under it."""
+    return {"titolo": value} if isinstance(value, str) else value
+
+
+def _voci(value: Any) -> Any:
+    if isinstance(value, str) and value != VOCI_AREE:
+        raise PydanticCustomError("valore-non-valido", f"le voci sono un elenco di titoli, oppure «{VOCI_AREE}» "
+                                  f"(le aree strategiche); trovato «{quoted(value)}»")
+    return value
+
+
+class SezioneIndice(Model):
+    titolo: Testo
+    voci: Annotated[list[Testo] | str, BeforeValidator(_voci)] = []
+
+
+class CapitoloIndice(Model):
+    """A chapter of the regional index: its title and its sections, in the order of the plan's «##» headings."""
+
+    titolo: Testo
+    sezioni: list[Annotated[SezioneIndice, BeforeValidator(_sezione)]] = []
+
+
+def _indice_key(value: Any) -> Any:
+    """A chapter's number (1–20, «numero» in its front matter) or, for a chapter without number, its id."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 20:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value) and not value.isdigit():
+        return value
+    raise PydanticCustomError("valore-non-valido", f"«{quoted(value)}» non è un capitolo: la chiave è il numero del "
+                              "capitolo (da 1 a 20) o l'id di un capitolo senza numero (es. introduzione)")
+
+
 class Regole(Model):
     ciclo: str
     anni: list[Intero]
@@ -416,6 +453,18 @@ class Regole(Model):
     fasce_eta: list[str]
     fasce_minori: list[str]
     fasce_anziani: list[str]
+    # the regional index: chapter number (or id of an unnumbered chapter) → its title and sections
+    indice: dict[Annotated[int | str, PlainValidator(_indice_key)], CapitoloIndice] = {}
+
+    def capitolo_indice(self, numero: int | None, id: str) -> CapitoloIndice | None:
+        """The regional index's entry of a chapter: by its number, or by its id when it has none."""
+        return self.indice.get(numero if numero else id)
+
+    def voci(self, sezione: SezioneIndice) -> list[str]:
+        """The sub-items listed under a section of the index (the areas' titles for «voci: aree»)."""
+        if sezione.voci == VOCI_AREE:
+            return [a.titolo for a in self.aree.values()]
+        return list(sezione.voci)
 
     def in_nomenclature_order(self, codes) -> list[str]:
         """Card codes in the order of the regional nomenclatore; codes it does not list come last, by code."""

@@ -206,10 +206,10 @@ class WordBuilder:
             p._p.style = self._styles[style]
         return p
 
-    def heading(self, text: str, level: int, anchor: str = "", new_page: bool = False):
+    def heading(self, text: str, level: int, anchor: str = "", new_page: bool = False, style: str = ""):
         """A heading; `anchor` (the HTML's id) becomes a bookmark the index links to."""
         fresh = self._fresh_page
-        p = self.para(text, f"Heading {level}")
+        p = self.para(text, style or f"Heading {level}")
         if new_page and not fresh:
             p.paragraph_format.page_break_before = True
         if anchor:
@@ -319,6 +319,7 @@ class DocxTranslator(WordBuilder):
         self.quote = 0             # inside a quote: paragraphs take the Quote style
         self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
         self.notes: int | None = None   # the numbering of the chapter's notes being written
+        self.indexed: set[str] = set()  # anchors of the «###» headings the index lists (its level-3 entries)
 
     def render(self, node: n.Node) -> list:
         method = getattr(self, "visit_" + type(node).__name__, None)
@@ -439,8 +440,12 @@ class DocxTranslator(WordBuilder):
         return self.paragraph(x.runs)
 
     def visit_Heading(self, x: n.Heading) -> list:
-        # one run of plain text: the heading's words are its bookmark's, and the index's entry
-        return [self.heading(f"{x.number} {x.title}" if x.number else x.title, x.level, x.anchor)._p]
+        # one run of plain text: the heading's words are its bookmark's, and the index's entry. A «###»
+        # the index lists takes the style its TOC field collects at level 3 (visit_Toc)
+        indexed = x.level == 3 and x.anchor in self.indexed
+        anchor = x.anchor if x.level < 3 or indexed else ""
+        return [self.heading(f"{x.number} {x.title}" if x.number else x.title, x.level, anchor,
+                             style="Titolo voce indice" if indexed else "")._p]
 
     def visit_List(self, x: n.List, level: int = 0) -> list:
         """A list; each numbered list is its own Word list, restarting at its first number."""
@@ -640,8 +645,12 @@ class DocxTranslator(WordBuilder):
         return self.added(start)
 
     def visit_TocEntry(self, x: n.TocEntry) -> list:
-        """An entry of the index: its text and page, linked to its heading's bookmark."""
+        """An entry of the index: its text and page, linked to its heading's bookmark (a sub-item the plan
+        has no heading for: its text alone)."""
         p = self.para(style=f"toc {x.level}")
+        if not x.anchor:
+            p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve">{escape(x.text)}</w:t></w:r>'))
+            return [p._p]
         p._p.append(parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(x.anchor)}" w:history="1">'
                               f'<w:r><w:t xml:space="preserve">{escape(x.text)}</w:t></w:r><w:r><w:tab/></w:r>'
                               f'<w:r><w:t>{self.pages.get(x.anchor, "")}</w:t></w:r></w:hyperlink>'))
@@ -654,11 +663,14 @@ class DocxTranslator(WordBuilder):
         sets the same text in the same fonts, sizes, margins and column widths, so the pages agree where
         the two engines break alike: exact on the test plans and through chapter II of the default plan,
         further on they drift apart where LibreOffice and WeasyPrint break long tables and cards differently
-        (BENCHMARKS.md has both page counts of the default plan))."""
+        (BENCHMARKS.md has both page counts of the default plan). Word's own rebuild takes headings 1–2 and, at
+        level 3, the «###» headings the regional index lists (style «Titolo voce indice», `\\t`; «;» is the
+        document's list separator)."""
         start = self.mark()
+        self.indexed = {e.anchor for e in x.entries if e.level == 3 and e.anchor}
         self.heading("Indice", 1, new_page=True).style = self.d.styles["TOC Heading"]
         entries = self.all(x.entries)
-        begin = [_fld("begin"), _instr('TOC \\o "1-2" \\h \\z \\u'), _fld("separate")]
+        begin = [_fld("begin"), _instr('TOC \\o "1-2" \\h \\z \\u \\t "Titolo voce indice;3"'), _fld("separate")]
         for el in reversed(begin):
             entries[0].pPr.addnext(el)
         entries[-1].append(_fld("end"))

@@ -90,7 +90,8 @@ class HtmlTranslator:
     def visit_Heading(self, x: n.Heading) -> str:
         if x.number:
             return (f'<h2 id="{x.anchor}"><span class="num">{escape(x.number)}</span> {self.all(x.runs)}</h2>\n')
-        return f"<h{x.level}>{self.all(x.runs)}</h{x.level}>\n"
+        anchor = f' id="{x.anchor}"' if x.anchor else ""   # a «###» the index may point to
+        return f"<h{x.level}{anchor}>{self.all(x.runs)}</h{x.level}>\n"
 
     def visit_Paragraph(self, x: n.Paragraph, after: str = "") -> str:
         return f"<p>{self.all(x.runs)}{after}</p>\n"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import CAPITOLO_1
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
@@ -24,6 +26,6 @@ def test_wide_markdown_table_is_warned_at_its_line(tmp_path: Path):
                         "--format", "pdf"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     warned = [x for x in r.stdout.splitlines() if x.endswith("[tabella-troppo-larga]")]
-    assert warned == [f"{chapter}:{line}:1: avviso: una tabella scritta in Markdown nel capitolo «Analisi del "
-                      "contesto» è più larga della pagina e nel PDF risulta tagliata a destra: ridurre le colonne o "
+    assert warned == [f"{chapter}:{line}:1: avviso: una tabella scritta in Markdown nel capitolo «{CAPITOLO_1}» "
+                      "è più larga della pagina e nel PDF risulta tagliata a destra: ridurre le colonne o "
                       "spezzarla in due tabelle [tabella-troppo-larga]"]

@@ -76,7 +76,7 @@ def test_headings_numbered_once_and_never_skip_a_level(tmp_path):
     chapter, _ = build(tmp_path)
     headings = [b for b in chapter.blocks if isinstance(b, n.Heading)]
     assert [(h.level, h.number, h.title, h.anchor) for h in headings] == [
-        (2, "2.1", "Sezione", "prova-1"), (3, "", "Sotto", ""), (4, "", "Salta un livello", "")]
+        (2, "2.1", "Sezione", "prova-1"), (3, "", "Sotto", "prova-1-1"), (4, "", "Salta un livello", "")]
     assert chapter.sections == (headings[0],)
 
 
@@ -157,13 +157,13 @@ def test_a_section_written_inside_a_quote_or_a_list_is_in_the_index(plan_dir):
     from pdz_docs.build import build
 
     (plan_dir / "capitoli" / "20-citazioni.md").write_text(
-        "---\nid: cit\ntitolo: Citazioni\nnumero: 2\nordine: 20\n---\n## Prima\n\n> ## Nella citazione\n\n"
+        "---\nid: cit\ntitolo: Citazioni\nnumero: 5\nordine: 20\n---\n## Prima\n\n> ## Nella citazione\n\n"
         "- voce\n\n  ## Nella voce\n\n## Ultima\n", encoding="utf-8")
     outputs, _ = build(plan_dir, ["html"])
     html = outputs.files[0].data.decode()
     index = html[html.index('<nav class="indice"'):html.index("</nav>")]
-    assert [m for m in re.findall(r">(2\.\d [^<]+)</a>", index)] == [
-        "2.1 Prima", "2.2 Nella citazione", "2.3 Nella voce", "2.4 Ultima"]
+    assert [m for m in re.findall(r">(5\.\d [^<]+)</a>", index)] == [   # a chapter the regional index does not list
+        "5.1 Prima", "5.2 Nella citazione", "5.3 Nella voce", "5.4 Ultima"]
 
 
 def test_a_figure_cited_in_a_pictures_description_is_its_value(tmp_path):

@@ -38,7 +38,7 @@ def test_every_construct_in_order_in_the_docx(xml: str):
     body = xml[xml.index("Tutti i costrutti</w:t>"):]                    # past the index
     text = " ".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", body))
     assert in_order(re.sub(r"\s+", " ", text), WORDS) == []
-    assert "2.1 Ordine01 sezione" in text and "100,00" in text           # the section's number, the cited figure
+    assert "5.1 Ordine01 sezione" in text and "100,00" in text           # the section's number, the cited figure
 
 
 def test_each_construct_as_word_draws_it(xml: str):
@@ -78,7 +78,7 @@ def _built(tmp_path: Path, chapter: str) -> str:
 TABLE_CHAPTER = """---
 id: celle
 titolo: Celle
-numero: 2
+numero: 6
 ordine: 20
 ---
 | Voce | Centro | Valore |

@@ -32,7 +32,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CHAPTER = """---
 id: costrutti
 titolo: Tutti i costrutti
-numero: 2
+numero: 5
 ordine: 20
 ---
 ## Ordine01 sezione
@@ -214,7 +214,7 @@ def test_every_construct_in_order_in_the_html(built):
     parser.feed(next(built.glob("*.html")).read_text(encoding="utf-8"))
     text = " ".join(parser.parts)
     assert in_order(text, WORDS) == []
-    assert "2.1 " in text and "100,00" in text    # the section's number, the cited figure
+    assert "5.1 " in text and "100,00" in text    # the section's number, the cited figure
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext non installato")
