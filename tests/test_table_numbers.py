@@ -142,3 +142,12 @@ def test_docx_captions_count_with_seq_fields_and_citations_refer_to_them(built):
     assert len(names) == len(set(names))
     refs = re.findall(r"REF (_RefTabella\d+) \\h.*?<w:t(?: [^>]*)?>([^<]*)</w:t>", xml, re.S)
     assert refs == [("_RefTabella3", "Tabella n. 3"), ("_RefTabella1", "Tabella n. 1"), ("_RefTabella5", "Tabella n. 5")]
+
+
+def test_pdz_cifre_lists_how_to_cite_each_tables_number(plan_dir: Path):
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "cifre", str(plan_dir)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert any(re.fullmatch(r'\{\{ tabella\("territorio"\) \}\}\s+Territorio e popolazione residente', x) for x in lines)
+    assert any(re.fullmatch(r'\{\{ tabella_n\("territorio"\) \}\}\s+il numero della tabella «Territorio e '
+                            r'popolazione residente»', x) for x in lines)

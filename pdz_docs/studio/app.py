@@ -309,6 +309,8 @@ def create_app(config: Config) -> Flask:
 
             cifre = [(f"{{{{ {name} }}}}", f"{name} = {value}") for name, value in flatten(result.computed.cifre)]
             cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
+            cifre += [(f'{{{{ tabella_n("{tid}") }}}}', f"numero della tabella «{t.title}»")
+                      for tid, t in sorted(result.computed.tables.items())]
         return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
                                anteprima=preview(rel, result), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),

@@ -127,6 +127,8 @@ def test_chapter_preview_and_figures_picker(client):
     assert '<textarea id="testo" name="testo"' in page
     assert '<option value="{{ cifre.popolazione.totale }}">cifre.popolazione.totale = 70.275</option>' in page
     assert '<option value="{{ tabella(&#34;territorio&#34;) }}">tabella «Territorio e popolazione residente»</option>' in page
+    assert ('<option value="{{ tabella_n(&#34;territorio&#34;) }}">numero della tabella «Territorio e popolazione '
+            'residente»</option>') in page
     text = "---\nid: cap1\ntitolo: Prova\nordine: 30\nnumero: 1\n---\n\n## Sezione\n\nResidenti: {{ cifre.popolazione.totale }}.\n"
     html = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text}).get_data(as_text=True)
     preview = html.split('id="anteprima"', 1)[1]
