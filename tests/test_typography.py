@@ -168,7 +168,8 @@ def test_one_minus_sign_and_one_sign_convention(pages: list[Page]):
 
 def test_numeric_headers_stand_over_their_figures(pages: list[Page]):
     # in the demographic variations table every figure ends under the end of its column's header
-    page = next(p for p in pages if any(text_of(line).startswith("Variazioni demografiche") for line in p.lines))
+    page = next(p for p in pages if any(text_of(line).startswith("Tabella") and "– Variazioni demografiche" in
+                                        text_of(line) for line in p.lines))
     words = page.words
     header = next(w for w in words if w.text == "Indicatore")
     heads = [w for w in words if abs(w.y0 - header.y0) < 2 and w.x0 > header.x1]
