@@ -488,13 +488,10 @@ def _riferimento(s) -> str:
 
 # --- the document ----------------------------------------------------------------------
 
-def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, list[Problem]]:
-    """The whole plan as one tree, and the problems of what it could not hold."""
+def build_body(result: Result, cards: tuple[n.Card, ...] = ()) -> tuple[list[n.Chapter], n.Annex, list[Problem]]:
+    """The chapters, in the order of `result.chapters`, and the financial annexes: their tables numbered in
+    document order, the citations of those numbers filled in; and the problems of what they could not hold."""
     plan, comp = result.plan, result.computed
-    p, r = plan.piano, plan.regole
-    order = {c: i for i, c in enumerate(r.nomenclatore)}
-    cards = tuple(build_card(s.scheda, comp.schede[s.scheda.codice], r, Loc(s.file, 1, 1))
-                  for s in sorted(plan.schede, key=lambda s: order.get(s.scheda.codice, 999)))
     chapters, problems = [], []
     numbering = Numbering()
     for cap, _ in result.chapters:
@@ -505,7 +502,18 @@ def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, 
     annex = n.Annex(ANNEX_TITLE, ANNEX_ANCHOR,
                     tuple(numbering.computed(comp.tables[t], f"{ANNEX_ANCHOR}-{t}", piano) for t in ANNEX_TABLES
                           if t in comp.tables), loc=piano)
-    chapters = [resolved(ch, numbering.placed) for ch in chapters]
+    return [resolved(ch, numbering.placed) for ch in chapters], annex, problems
+
+
+def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, list[Problem]]:
+    """The whole plan as one tree, and the problems of what it could not hold."""
+    plan, comp = result.plan, result.computed
+    p, r = plan.piano, plan.regole
+    order = {c: i for i, c in enumerate(r.nomenclatore)}
+    cards = tuple(build_card(s.scheda, comp.schede[s.scheda.codice], r, Loc(s.file, 1, 1))
+                  for s in sorted(plan.schede, key=lambda s: order.get(s.scheda.codice, 999)))
+    chapters, annex, problems = build_body(result, cards)
+    piano = annex.loc
     toc = []
     for ch in chapters:
         toc.append(n.TocEntry(1, ch.heading, ch.anchor, loc=ch.loc))

@@ -496,12 +496,10 @@ def preview(rel: str, result) -> Markup | None:
     """The chapter as the documents show it (the document tree's HTML translator), or None when it cannot be built."""
     if result is None:
         return None
-    from pdz_docs.document.builder import build_chapter
+    from pdz_docs.document.builder import build_body
     from pdz_docs.render.html import HtmlTranslator
 
-    comp = result.computed
-    for cap, _ in result.chapters:
+    for (cap, _), chapter in zip(result.chapters, build_body(result)[0]):   # its tables numbered as in the document
         if cap.file.endswith(rel):
-            chapter, _ = build_chapter(cap, comp.cifre, comp.tables, (), result.plan.root)
             return HtmlTranslator().render(chapter)
     return None

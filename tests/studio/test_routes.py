@@ -133,6 +133,13 @@ def test_chapter_preview_and_figures_picker(client):
     html = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text}).get_data(as_text=True)
     preview = html.split('id="anteprima"', 1)[1]
     assert '<span class="num">1.1</span> Sezione</h2>' in preview and "<p>Residenti: 70.275.</p>" in preview
+    # the preview numbers the chapter's tables as the document does, counting those of the chapters before it
+    text += '\nCome nella {{ tabella_n("territorio") }}:\n\n{{ tabella("territorio") }}\n'
+    html = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text}).get_data(as_text=True)
+    preview = html.split('id="anteprima"', 1)[1]
+    cited = re.search(r'<a class="rif-tabella" href="#tab-territorio">Tabella n\. (\d+)</a>', preview)
+    caption = re.search(r'<caption><span class="numero-tabella">Tabella n\. (\d+)</span> – Territorio', preview)
+    assert cited and caption and cited[1] == caption[1] and int(caption[1]) > 1
 
 
 def test_a_value_that_is_not_an_amount_is_shown_beside_its_field_and_not_saved(client, plan: Path):
