@@ -307,6 +307,9 @@ def cmd_cifre(args) -> int:
     print()
     for tid in sorted(result.computed.tables):
         print(f'{{{{ tabella("{tid}") }}}}'.ljust(52) + result.computed.tables[tid].title)
+    print()
+    for tid in sorted(result.computed.tables):
+        print(f'{{{{ tabella_n("{tid}") }}}}'.ljust(52) + f"il numero della tabella «{result.computed.tables[tid].title}»")
     return 0
 
 

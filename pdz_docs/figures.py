@@ -4,7 +4,8 @@ A chapter is never run as a template. Jinja's lexer and parser read it; the pars
 is walked here, and only the documented forms are evaluated:
 
     {{ cifre.gruppo.nome }}        a computed figure (also `cifre["gruppo"]["nome"]`)
-    {{ tabella("id") }}            a computed table
+    {{ tabella("id") }}            a computed table, placed here (once in the document)
+    {{ tabella_n("id") }}          its number, «Tabella n. 3» (the document tree numbers the tables)
     {{ schede() }}                 all the cards
     {{ … | upper }}                and the case filters upper, lower, capitalize, title, trim
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import jinja2
@@ -50,13 +51,14 @@ _CITATION = re.compile(r"\{\{|\{%")
 
 
 class _Place(str):
-    """Where a table (`kind` "tabella", `table_id`) or the cards ("schede") are cited: no text of its own.
+    """Where a table (`kind` "tabella", `table_id`) or the cards ("schede") are cited: no text of its own;
+    or a table's number cited in the text (`kind` "tabella_n"), «tabella «id»» until the document numbers it.
 
-    The expanded text (read by `pdz diff`) leaves it out; the document builder makes it a node.
+    The expanded text (read by `pdz diff`) leaves a table out; the document builder makes each a node.
     """
 
     def __new__(cls, kind: str, table_id: str = "") -> "_Place":
-        place = super().__new__(cls, "")
+        place = super().__new__(cls, f"tabella «{table_id}»" if kind == "tabella_n" else "")
         place.kind, place.table_id = kind, table_id
         return place
 
@@ -84,20 +86,37 @@ class Budget:
     table_rows: dict[str, int]           # rows of each table, header and totals included
     rows: int = 0
     cards_at: str = ""                   # file:line of the first schede()
+    placed: dict[str, str] = field(default_factory=dict)              # table id → file:line of its tabella()
+    numbers: list[tuple[str, Loc]] = field(default_factory=list)      # the tabella_n() citations
 
     def charge(self, place: _Place, where: str, lineno: int) -> None:
         table_id = place.table_id
+        if place.kind == "tabella_n":
+            return
         if place.kind == "schede":
             if self.cards_at:
                 raise _Refused("citazione-ripetuta", f"le schede sono già citate con schede() in {self.cards_at}: "
                                "nel documento compaiono una volta sola", lineno, "{{")
             self.cards_at = where
             return
+        if table_id in self.placed:   # its number and its place in the document would be two
+            raise _Refused("citazione-ripetuta", f"la tabella «{table_id}» è già inserita con tabella() in "
+                           f"{self.placed[table_id]}: nel documento compare una volta sola; per richiamarla nel "
+                           f"testo si scrive {{{{ tabella_n(\"{table_id}\") }}}}", lineno, "{{")
+        self.placed[table_id] = where
         before, self.rows = self.rows, self.rows + self.table_rows.get(table_id, 0)
         if before <= MAX_CITED_ROWS < self.rows:  # reported once, where the limit is crossed
             raise _Refused("documento-troppo-lungo", f"con la tabella «{table_id}» le tabelle citate nel documento "
                            f"superano {MAX_CITED_ROWS:,} righe: citare ogni tabella una volta sola".replace(",", "."),
                            lineno, "{{")
+
+    def unplaced(self, shown: tuple[str, ...] = ()) -> list[Problem]:
+        """The tabella_n() citations of a table that no tabella() inserts (nor the annexes, `shown`, print):
+        the number they would print is no table's."""
+        return [errore(loc, "tabella-non-inserita", f"la tabella «{table_id}» è citata con tabella_n() ma non è "
+                       f"inserita nel documento: inserirla con {{{{ tabella(\"{table_id}\") }}}} nel capitolo in "
+                       "cui va stampata") for table_id, loc in self.numbers
+                if table_id not in self.placed and table_id not in shown]
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,8 +132,11 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
     """
     body = cap.body
 
+    def loc(lineno: int, near: str = "") -> Loc:
+        return Loc(cap.file, cap.body_line + lineno - 1, _column(body, lineno, near))
+
     def problem(code: str, message: str, lineno: int, near: str = "") -> Problem:
-        return errore(Loc(cap.file, cap.body_line + lineno - 1, _column(body, lineno, near)), code, message)
+        return errore(loc(lineno, near), code, message)
 
     citations = list(_CITATION.finditer(body))
     if len(citations) > MAX_CITATIONS:
@@ -161,6 +183,8 @@ def expand(cap: Capitolo, cifre: dict, table_ids: set[str], budget: Budget | Non
                 text = evaluator.cite(item)
                 if budget is not None and isinstance(text, _Place):
                     budget.charge(text, f"{cap.file}:{cap.body_line + item.lineno - 1}", item.lineno)
+                    if text.kind == "tabella_n":
+                        budget.numbers.append((text.table_id, loc(item.lineno, text.table_id)))
                 out.append(text)
         except _Refused as exc:
             problems.append(problem(exc.code, exc.message, exc.lineno, exc.near))
@@ -219,12 +243,12 @@ class _Evaluator:
         if isinstance(expr, nodes.Name):
             if expr.name == "cifre":
                 return self.cifre, "cifre"
-            if expr.name in ("tabella", "schede"):
+            if expr.name in ("tabella", "tabella_n", "schede"):
                 raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive {expr.name}(…)", expr.lineno,
                                expr.name)
             self.private(expr.name, expr.lineno)
             hint = f": forse «cifre.{expr.name}…»?" if expr.name in self.cifre else \
-                _hint(expr.name, ["cifre", "tabella", "schede"])
+                _hint(expr.name, ["cifre", "tabella", "tabella_n", "schede"])
             raise _Refused("cifra-sconosciuta", f"nome sconosciuto «{quoted(expr.name)}»{hint}", expr.lineno,
                            expr.name)
         if isinstance(expr, nodes.Getattr):
@@ -273,23 +297,23 @@ class _Evaluator:
 
     def call(self, expr: nodes.Call) -> tuple[Any, str]:
         fn = expr.node.name if isinstance(expr.node, nodes.Name) else ""
-        if fn not in ("tabella", "schede") or expr.kwargs or expr.dyn_args or expr.dyn_kwargs:
-            raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si possono chiamare solo tabella(\"nome\") "
-                           "e schede()", expr.lineno, "(")
+        if fn not in ("tabella", "tabella_n", "schede") or expr.kwargs or expr.dyn_args or expr.dyn_kwargs:
+            raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si possono chiamare solo tabella(\"nome\"), "
+                           "tabella_n(\"nome\") e schede()", expr.lineno, "(")
         if fn == "schede":
             if expr.args:
                 raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: schede() si scrive senza nulla fra le "
                                "parentesi", expr.lineno, "schede")
             return _Place("schede"), "schede()"
         if len(expr.args) != 1 or not isinstance(expr.args[0], nodes.Const):
-            raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive tabella(\"nome\"), con il nome di una "
-                           "tabella tra virgolette", expr.lineno, "tabella")
+            raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive {fn}(\"nome\"), con il nome di una "
+                           "tabella tra virgolette", expr.lineno, fn)
         table_id = str(expr.args[0].value)
         if table_id not in self.table_ids:
             match = difflib.get_close_matches(table_id, sorted(self.table_ids), n=1, cutoff=0.5)
             raise _Refused("cifra-sconosciuta", f"tabella sconosciuta «{quoted(table_id)}»"
                            + (f": forse «{match[0]}»?" if match else ""), expr.lineno, table_id)
-        return _Place("tabella", table_id), f'tabella("{table_id}")'
+        return _Place(fn, table_id), f'{fn}("{table_id}")'
 
 
 def _describe(expr: nodes.Expr) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from pdz_docs import figures
 from pdz_docs.checks import finance as finance_checks
 from pdz_docs.checks import completeness, content, indice, structure
-from pdz_docs.finance.compute import Computed, compute
+from pdz_docs.finance.compute import ANNEX_TABLES, Computed, compute
 from pdz_docs.load.plan import load_plan
 from pdz_docs.model import Capitolo, Plan
 from pdz_docs.problems import Problem, sort_problems
@@ -44,6 +44,7 @@ def run(plan_dir: Path, definitivo: bool = False) -> tuple[Result | None, list[P
         text, probs = figures.expand(cap, computed.cifre, set(computed.tables), budget)
         problems.extend(probs)
         chapters.append((cap, text))
+    problems.extend(budget.unplaced(tuple(t for t in ANNEX_TABLES if t in computed.tables)))
     definitivo = definitivo or plan.piano.stato == "definitivo"
     items = completeness.da_completare(plan, problems)
     if definitivo:

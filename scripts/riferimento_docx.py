@@ -135,9 +135,14 @@ def styles_xml() -> str:
         pstyle("CopertinaCiclo", "Copertina Ciclo", ppr=f'<w:spacing w:before="240" w:after="0"/>{centre}',
                rpr=fonts(SANS, 28)),
         pstyle("TOCHeading", "TOC Heading", based="Heading1", ppr='<w:outlineLvl w:val="9"/>', nxt="Normal"),
-        pstyle("TOC1", "toc 1", ppr=f'{right_tab}<w:spacing w:before="170" w:after="0"/><w:jc w:val="left"/>',
+        # an entry that wraps: its further lines indented (hanging), the last one ending with the dots and
+        # the number. No right indent to keep the text off the numbers' column: Word would set the number
+        # over it, LibreOffice (7.4) drops a tab past the right indent and the number with it.
+        pstyle("TOC1", "toc 1", ppr=f'{right_tab}<w:spacing w:before="170" w:after="0"/>'
+               '<w:ind w:left="397" w:hanging="397"/><w:jc w:val="left"/>',
                rpr=fonts(SANS, 20) + "<w:b/><w:bCs/>", nxt="Normal", q=False),
-        pstyle("TOC2", "toc 2", ppr=f'{right_tab}<w:spacing w:before="0" w:after="0"/><w:ind w:left="454"/>'
+        pstyle("TOC2", "toc 2", ppr=f'{right_tab}<w:spacing w:before="0" w:after="0"/>'
+               '<w:ind w:left="851" w:hanging="397"/>'
                '<w:jc w:val="left"/>', rpr=fonts(SANS, 19), nxt="Normal", q=False),
         # the sub-items the regional index lists under a section (the areas of II.1, the items of IV.1 and
         # IV.2), italic as in the index; their «###» headings take «Titolo voce indice», which the TOC

@@ -168,7 +168,8 @@ def test_one_minus_sign_and_one_sign_convention(pages: list[Page]):
 
 def test_numeric_headers_stand_over_their_figures(pages: list[Page]):
     # in the demographic variations table every figure ends under the end of its column's header
-    page = next(p for p in pages if any(text_of(line).startswith("Variazioni demografiche") for line in p.lines))
+    page = next(p for p in pages if any(text_of(line).startswith("Tabella") and "– Variazioni demografiche" in
+                                        text_of(line) for line in p.lines))
     words = page.words
     header = next(w for w in words if w.text == "Indicatore")
     heads = [w for w in words if abs(w.y0 - header.y0) < 2 and w.x0 > header.x1]
@@ -191,6 +192,54 @@ def test_table_of_contents_keeps_dots_and_number_on_the_entry(pages: list[Page])
     alone = [w.text for w in numbers if not any(same_line(v, w) and set(v.text) - {"."} for v in words)]
     assert alone == []
     assert max(w.x1 for w in numbers) - min(w.x1 for w in numbers) < 1
+
+
+def test_table_of_contents_entry_that_wraps_has_its_number_on_its_last_line(built):
+    """pdftotext -layout of the index: an entry is its lines up to the one ending in dots and its page; the
+    lines before that have neither, the lines after the first are indented under it."""
+    for page in range(1, 6):
+        layout = subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(built[0]), "-"],
+                                capture_output=True, text=True).stdout
+        if re.search(r"^Indice$", layout, re.M):
+            break
+    lines = layout.split("\nIndice\n", 1)[1].splitlines()
+    lines = [x for x in lines if x.strip() and not re.search(r"pag\. \d+ di \d+", x)]
+    entries, entry = [], []
+    for line in lines:
+        entry.append(line)
+        if re.search(r"\.{3,}\s*\d+$", line):   # the dots and the page number close the entry
+            entries.append(entry)
+            entry = []
+    assert entry == []
+    toc = re.search(r'<nav class="indice".*?</nav>', built[1].read_text(encoding="utf-8"), re.S)[0]
+    assert len(entries) == toc.count("<li ")
+    wrapped = [e for e in entries if len(e) > 1]
+    assert len(wrapped) >= 5      # the long titles of the default plan
+    for e in wrapped:
+        first, *rest = [len(x) - len(x.lstrip()) for x in e]
+        assert all(not re.search(r"(\.{3,}|\d)\s*$", x) for x in e[:-1]), e
+        assert all(r > first for r in rest), e
+
+
+def test_tables_are_numbered_in_order_and_cited_by_their_number(built):
+    text = subprocess.run(["pdftotext", str(built[0]), "-"], capture_output=True, text=True).stdout
+    text = text.replace("\u00a0", " ")
+    numbers = [int(x) for x in re.findall(r"^Tabella n\. (\d+) – ", text, re.M)]
+    assert len(numbers) >= 20 and numbers == list(range(1, len(numbers) + 1))
+    page = unescape(built[1].read_text(encoding="utf-8")).replace("\u00a0", " ")
+    # the first table's caption comes before its header
+    first_header = re.sub(r"<[^>]+>", "", re.search(r"<th[^>]*>(.*?)</th>", page.split("<main>")[1], re.S)[1])
+    assert text.index("Tabella n. 1 – ") < text.index(first_header)
+    # a number cited in a chapter is the number the PDF prints above that table
+    titles = {anchor: re.sub(r"<[^>]+>", "", caption) for anchor, caption in
+              re.findall(r'<table[^>]* id="([^"]+)">\s*<caption>(.*?)</caption>', page, re.S)}
+    cited = re.findall(r'<a class="rif-tabella" href="#([^"]+)">([^<]+)</a>', page)
+    assert len(cited) >= 3
+    for anchor, label in cited:
+        number, title = titles[anchor].split(" – ", 1)
+        assert number == label
+        assert re.search(rf"^{re.escape(label)} – {re.escape(title[:25])}", text, re.M)
+        assert text.count(label + " ") + text.count(label + ")") + text.count(label + ".") >= 2   # caption, citation
 
 
 def test_html_opens_styled_on_its_own(built):

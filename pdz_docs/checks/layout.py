@@ -9,10 +9,8 @@ from pdz_docs.problems import Problem, avviso
 def _tables(blocks, chapter: str):
     """(HTML id, node, chapter id) of every table among `blocks`, nested ones included."""
     for b in blocks:
-        if isinstance(b, n.ComputedTable):
-            yield f"tab-{b.table.id}", b, chapter
-        elif isinstance(b, n.MarkdownTable):
-            yield n.table_anchor(chapter, b), b, chapter
+        if isinstance(b, (n.ComputedTable, n.MarkdownTable)):
+            yield b.anchor, b, chapter
         elif isinstance(b, (n.Quote, n.Orientation)):
             yield from _tables(b.blocks, chapter)
         elif isinstance(b, n.List):
@@ -23,7 +21,7 @@ def _tables(blocks, chapter: str):
 def check_table_width(doc: n.Document, wide: list[tuple[str, str]]) -> list[Problem]:
     """`wide`: (table's HTML id, id of its section) of the tables cut at the right edge of their page."""
     found = {(key, chapter): (node, chapter) for ch in doc.chapters for key, node, chapter in _tables(ch.blocks, ch.id)}
-    found.update({(f"tab-{t.table.id}", doc.annex.anchor): (t, "") for t in doc.annex.tables})
+    found.update({(t.anchor, doc.annex.anchor): (t, "") for t in doc.annex.tables})
     titles = {ch.id: ch.title for ch in doc.chapters}
     out = []
     for key, section in wide:

@@ -12,7 +12,7 @@ builder does not know is a located problem (costrutto-non-supportato), never a s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pdz_docs import figures
 from pdz_docs.checks.indice import heading_level, index_lines
 from pdz_docs.document import nodes as n
-from pdz_docs.finance.compute import ProgrammazioneScheda, fmt_fonti
+from pdz_docs.finance.compute import ANNEX_TABLES, ProgrammazioneScheda, fmt_fonti
 from pdz_docs.load.habits import intent
 from pdz_docs.load.media import Picture, load_picture
 from pdz_docs.load.plan import Capitolo
@@ -73,6 +73,35 @@ def markdown_parser() -> MarkdownIt:
 
 
 @dataclass
+class Numbering:
+    """The tables of the document numbered in the order they are printed, once for every format.
+
+    A table with a title (a computed table, a Markdown table with a caption) takes the next number;
+    `placed` keeps, for each computed table, the number and anchor of its first placement: the table
+    `{{ tabella_n("id") }}` names. Anchors are unique in the document, even for a table placed twice.
+    """
+
+    count: int = 0
+    placed: dict[str, tuple[int, str]] = field(default_factory=dict)
+    anchors: set[str] = field(default_factory=set)
+
+    def next(self) -> int:
+        self.count += 1
+        return self.count
+
+    def computed(self, table, anchor: str, loc: Loc) -> n.ComputedTable:
+        """A computed table placed at `loc`, numbered if it has a title, with an anchor not used before."""
+        unique, k = anchor, 1
+        while unique in self.anchors:
+            k += 1
+            unique = f"{anchor}-{k}"
+        self.anchors.add(unique)
+        node = n.ComputedTable(table, self.next() if table.title else 0, unique, loc=loc)
+        self.placed.setdefault(table.id, (node.number, node.anchor))
+        return node
+
+
+@dataclass
 class _Chapter:
     """What the builder knows while it reads one chapter."""
 
@@ -81,6 +110,7 @@ class _Chapter:
     tables: dict
     cards: tuple[n.Card, ...]
     root: Path | None
+    numbering: Numbering
     problems: list[Problem] = field(default_factory=list)
     section: int = 0
     subsection: int = 0     # «###» headings met in the current section
@@ -93,9 +123,12 @@ class _Chapter:
 
 
 def build_chapter(cap: Capitolo, cifre: dict, tables: dict, cards: tuple[n.Card, ...] = (),
-                  root: Path | None = None) -> tuple[n.Chapter, list[Problem]]:
-    """One chapter as nodes, and the problems of constructs the document cannot print."""
-    ctx = _Chapter(cap, cifre, tables, cards, root)
+                  root: Path | None = None, numbering: Numbering | None = None) -> tuple[n.Chapter, list[Problem]]:
+    """One chapter as nodes, and the problems of constructs the document cannot print.
+
+    Its tables take their numbers from `numbering` (shared by the chapters of a document, in their order);
+    the citations of table numbers are filled in by `resolved`, once every table is numbered."""
+    ctx = _Chapter(cap, cifre, tables, cards, root, numbering or Numbering())
     tokens = markdown_parser().parse(intent(cap.body))
     blocks, _ = _blocks(ctx, tokens, 0, None)
     number = cap.meta.numero
@@ -109,7 +142,9 @@ def chapter_from_markdown(text: str, file: str = "capitolo.md", numero: int | No
                           root: Path | None = None) -> tuple[n.Chapter, list[Problem]]:
     """A chapter from its Markdown alone, as if it were the body of `file` after a one-line front matter."""
     meta = FrontMatter(id=chapter_id, titolo="Capitolo", numero=numero, ordine=1)
-    return build_chapter(Capitolo(meta, text, file, 1), cifre or {}, tables or {}, (), root)
+    numbering = Numbering()
+    chapter, problems = build_chapter(Capitolo(meta, text, file, 1), cifre or {}, tables or {}, (), root, numbering)
+    return resolved(chapter, numbering.placed), problems
 
 
 def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tuple[list, int]:
@@ -147,6 +182,14 @@ def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tu
             out.append(n.Rule(loc=loc))
         elif t.type == "table_open":
             table, i = _table(ctx, tokens, i + 1, loc)
+            after = tokens[i + 1:i + 3]
+            if not table.caption and [x.type for x in after] == ["paragraph_open", "inline"] \
+                    and _CAPTION.match(after[1].content):   # the caption, a paragraph of its own right after
+                caption = _inline_only(ctx, _runs(ctx, after[1], after[0].map[0] if after[0].map else line), loc)
+                table = replace(table, caption=_uncaptioned(caption))
+                i += 3
+            if table.caption:
+                table = replace(table, number=ctx.numbering.next())
             out.append(table)
         elif t.type == "footnote_anchor":
             pass   # after a note ending in a list or a quote; the way back to the call is the renderer's
@@ -308,9 +351,11 @@ def _cited(ctx: _Chapter, source: str, loc: Loc):
     cited = figures.cite(source, ctx.cifre, set(ctx.tables))
     if cited.kind == "cifra":
         return n.FigureRef(cited.name, cited.text, loc=loc)
+    if cited.kind == "tabella_n":
+        return n.TableRef(cited.name, loc=loc)
     if cited.kind == "schede":
         return _Block(n.Cards(ctx.cards, loc=loc))
-    table = n.ComputedTable(ctx.tables[cited.name], loc=loc)
+    table = ctx.numbering.computed(ctx.tables[cited.name], f"tab-{cited.name}", loc)
     return _Block(n.Orientation(True, (table,), loc=loc) if table.table.landscape else table)
 
 
@@ -337,13 +382,26 @@ def _image(ctx: _Chapter, src: str, alt: str, loc: Loc) -> n.Image | None:
     return n.Image(picture, alt.strip() or "Immagine " + found.path.stem, loc=loc)
 
 
+# A table's caption, pandoc's way: a line «: Titolo» (or «Tabella: Titolo») right after the table
+_CAPTION = re.compile(r"(?:tabella|table)?:\s", re.I)
+
+
 def _table(ctx: _Chapter, tokens: list[Token], i: int, loc: Loc) -> tuple[n.MarkdownTable, int]:
+    """A Markdown table; a caption line with no «|» glued under it (GFM reads it as a last row) is its caption."""
     header: list = []
     aligns: list[str] = []
     rows: list = []
     row: list = []
+    caption: tuple = ()
+    lines = ctx.cap.body.split("\n")
     while tokens[i].type != "table_close":
         t = tokens[i]
+        if t.type == "tr_open" and t.map and "|" not in lines[t.map[0]] and _CAPTION.match(tokens[i + 2].content):
+            end = next(j for j in range(i, len(tokens)) if tokens[j].type == "tr_close")
+            if tokens[end + 1].type == "tbody_close":    # the last row: the caption
+                caption = _uncaptioned(_inline_only(ctx, _runs(ctx, tokens[i + 2], t.map[0]), loc))
+                i = end + 1
+                continue
         if t.type in ("th_open", "td_open"):
             style = str(t.attrs.get("style", ""))
             if t.type == "th_open":
@@ -355,7 +413,35 @@ def _table(ctx: _Chapter, tokens: list[Token], i: int, loc: Loc) -> tuple[n.Mark
             rows.append(tuple(row))
             row = []
         i += 1
-    return n.MarkdownTable(tuple(header), tuple(aligns), tuple(rows), loc=loc), i
+    return n.MarkdownTable(tuple(header), tuple(aligns), tuple(rows), caption,
+                           anchor=f"{ctx.cap.meta.id}-riga-{loc.line}", loc=loc), i
+
+
+def _uncaptioned(runs: tuple) -> tuple:
+    """A caption's runs without the «:» or «Tabella:» that marks it."""
+    first = runs[0]
+    if not isinstance(first, n.Text):
+        return runs
+    text = _CAPTION.sub("", first.text, count=1).lstrip()
+    return ((n.Text(text, loc=first.loc),) if text else ()) + tuple(runs[1:])
+
+
+def resolved(value, placed: dict[str, tuple[int, str]]):
+    """`value` with every `{{ tabella_n("id") }}` given the number and anchor of the table it names
+    (`Numbering.placed`). Nodes are frozen: those holding a citation are copied, the others kept."""
+    if isinstance(value, tuple):
+        new = tuple(resolved(v, placed) for v in value)
+        return value if all(a is b for a, b in zip(new, value)) else new
+    if isinstance(value, n.TableRef):
+        number, anchor = placed.get(value.table_id, (0, ""))
+        return replace(value, number=number, anchor=anchor)
+    if not isinstance(value, n.Node) or isinstance(value, (n.Cards, n.Card)):   # cards hold no chapter text
+        return value
+    changed = {f.name: new for f in fields(value) if f.name != "loc"
+               and (new := resolved(getattr(value, f.name), placed)) is not getattr(value, f.name)}
+    if isinstance(value, n.Heading) and changed:
+        changed["title"] = n.plain(changed["runs"]).strip()
+    return replace(value, **changed) if changed else value
 
 
 def _footnotes(ctx: _Chapter, tokens: list[Token], i: int) -> tuple[list[n.Footnote], int]:
@@ -424,30 +510,46 @@ def _toc(r: Regole, ch: n.Chapter) -> list[n.TocEntry]:
     return out
 
 
+def build_body(result: Result, cards: tuple[n.Card, ...] = ()) -> tuple[list[n.Chapter], n.Annex, list[Problem]]:
+    """The chapters, in the order of `result.chapters`, and the financial annexes: their tables numbered in
+    document order, the citations of those numbers filled in; and the problems of what they could not hold."""
+    plan, comp = result.plan, result.computed
+    chapters, problems = [], []
+    numbering = Numbering()
+    for cap, _ in result.chapters:
+        chapter, probs = build_chapter(cap, comp.cifre, comp.tables, cards, plan.root, numbering)
+        chapters.append(chapter)
+        problems.extend(probs)
+    piano = Loc(str(plan.root / "piano.yaml"), 1, 1)
+    annex = n.Annex(ANNEX_TITLE, ANNEX_ANCHOR,
+                    tuple(numbering.computed(comp.tables[t], f"{ANNEX_ANCHOR}-{t}", piano) for t in ANNEX_TABLES
+                          if t in comp.tables), loc=piano)
+    return [resolved(ch, numbering.placed) for ch in chapters], annex, problems
+
+
+def _cards(result: Result) -> tuple[n.Card, ...]:
+    """The detail cards in nomenclature order."""
+    plan, comp = result.plan, result.computed
+    order = {c: i for i, c in enumerate(plan.regole.nomenclatore)}
+    return tuple(build_card(s.scheda, comp.schede[s.scheda.codice], plan.regole, Loc(s.file, 1, 1))
+                 for s in sorted(plan.schede, key=lambda s: order.get(s.scheda.codice, 999)))
+
+
 def build_chapters(result: Result) -> tuple[tuple[n.Card, ...], list[n.Chapter], list[Problem]]:
     """The cards and the chapters of the plan as nodes, and the problems of what they could not hold
     (what `pdz check` reports of the document without assembling or laying it out)."""
-    plan, comp = result.plan, result.computed
-    order = {c: i for i, c in enumerate(plan.regole.nomenclatore)}
-    cards = tuple(build_card(s.scheda, comp.schede[s.scheda.codice], plan.regole, Loc(s.file, 1, 1))
-                  for s in sorted(plan.schede, key=lambda s: order.get(s.scheda.codice, 999)))
-    chapters, problems = [], []
-    for cap, _ in result.chapters:
-        chapter, probs = build_chapter(cap, comp.cifre, comp.tables, cards, plan.root)
-        chapters.append(chapter)
-        problems.extend(probs)
+    cards = _cards(result)
+    chapters, _, problems = build_body(result, cards)
     return cards, chapters, problems
 
 
 def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, list[Problem]]:
     """The whole plan as one tree, and the problems of what it could not hold."""
-    plan, comp = result.plan, result.computed
+    plan = result.plan
     p, r = plan.piano, plan.regole
-    cards, chapters, problems = build_chapters(result)
-    piano = Loc(str(plan.root / "piano.yaml"), 1, 1)
-    annex = n.Annex(ANNEX_TITLE, ANNEX_ANCHOR,
-                    tuple(n.ComputedTable(comp.tables[t], loc=piano) for t in ("scheda_a", "scheda_c")
-                          if t in comp.tables), loc=piano)
+    cards = _cards(result)
+    chapters, annex, problems = build_body(result, cards)
+    piano = annex.loc
     toc = [entry for ch in chapters for entry in _toc(r, ch)]
     toc.append(n.TocEntry(1, annex.title, annex.anchor, loc=piano))
     cover = n.Cover(p.titolo, p.ambito, p.provincia, p.ciclo, tuple(c.nome for c in p.comuni),

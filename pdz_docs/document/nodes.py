@@ -82,6 +82,24 @@ class FigureRef(Node):
     text: str
 
 
+def table_label(number: int) -> str:
+    """How a numbered table is named, in its caption and where the text cites it."""
+    return f"Tabella n. {number}"
+
+
+@dataclass(frozen=True)
+class TableRef(Node):
+    """`{{ tabella_n("id") }}`: the number of a table placed in the document, and the anchor of its caption."""
+
+    table_id: str
+    number: int = 0
+    anchor: str = ""
+
+    @property
+    def text(self) -> str:
+        return table_label(self.number) if self.number else f"tabella «{self.table_id}»"
+
+
 @dataclass(frozen=True)
 class FootnoteRef(Node):
     """A footnote call: its number in the chapter, the anchor of its note, which call of that note it is (1, 2…)."""
@@ -96,7 +114,7 @@ class LineBreak(Node):
     """A hard line break (two spaces or «\\» at the end of a line)."""
 
 
-Inline = Union[Text, Emphasis, Strong, Strike, Code, Link, Image, FigureRef, FootnoteRef, LineBreak]
+Inline = Union[Text, Emphasis, Strong, Strike, Code, Link, Image, FigureRef, TableRef, FootnoteRef, LineBreak]
 
 
 def plain(runs: tuple[Inline, ...]) -> str:
@@ -105,7 +123,7 @@ def plain(runs: tuple[Inline, ...]) -> str:
     for r in runs:
         if isinstance(r, (Text, Code)):
             out.append(r.text)
-        elif isinstance(r, FigureRef):
+        elif isinstance(r, (FigureRef, TableRef)):
             out.append(r.text)
         elif isinstance(r, LineBreak):
             out.append(" ")
@@ -163,23 +181,35 @@ class Rule(Node):
 
 @dataclass(frozen=True)
 class MarkdownTable(Node):
-    """A table written in the chapter: header cells, alignments (left/center/right/""), rows of runs."""
+    """A table written in the chapter: header cells, alignments (left/center/right/""), rows of runs.
+
+    A caption written after it («: Titolo» or «Tabella: Titolo») gives it a title and a number (0: none);
+    `anchor` is unique in the document (its chapter and the line where it starts)."""
 
     header: tuple[tuple[Inline, ...], ...]
     alignments: tuple[str, ...]
     rows: tuple[tuple[tuple[Inline, ...], ...], ...]
+    caption: tuple[Inline, ...] = ()
+    number: int = 0
+    anchor: str = ""
 
-
-def table_anchor(chapter: str, table: MarkdownTable) -> str:
-    """The anchor of a table written in a chapter: the chapter and the line where it starts."""
-    return f"{chapter}-riga-{table.loc.line}"
+    @property
+    def label(self) -> str:
+        return table_label(self.number) if self.number else ""
 
 
 @dataclass(frozen=True)
 class ComputedTable(Node):
-    """A computed table (finance/table.py declares its row kinds, column formats and sums)."""
+    """A computed table (finance/table.py declares its row kinds, column formats and sums), with its number
+    in the document (0: a table without title) and an anchor unique in the document."""
 
     table: Table
+    number: int = 0
+    anchor: str = ""
+
+    @property
+    def label(self) -> str:
+        return table_label(self.number) if self.number else ""
 
 
 @dataclass(frozen=True)
@@ -403,7 +433,7 @@ class Report(Node):
 
 # Every node kind, for the renderers' exhaustiveness test.
 KINDS: tuple[type[Node], ...] = (
-    Text, Emphasis, Strong, Strike, Code, Link, Image, FigureRef, FootnoteRef, LineBreak,
+    Text, Emphasis, Strong, Strike, Code, Link, Image, FigureRef, TableRef, FootnoteRef, LineBreak,
     Heading, Paragraph, ListItem, List, Quote, CodeBlock, Rule, MarkdownTable, ComputedTable, TickBox, Service,
     Objective, Funding, Card, Cards, Footnote, Footnotes, Orientation, Chapter, Annex, Cover, TocEntry, Toc, Document,
     Report,

@@ -21,9 +21,12 @@ from pdz_docs.finance.programmazione import (YEAR_TOTAL_KEY, AnnoScheda, FonteAn
 from pdz_docs.finance.table import Cell, Table
 from pdz_docs.model import Plan
 
-__all__ = ["YEAR_TOTAL_KEY", "AnnoScheda", "Computed", "Disponibilita", "FonteAnno", "Fondo", "ProgrammazioneScheda",
+__all__ = ["ANNEX_TABLES", "YEAR_TOTAL_KEY", "AnnoScheda", "Computed", "Disponibilita", "FonteAnno", "Fondo", "ProgrammazioneScheda",
            "Uso", "compute", "disponibile_cell", "disponibilita", "fmt_fonti", "fonte_nome", "fonte_scheda",
            "voce_cell", "years_of"]
+
+# the financial annexes that close the document print these tables, whether or not a chapter inserts them
+ANNEX_TABLES = ("scheda_a", "scheda_c")
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def finisher(variant: str | None):
             reachable = _tables_and_reachable(root, objects, pdf)
             _artifacts(pdf, objects, root, reachable)
         _no_trailing_cr(pdf)
+        _object_stream_without_trailing_cr(pdf)
 
     return finish
 
@@ -238,3 +239,24 @@ def _no_trailing_cr(pdf: pydyf.PDF) -> None:
         else:
             stream.extra["Filter"] = "/FlateDecode"
         stream.stream, stream.compress = [data], False
+
+
+def _object_stream_without_trailing_cr(pdf: pydyf.PDF) -> None:
+    """The same for the object stream pydyf packs the small objects into while it writes the file, after this
+    finisher: its data is foreseen here as pydyf.PDF.write makes it, and while it would end with CR an empty
+    object, referenced by nothing, is added to change it."""
+    while True:
+        packed = [o for o in pdf.objects if o.free != "f" and o.compressible]
+        if pdf.info and all(o is not pdf.info for o in pdf.objects):   # write() adds the Info dictionary last
+            pdf.info.number = len(pdf.objects)
+            packed.append(pdf.info)
+        header, position = [], 0
+        for o in packed:
+            header += [o.number, position]
+            position += len(o.data) + 1
+        data = b"\n".join([" ".join(str(x) for x in header).encode(), *(o.data for o in packed)])
+        compressor = zlib.compressobj(level=9)
+        if not (compressor.compress(data) + compressor.flush()).endswith(b"\r"):
+            return
+        pdf.add_object(pydyf.Dictionary())
+

@@ -216,10 +216,11 @@ class WordBuilder:
             self.bookmark(p, anchor)
         return p
 
-    def bookmark(self, p, anchor: str) -> str:
-        """A bookmark around the paragraph's text, the target of the index's entry for `anchor`."""
+    def bookmark(self, p, anchor: str, name: str = "") -> str:
+        """A bookmark around the paragraph's text so far, the target of the index's entry for `anchor`
+        (or named `name`)."""
         self._bookmarks += 1
-        name = _toc_name(anchor)
+        name = name or _toc_name(anchor)
         start = OxmlElement("w:bookmarkStart")
         start.set(qn("w:id"), str(self._bookmarks))
         start.set(qn("w:name"), name)
@@ -261,12 +262,28 @@ class WordBuilder:
         self._fresh_page = False
         return tbl
 
-    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
-                  last_total: bool = False, keep: bool = False) -> None:
-        """A table under its caption if it has a title (kept with it on the same page), and the source note if
-        any; `keep`: the table not divided between two pages."""
+    def caption(self, number: int, title: str = ""):
+        """A table's caption (the Caption style, kept with the table). A numbered table's caption opens with
+        «Tabella n. N», N a SEQ field as Word's Insert Caption writes it, under a bookmark the citations of the
+        number refer to (`table_bookmark`)."""
+        p = self.para(style="Caption")
+        if number:
+            p.add_run(n.table_label(number).removesuffix(str(number)).rstrip() + "\u00a0")   # «Tabella n.»
+            _field(p, "SEQ Tabella \\* ARABIC", str(number))
+            self.bookmark(p, "", table_bookmark(number))
+            if title:
+                p.add_run(" – ")
         if title:
-            self.para(title, "Caption")
+            p.add_run(title)
+        return p
+
+    def captioned(self, title: str, rows, weights, size: float = 8.5, note: str | None = None,
+                  last_total: bool = False, keep: bool = False, number: int = 0) -> None:
+        """A table under its caption if it has a title or a number (kept with it on the same page), and the
+        source note if any; `keep`: the table not divided between two pages; `number`: its number in the
+        document (0: none)."""
+        if title or number:
+            self.caption(number, title)
         self.add_table(rows, weights, size, title, last_total=last_total, keep=keep)
         self.para(f"Fonte: {note}", "Fonte tabella") if note else self.para()
 
@@ -421,6 +438,19 @@ class DocxTranslator(WordBuilder):
     def visit_FigureRef(self, x: n.FigureRef) -> list:
         return self.run(x.text)
 
+    def visit_TableRef(self, x: n.TableRef) -> list:
+        """«Tabella n. N»: a REF field to the table's caption (a link to it, `\\h`), the number as its saved result."""
+        if not x.number:
+            return self.run(x.text)
+        p = self.target()._p
+        begin = [_fld("begin"), _instr(f"REF {table_bookmark(x.number)} \\h"), _fld("separate")]
+        for el in begin:
+            p.append(el)
+        result = self.run(x.text)
+        end = _fld("end")
+        p.append(end)
+        return [*begin, *result, end]
+
     def visit_FootnoteRef(self, x: n.FootnoteRef) -> list:
         return self.run(str(x.number), superscript=True)
 
@@ -504,7 +534,13 @@ class DocxTranslator(WordBuilder):
         right = [a == "right" for a in x.alignments]
         rows = [(True, [WordCell(n.plain(c).strip(), bold=True, right=r) for c, r in zip(x.header, right)])]
         rows += [(False, [WordCell(n.plain(c).strip(), right=r) for c, r in zip(row, right)]) for row in x.rows]
-        tbl = self.add_table(rows, size=9, caption=" – ".join(n.plain(c).strip() for c in x.header))
+        if x.caption:   # the writer's caption, with its emphasis and links
+            self.p = self.caption(x.number)
+            self.p.add_run(" – ")
+            self.all(x.caption)
+            self.p = None
+        tbl = self.add_table(rows, size=9, caption=n.plain(x.caption).strip()
+                             or " – ".join(n.plain(c).strip() for c in x.header))
         # the cells' runs as in a paragraph (emphasis, links, note calls), each cell aligned as written
         for tr, (head, cells) in zip(tbl.iter(qn("w:tr")), [(True, x.header), *((False, r) for r in x.rows)]):
             for tc, runs, align in zip(tr.iter(qn("w:tc")), cells, x.alignments):
@@ -521,10 +557,10 @@ class DocxTranslator(WordBuilder):
 
     def visit_ComputedTable(self, x: n.ComputedTable) -> list:
         start = self.mark()
-        self.table(x.table)
+        self.table(x.table, x.number)
         return self.added(start)
 
-    def table(self, tab: Table) -> None:
+    def table(self, tab: Table, number: int = 0) -> None:
         """A computed table: subtotals bold, the last total row the table style's last row, a total
         inside the body shaded; headers over figures stand right, over their figures."""
         kinds = tab.row_kinds
@@ -538,7 +574,7 @@ class DocxTranslator(WordBuilder):
                  for i, (values, kind) in enumerate(zip(tab.body, kinds))]
         # many money columns: smaller type, as in the PDF
         self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note,
-                       last_total=bool(kinds) and kinds[-1] == "total")
+                       last_total=bool(kinds) and kinds[-1] == "total", number=number)
 
     def visit_Orientation(self, x: n.Orientation) -> list:
         """Wide tables on landscape pages; consecutive ones share their section (no page between)."""
@@ -691,7 +727,7 @@ class DocxTranslator(WordBuilder):
         self.new_section(landscape=True)
         self.heading(x.title, 1, x.anchor)
         for t in x.tables:
-            self.table(t.table)
+            self.table(t.table, t.number)
         return self.added(start)
 
     def da_completare(self, doc: n.Document) -> None:
@@ -753,6 +789,11 @@ class DocxTranslator(WordBuilder):
 def _toc_name(anchor: str) -> str:
     """The bookmark of a heading the index points to: Word's «_Toc» names, letters, digits and «_» only."""
     return "_Toc_" + re.sub(r"\W", "_", anchor)[:35]
+
+
+def table_bookmark(number: int) -> str:
+    """The bookmark of a numbered table's «Tabella n. N» (one per number: never two alike)."""
+    return f"_RefTabella{number}"
 
 
 def _fld(kind: str):

@@ -37,7 +37,6 @@ class HtmlTranslator:
         self.env = template_env(folder)
         self.macros = self.env.get_template("macros.html.j2").module
         self.stylesheet = stylesheet(folder)
-        self.chapter = ""     # the chapter being drawn: tables written in it are named after it
 
     def render(self, node: n.Node) -> Markup:
         method = getattr(self, "visit_" + type(node).__name__, None)
@@ -78,6 +77,9 @@ class HtmlTranslator:
 
     def visit_FigureRef(self, x: n.FigureRef) -> str:
         return self.text(x.text)
+
+    def visit_TableRef(self, x: n.TableRef) -> str:
+        return f'<a class="rif-tabella" href="#{escape(x.anchor)}">{self.text(x.text)}</a>'
 
     def visit_FootnoteRef(self, x: n.FootnoteRef) -> str:
         call = "" if x.call == 1 else f"-{x.call}"   # every call has an id of its own; the note goes back to the first
@@ -135,11 +137,15 @@ class HtmlTranslator:
         head = "".join(cell("th", c, a) for c, a in zip(x.header, x.alignments))
         body = "".join("<tr>" + "".join(cell("td", c, a) for c, a in zip(row, x.alignments)) + "</tr>\n"
                        for row in x.rows)
-        return (f'<table id="{n.table_anchor(self.chapter, x)}">\n<thead>\n<tr>{head}</tr>\n</thead>\n'
+        caption = ""
+        if x.caption:
+            caption = (f'<caption><span class="numero-tabella">{escape(x.label)}</span> – '
+                       f"{self.all(x.caption)}</caption>\n")
+        return (f'<table id="{escape(x.anchor)}">\n{caption}<thead>\n<tr>{head}</tr>\n</thead>\n'
                 f"<tbody>\n{body}</tbody>\n</table>\n")
 
     def visit_ComputedTable(self, x: n.ComputedTable) -> str:
-        return f'<div class="tabella">{self.macros.table(x.table)}</div>\n'
+        return f'<div class="tabella">{self.macros.table(x.table, x.label, x.anchor)}</div>\n'
 
     def visit_Orientation(self, x: n.Orientation) -> str:
         return f'<div class="orizzontale">{self.all(x.blocks)}</div>\n' if x.landscape else self.all(x.blocks)
@@ -175,7 +181,6 @@ class HtmlTranslator:
 
     # --- the document -------------------------------------------------------------------
     def visit_Chapter(self, x: n.Chapter) -> str:
-        self.chapter = x.id
         label = f'<span class="etichetta-cap">{escape(x.label)}</span> ' if x.label else ""
         return (f'<section class="capitolo" id="{x.anchor}">\n<h1>{label}{escape(x.title)}</h1>\n'
                 f"{self.all(x.blocks)}</section>\n")

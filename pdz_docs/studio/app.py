@@ -309,6 +309,8 @@ def create_app(config: Config) -> Flask:
 
             cifre = [(f"{{{{ {name} }}}}", f"{name} = {value}") for name, value in flatten(result.computed.cifre)]
             cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
+            cifre += [(f'{{{{ tabella_n("{tid}") }}}}', f"numero della tabella «{t.title}»")
+                      for tid, t in sorted(result.computed.tables.items())]
         return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
                                anteprima=preview(rel, result), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
@@ -494,12 +496,10 @@ def preview(rel: str, result) -> Markup | None:
     """The chapter as the documents show it (the document tree's HTML translator), or None when it cannot be built."""
     if result is None:
         return None
-    from pdz_docs.document.builder import build_chapter
+    from pdz_docs.document.builder import build_body
     from pdz_docs.render.html import HtmlTranslator
 
-    comp = result.computed
-    for cap, _ in result.chapters:
+    for (cap, _), chapter in zip(result.chapters, build_body(result)[0]):   # its tables numbered as in the document
         if cap.file.endswith(rel):
-            chapter, _ = build_chapter(cap, comp.cifre, comp.tables, (), result.plan.root)
             return HtmlTranslator().render(chapter)
     return None

@@ -62,7 +62,9 @@ Ordine17 codice recintato
 |:--|--:|
 | Ordine21 | 22 |
 
-{{ tabella("fasce_eta") }}
+: Prospetto di prova, come {{ tabella_n("fasce_eta") }}
+
+{{ tabella("territorio") }}
 
 {{ tabella("quadro_sinottico") }}
 

@@ -127,10 +127,19 @@ def test_chapter_preview_and_figures_picker(client):
     assert '<textarea id="testo" name="testo"' in page
     assert '<option value="{{ cifre.popolazione.totale }}">cifre.popolazione.totale = 70.275</option>' in page
     assert '<option value="{{ tabella(&#34;territorio&#34;) }}">tabella «Territorio e popolazione residente»</option>' in page
+    assert ('<option value="{{ tabella_n(&#34;territorio&#34;) }}">numero della tabella «Territorio e popolazione '
+            'residente»</option>') in page
     text = "---\nid: cap1\ntitolo: Prova\nordine: 30\nnumero: 1\n---\n\n## Sezione\n\nResidenti: {{ cifre.popolazione.totale }}.\n"
     html = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text}).get_data(as_text=True)
     preview = html.split('id="anteprima"', 1)[1]
     assert '<span class="num">1.1</span> Sezione</h2>' in preview and "<p>Residenti: 70.275.</p>" in preview
+    # the preview numbers the chapter's tables as the document does, counting those of the chapters before it
+    text += '\nCome nella {{ tabella_n("territorio") }}:\n\n{{ tabella("territorio") }}\n'
+    html = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text}).get_data(as_text=True)
+    preview = html.split('id="anteprima"', 1)[1]
+    cited = re.search(r'<a class="rif-tabella" href="#tab-territorio">Tabella n\. (\d+)</a>', preview)
+    caption = re.search(r'<caption><span class="numero-tabella">Tabella n\. (\d+)</span> – Territorio', preview)
+    assert cited and caption and cited[1] == caption[1] and int(caption[1]) > 1
 
 
 def test_a_value_that_is_not_an_amount_is_shown_beside_its_field_and_not_saved(client, plan: Path):
