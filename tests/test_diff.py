@@ -196,7 +196,7 @@ def test_markdown_default_path(repo: Path, capsys, monkeypatch):
         "| capitoli/10-cap1.md | testo |",
     ]
     assert "## 1. Schede aggiunte e rimosse\n\nNessuna variazione.\n" in md
-    assert ("### Analisi del contesto (capitoli/10-cap1.md)\n\nCapitolo modificato.\n\n"
+    assert ("### Analisi del contesto socio-demografico e del sistema di offerta dei servizi (capitoli/10-cap1.md)\n\nCapitolo modificato.\n\n"
             "> **Testo precedente:** L'Ambito conta 4.000 abitanti.\n>\n"
             "> **Testo nuovo:** L'Ambito conta 4.010 abitanti residenti nei due Comuni.\n") in md
 
@@ -234,10 +234,10 @@ def test_docx_takes_the_plans_styles(repo: Path, tmp_path: Path, capsys):
     assert styles["Prospetto delle variazioni"] == "Title"
     assert [t for t, s in styles.items() if s.startswith("Heading")] == [
         "1. Schede aggiunte e rimosse", "2. Programmazione economica delle schede", "3. Fonti di finanziamento",
-        "4. Testo dei capitoli", "Analisi del contesto (capitoli/10-cap1.md)", "5. Dati dei Comuni",
+        "4. Testo dei capitoli", "Analisi del contesto socio-demografico e del sistema di offerta dei servizi (capitoli/10-cap1.md)", "5. Dati dei Comuni",
         "6. Parti modificate dei file del piano"]
     assert styles["4. Testo dei capitoli"] == "Heading 2"
-    assert styles["Analisi del contesto (capitoli/10-cap1.md)"] == "Heading 3"
+    assert styles["Analisi del contesto socio-demografico e del sistema di offerta dei servizi (capitoli/10-cap1.md)"] == "Heading 3"
     assert styles["Testo nuovo: L'Ambito conta 4.010 abitanti residenti nei due Comuni."] == "Quote"
     assert styles[("Prospetto prodotto con pdz-docs confrontando i file del piano nelle due versioni "
                    "indicate.")] == "Provenienza"

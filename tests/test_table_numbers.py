@@ -22,7 +22,7 @@ EXTRA = """\
 ---
 id: extra
 titolo: Extra
-numero: 2
+numero: 5
 ordine: 20
 ---
 ## Tabelle

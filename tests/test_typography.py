@@ -197,20 +197,18 @@ def test_table_of_contents_keeps_dots_and_number_on_the_entry(pages: list[Page])
 def test_table_of_contents_entry_that_wraps_has_its_number_on_its_last_line(built):
     """pdftotext -layout of the index: an entry is its lines up to the one ending in dots and its page; the
     lines before that have neither, the lines after the first are indented under it."""
-    for page in range(1, 6):
-        layout = subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(built[0]), "-"],
-                                capture_output=True, text=True).stdout
-        if re.search(r"^Indice$", layout, re.M):
-            break
-    lines = layout.split("\nIndice\n", 1)[1].splitlines()
-    lines = [x for x in lines if x.strip() and not re.search(r"pag\. \d+ di \d+", x)]
+    layout = subprocess.run(["pdftotext", "-layout", "-l", "6", str(built[0]), "-"],
+                            capture_output=True, text=True).stdout
+    lines = layout.split("\nIndice\n", 1)[1].splitlines()   # the index may take more than one page
+    lines = [x for x in lines if x.strip() and not re.search(r"pag\. \d+ di \d+|Piano Sociale di Zona 20", x)]
     entries, entry = [], []
     for line in lines:
         entry.append(line)
         if re.search(r"\.{3,}\s*\d+$", line):   # the dots and the page number close the entry
             entries.append(entry)
             entry = []
-    assert entry == []
+            if line.lstrip().startswith("Allegati finanziari"):   # the index's last entry
+                break
     toc = re.search(r'<nav class="indice".*?</nav>', built[1].read_text(encoding="utf-8"), re.S)[0]
     assert len(entries) == toc.count("<li ")
     wrapped = [e for e in entries if len(e) > 1]

@@ -77,6 +77,9 @@ class TextTranslator:
     def visit_FigureRef(self, x: n.FigureRef) -> str:
         return x.text
 
+    def visit_TableRef(self, x: n.TableRef) -> str:
+        return x.text
+
     def visit_FootnoteRef(self, x: n.FootnoteRef) -> str:
         return f"[^{x.number}]" if self.md else f"[{x.number}]"
 
@@ -151,15 +154,21 @@ class TextTranslator:
 
     def visit_MarkdownTable(self, x: n.MarkdownTable) -> str:
         right = {j for j, a in enumerate(x.alignments) if a == "right"}
-        return self.grid([[self.inline(c) for c in x.header]], [[self.inline(c) for c in r] for r in x.rows], right)
+        grid = self.grid([[self.inline(c) for c in x.header]], [[self.inline(c) for c in r] for r in x.rows], right)
+        return ("\n" if self.md else "").join([*self.caption(x.label, self.inline(x.caption)), grid])
 
     def visit_ComputedTable(self, x: n.ComputedTable) -> str:
-        return self.table(x.table)
+        return self.table(x.table, x.label)
 
-    def table(self, t: Table) -> str:
-        """A computed table under its title (if any), its source note under it (in Markdown, each a block
+    def caption(self, label: str, title: str) -> list[str]:
+        """A table's caption line, «Tabella n. N – Titolo», or none."""
+        text = " – ".join(t for t in (label, title) if t)
+        return [self.line(f"**{text}**" if self.md else text)] if text else []
+
+    def table(self, t: Table, label: str = "") -> str:
+        """A computed table under its caption (if any), its source note under it (in Markdown, each a block
         of its own: a line right after a table would be read as one of its rows)."""
-        parts = [self.line(f"**{t.title}**" if self.md else t.title)] if t.title else []
+        parts = self.caption(label, t.title)
         parts.append(self.grid([list(h) for h in t.header], [[c.text for c in r] for r in t.body],
                                set(t.numeric_columns)))
         parts += [self.line(f"Fonte: {t.note}")] if t.note else []

@@ -181,8 +181,8 @@ def test_check_and_the_studio_list_an_unsupported_construct_at_its_line(plan_dir
     from pdz_docs.studio.shadow import Shadow
 
     chapter = plan_dir / "capitoli" / "10-cap1.md"
-    edit(chapter, "## Le schede", "## Le schede {{ tabella(\"fasce_eta\") }}")
-    line = line_of(chapter, "## Le schede")
+    edit(chapter, "## Un profilo di comunità", "## Un profilo di comunità {{ tabella(\"territorio\") }}")
+    line = line_of(chapter, "## Un profilo di comunità")
     assert main(["check", str(plan_dir)]) == 0
     out = capsys.readouterr().out
     assert re.findall(r"^(\S+):(\d+):\d+: avviso: (.*) \[costrutto-non-supportato\]$", out, re.M) == [
