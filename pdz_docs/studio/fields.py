@@ -51,6 +51,7 @@ class Field:
     voce_keys: tuple[str, ...] = ()  # voce: the states the place admits
     years: list[str] = field(default_factory=list)   # nuovo: the years an entry may be added for
     parts: list["Field"] = field(default_factory=list)  # aggiungi: the required fields of the new item
+    types: frozenset[str] = frozenset({"string"})   # the JSON types the value (a list: each item) may have
     problems: list = field(default_factory=list)
 
     @property
@@ -193,16 +194,23 @@ class Walker:
                 self.fields.append(Field(keys, title, "scelte", [str(v) for v in value or []],
                                          catalogue(self.regole, which), group=group))
             else:
-                self.fields.append(Field(keys, title, "elenco", [_shown(v) for v in value or []], group=group))
+                self.fields.append(Field(keys, title, "elenco", [_shown(v) for v in value or []], group=group,
+                                         types=_types(_alternatives(items, self.defs))))
             return
         if isinstance(value, (dict, list)):
             return   # a shape the model does not expect here: the checks report it, the text editor fixes it
         which = CHOICES.get(str(name))
-        kinds = {t for a in alts for t in (a["type"] if isinstance(a.get("type"), list) else [a.get("type")])}
+        kinds = _types(alts)
         kind = "scelta" if which else ("intero" if kinds & {"integer"} and "string" not in kinds
                                        else "data" if any(a.get("format") == "date" for a in alts) else "testo")
         choices = catalogue(self.regole, which, self.mappings.get(keys[:-1])) if which else []
-        self.fields.append(Field(keys, title, kind, _shown(value, self.written.get(keys)), choices, group=group))
+        self.fields.append(Field(keys, title, kind, _shown(value, self.written.get(keys)), choices, group=group,
+                                 types=_types(alts)))
+
+
+def _types(alts: list[dict]) -> frozenset[str]:
+    """The JSON types a value may have, from its schema's alternatives."""
+    return frozenset(t for a in alts for t in (a["type"] if isinstance(a.get("type"), list) else [a.get("type")]) if t)
 
 
 def fields_of(model, data: Any, regole: Regole | None, written: dict | None = None) -> list[Field]:
@@ -273,12 +281,12 @@ def to_yaml(f: Field, typed: Any) -> Any:
         if len(lines) > MAX_YAML_NODES:   # a file cannot hold them: refused before the costly writing
             raise InputError(f"troppe voci ({len(lines):,}): un file ne contiene al massimo "
                              f"{MAX_YAML_NODES:,}".replace(",", "."))
-        return [_item(line) for line in lines]
+        return [_scalar(line.strip(), f.types) for line in lines]
     if f.kind == "scelte":
         return list(typed)
     if f.kind == "voce":
         return _voce_yaml(typed, f.voce_keys)
-    return _text(typed) or None
+    return _scalar(_text(typed), f.types) or None
 
 
 def _text(typed: str) -> str:
@@ -296,9 +304,13 @@ def new_entry(f: Field, typed: dict) -> tuple[tuple, Any] | None:
     return f.keys + (int(year), source), amount(typed["importo"])
 
 
-def _item(line: str) -> Any:
-    text = line.strip()
-    return int(text) if text.isdigit() else text
+def _scalar(text: str, types: frozenset[str]) -> Any:
+    """A typed text as the model expects it: a whole number where it takes one (written as a number
+    reads it: «0831» stays a text), else the text itself, which the file then quotes when YAML would
+    read it as a number, a date or a yes/no (a CAP, a year in a list of texts)."""
+    if "integer" in types and text.isascii() and text.isdigit() and str(int(text)) == text:
+        return int(text)
+    return text
 
 
 def _voce_yaml(typed: dict, keys: tuple[str, ...]) -> Any:

@@ -480,3 +480,23 @@ def test_a_chapter_linked_from_outside_the_plan_is_reported_as_pdz_check_does(cl
     assert "capitoli/95-collegato.md</a>: il file è un collegamento a un percorso fuori dalla cartella del piano" in html
     assert "Testo di un'altra cartella" not in html
     assert outside.read_text(encoding="utf-8") == "Testo di un'altra cartella.\n"
+
+
+def test_a_list_entry_made_of_digits_is_saved_as_the_text_the_model_expects(client, plan: Path):
+    card = plan / "schede" / "A.1.yaml"
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    operators = 'f["servizi",0,"operatori"]'
+    data[operators] += "\r\n73042\r\n2024\r\n0123"
+    data['f["servizi",0,"articoli_rr"]'] = "83\r\n0123"   # a whole number or a text: 0123 stays as written
+    assert client.post("/salva/schede/A.1.yaml", data=data).status_code == 302
+    diff = git(plan, "diff", "-U0")
+    assert '+      - "73042"\n+      - "2024"\n+      - "0123"\n' in diff
+    assert '+    articoli_rr: [83, "0123"]\n' in diff
+    home = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
+    assert "schede/A.1.yaml:" not in home   # no problem in the card: each entry has the type the model expects
+    saved = card.read_bytes()
+    again = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    assert again[operators].endswith("\r\n73042\r\n2024\r\n0123")
+    assert client.post("/salva/schede/A.1.yaml", data=again).status_code == 302
+    assert card.read_bytes() == saved
+
