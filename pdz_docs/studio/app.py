@@ -215,7 +215,7 @@ def create_app(config: Config) -> Flask:
         if request.method == "POST":
             name, password = request.form.get("nome", ""), request.form.get("password", "")
             address = request.remote_addr or ""
-            wait = throttle.attesa(name, address)
+            wait = throttle.prova(name, address)   # counted as failed until the password is right
             if wait > 0:
                 return render_template("accesso.html", messaggio=accounts.messaggio_attesa(wait), **common()), 429
             user = accounts.verify(name, password, config.accounts) if config.accounts is not None else None
@@ -224,7 +224,6 @@ def create_app(config: Config) -> Flask:
                 session.clear()
                 session.update(sid=secrets.token_urlsafe(32), utente=user.nome, ruolo=user.ruolo)
                 return redirect(url_for("indice"))
-            throttle.fallito(name, address)
             message = "Nome o password errati."
         return render_template("accesso.html", messaggio=message, **common()), 401 if message else 200
 

@@ -500,3 +500,37 @@ def test_a_list_entry_made_of_digits_is_saved_as_the_text_the_model_expects(clie
     assert client.post("/salva/schede/A.1.yaml", data=again).status_code == 302
     assert card.read_bytes() == saved
 
+
+def test_wrong_passwords_sent_at_the_same_time_are_rate_limited_all_the_same(office):
+    """Twenty wrong logins sent at once: only as many are tried as one after the other would be."""
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, office, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with urllib.request.urlopen(base + "/accesso") as r:
+            cookie = r.headers["Set-Cookie"].split(";", 1)[0]
+            token = form_of(r.read().decode("utf-8"))["csrf"]
+
+        def attempt(i: int) -> int:
+            body = urllib.parse.urlencode({"csrf": token, "nome": "maria", "password": f"sbagliata-{i}"}).encode()
+            request = urllib.request.Request(base + "/accesso", data=body, headers={"Cookie": cookie})
+            try:
+                with urllib.request.urlopen(request) as r:
+                    return r.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(20) as pool:
+            codes = sorted(pool.map(attempt, range(20)))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert codes == [401] * 5 + [429] * 15
