@@ -157,7 +157,8 @@ def create_app(config: Config) -> Flask:
             text = request.form.get("testo", "")
             result, problems = shadow.check(rel, text)
             return render_template("_verifica.html", problems=listed(problems), riepilogo=summary(problems),
-                                   pannello=panel(result, problems), form=None, stati=F.STATI, anteprima=preview(rel, result))
+                                   pannello=panel(result, problems), form=None, stati=F.STATI, capitolo=True,
+                                   anteprima=preview(rel, result, problems))
         form = yaml_form(rel, data, None)
         try:
             text, errors = edited_text(path, rel, form, request.form)
@@ -167,7 +168,7 @@ def create_app(config: Config) -> Flask:
         problems = (errors or []) + problems
         attach(form, [p for p in problems if p.loc.file == rel], text)
         return render_template("_verifica.html", problems=listed(problems, form), riepilogo=summary(problems),
-                               pannello=panel(result, problems), form=form, stati=F.STATI, anteprima=None)
+                               pannello=panel(result, problems), form=form, stati=F.STATI, capitolo=False)
 
     @app.post("/salva/<path:rel>")
     def salva(rel: str):
@@ -309,7 +310,7 @@ def create_app(config: Config) -> Flask:
             cifre = [(f"{{{{ {name} }}}}", f"{name} = {value}") for name, value in flatten(result.computed.cifre)]
             cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
         return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
-                               anteprima=preview(rel, result), cifre=cifre,
+                               anteprima=preview(rel, result, problems), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
                                conflitto=conflict, messaggio=None, salvato=bool(request.args.get("salvato")),
                                **common())
@@ -489,9 +490,11 @@ def panel(result, problems: list[Problem]) -> dict | None:
             if "cofinanziamento_minimo" in result.computed.minimo else None}
 
 
-def preview(rel: str, result) -> Markup | None:
-    """The chapter as the documents show it (the document tree's HTML translator), or None when it cannot be built."""
-    if result is None:
+def preview(rel: str, result, problems: list[Problem]) -> Markup | None:
+    """The chapter as the documents show it (the document tree's HTML translator), or None when it cannot
+    be built: the plan has errors that stop the computing, or this chapter has errors (a citation of a
+    figure that does not exist, perhaps half typed)."""
+    if result is None or any(p.severity == ERRORE and p.loc.file == rel for p in problems):
         return None
     from pdz_docs.document.builder import build_chapter
     from pdz_docs.render.html import HtmlTranslator

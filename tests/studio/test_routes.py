@@ -133,6 +133,22 @@ def test_chapter_preview_and_figures_picker(client):
     assert '<span class="num">1.1</span> Sezione</h2>' in preview and "<p>Residenti: 70.275.</p>" in preview
 
 
+
+def test_a_chapter_citing_a_figure_that_does_not_exist_is_checked_without_its_preview(client, plan: Path):
+    page = client.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    text = "---\nid: cap1\ntitolo: Prova\nordine: 30\nnumero: 1\n---\n\nResidenti: {{ cifre.popolazione.tot }}.\n"
+    r = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text})   # half typed
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200
+    assert "capitoli/10-cap1.md:8:" in html and "nome sconosciuto «tot»" in html
+    assert 'id="anteprima" class="anteprima" hx-swap-oob="true"><p>Anteprima non disponibile' in html
+    chapter = plan / "capitoli" / "10-cap1.md"
+    chapter.write_text(text, encoding="utf-8")
+    r = client.get("/modifica/capitoli/10-cap1.md")
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200
+    assert "nome sconosciuto «tot»" in html and "Anteprima non disponibile finché restano errori" in html
+
 def test_a_value_that_is_not_an_amount_is_shown_beside_its_field_and_not_saved(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
     data = {**form_of(page), **voce(PDZ_2022, "45,600.00")}
@@ -534,3 +550,4 @@ def test_wrong_passwords_sent_at_the_same_time_are_rate_limited_all_the_same(off
         server.shutdown()
         server.server_close()
     assert codes == [401] * 5 + [429] * 15
+
