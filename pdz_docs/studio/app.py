@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from flask import Flask, abort, redirect, render_template, request, send_file, session, url_for
+from flask import Flask, abort, current_app, redirect, render_template, request, send_file, session, url_for
 from jinja2 import StrictUndefined
 from markupsafe import Markup
 
@@ -322,13 +322,32 @@ def create_app(config: Config) -> Flask:
 
 def plan_file(plan: Path, rel: str) -> Path:
     """The plan file a route names; anything else (../, absolute, links, other files) is refused."""
+    if not editable(plan, rel):
+        abort(404)
+    return plan / rel
+
+
+def editable(plan: Path, rel: str) -> bool:
+    """Whether `rel` names a file a page edits: piano.yaml, finanza.yaml, a card or a chapter, a regular
+    file inside the plan (its folder may be a link inside the plan, as the pipeline reads it; never a
+    link itself: nothing is written through one)."""
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel or not EDITABLE.match(rel):
-        abort(404)
+        return False
     path = plan / rel
-    if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(plan):
-        abort(404)
-    return path
+    return not path.is_symlink() and path.is_file() and path.resolve().is_relative_to(plan)
+
+
+def page_of(plan: Path, rel: str) -> str | None:
+    """The file whose page corrects a problem located in `rel`: `rel` itself, or the plan file a link
+    there leads to; None when no page edits it (a link to a file of another folder, or out of the plan)."""
+    if editable(plan, rel):
+        return rel
+    try:
+        target = (plan / rel).resolve(strict=True).relative_to(plan).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return target if editable(plan, target) else None
 
 
 def plan_index(plan: Path) -> list[tuple[str, str]]:
@@ -337,7 +356,7 @@ def plan_index(plan: Path) -> list[tuple[str, str]]:
     for folder, label in (("schede", "Scheda"), ("capitoli", "Capitolo")):
         for p in sorted((plan / folder).glob("*")) if (plan / folder).is_dir() else []:
             rel = f"{folder}/{p.name}"
-            if EDITABLE.match(rel) and p.is_file() and not p.is_symlink():
+            if editable(plan, rel):
                 items.append((rel, f"{label} {p.stem}"))
     return items
 
@@ -465,11 +484,15 @@ def field_lines(form: list[F.Field], text: str) -> dict:
 def listed(problems: list[Problem], form: list[F.Field] | None = None) -> list[tuple[Problem, str | None]]:
     """The "Verifica" list: each problem with a link to its field on this page, or to its file's page."""
     anchors = {id(p): f"#campo-{i}" for i, f in enumerate(form or []) for p in f.problems}
+    plan = current_app.extensions["pdz_studio"]["plan"]
+    pages: dict[str, str | None] = {}
     out = []
     for p in sorted(shown(problems), key=lambda p: id(p) not in anchors):   # this page's problems first
         href = anchors.get(id(p))
-        if href is None and EDITABLE.match(p.loc.file):
-            href = url_for("modifica", rel=p.loc.file)
+        if href is None and p.loc.file:
+            if p.loc.file not in pages:
+                pages[p.loc.file] = page_of(plan, p.loc.file)
+            href = url_for("modifica", rel=pages[p.loc.file]) if pages[p.loc.file] else None
         out.append((p, href))
     return out
 

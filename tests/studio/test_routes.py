@@ -493,7 +493,8 @@ def test_a_chapter_linked_from_outside_the_plan_is_reported_as_pdz_check_does(cl
     outside.write_text("Testo di un'altra cartella.\n", encoding="utf-8")
     (plan / "capitoli" / "95-collegato.md").symlink_to(outside)
     html = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
-    assert "capitoli/95-collegato.md</a>: il file è un collegamento a un percorso fuori dalla cartella del piano" in html
+    assert ('<span class="luogo">capitoli/95-collegato.md</span>: il file è un collegamento a un percorso fuori '
+            "dalla cartella del piano") in html   # no page edits it: no link
     assert "Testo di un'altra cartella" not in html
     assert outside.read_text(encoding="utf-8") == "Testo di un'altra cartella.\n"
 
@@ -560,3 +561,45 @@ def test_wrong_passwords_sent_at_the_same_time_are_rate_limited_all_the_same(pla
         server.server_close()
         office.extensions["pdz_studio"]["close"]()
     assert codes == [401] * 5 + [429] * 15
+
+
+def verifica_links(client) -> list[tuple[str, str]]:
+    """(link, location) of each problem of the «Verifica» page; a location without a page has no link."""
+    html = unescape(client.get("/").get_data(as_text=True))
+    return re.findall(r'<a href="([^"]+)">([^<]+:\d+:\d+)</a>', html) + \
+        [("", loc) for loc in re.findall(r'<span class="luogo">([^<]+)</span>', html)]
+
+
+def test_a_problem_in_a_folder_linked_inside_the_plan_links_to_its_page(client, plan: Path):
+    (plan / "capitoli").rename(plan / "testi")
+    (plan / "capitoli").symlink_to("testi")
+    chapter = plan / "testi" / "20-cap2.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nUn riferimento {{ cifre.inesistente }}.\n", encoding="utf-8")
+    links = dict((loc.rsplit(":", 2)[0], href) for href, loc in verifica_links(client))
+    assert links["capitoli/20-cap2.md"] == "/modifica/capitoli/20-cap2.md"   # as pdz check locates it
+    html = unescape(client.get(links["capitoli/20-cap2.md"]).get_data(as_text=True))
+    assert "nome sconosciuto «inesistente»" in html
+
+
+def test_a_problem_in_a_file_linked_inside_the_plan_never_links_to_a_missing_page(client, plan: Path):
+    (plan / "testi").mkdir()
+    (plan / "capitoli" / "20-cap2.md").rename(plan / "testi" / "cap2.md")
+    (plan / "capitoli" / "20-cap2.md").symlink_to("../testi/cap2.md")
+    chapter = plan / "testi" / "cap2.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nUn riferimento {{ cifre.inesistente }}.\n", encoding="utf-8")
+    found = verifica_links(client)
+    assert [href for href, loc in found if loc.startswith("capitoli/20-cap2.md:")] == [""]
+    assert all(client.get(href.split("#")[0]).status_code == 200 for href, _ in found if href)
+
+
+def test_a_folder_linked_from_outside_the_plan_is_reported_as_pdz_check_does(client, plan: Path, tmp_path: Path):
+    outside = tmp_path / "altri-capitoli"
+    (plan / "capitoli").rename(outside)
+    (outside / "10-cap1.md").write_text("Testo di un'altra cartella.\n", encoding="utf-8")
+    (plan / "capitoli").symlink_to(outside)
+    html = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
+    assert ('<span class="luogo">capitoli</span>: la cartella capitoli/ è un collegamento a un percorso fuori '
+            "dalla cartella del piano") in html
+    assert "Testo di un'altra cartella" not in html
+    assert client.get("/modifica/capitoli/10-cap1.md").status_code == 404
+    assert "/modifica/capitoli/" not in html   # nor is it offered in the list of files
