@@ -33,7 +33,8 @@ from pdz_docs.studio.shadow import Shadow
 
 HERE = Path(__file__).resolve().parent
 MODELS = {"piano.yaml": Piano, "finanza.yaml": Finanza}
-EDITABLE = re.compile(r"^(piano\.yaml|finanza\.yaml|schede/[A-Za-z0-9._-]+\.yaml|capitoli/[A-Za-z0-9._-]+\.md)$")
+# the files as the pipeline reads them: a card «B.2.yml» or «B.2.YAML», a chapter «10-cap1.MD» (saved by Windows)
+EDITABLE = re.compile(r"^(piano\.yaml|finanza\.yaml|schede/[A-Za-z0-9._-]+\.(?i:ya?ml)|capitoli/[A-Za-z0-9._-]+\.(?i:md))$")
 SEVERITY_ORDER = {ERRORE: 0, AVVISO: 1, NOTA: 2}
 FORMATS = ("pdf", "docx", "xlsx")
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -139,7 +140,7 @@ def create_app(config: Config) -> Flask:
     def modifica(rel: str):
         path = plan_file(plan, rel)
         result, problems = shadow.check()
-        if rel.endswith(".md"):
+        if is_chapter(rel):
             tf = roundtrip.load_text(path)
             return chapter_page(rel, tf.text, result, problems, impronta=tf.hash)
         data = path.read_bytes()
@@ -153,7 +154,7 @@ def create_app(config: Config) -> Flask:
     def verifica(rel: str):
         path = plan_file(plan, rel)
         data = path.read_bytes()
-        if rel.endswith(".md"):
+        if is_chapter(rel):
             text = request.form.get("testo", "")
             result, problems = shadow.check(rel, text)
             return render_template("_verifica.html", problems=listed(problems), riepilogo=summary(problems),
@@ -177,7 +178,7 @@ def create_app(config: Config) -> Flask:
         expected = request.form.get("impronta", "")
         conflict = not hmac.compare_digest(digest(data), expected)
         message = None
-        if rel.endswith(".md"):
+        if is_chapter(rel):
             text = request.form.get("testo", "")
             if not conflict:
                 try:
@@ -325,6 +326,10 @@ def plan_file(plan: Path, rel: str) -> Path:
     if not editable(plan, rel):
         abort(404)
     return plan / rel
+
+
+def is_chapter(rel: str) -> bool:
+    return rel.lower().endswith(".md")
 
 
 def editable(plan: Path, rel: str) -> bool:

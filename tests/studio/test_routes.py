@@ -603,3 +603,16 @@ def test_a_folder_linked_from_outside_the_plan_is_reported_as_pdz_check_does(cli
     assert "Testo di un'altra cartella" not in html
     assert client.get("/modifica/capitoli/10-cap1.md").status_code == 404
     assert "/modifica/capitoli/" not in html   # nor is it offered in the list of files
+
+
+def test_a_card_and_a_chapter_named_as_windows_saves_them_have_their_pages(client, plan: Path):
+    (plan / "schede" / "B.2.yaml").rename(plan / "schede" / "B.2.yml")
+    (plan / "capitoli" / "10-cap1.md").rename(plan / "capitoli" / "10-cap1.MD")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/modifica/schede/B.2.yml"' in home and 'href="/modifica/capitoli/10-cap1.MD"' in home
+    page = client.get("/modifica/schede/B.2.yml").get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    assert r.status_code == 302
+    assert "    PdZ: € 50.000,00\n" in (plan / "schede" / "B.2.yml").read_text(encoding="utf-8")
+    page = client.get("/modifica/capitoli/10-cap1.MD").get_data(as_text=True)
+    assert '<textarea id="testo" name="testo"' in page and "Anteprima non disponibile" not in page
