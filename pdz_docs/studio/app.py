@@ -22,6 +22,7 @@ from flask import Flask, abort, current_app, redirect, render_template, request,
 from jinja2 import StrictUndefined
 from markupsafe import Markup
 
+from pdz_docs.document.builder import roman
 from pdz_docs.finance.money import fmt_euro
 from pdz_docs.load.yamlsrc import load_yaml
 from pdz_docs.model import Finanza, Piano, Scheda
@@ -127,7 +128,7 @@ def create_app(config: Config) -> Flask:
 
     def common() -> dict:
         return {"stati": F.STATI, "csrf": csrf_token(), "utente": session.get("utente"), "editor": can_edit(),
-                "files": plan_index(plan)}
+                "files": plan_index(plan, shadow.capitoli)}
 
     # --- pages ---------------------------------------------------------------------------------
     @app.get("/")
@@ -146,7 +147,8 @@ def create_app(config: Config) -> Flask:
         data = path.read_bytes()
         form = yaml_form(rel, data, result)
         attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8", errors="replace"))
-        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=digest(data),
+        return render_template("modulo.html", rel=rel, titolo=page_title(rel, form, shadow.capitoli), form=form,
+                               sezioni=layout(form), impronta=digest(data),
                                problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result, problems),
                                messaggio=None, conflitto=False, salvato=bool(request.args.get("salvato")), **common())
 
@@ -207,7 +209,8 @@ def create_app(config: Config) -> Flask:
         for f in form:   # the writer's unsaved values stay on screen (a list as its lines)
             typed = typed_value(f, request.form)
             f.value = typed.splitlines() if f.kind == "elenco" else typed
-        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=expected, problems=listed(problems, form),
+        return render_template("modulo.html", rel=rel, titolo=page_title(rel, form, shadow.capitoli), form=form,
+                               sezioni=layout(form), impronta=expected, problems=listed(problems, form),
                                riepilogo=summary(problems), pannello=panel(result, problems), messaggio=message,
                                conflitto=conflict, salvato=False, **common()), 409 if conflict else 200
 
@@ -310,7 +313,7 @@ def create_app(config: Config) -> Flask:
 
             cifre = [(f"{{{{ {name} }}}}", f"{name} = {value}") for name, value in flatten(result.computed.cifre)]
             cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
-        return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
+        return render_template("capitolo.html", rel=rel, titolo=page_title(rel, None, shadow.capitoli), testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
                                anteprima=preview(rel, result, problems), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
                                conflitto=conflict, messaggio=None, salvato=bool(request.args.get("salvato")),
@@ -355,15 +358,38 @@ def page_of(plan: Path, rel: str) -> str | None:
     return target if editable(plan, target) else None
 
 
-def plan_index(plan: Path) -> list[tuple[str, str]]:
-    """(relative path, label) of the editable files, for the navigation."""
-    items = [(n, n.split(".")[0].capitalize()) for n in ("piano.yaml", "finanza.yaml") if (plan / n).is_file()]
-    for folder, label in (("schede", "Scheda"), ("capitoli", "Capitolo")):
+TITLES = {"piano.yaml": "Dati generali e Comuni", "finanza.yaml": "Risorse finanziarie"}
+
+
+def plan_index(plan: Path, capitoli: dict) -> list[tuple[str, str]]:
+    """(relative path, label) of the editable files, for the navigation: a chapter by its number or
+    its title (`capitoli`: relative path → front matter, as last read), else by its file name."""
+    items = [(n, TITLES[n]) for n in ("piano.yaml", "finanza.yaml") if (plan / n).is_file()]
+    for folder in ("schede", "capitoli"):
         for p in sorted((plan / folder).glob("*")) if (plan / folder).is_dir() else []:
             rel = f"{folder}/{p.name}"
             if editable(plan, rel):
-                items.append((rel, f"{label} {p.stem}"))
+                items.append((rel, f"Scheda {p.stem}" if folder == "schede" else chapter_label(rel, capitoli)[0]))
     return items
+
+
+def chapter_label(rel: str, capitoli: dict) -> tuple[str, str]:
+    """A chapter's short name («Capitolo I», or its title when it has no number) and its title."""
+    meta = capitoli.get(rel)
+    if meta is None:
+        return f"Capitolo {PurePosixPath(rel).stem}", ""
+    return (f"Capitolo {roman(meta.numero)}" if meta.numero else meta.titolo), meta.titolo
+
+
+def page_title(rel: str, form: list[F.Field] | None, capitoli: dict) -> str:
+    """The heading of a file's page: what the file is to its writer, not its path."""
+    if rel in TITLES:
+        return TITLES[rel]
+    if is_chapter(rel):
+        label, title = chapter_label(rel, capitoli)
+        return f"{label} – {title}" if title and title != label else label
+    title = next((str(f.value) for f in form or [] if f.keys == ("titolo",) and f.value), "")
+    return f"Scheda {PurePosixPath(rel).stem}" + (f" – {title}" if title else "")
 
 
 def typed_value(f: F.Field, form) -> object:
@@ -472,7 +498,8 @@ def layout(form: list[F.Field]) -> list[dict]:
                           "chiavi": [F.key_name(f.group + (n,)) for n in indexes]})
         else:
             items.append({"tipo": "gruppi", "gruppo": f.group, "elementi": [
-                {"titolo": f"{F.label(f.group[-1])} {n + 1}", "chiave": F.key_name(f.group + (n,)),
+                {"titolo": f"{F.item_names(f.group[-1])[0]} {n + 1}", "chiave": F.key_name(f.group + (n,)),
+                 "rimuovi": f"Rimuovi {F.item_names(f.group[-1])[1]} {n + 1}",
                  "campi": [{"i": j, "f": g, "etichetta": " – ".join(F.label(k) for k in g.keys[depth + 1:])}
                            for j, g in members if g.keys[depth] == n]} for n in indexes]})
     for s in sections:   # a lone field needs no heading of its own: its label says it

@@ -35,6 +35,18 @@ LABELS = {"articoli_rr": "Articoli del R.R.", "numero_utenti": "Numero di utenti
           "per_comune": "Per Comune", "annualita": "Annualità", "fnps_quote": "Quote del FNPS",
           "fna_destinazione": "Destinazione del FNA", "spesa_storica": "Spesa storica", "obiettivi": "Obiettivi"}
 
+# One item of a repeatable group, as a writer names it: its heading, with its article, and a new one
+ITEMS = {"servizi": ("Servizio", "il servizio", "Nuovo servizio"),
+         "obiettivi": ("Obiettivo", "l'obiettivo", "Nuovo obiettivo"),
+         "comuni": ("Comune", "il Comune", "Nuovo Comune"),
+         "percorso": ("Passo", "il passo", "Nuovo passo del percorso"),
+         "servizi_precedenti": ("Servizio precedente", "il servizio precedente", "Nuovo servizio precedente")}
+
+
+def item_names(key) -> tuple[str, str, str]:
+    """(heading, with its article, new one) of an item of the group `key`."""
+    title = label(key)
+    return ITEMS.get(str(key), (title, title.lower(), f"Aggiungi a {title.lower()}"))
 
 class InputError(ValueError):
     """A value typed in a form that cannot be written to the file (message in Italian)."""
@@ -187,7 +199,7 @@ class Walker:
                     new.__dict__.update(self.__dict__, fields=[])
                     for prop in items.get("required", []):
                         new._value(items["properties"][prop], None, keys + (len(value or []), prop), prop, ())
-                    self.fields.append(Field(keys, f"Aggiungi a {title.lower()}", "aggiungi", "", parts=new.fields))
+                    self.fields.append(Field(keys, item_names(name)[2], "aggiungi", "", parts=new.fields))
                 return
             which = CHOICES.get(str(name))
             if which:

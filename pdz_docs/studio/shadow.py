@@ -67,6 +67,7 @@ class Shadow:
         self.seen: dict[str, tuple[int, int]] = {}
         self.lock = threading.Lock()
         self.regole = None     # the rules of the last check that read them (the forms' choices)
+        self.capitoli: dict = {}   # relative path → front matter of each chapter, from the last check that read them
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -104,14 +105,19 @@ class Shadow:
                     self._sync()
         if result is not None:
             self.regole = result.plan.regole
+            self.capitoli = {self._rel(c.file) or c.file: c.meta for c in result.plan.capitoli}
         return result, [self._relabel(p) for p in problems]
 
-    def _relabel(self, p: Problem) -> Problem:
-        path = Path(p.loc.file)
+    def _rel(self, file: str) -> str | None:
+        """The plan's relative path of a file the pipeline named in the shadow, None for another file."""
+        path = Path(file)
         if not path.is_absolute():
             path = Path.cwd() / path
         try:
-            rel = (path.parent.resolve() / path.name).relative_to(self.dir.resolve())   # a link is not followed
+            return (path.parent.resolve() / path.name).relative_to(self.dir.resolve()).as_posix()   # a link is not followed
         except ValueError:
-            return p
-        return Problem(Loc(rel.as_posix(), p.loc.line, p.loc.col), p.code, p.message, p.severity)
+            return None
+
+    def _relabel(self, p: Problem) -> Problem:
+        rel = self._rel(p.loc.file)
+        return p if rel is None else Problem(Loc(rel, p.loc.line, p.loc.col), p.code, p.message, p.severity)

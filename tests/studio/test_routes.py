@@ -33,7 +33,7 @@ def test_card_form_is_generated_from_the_model_and_the_rules(client):
     assert 'name="f[&#34;gestione&#34;]"' in html
     # an amount with its state, shown as the plan writes it; a repeatable group per service
     assert 'value="€ 45.600,00"' in html and '<option value="noto" selected>importo noto</option>' in html
-    assert "<legend>Servizi 2</legend>" in html
+    assert "<legend>Servizio 2</legend>" in html
 
 
 def test_over_programmed_amount_is_shown_beside_the_field_in_the_list_and_in_the_funds_panel(client):
@@ -422,13 +422,13 @@ def test_a_chapter_is_saved_as_typed_and_a_stale_page_gets_the_conflict(app, pla
 
 def test_a_service_is_added_to_a_card_with_its_required_fields(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
-    assert '<legend>Aggiungi a servizi</legend>' in page
+    assert '<legend>Nuovo servizio</legend>' in page
     data = {**form_of(page), 'f["servizi",2,"denominazione"]': "Sportello famiglie", "aggiungi": 'f["servizi"]'}
     assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 302
     diff = git(plan, "diff", "-U0")
     assert "+  - denominazione: Sportello famiglie\n" in diff
     assert git(plan, "diff", "--numstat") == "1\t0\tschede/B.2.yaml\n"
-    assert "<legend>Servizi 3</legend>" in client.get(CARD).get_data(as_text=True)
+    assert "<legend>Servizio 3</legend>" in client.get(CARD).get_data(as_text=True)
     page = client.get(CARD).get_data(as_text=True)
     # «Salva» comes first in the form, so Enter in a field saves and never adds an item
     assert page.index('id="salva-su"') < page.index('name="aggiungi"')
@@ -616,3 +616,23 @@ def test_a_card_and_a_chapter_named_as_windows_saves_them_have_their_pages(clien
     assert "    PdZ: € 50.000,00\n" in (plan / "schede" / "B.2.yml").read_text(encoding="utf-8")
     page = client.get("/modifica/capitoli/10-cap1.MD").get_data(as_text=True)
     assert '<textarea id="testo" name="testo"' in page and "Anteprima non disponibile" not in page
+
+
+def test_pages_and_the_list_of_files_name_the_plan_as_its_writers_do(client):
+    def headings(url: str) -> list[str]:   # the page's own heading (a chapter's preview has the chapter's)
+        return re.findall(r"<h1>(.*?)</h1>", unescape(client.get(url).get_data(as_text=True)))[:1]
+
+    assert headings(CARD) == ["Scheda B.2 – Sostegno socio-educativo territoriale o domiciliare"]
+    assert headings("/modifica/capitoli/10-cap1.md") == [
+        "Capitolo I – Analisi del contesto socio-demografico e del sistema di offerta dei servizi"]
+    assert headings("/modifica/capitoli/00-prefazione.md") == ["Prefazione"]
+    assert headings("/modifica/piano.yaml") == ["Dati generali e Comuni"]
+    nav = unescape(client.get("/").get_data(as_text=True)).split('aria-label="Sezioni del piano"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'<a href="/modifica/[^"]+">([^<]+)</a>', nav)[:3] == ["Dati generali e Comuni", "Risorse finanziarie",
+                                                                              "Scheda A.1"]
+    assert re.findall(r'<a href="/modifica/capitoli/[^"]+">([^<]+)</a>', nav) == [
+        "Prefazione", "Il percorso di concertazione e di programmazione partecipata", "Capitolo I", "Capitolo II",
+        "Capitolo III", "Capitolo IV", "Allegati al Piano di Zona"]
+    page = client.get(CARD).get_data(as_text=True)
+    assert "<legend>Servizio 1</legend>" in page and ">Rimuovi il servizio 1</button>" in page
+    assert "<legend>Nuovo obiettivo</legend>" in page
