@@ -187,10 +187,13 @@ def create_app(config: Config) -> Flask:
                     roundtrip.save_text(path, text, expected)
                 except roundtrip.Conflitto:
                     conflict = True
-            if conflict:
-                result, problems = shadow.check(rel, text)
-                return chapter_page(rel, text, result, problems, conflict=True, impronta=expected), 409
-            return redirect(url_for("modifica", rel=rel, salvato=1))
+                except roundtrip.ErroreFile as exc:   # a text the file cannot hold: refused, kept on the page
+                    message = "Non salvato: " + str(exc).split(": ", 1)[-1]
+                else:
+                    return redirect(url_for("modifica", rel=rel, salvato=1))
+            result, problems = shadow.check(rel, text)
+            return chapter_page(rel, text, result, problems, conflict=conflict, impronta=expected,
+                                messaggio=message), 409 if conflict else 200
         form = yaml_form(rel, data, None)
         if not conflict:
             yf, errors = edited(path, rel, form, request.form, expected)
@@ -306,7 +309,7 @@ def create_app(config: Config) -> Flask:
             shadow.check()
         return shadow.regole
 
-    def chapter_page(rel, text, result, problems, conflict=False, impronta=None):
+    def chapter_page(rel, text, result, problems, conflict=False, impronta=None, messaggio=None):
         cifre = []   # (text inserted, what the picker shows): the citable figures with their value, the tables
         if result is not None:
             from pdz_docs.figures import flatten
@@ -316,7 +319,7 @@ def create_app(config: Config) -> Flask:
         return render_template("capitolo.html", rel=rel, titolo=page_title(rel, None, shadow.capitoli), testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
                                anteprima=preview(rel, result, problems), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
-                               conflitto=conflict, messaggio=None, salvato=bool(request.args.get("salvato")),
+                               conflitto=conflict, messaggio=messaggio, salvato=bool(request.args.get("salvato")),
                                **common())
 
     return app

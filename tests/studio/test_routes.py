@@ -420,6 +420,19 @@ def test_a_chapter_is_saved_as_typed_and_a_stale_page_gets_the_conflict(app, pla
     assert chapter.read_text(encoding="utf-8") == new
 
 
+
+def test_a_chapter_too_big_to_open_again_is_refused_and_its_text_stays_on_the_page(client, plan: Path):
+    chapter = plan / "capitoli" / "10-cap1.md"
+    page = client.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    text = chapter.read_text(encoding="utf-8") + "parola " * 400_000
+    r = client.post("/salva/capitoli/10-cap1.md", data={**form_of(page), "testo": text})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200
+    assert "Non salvato: il file supererebbe il limite di 2 MB; scrivere un testo più breve" in html
+    assert html.count("parola ") >= 400_000              # what was typed is still on the page
+    assert git(plan, "status", "--porcelain") == ""
+    assert client.get("/modifica/capitoli/10-cap1.md").status_code == 200
+
 def test_a_service_is_added_to_a_card_with_its_required_fields(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
     assert '<legend>Nuovo servizio</legend>' in page
