@@ -127,8 +127,10 @@ def create_app(config: Config) -> Flask:
         return config.accounts is None or session.get("ruolo") == "editor"
 
     def common() -> dict:
+        # before login, where login is required, the page shows nothing of the plan (not even its files)
+        outside = config.accounts is not None and not session.get("utente")
         return {"stati": F.STATI, "csrf": csrf_token(), "utente": session.get("utente"), "editor": can_edit(),
-                "files": plan_index(plan, shadow.capitoli)}
+                "fuori": outside, "files": [] if outside else plan_index(plan, shadow.capitoli)}
 
     # --- pages ---------------------------------------------------------------------------------
     @app.get("/")

@@ -235,9 +235,12 @@ def test_wrong_passwords_are_rate_limited(office):
 
 def test_a_reader_cannot_save(office, plan: Path):
     c = office.test_client()
+    assert "/modifica/" not in c.get("/accesso").get_data(as_text=True)   # before login, nothing of the plan
     login(c, "luca", "password-di-luca")
     page = c.get(CARD).get_data(as_text=True)
     assert 'id="salva"' not in page
+    assert "Sola lettura: con il proprio ruolo si può leggere il piano, non modificarlo." in unescape(page)
+    assert '<fieldset class="sola-lettura" disabled>' in page and 'value="€ 45.600,00"' in page
     r = c.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
     assert r.status_code == 403
     assert git(plan, "status", "--porcelain") == ""
