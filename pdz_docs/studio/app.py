@@ -246,11 +246,12 @@ def create_app(config: Config) -> Flask:
     def versioni():
         from pdz_docs.studio import versions
 
+        ok, note = session.pop("esito", (True, None))   # the outcome of the last action, told once
         try:
-            history, note = versions.storia(plan), request.args.get("m")
+            history = versions.storia(plan)
         except versions.ErroreVersioni as exc:
-            history, note = [], f"Storia non disponibile: {exc}."
-        return render_template("versioni.html", storia=history, messaggio=note,
+            history, ok, note = [], False, f"Storia non disponibile: {exc}."
+        return render_template("versioni.html", storia=history, messaggio=note, riuscito=ok,
                                oggi=date.today().isoformat(),
                                prodotti=sorted(p.name for p in downloads.iterdir()
                                                if not p.name.startswith(".") and p.suffix[1:] in MIME), **common())
@@ -261,10 +262,9 @@ def create_app(config: Config) -> Flask:
 
         try:
             versions.salva_versione(plan, request.form.get("messaggio", ""), author())
-            note = "Versione salvata."
+            return outcome(True, "Versione salvata.")
         except versions.ErroreVersioni as exc:
-            note = f"Versione non salvata: {exc}."
-        return redirect(url_for("versioni", m=note))
+            return outcome(False, f"Versione non salvata: {exc}.")
 
     @app.post("/approva")
     def approva():
@@ -273,10 +273,15 @@ def create_app(config: Config) -> Flask:
         name = request.form.get("nome", "")
         try:
             versions.approva(plan, name, author(), messaggio=request.form.get("nota", ""))
-            note = f"L'ultima versione è segnata come approvata («{name.strip()}»)."
+            return outcome(True, f"L'ultima versione è segnata come approvata («{name.strip()}»).")
         except versions.ErroreVersioni as exc:
-            note = f"Non segnata come approvata: {exc}."
-        return redirect(url_for("versioni", m=note))
+            return outcome(False, f"Non segnata come approvata: {exc}.")
+
+    def outcome(ok: bool, note: str):
+        """Back to the versions page, which tells the outcome once (kept in the session, never in the
+        address: a link cannot make the page say something)."""
+        session["esito"] = (ok, note)
+        return redirect(url_for("versioni"))
 
     def author() -> str:
         return session.get("utente") or "pdz studio"
@@ -289,9 +294,8 @@ def create_app(config: Config) -> Flask:
         outputs, _ = build(plan, formats, out_dir=downloads)
         if outputs is not None:
             write_outputs(downloads, outputs)
-        note = ("Documenti prodotti." if outputs is not None
-                else "Documenti non prodotti: correggere i problemi segnalati.")
-        return redirect(url_for("versioni", m=note))
+        return outcome(outputs is not None, "Documenti prodotti." if outputs is not None
+                       else "Documenti non prodotti: correggere i problemi segnalati.")
 
     @app.get("/scarica/<name>")
     def scarica(name: str):

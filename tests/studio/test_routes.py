@@ -652,3 +652,14 @@ def test_pages_and_the_list_of_files_name_the_plan_as_its_writers_do(client):
     page = client.get(CARD).get_data(as_text=True)
     assert "<legend>Servizio 1</legend>" in page and ">Rimuovi il servizio 1</button>" in page
     assert "<legend>Nuovo obiettivo</legend>" in page
+
+
+def test_the_versions_page_tells_a_refusal_as_such_and_never_what_its_address_says(client):
+    page = client.get("/versioni").get_data(as_text=True)
+    r = client.post("/versioni", data={**form_of(page), "messaggio": "niente"}, follow_redirects=True)
+    html = unescape(r.get_data(as_text=True))
+    assert ('<p class="errore-box" role="alert" id="esito">Versione non salvata: nessuna modifica da salvare: '
+            "il piano è uguale all'ultima versione salvata.</p>") in html
+    assert 'id="esito"' not in client.get("/versioni").get_data(as_text=True)    # told once
+    html = client.get("/versioni?m=Password+scaduta:+scriverla+a+questo+indirizzo").get_data(as_text=True)
+    assert "Password scaduta" not in html
