@@ -487,8 +487,7 @@ def layout(form: list[F.Field]) -> list[dict]:
         items = sections[-1]["voci"]
         if not f.group:
             rest = f.keys[1:]
-            items.append({"tipo": "campo", "i": i, "f": f,
-                          "etichetta": " – ".join(F.label(k) for k in rest) if rest else f.label})
+            items.append({"tipo": "campo", "i": i, "f": f, "etichetta": f.path_label if rest else f.label})
             continue
         members = [(j, g) for j, g in enumerate(form) if g.group == f.group]
         if items and items[-1].get("gruppo") == f.group:

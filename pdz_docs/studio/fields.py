@@ -33,7 +33,8 @@ LABELS = {"articoli_rr": "Articoli del R.R.", "numero_utenti": "Numero di utenti
           "data_riferimento": "Data di riferimento", "fonte_dati": "Fonte dei dati", "valenza_territoriale":
           "Valenza territoriale", "gestione": "Modalità di gestione", "risultati_attesi": "Risultati attesi",
           "per_comune": "Per Comune", "annualita": "Annualità", "fnps_quote": "Quote del FNPS",
-          "fna_destinazione": "Destinazione del FNA", "spesa_storica": "Spesa storica", "obiettivi": "Obiettivi"}
+          "fna_destinazione": "Destinazione del FNA", "spesa_storica": "Spesa storica", "obiettivi": "Obiettivi",
+          "valenza_altro": "Altra valenza territoriale (quale)", "gestione_altro": "Altra modalità di gestione (quale)"}
 
 # One item of a repeatable group, as a writer names it: its heading, with its article, and a new one
 ITEMS = {"servizi": ("Servizio", "il servizio", "Nuovo servizio"),
@@ -65,6 +66,7 @@ class Field:
     parts: list["Field"] = field(default_factory=list)  # aggiungi: the required fields of the new item
     types: frozenset[str] = frozenset({"string"})   # the JSON types the value (a list: each item) may have
     problems: list = field(default_factory=list)
+    path_label: str = ""             # the label of keys[1:] (walk fills it in)
 
     @property
     def name(self) -> str:
@@ -136,7 +138,21 @@ class Walker:
     def walk(self, data: Any) -> list[Field]:
         self.mappings = _dicts(data)
         self._object(self.schema, data if isinstance(data, dict) else {}, (), (), show_missing=True)
+        for f in self.fields:
+            f.path_label = self.path_label(f.keys[1:], f.keys[0] if f.keys else None)
         return self.fields
+
+    def path_label(self, keys: tuple, parent: Any) -> str:
+        """The label of a key path: a key of a map the rules name (a priority level) by the rules' name
+        («specificita» → «Specificità territoriale»), any other by its own label."""
+        parts = []
+        for key in keys:
+            which = KEY_CHOICES.get(str(parent))
+            names = getattr(self.regole, which, {}) if which and self.regole is not None else {}
+            name = names.get(str(key))
+            parts.append(name if isinstance(name, str) else label(key))
+            parent = key
+        return " – ".join(parts)
 
     def _object(self, schema: dict, data: dict, keys: tuple, group: tuple, show_missing: bool) -> None:
         props = schema.get("properties", {})

@@ -652,6 +652,8 @@ def test_pages_and_the_list_of_files_name_the_plan_as_its_writers_do(client):
     page = client.get(CARD).get_data(as_text=True)
     assert "<legend>Servizio 1</legend>" in page and ">Rimuovi il servizio 1</button>" in page
     assert "<legend>Nuovo obiettivo</legend>" in page
+    labels = re.findall(r'<label for="campo-\d+"[^>]*>([^<]+)</label>', unescape(page))
+    assert "LEPS" in labels and "Altra valenza territoriale (quale)" in labels   # the rules' name of a priority level
 
 
 def test_the_versions_page_tells_a_refusal_as_such_and_never_what_its_address_says(client):
