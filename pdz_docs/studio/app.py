@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from flask import Flask, abort, current_app, redirect, render_template, request, send_file, session, url_for
 from jinja2 import StrictUndefined
 from markupsafe import Markup
+from werkzeug.exceptions import Forbidden
 
 from pdz_docs.document.builder import roman
 from pdz_docs.finance.money import fmt_euro
@@ -49,6 +50,15 @@ SECURITY_HEADERS = {
 }
 ERRORS = {400: "Richiesta non valida.", 403: "Operazione non permessa.", 404: "Pagina o file non trovato.",
           405: "Metodo non ammesso.", 413: "Richiesta troppo grande.", 429: "Troppi tentativi: riprovare fra poco."}
+
+
+class PaginaScaduta(Forbidden):
+    """A change sent without this server's token for the session: a page opened before pdz studio was
+    started again (its tokens are drawn at start), after logging out, or by another site."""
+
+    description = ("La modifica non è stata salvata: la pagina è scaduta (pdz studio è stato riavviato, oppure "
+                   "si è usciti) o non è stata aperta da pdz studio. Tornare indietro con il browser, copiare "
+                   "le modifiche fatte, ricaricare la pagina e ripeterle.")
 
 
 @dataclass
@@ -88,7 +98,7 @@ def create_app(config: Config) -> Flask:
         if request.method == "POST":
             token = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
             if "sid" not in session or not csrf.check(session["sid"], token):
-                abort(403)
+                raise PaginaScaduta()
             if request.endpoint not in ("accesso", "esci", "verifica") and not can_edit():
                 abort(403)
 
@@ -106,7 +116,8 @@ def create_app(config: Config) -> Flask:
     @app.errorhandler(429)
     def error(exc):
         code = getattr(exc, "code", 400)
-        return render_template("errore.html", messaggio=ERRORS.get(code, "Errore."), **common()), code
+        message = PaginaScaduta.description if isinstance(exc, PaginaScaduta) else ERRORS.get(code, "Errore.")
+        return render_template("errore.html", messaggio=message, **common()), code
 
     @app.errorhandler(roundtrip.ErroreFile)
     def file_error(exc):

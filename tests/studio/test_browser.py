@@ -198,3 +198,15 @@ def test_an_amount_shows_the_inputs_of_its_state(browser, live):
     assert shown() == ["previsto", "nota"]
     state.select_by_value("non_indicato")
     assert shown() == ["nota"]
+
+
+def test_a_page_opened_before_the_studio_restarted_says_so_while_typing(browser, live, app):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live}/modifica/schede/B.2.yaml")
+    app.secret_key = b"x" * 32    # as a new start draws a new key: the page's session and token are void
+    retype(amount_input(browser), "50.000")
+    wait(browser, lambda d: "è scaduta" in d.find_element(By.ID, "verifica").text, timeout=20, what="no message")
+    browser.find_element(By.ID, "salva").click()
+    wait(browser, lambda d: "La modifica non è stata salvata: la pagina è scaduta" in d.find_element(By.TAG_NAME, "main").text,
+         what="no message on save")

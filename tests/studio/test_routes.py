@@ -92,7 +92,9 @@ def test_a_change_without_csrf_token_is_refused(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
     data = {**form_of(page), **voce(PDZ_2022, "50000")}
     del data["csrf"]
-    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 403
+    r = client.post("/salva/schede/B.2.yaml", data=data)
+    assert r.status_code == 403
+    assert "La modifica non è stata salvata: la pagina è scaduta (pdz studio è stato riavviato" in unescape(r.get_data(as_text=True))
     assert client.post("/salva/schede/B.2.yaml", data={**data, "csrf": "falso"}).status_code == 403
     assert client.post("/versioni", data={"messaggio": "x"}).status_code == 403
     assert git(plan, "status", "--porcelain") == ""

@@ -48,6 +48,19 @@
     });
     totals();
     document.addEventListener("input", totals);
+    // A check while typing that the server refused (a page opened before pdz studio was started again)
+    // or could not answer: said in the «Verifica» box instead of leaving the last list there.
+    document.body.addEventListener("htmx:responseError", function (e) {
+      var box = document.getElementById("verifica");
+      if (!box) { return; }
+      var p = document.createElement("p");
+      p.className = "errore-box";
+      p.setAttribute("role", "alert");
+      p.textContent = e.detail.xhr.status === 403
+        ? "La verifica non è più possibile da questa pagina: è scaduta (pdz studio è stato riavviato, oppure si è usciti). Copiare le modifiche fatte, ricaricare la pagina e ripeterle."
+        : "La verifica non è riuscita per un errore interno del programma: le modifiche non sono state controllate.";
+      box.replaceChildren(p);
+    });
     document.querySelectorAll("[data-inserisci-da]").forEach(function (b) {
       b.addEventListener("click", function () { insert(b); });
     });
