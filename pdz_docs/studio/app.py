@@ -222,9 +222,13 @@ def create_app(config: Config) -> Flask:
         text, errors = edited_text(path, rel, form, request.form)
         result, problems = shadow.check(rel, text) if not errors else shadow.check()
         attach(form, errors + [p for p in problems if p.loc.file == rel], text)
-        for f in form:   # the writer's unsaved values stay on screen (a list as its lines)
+        for f in form:   # the writer's unsaved values stay on screen (a list as its lines, a new item's fields)
             typed = typed_value(f, request.form)
-            f.value = typed.splitlines() if f.kind == "elenco" else typed
+            if f.kind == "aggiungi":
+                for part in f.parts:
+                    part.value = request.form.get(part.name, "")
+            else:
+                f.value = typed.splitlines() if f.kind == "elenco" else typed
         return render_template("modulo.html", rel=rel, titolo=page_title(rel, form, shadow.capitoli), form=form,
                                sezioni=layout(form), impronta=expected, problems=listed(problems, form),
                                riepilogo=summary(problems), pannello=panel(result, problems), messaggio=message,

@@ -151,6 +151,7 @@ def test_a_chapter_citing_a_figure_that_does_not_exist_is_checked_without_its_pr
     assert r.status_code == 200
     assert "nome sconosciuto «tot»" in html and "Anteprima non disponibile finché restano errori" in html
 
+
 def test_a_value_that_is_not_an_amount_is_shown_beside_its_field_and_not_saved(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
     data = {**form_of(page), **voce(PDZ_2022, "45,600.00")}
@@ -437,6 +438,22 @@ def test_a_chapter_too_big_to_open_again_is_refused_and_its_text_stays_on_the_pa
     assert html.count("parola ") >= 400_000              # what was typed is still on the page
     assert git(plan, "status", "--porcelain") == ""
     assert client.get("/modifica/capitoli/10-cap1.md").status_code == 200
+
+
+def test_a_new_item_and_a_new_amount_typed_stay_on_a_page_that_was_not_saved(app, plan: Path):
+    first, second = app.test_client(), app.test_client()
+    page1 = first.get(CARD).get_data(as_text=True)
+    page2 = second.get(CARD).get_data(as_text=True)
+    assert second.post("/salva/schede/B.2.yaml", data={**form_of(page2), **voce(PDZ_2022, "50000")}).status_code == 302
+    new_amount = 'f["programmazione"]'
+    r = first.post("/salva/schede/B.2.yaml", data={**form_of(page1), 'f["servizi",2,"denominazione"]': "Sportello famiglie",
+                                                    "aggiungi": 'f["servizi"]', f"{new_amount}.anno": "2024",
+                                                    f"{new_amount}.fonte": "PAIS", f"{new_amount}.importo": "1.500"})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409 and "Non salvato: il file è stato modificato da un'altra persona" in html
+    assert 'value="Sportello famiglie"' in html                    # the new service as typed
+    assert '<option value="2024" selected>' in html and '<option value="PAIS" selected>' in html and 'value="1.500"' in html
+
 
 def test_a_service_is_added_to_a_card_with_its_required_fields(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
