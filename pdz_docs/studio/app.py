@@ -337,7 +337,8 @@ def create_app(config: Config) -> Flask:
 
             cifre = [(f"{{{{ {name} }}}}", f"{name} = {value}") for name, value in flatten(result.computed.cifre)]
             cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
-        return render_template("capitolo.html", rel=rel, titolo=page_title(rel, None, shadow.capitoli), testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
+        return render_template("capitolo.html", rel=rel, titolo=page_title(rel, None, shadow.capitoli), testo=text,
+                               problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
                                anteprima=preview(rel, result, problems), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
                                conflitto=conflict, messaggio=messaggio, salvato=bool(request.args.get("salvato")),

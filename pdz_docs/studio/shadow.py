@@ -3,9 +3,9 @@
 There is no second validator. The shadow folder mirrors the plan as the pipeline reads it: a regular
 file, or a file reached through a link (to a file or a folder) inside the plan, is copied at the path
 it is read by; a link leading out of the plan, to a file or a folder, stays a link (to the same place,
-never read here), so the pipeline refuses it as `pdz check` does. Nothing is ever written through a link: a
-shadow file is removed before it is written. The shadow is brought up to date before every check from the files' modification times,
-receives the edited text of one file, and `pdz_docs.pipeline.run` checks and computes it exactly as
+never read here), so the pipeline refuses it as `pdz check` does. Nothing is ever written through a
+link: a shadow file is removed before it is written. The shadow is brought up to date before every
+check from the files' modification times, receives the edited text of one file, and `pdz_docs.pipeline.run` checks and computes it exactly as
 `pdz check` would. Problems come back located in the plan's own relative paths.
 """
 
@@ -114,7 +114,8 @@ class Shadow:
         if not path.is_absolute():
             path = Path.cwd() / path
         try:
-            return (path.parent.resolve() / path.name).relative_to(self.dir.resolve()).as_posix()   # a link is not followed
+            # the folder resolved, the file's own name kept: a link is not followed
+            return (path.parent.resolve() / path.name).relative_to(self.dir.resolve()).as_posix()
         except ValueError:
             return None
 
