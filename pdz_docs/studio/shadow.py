@@ -5,8 +5,8 @@ file, or a file reached through a link (to a file or a folder) inside the plan, 
 it is read by; a link leading out of the plan, to a file or a folder, stays a link (to the same place,
 never read here), so the pipeline refuses it as `pdz check` does. Nothing is ever written through a
 link: a shadow file is removed before it is written. The shadow is brought up to date before every
-check from the files' modification times, receives the edited text of one file, and `pdz_docs.pipeline.run` checks and computes it exactly as
-`pdz check` would. Problems come back located in the plan's own relative paths.
+check from the files' modification times, receives the edited text of one file, and
+`pdz_docs.pipeline.run` checks and computes it exactly as `pdz check` would. Problems come back located in the plan's own relative paths.
 """
 
 from __future__ import annotations
