@@ -152,3 +152,14 @@ def test_figures_of_data_a_comune_lacks_say_which_data_to_write(tmp_path: Path):
     assert "la tabella «migrazioni» manca: per calcolarla piano.yaml deve avere le emigrazioni e le immigrazioni " \
            "di ogni Comune (emigrazioni, immigrazioni)" in said
     assert not any("nome sconosciuto" in m or "tabella sconosciuta" in m for m in said)
+
+
+def test_the_same_problem_at_the_same_place_is_reported_once(plan_dir: Path):
+    from pdz_docs.pipeline import run
+
+    chapter = next((plan_dir / "capitoli").glob("*.md"))
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n{{ cifre.boh.uno }} e {{ cifre.boh.due }}.\n",
+                       encoding="utf-8")
+    _, problems = run(plan_dir)
+    found = [p for p in problems if "«boh»" in p.message]
+    assert len(found) == 1 and found[0].code == "cifra-sconosciuta", found   # both citations are on one line
