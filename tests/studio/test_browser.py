@@ -124,9 +124,11 @@ def test_edit_a_card_see_the_error_fix_save_version_and_download_the_pdf(browser
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core non installato (bash run test lo installa con npm)")
-def test_card_form_has_no_axe_violations(browser, live):
-    """axe-core's rules (WCAG A and AA, best practices) on the card form, the page writers use most."""
-    browser.get(f"{live}/modifica/schede/B.2.yaml")
+@pytest.mark.parametrize("page", ["/modifica/schede/B.2.yaml", "/", "/modifica/capitoli/10-cap1.md", "/modifica/piano.yaml",
+                                  "/versioni"])
+def test_pages_have_no_axe_violations(browser, live, page: str):
+    """axe-core's rules (WCAG A and AA, best practices) on the card form, the page writers use most, and the others."""
+    browser.get(live + page)
     browser.execute_script(AXE.read_text(encoding="utf-8"))
     result = browser.execute_async_script(
         "var done = arguments[arguments.length - 1];"
