@@ -29,6 +29,7 @@ import jinja2.parser
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
 
+from pdz_docs.finance.demografia import NEEDS
 from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, MAX_CITED_ROWS, quoted
 from pdz_docs.model import Capitolo
 from pdz_docs.load.yamlsrc import cap_problems
@@ -281,6 +282,9 @@ class _Evaluator:
         base, name = self.value(base_expr)
         if isinstance(base, dict) and key in base:
             return base[key], f"{name}.{key}"
+        if isinstance(base, dict) and name == "cifre" and key in NEEDS:
+            raise _Refused("cifra-sconosciuta", f"le cifre «{key}» mancano: per calcolarle piano.yaml deve avere "
+                           f"{NEEDS[key]}", lineno, key)
         if isinstance(base, dict):
             names = [str(k) for k in base]
             match = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
@@ -309,6 +313,9 @@ class _Evaluator:
             raise _Refused("cifre-non-ammesso", f"{_NOT_ALLOWED}: si scrive {fn}(\"nome\"), con il nome di una "
                            "tabella tra virgolette", expr.lineno, fn)
         table_id = str(expr.args[0].value)
+        if table_id not in self.table_ids and table_id in NEEDS:
+            raise _Refused("cifra-sconosciuta", f"la tabella «{table_id}» manca: per calcolarla piano.yaml deve "
+                           f"avere {NEEDS[table_id]}", expr.lineno, table_id)
         if table_id not in self.table_ids:
             match = difflib.get_close_matches(table_id, sorted(self.table_ids), n=1, cutoff=0.5)
             raise _Refused("cifra-sconosciuta", f"tabella sconosciuta «{quoted(table_id)}»"

@@ -60,7 +60,9 @@ def has_errors(problems: list[Problem], strict: bool = False) -> bool:
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.loc.file, p.loc.line, p.loc.col, p.code))
+    """The problems in the order of their place, each once (two citations of one missing name on a
+    line are one problem at that place)."""
+    return sorted(dict.fromkeys(problems), key=lambda p: (p.loc.file, p.loc.line, p.loc.col, p.code))
 
 
 def summary(problems: list[Problem]) -> str:

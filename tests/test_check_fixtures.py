@@ -133,3 +133,33 @@ def test_strict_makes_warnings_fatal(plan_dir: Path):
     args = [sys.executable, "-m", "pdz_docs", "check", str(plan_dir)]
     assert subprocess.run(args, capture_output=True).returncode == 0
     assert subprocess.run(args + ["--strict"], capture_output=True).returncode == 1
+
+
+def test_figures_of_data_a_comune_lacks_say_which_data_to_write(tmp_path: Path):
+    """A Comune added without its families and migrations: the chapters citing them are told why."""
+    import shutil
+
+    from conftest import ROOT
+    from pdz_docs.pipeline import run
+
+    plan = tmp_path / "piano"
+    shutil.copytree(ROOT / "content", plan, ignore=shutil.ignore_patterns("output"))
+    edit(plan / "piano.yaml", "comuni:\n", "comuni:\n  - nome: Ugento\n    popolazione: 12000\n")
+    _, problems = run(plan)
+    said = {p.message for p in problems if p.loc.file.endswith("10-cap1.md")}
+    assert "le cifre «famiglie» mancano: per calcolarle piano.yaml deve avere il numero di famiglie di ogni Comune " \
+           "(famiglie)" in said
+    assert "la tabella «migrazioni» manca: per calcolarla piano.yaml deve avere le emigrazioni e le immigrazioni " \
+           "di ogni Comune (emigrazioni, immigrazioni)" in said
+    assert not any("nome sconosciuto" in m or "tabella sconosciuta" in m for m in said)
+
+
+def test_the_same_problem_at_the_same_place_is_reported_once(plan_dir: Path):
+    from pdz_docs.pipeline import run
+
+    chapter = next((plan_dir / "capitoli").glob("*.md"))
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n{{ cifre.boh.uno }} e {{ cifre.boh.due }}.\n",
+                       encoding="utf-8")
+    _, problems = run(plan_dir)
+    found = [p for p in problems if "«boh»" in p.message]
+    assert len(found) == 1 and found[0].code == "cifra-sconosciuta", found   # both citations are on one line

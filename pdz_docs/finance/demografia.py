@@ -130,6 +130,14 @@ def demografia(plan: Plan, add, cifre: dict) -> None:
 
 
 
+# Figures and tables computed only when piano.yaml has their data: what a chapter citing them without
+# the data is told piano.yaml needs (figures.py)
+NEEDS = {"territorio": "la superficie dell'Ambito (superficie_km2) o quella di ogni Comune",
+         "famiglie": "il numero di famiglie di ogni Comune (famiglie)",
+         "migrazioni": "le emigrazioni e le immigrazioni di ogni Comune (emigrazioni, immigrazioni)",
+         "confronto": "l'anno di confronto con i suoi dati (confronto)"}
+
+
 # Tables with a row per Comune and the Ambito's totals: with one Comune the totals repeat its row
 PER_COMUNE = frozenset({"territorio", "fasce_eta", "famiglie", "migrazioni", "spesa_storica",
                         "cofinanziamento_minimo", "cofinanziamento_precedente"})

@@ -8,7 +8,7 @@ parameters). A login for a name that does not exist costs the same as a wrong pa
 of the answer does not tell which names exist.
 
 `Limitatore` slows down guessing: after a few failed logins for a name, or from an address, each
-further try waits twice as long as the one before. `Csrf` makes and checks the tokens every form
+further try waits twice as long as the one before, however many tries are sent at the same time. `Csrf` makes and checks the tokens every form
 that changes something carries, bound to the session they were made for.
 
 `main_utenti` is `pdz studio utenti aggiungi|password|rimuovi|elenco`.
@@ -205,7 +205,11 @@ def rimuovi(nome: str, path: Path | None = None) -> None:
 class Limitatore:
     """Failed logins counted per name and per address: after `soglia` failures each further try must
     wait `base`·2^(failures − soglia) seconds (at most `massimo`) from the last failure. Failures are
-    forgotten after `dimentica` seconds without any; a successful login clears its name's count."""
+    forgotten after `dimentica` seconds without any; a successful login clears its name's count.
+
+    A try is counted as failed when it starts (`prova`), in the same locked step that lets it through,
+    and taken back when the password was right (`riuscito`): tries sent at the same time cannot all
+    pass the check before the first of them is counted."""
 
     def __init__(self, soglia: int = 5, base: float = 1.0, massimo: float = 900.0, dimentica: float = 3600.0,
                  clock: Callable[[], float] = time.monotonic):
@@ -224,23 +228,38 @@ class Limitatore:
         return max(0.0, last + delay - now)
 
     def attesa(self, nome: str, indirizzo: str) -> float:
-        """Seconds to wait before a login for `nome` from `indirizzo` is tried at all; 0 when it may be."""
+        """Seconds to wait before a login for `nome` from `indirizzo` may be tried; 0 when it may be."""
         with self._lock:
             now = self.clock()
             return max(self._wait(k, now) for k in self._keys(nome, indirizzo))
 
-    def fallito(self, nome: str, indirizzo: str) -> None:
+    def prova(self, nome: str, indirizzo: str) -> float:
+        """Start a login try: the seconds still to wait (the try is refused and not counted), or 0 when
+        it may go on, and then it is already counted as failed."""
         with self._lock:
             now = self.clock()
+            keys = self._keys(nome, indirizzo)
+            wait = max(self._wait(k, now) for k in keys)
+            if wait > 0:
+                return wait
             if len(self._failures) > 10_000:   # memory stays bounded whatever is tried
                 self._failures = {k: v for k, v in self._failures.items() if now - v[1] < self.dimentica}
-            for key in self._keys(nome, indirizzo):
+            for key in keys:
                 count, last = self._failures.get(key, (0, now))
                 self._failures[key] = (1 if now - last >= self.dimentica else count + 1, now)
+            return 0.0
 
     def riuscito(self, nome: str, indirizzo: str) -> None:
+        """The try started by `prova` had the right password: the name's count is cleared, the address's
+        try taken back."""
+        name, address = self._keys(nome, indirizzo)
         with self._lock:
-            self._failures.pop(self._keys(nome, indirizzo)[0], None)
+            self._failures.pop(name, None)
+            count, last = self._failures.get(address, (0, 0.0))
+            if count > 1:
+                self._failures[address] = (count - 1, last)
+            else:
+                self._failures.pop(address, None)
 
 
 def messaggio_attesa(secondi: float) -> str:

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from flask import Flask, abort, redirect, render_template, request, send_file, session, url_for
+from flask import Flask, abort, current_app, redirect, render_template, request, send_file, session, url_for
 from jinja2 import StrictUndefined
 from markupsafe import Markup
+from werkzeug.exceptions import Forbidden
 
+from pdz_docs.document.builder import roman
 from pdz_docs.finance.money import fmt_euro
 from pdz_docs.load.yamlsrc import load_yaml
 from pdz_docs.model import Finanza, Piano, Scheda
@@ -33,7 +35,8 @@ from pdz_docs.studio.shadow import Shadow
 
 HERE = Path(__file__).resolve().parent
 MODELS = {"piano.yaml": Piano, "finanza.yaml": Finanza}
-EDITABLE = re.compile(r"^(piano\.yaml|finanza\.yaml|schede/[A-Za-z0-9._-]+\.yaml|capitoli/[A-Za-z0-9._-]+\.md)$")
+# the files as the pipeline reads them: a card «B.2.yml» or «B.2.YAML», a chapter «10-cap1.MD» (saved by Windows)
+EDITABLE = re.compile(r"^(piano\.yaml|finanza\.yaml|schede/[A-Za-z0-9._-]+\.(?i:ya?ml)|capitoli/[A-Za-z0-9._-]+\.(?i:md))$")
 SEVERITY_ORDER = {ERRORE: 0, AVVISO: 1, NOTA: 2}
 FORMATS = ("pdf", "docx", "xlsx")
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -47,6 +50,15 @@ SECURITY_HEADERS = {
 }
 ERRORS = {400: "Richiesta non valida.", 403: "Operazione non permessa.", 404: "Pagina o file non trovato.",
           405: "Metodo non ammesso.", 413: "Richiesta troppo grande.", 429: "Troppi tentativi: riprovare fra poco."}
+
+
+class PaginaScaduta(Forbidden):
+    """A change sent without this server's token for the session: a page opened before pdz studio was
+    started again (its tokens are drawn at start), after logging out, or by another site."""
+
+    description = ("La modifica non è stata salvata: la pagina è scaduta (pdz studio è stato riavviato, oppure "
+                   "si è usciti) o non è stata aperta da pdz studio. Tornare indietro con il browser, copiare "
+                   "le modifiche fatte, ricaricare la pagina e ripeterle.")
 
 
 @dataclass
@@ -86,7 +98,7 @@ def create_app(config: Config) -> Flask:
         if request.method == "POST":
             token = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
             if "sid" not in session or not csrf.check(session["sid"], token):
-                abort(403)
+                raise PaginaScaduta()
             if request.endpoint not in ("accesso", "esci", "verifica") and not can_edit():
                 abort(403)
 
@@ -104,7 +116,8 @@ def create_app(config: Config) -> Flask:
     @app.errorhandler(429)
     def error(exc):
         code = getattr(exc, "code", 400)
-        return render_template("errore.html", messaggio=ERRORS.get(code, "Errore."), **common()), code
+        message = PaginaScaduta.description if isinstance(exc, PaginaScaduta) else ERRORS.get(code, "Errore.")
+        return render_template("errore.html", messaggio=message, **common()), code
 
     @app.errorhandler(roundtrip.ErroreFile)
     def file_error(exc):
@@ -125,8 +138,10 @@ def create_app(config: Config) -> Flask:
         return config.accounts is None or session.get("ruolo") == "editor"
 
     def common() -> dict:
+        # before login, where login is required, the page shows nothing of the plan (not even its files)
+        outside = config.accounts is not None and not session.get("utente")
         return {"stati": F.STATI, "csrf": csrf_token(), "utente": session.get("utente"), "editor": can_edit(),
-                "files": plan_index(plan)}
+                "fuori": outside, "files": [] if outside else plan_index(plan, shadow.capitoli)}
 
     # --- pages ---------------------------------------------------------------------------------
     @app.get("/")
@@ -139,13 +154,14 @@ def create_app(config: Config) -> Flask:
     def modifica(rel: str):
         path = plan_file(plan, rel)
         result, problems = shadow.check()
-        if rel.endswith(".md"):
+        if is_chapter(rel):
             tf = roundtrip.load_text(path)
             return chapter_page(rel, tf.text, result, problems, impronta=tf.hash)
         data = path.read_bytes()
         form = yaml_form(rel, data, result)
         attach(form, [p for p in problems if p.loc.file == rel], data.decode("utf-8", errors="replace"))
-        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=digest(data),
+        return render_template("modulo.html", rel=rel, titolo=page_title(rel, form, shadow.capitoli), form=form,
+                               sezioni=layout(form), impronta=digest(data),
                                problems=listed(problems, form), riepilogo=summary(problems), pannello=panel(result, problems),
                                messaggio=None, conflitto=False, salvato=bool(request.args.get("salvato")), **common())
 
@@ -153,11 +169,12 @@ def create_app(config: Config) -> Flask:
     def verifica(rel: str):
         path = plan_file(plan, rel)
         data = path.read_bytes()
-        if rel.endswith(".md"):
+        if is_chapter(rel):
             text = request.form.get("testo", "")
             result, problems = shadow.check(rel, text)
             return render_template("_verifica.html", problems=listed(problems), riepilogo=summary(problems),
-                                   pannello=panel(result, problems), form=None, stati=F.STATI, anteprima=preview(rel, result))
+                                   pannello=panel(result, problems), form=None, stati=F.STATI, capitolo=True,
+                                   anteprima=preview(rel, result, problems))
         form = yaml_form(rel, data, None)
         try:
             text, errors = edited_text(path, rel, form, request.form)
@@ -167,7 +184,7 @@ def create_app(config: Config) -> Flask:
         problems = (errors or []) + problems
         attach(form, [p for p in problems if p.loc.file == rel], text)
         return render_template("_verifica.html", problems=listed(problems, form), riepilogo=summary(problems),
-                               pannello=panel(result, problems), form=form, stati=F.STATI, anteprima=None)
+                               pannello=panel(result, problems), form=form, stati=F.STATI, capitolo=False)
 
     @app.post("/salva/<path:rel>")
     def salva(rel: str):
@@ -176,17 +193,20 @@ def create_app(config: Config) -> Flask:
         expected = request.form.get("impronta", "")
         conflict = not hmac.compare_digest(digest(data), expected)
         message = None
-        if rel.endswith(".md"):
+        if is_chapter(rel):
             text = request.form.get("testo", "")
             if not conflict:
                 try:
                     roundtrip.save_text(path, text, expected)
                 except roundtrip.Conflitto:
                     conflict = True
-            if conflict:
-                result, problems = shadow.check(rel, text)
-                return chapter_page(rel, text, result, problems, conflict=True, impronta=expected), 409
-            return redirect(url_for("modifica", rel=rel, salvato=1))
+                except roundtrip.ErroreFile as exc:   # a text the file cannot hold: refused, kept on the page
+                    message = "Non salvato: " + str(exc).split(": ", 1)[-1]
+                else:
+                    return redirect(url_for("modifica", rel=rel, salvato=1))
+            result, problems = shadow.check(rel, text)
+            return chapter_page(rel, text, result, problems, conflict=conflict, impronta=expected,
+                                messaggio=message), 409 if conflict else 200
         form = yaml_form(rel, data, None)
         if not conflict:
             yf, errors = edited(path, rel, form, request.form, expected)
@@ -202,10 +222,15 @@ def create_app(config: Config) -> Flask:
         text, errors = edited_text(path, rel, form, request.form)
         result, problems = shadow.check(rel, text) if not errors else shadow.check()
         attach(form, errors + [p for p in problems if p.loc.file == rel], text)
-        for f in form:   # the writer's unsaved values stay on screen (a list as its lines)
+        for f in form:   # the writer's unsaved values stay on screen (a list as its lines, a new item's fields)
             typed = typed_value(f, request.form)
-            f.value = typed.splitlines() if f.kind == "elenco" else typed
-        return render_template("modulo.html", rel=rel, form=form, sezioni=layout(form), impronta=expected, problems=listed(problems, form),
+            if f.kind == "aggiungi":
+                for part in f.parts:
+                    part.value = request.form.get(part.name, "")
+            else:
+                f.value = typed.splitlines() if f.kind == "elenco" else typed
+        return render_template("modulo.html", rel=rel, titolo=page_title(rel, form, shadow.capitoli), form=form,
+                               sezioni=layout(form), impronta=expected, problems=listed(problems, form),
                                riepilogo=summary(problems), pannello=panel(result, problems), messaggio=message,
                                conflitto=conflict, salvato=False, **common()), 409 if conflict else 200
 
@@ -215,7 +240,7 @@ def create_app(config: Config) -> Flask:
         if request.method == "POST":
             name, password = request.form.get("nome", ""), request.form.get("password", "")
             address = request.remote_addr or ""
-            wait = throttle.attesa(name, address)
+            wait = throttle.prova(name, address)   # counted as failed until the password is right
             if wait > 0:
                 return render_template("accesso.html", messaggio=accounts.messaggio_attesa(wait), **common()), 429
             user = accounts.verify(name, password, config.accounts) if config.accounts is not None else None
@@ -224,7 +249,6 @@ def create_app(config: Config) -> Flask:
                 session.clear()
                 session.update(sid=secrets.token_urlsafe(32), utente=user.nome, ruolo=user.ruolo)
                 return redirect(url_for("indice"))
-            throttle.fallito(name, address)
             message = "Nome o password errati."
         return render_template("accesso.html", messaggio=message, **common()), 401 if message else 200
 
@@ -237,11 +261,12 @@ def create_app(config: Config) -> Flask:
     def versioni():
         from pdz_docs.studio import versions
 
+        ok, note = session.pop("esito", (True, None))   # the outcome of the last action, told once
         try:
-            history, note = versions.storia(plan), request.args.get("m")
+            history = versions.storia(plan)
         except versions.ErroreVersioni as exc:
-            history, note = [], f"Storia non disponibile: {exc}."
-        return render_template("versioni.html", storia=history, messaggio=note,
+            history, ok, note = [], False, f"Storia non disponibile: {exc}."
+        return render_template("versioni.html", storia=history, messaggio=note, riuscito=ok,
                                oggi=date.today().isoformat(),
                                prodotti=sorted(p.name for p in downloads.iterdir()
                                                if not p.name.startswith(".") and p.suffix[1:] in MIME), **common())
@@ -252,10 +277,9 @@ def create_app(config: Config) -> Flask:
 
         try:
             versions.salva_versione(plan, request.form.get("messaggio", ""), author())
-            note = "Versione salvata."
+            return outcome(True, "Versione salvata.")
         except versions.ErroreVersioni as exc:
-            note = f"Versione non salvata: {exc}."
-        return redirect(url_for("versioni", m=note))
+            return outcome(False, f"Versione non salvata: {exc}.")
 
     @app.post("/approva")
     def approva():
@@ -264,10 +288,15 @@ def create_app(config: Config) -> Flask:
         name = request.form.get("nome", "")
         try:
             versions.approva(plan, name, author(), messaggio=request.form.get("nota", ""))
-            note = f"L'ultima versione è segnata come approvata («{name.strip()}»)."
+            return outcome(True, f"L'ultima versione è segnata come approvata («{name.strip()}»).")
         except versions.ErroreVersioni as exc:
-            note = f"Non segnata come approvata: {exc}."
-        return redirect(url_for("versioni", m=note))
+            return outcome(False, f"Non segnata come approvata: {exc}.")
+
+    def outcome(ok: bool, note: str):
+        """Back to the versions page, which tells the outcome once (kept in the session, never in the
+        address: a link cannot make the page say something)."""
+        session["esito"] = (ok, note)
+        return redirect(url_for("versioni"))
 
     def author() -> str:
         return session.get("utente") or "pdz studio"
@@ -280,9 +309,8 @@ def create_app(config: Config) -> Flask:
         outputs, _ = build(plan, formats, out_dir=downloads)
         if outputs is not None:
             write_outputs(downloads, outputs)
-        note = ("Documenti prodotti." if outputs is not None
-                else "Documenti non prodotti: correggere i problemi segnalati.")
-        return redirect(url_for("versioni", m=note))
+        return outcome(outputs is not None, "Documenti prodotti." if outputs is not None
+                       else "Documenti non prodotti: correggere i problemi segnalati.")
 
     @app.get("/scarica/<name>")
     def scarica(name: str):
@@ -302,7 +330,7 @@ def create_app(config: Config) -> Flask:
             shadow.check()
         return shadow.regole
 
-    def chapter_page(rel, text, result, problems, conflict=False, impronta=None):
+    def chapter_page(rel, text, result, problems, conflict=False, impronta=None, messaggio=None):
         cifre = []   # (text inserted, what the picker shows): the citable figures with their value, the tables
         if result is not None:
             from pdz_docs.figures import flatten
@@ -311,10 +339,11 @@ def create_app(config: Config) -> Flask:
             cifre += [(f'{{{{ tabella("{tid}") }}}}', f"tabella «{t.title}»") for tid, t in sorted(result.computed.tables.items())]
             cifre += [(f'{{{{ tabella_n("{tid}") }}}}', f"numero della tabella «{t.title}»")
                       for tid, t in sorted(result.computed.tables.items())]
-        return render_template("capitolo.html", rel=rel, testo=text, problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
-                               anteprima=preview(rel, result), cifre=cifre,
+        return render_template("capitolo.html", rel=rel, titolo=page_title(rel, None, shadow.capitoli), testo=text,
+                               problems=listed(problems), riepilogo=summary(problems), pannello=panel(result, problems),
+                               anteprima=preview(rel, result, problems), cifre=cifre,
                                impronta=impronta or digest((plan / rel).read_bytes()),
-                               conflitto=conflict, messaggio=None, salvato=bool(request.args.get("salvato")),
+                               conflitto=conflict, messaggio=messaggio, salvato=bool(request.args.get("salvato")),
                                **common())
 
     return app
@@ -324,24 +353,70 @@ def create_app(config: Config) -> Flask:
 
 def plan_file(plan: Path, rel: str) -> Path:
     """The plan file a route names; anything else (../, absolute, links, other files) is refused."""
+    if not editable(plan, rel):
+        abort(404)
+    return plan / rel
+
+
+def is_chapter(rel: str) -> bool:
+    return rel.lower().endswith(".md")
+
+
+def editable(plan: Path, rel: str) -> bool:
+    """Whether `rel` names a file a page edits: piano.yaml, finanza.yaml, a card or a chapter, a regular
+    file inside the plan (its folder may be a link inside the plan, as the pipeline reads it; never a
+    link itself: nothing is written through one)."""
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel or not EDITABLE.match(rel):
-        abort(404)
+        return False
     path = plan / rel
-    if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(plan):
-        abort(404)
-    return path
+    return not path.is_symlink() and path.is_file() and path.resolve().is_relative_to(plan)
 
 
-def plan_index(plan: Path) -> list[tuple[str, str]]:
-    """(relative path, label) of the editable files, for the navigation."""
-    items = [(n, n.split(".")[0].capitalize()) for n in ("piano.yaml", "finanza.yaml") if (plan / n).is_file()]
-    for folder, label in (("schede", "Scheda"), ("capitoli", "Capitolo")):
+def page_of(plan: Path, rel: str) -> str | None:
+    """The file whose page corrects a problem located in `rel`: `rel` itself, or the plan file a link
+    there leads to; None when no page edits it (a link to a file of another folder, or out of the plan)."""
+    if editable(plan, rel):
+        return rel
+    try:
+        target = (plan / rel).resolve(strict=True).relative_to(plan).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return target if editable(plan, target) else None
+
+
+TITLES = {"piano.yaml": "Dati generali e Comuni", "finanza.yaml": "Risorse finanziarie"}
+
+
+def plan_index(plan: Path, capitoli: dict) -> list[tuple[str, str]]:
+    """(relative path, label) of the editable files, for the navigation: a chapter by its number or
+    its title (`capitoli`: relative path → front matter, as last read), else by its file name."""
+    items = [(n, TITLES[n]) for n in ("piano.yaml", "finanza.yaml") if (plan / n).is_file()]
+    for folder in ("schede", "capitoli"):
         for p in sorted((plan / folder).glob("*")) if (plan / folder).is_dir() else []:
             rel = f"{folder}/{p.name}"
-            if EDITABLE.match(rel) and p.is_file() and not p.is_symlink():
-                items.append((rel, f"{label} {p.stem}"))
+            if editable(plan, rel):
+                items.append((rel, f"Scheda {p.stem}" if folder == "schede" else chapter_label(rel, capitoli)[0]))
     return items
+
+
+def chapter_label(rel: str, capitoli: dict) -> tuple[str, str]:
+    """A chapter's short name («Capitolo I», or its title when it has no number) and its title."""
+    meta = capitoli.get(rel)
+    if meta is None:
+        return f"Capitolo {PurePosixPath(rel).stem}", ""
+    return (f"Capitolo {roman(meta.numero)}" if meta.numero else meta.titolo), meta.titolo
+
+
+def page_title(rel: str, form: list[F.Field] | None, capitoli: dict) -> str:
+    """The heading of a file's page: what the file is to its writer, not its path."""
+    if rel in TITLES:
+        return TITLES[rel]
+    if is_chapter(rel):
+        label, title = chapter_label(rel, capitoli)
+        return f"{label} – {title}" if title and title != label else label
+    title = next((str(f.value) for f in form or [] if f.keys == ("titolo",) and f.value), "")
+    return f"Scheda {PurePosixPath(rel).stem}" + (f" – {title}" if title else "")
 
 
 def typed_value(f: F.Field, form) -> object:
@@ -430,8 +505,7 @@ def layout(form: list[F.Field]) -> list[dict]:
         items = sections[-1]["voci"]
         if not f.group:
             rest = f.keys[1:]
-            items.append({"tipo": "campo", "i": i, "f": f,
-                          "etichetta": " – ".join(F.label(k) for k in rest) if rest else f.label})
+            items.append({"tipo": "campo", "i": i, "f": f, "etichetta": f.path_label if rest else f.label})
             continue
         members = [(j, g) for j, g in enumerate(form) if g.group == f.group]
         if items and items[-1].get("gruppo") == f.group:
@@ -450,7 +524,8 @@ def layout(form: list[F.Field]) -> list[dict]:
                           "chiavi": [F.key_name(f.group + (n,)) for n in indexes]})
         else:
             items.append({"tipo": "gruppi", "gruppo": f.group, "elementi": [
-                {"titolo": f"{F.label(f.group[-1])} {n + 1}", "chiave": F.key_name(f.group + (n,)),
+                {"titolo": f"{F.item_names(f.group[-1])[0]} {n + 1}", "chiave": F.key_name(f.group + (n,)),
+                 "rimuovi": f"Rimuovi {F.item_names(f.group[-1])[1]} {n + 1}",
                  "campi": [{"i": j, "f": g, "etichetta": " – ".join(F.label(k) for k in g.keys[depth + 1:])}
                            for j, g in members if g.keys[depth] == n]} for n in indexes]})
     for s in sections:   # a lone field needs no heading of its own: its label says it
@@ -467,11 +542,15 @@ def field_lines(form: list[F.Field], text: str) -> dict:
 def listed(problems: list[Problem], form: list[F.Field] | None = None) -> list[tuple[Problem, str | None]]:
     """The "Verifica" list: each problem with a link to its field on this page, or to its file's page."""
     anchors = {id(p): f"#campo-{i}" for i, f in enumerate(form or []) for p in f.problems}
+    plan = current_app.extensions["pdz_studio"]["plan"]
+    pages: dict[str, str | None] = {}
     out = []
     for p in sorted(shown(problems), key=lambda p: id(p) not in anchors):   # this page's problems first
         href = anchors.get(id(p))
-        if href is None and EDITABLE.match(p.loc.file):
-            href = url_for("modifica", rel=p.loc.file)
+        if href is None and p.loc.file:
+            if p.loc.file not in pages:
+                pages[p.loc.file] = page_of(plan, p.loc.file)
+            href = url_for("modifica", rel=pages[p.loc.file]) if pages[p.loc.file] else None
         out.append((p, href))
     return out
 
@@ -492,9 +571,11 @@ def panel(result, problems: list[Problem]) -> dict | None:
             if "cofinanziamento_minimo" in result.computed.minimo else None}
 
 
-def preview(rel: str, result) -> Markup | None:
-    """The chapter as the documents show it (the document tree's HTML translator), or None when it cannot be built."""
-    if result is None:
+def preview(rel: str, result, problems: list[Problem]) -> Markup | None:
+    """The chapter as the documents show it (the document tree's HTML translator), or None when it cannot
+    be built: the plan has errors that stop the computing, or this chapter has errors (a citation of a
+    figure that does not exist, perhaps half typed)."""
+    if result is None or any(p.severity == ERRORE and p.loc.file == rel for p in problems):
         return None
     from pdz_docs.document.builder import build_body
     from pdz_docs.render.html import HtmlTranslator

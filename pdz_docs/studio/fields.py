@@ -33,8 +33,21 @@ LABELS = {"articoli_rr": "Articoli del R.R.", "numero_utenti": "Numero di utenti
           "data_riferimento": "Data di riferimento", "fonte_dati": "Fonte dei dati", "valenza_territoriale":
           "Valenza territoriale", "gestione": "Modalità di gestione", "risultati_attesi": "Risultati attesi",
           "per_comune": "Per Comune", "annualita": "Annualità", "fnps_quote": "Quote del FNPS",
-          "fna_destinazione": "Destinazione del FNA", "spesa_storica": "Spesa storica", "obiettivi": "Obiettivi"}
+          "fna_destinazione": "Destinazione del FNA", "spesa_storica": "Spesa storica", "obiettivi": "Obiettivi",
+          "valenza_altro": "Altra valenza territoriale (quale)", "gestione_altro": "Altra modalità di gestione (quale)"}
 
+# One item of a repeatable group, as a writer names it: its heading, with its article, and a new one
+ITEMS = {"servizi": ("Servizio", "il servizio", "Nuovo servizio"),
+         "obiettivi": ("Obiettivo", "l'obiettivo", "Nuovo obiettivo"),
+         "comuni": ("Comune", "il Comune", "Nuovo Comune"),
+         "percorso": ("Passo", "il passo", "Nuovo passo del percorso"),
+         "servizi_precedenti": ("Servizio precedente", "il servizio precedente", "Nuovo servizio precedente")}
+
+
+def item_names(key) -> tuple[str, str, str]:
+    """(heading, with its article, new one) of an item of the group `key`."""
+    title = label(key)
+    return ITEMS.get(str(key), (title, title.lower(), f"Aggiungi a {title.lower()}"))
 
 class InputError(ValueError):
     """A value typed in a form that cannot be written to the file (message in Italian)."""
@@ -51,7 +64,9 @@ class Field:
     voce_keys: tuple[str, ...] = ()  # voce: the states the place admits
     years: list[str] = field(default_factory=list)   # nuovo: the years an entry may be added for
     parts: list["Field"] = field(default_factory=list)  # aggiungi: the required fields of the new item
+    types: frozenset[str] = frozenset({"string"})   # the JSON types the value (a list: each item) may have
     problems: list = field(default_factory=list)
+    path_label: str = ""             # the label of keys[1:] (walk fills it in)
 
     @property
     def name(self) -> str:
@@ -123,7 +138,21 @@ class Walker:
     def walk(self, data: Any) -> list[Field]:
         self.mappings = _dicts(data)
         self._object(self.schema, data if isinstance(data, dict) else {}, (), (), show_missing=True)
+        for f in self.fields:
+            f.path_label = self.path_label(f.keys[1:], f.keys[0] if f.keys else None)
         return self.fields
+
+    def path_label(self, keys: tuple, parent: Any) -> str:
+        """The label of a key path: a key of a map the rules name (a priority level) by the rules' name
+        («specificita» → «Specificità territoriale»), any other by its own label."""
+        parts = []
+        for key in keys:
+            which = KEY_CHOICES.get(str(parent))
+            names = getattr(self.regole, which, {}) if which and self.regole is not None else {}
+            name = names.get(str(key))
+            parts.append(name if isinstance(name, str) else label(key))
+            parent = key
+        return " – ".join(parts)
 
     def _object(self, schema: dict, data: dict, keys: tuple, group: tuple, show_missing: bool) -> None:
         props = schema.get("properties", {})
@@ -186,23 +215,30 @@ class Walker:
                     new.__dict__.update(self.__dict__, fields=[])
                     for prop in items.get("required", []):
                         new._value(items["properties"][prop], None, keys + (len(value or []), prop), prop, ())
-                    self.fields.append(Field(keys, f"Aggiungi a {title.lower()}", "aggiungi", "", parts=new.fields))
+                    self.fields.append(Field(keys, item_names(name)[2], "aggiungi", "", parts=new.fields))
                 return
             which = CHOICES.get(str(name))
             if which:
                 self.fields.append(Field(keys, title, "scelte", [str(v) for v in value or []],
                                          catalogue(self.regole, which), group=group))
             else:
-                self.fields.append(Field(keys, title, "elenco", [_shown(v) for v in value or []], group=group))
+                self.fields.append(Field(keys, title, "elenco", [_shown(v) for v in value or []], group=group,
+                                         types=_types(_alternatives(items, self.defs))))
             return
         if isinstance(value, (dict, list)):
             return   # a shape the model does not expect here: the checks report it, the text editor fixes it
         which = CHOICES.get(str(name))
-        kinds = {t for a in alts for t in (a["type"] if isinstance(a.get("type"), list) else [a.get("type")])}
+        kinds = _types(alts)
         kind = "scelta" if which else ("intero" if kinds & {"integer"} and "string" not in kinds
                                        else "data" if any(a.get("format") == "date" for a in alts) else "testo")
         choices = catalogue(self.regole, which, self.mappings.get(keys[:-1])) if which else []
-        self.fields.append(Field(keys, title, kind, _shown(value, self.written.get(keys)), choices, group=group))
+        self.fields.append(Field(keys, title, kind, _shown(value, self.written.get(keys)), choices, group=group,
+                                 types=_types(alts)))
+
+
+def _types(alts: list[dict]) -> frozenset[str]:
+    """The JSON types a value may have, from its schema's alternatives."""
+    return frozenset(t for a in alts for t in (a["type"] if isinstance(a.get("type"), list) else [a.get("type")]) if t)
 
 
 def fields_of(model, data: Any, regole: Regole | None, written: dict | None = None) -> list[Field]:
@@ -273,12 +309,12 @@ def to_yaml(f: Field, typed: Any) -> Any:
         if len(lines) > MAX_YAML_NODES:   # a file cannot hold them: refused before the costly writing
             raise InputError(f"troppe voci ({len(lines):,}): un file ne contiene al massimo "
                              f"{MAX_YAML_NODES:,}".replace(",", "."))
-        return [_item(line) for line in lines]
+        return [_scalar(line.strip(), f.types) for line in lines]
     if f.kind == "scelte":
         return list(typed)
     if f.kind == "voce":
         return _voce_yaml(typed, f.voce_keys)
-    return _text(typed) or None
+    return _scalar(_text(typed), f.types) or None
 
 
 def _text(typed: str) -> str:
@@ -296,9 +332,13 @@ def new_entry(f: Field, typed: dict) -> tuple[tuple, Any] | None:
     return f.keys + (int(year), source), amount(typed["importo"])
 
 
-def _item(line: str) -> Any:
-    text = line.strip()
-    return int(text) if text.isdigit() else text
+def _scalar(text: str, types: frozenset[str]) -> Any:
+    """A typed text as the model expects it: a whole number where it takes one (written as a number
+    reads it: «0831» stays a text), else the text itself, which the file then quotes when YAML would
+    read it as a number, a date or a yes/no (a CAP, a year in a list of texts)."""
+    if "integer" in types and text.isascii() and text.isdigit() and str(int(text)) == text:
+        return int(text)
+    return text
 
 
 def _voce_yaml(typed: dict, keys: tuple[str, ...]) -> Any:

@@ -158,7 +158,16 @@ def save_text(path: Path, text: str, expected_hash: str | None) -> str:
         old, bom = _decode(path, raw)
         newline = _newline(old)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", newline)
-    return _write(path, expected_hash, ((BOM if bom else "") + text).encode("utf-8"))
+    data = ((BOM if bom else "") + text).encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_big(path)
+    return _write(path, expected_hash, data)
+
+
+def _too_big(path: Path) -> ErroreFile:
+    """The file would be larger than the pipeline reads, and could not be opened again."""
+    return ErroreFile(f"{shown(path)}: il file supererebbe il limite di {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                      "scrivere un testo più breve")
 
 
 # --- YAML: reading where each value is written ----------------------------------------------
@@ -535,8 +544,7 @@ class YamlFile:
     def _accept(self, texts: list[str], keys: tuple, accept) -> None:
         """Take the first of `texts` that reads as `accept` wants; none: ErroreFile, the file unchanged."""
         if min(len(text.encode("utf-8")) for text in texts) > MAX_FILE_BYTES:   # it could not be opened again
-            raise ErroreFile(f"{shown(self.path)}: il file supererebbe il limite di "
-                             f"{MAX_FILE_BYTES // (1024 * 1024)} MB; scrivere un testo più breve")
+            raise _too_big(self.path)
         for text in texts:
             try:
                 root, data = _parse(self.path, text)

@@ -173,8 +173,8 @@ def approva(plan_dir: Path, nome: str, autore: str, email: str = "", messaggio: 
     """Mark the last saved version as approved: an annotated tag `nome` by `autore`."""
     nome = nome.strip()
     if not _TAG.fullmatch(nome) or ".." in nome or nome.endswith((".", ".lock")):
-        raise ErroreVersioni(f"nome dell'approvazione non valido «{nome}»: usare lettere, cifre, punti, trattini "
-                             "e trattini bassi, senza spazi (per esempio approvato-2023-03-15)")
+        raise ErroreVersioni(f"nome dell'approvazione non valido «{nome}»: usare lettere senza accenti, cifre, "
+                             "punti, trattini e trattini bassi, senza spazi (per esempio approvato-2023-03-15)")
     autore, email = _identity(autore, email)
     folder = Path(plan_dir).resolve()
     plan = _load(folder)

@@ -93,25 +93,35 @@ def test_limitatore_backs_off_per_name_and_per_address():
     now = [1000.0]
     lim = Limitatore(soglia=5, base=1.0, massimo=60.0, dimentica=3600.0, clock=lambda: now[0])
     for _ in range(5):
-        assert lim.attesa("maria", "10.0.0.1") == 0
-        lim.fallito("maria", "10.0.0.1")
-    assert lim.attesa("maria", "10.0.0.1") == 1.0            # 5 failures: wait 1 s
-    assert lim.attesa("MARIA", "10.0.0.2") == 1.0            # the name counts from any address
-    assert lim.attesa("luca", "10.0.0.1") == 1.0             # and the address for any name
+        assert lim.prova("maria", "10.0.0.1") == 0          # let through, counted as failed
+    assert lim.prova("maria", "10.0.0.1") == 1.0            # 5 failures: wait 1 s (a refused try is not counted)
+    assert lim.attesa("MARIA", "10.0.0.2") == 1.0           # the name counts from any address
+    assert lim.attesa("luca", "10.0.0.1") == 1.0            # and the address for any name
     assert lim.attesa("luca", "10.0.0.2") == 0
     now[0] += 1.0
-    assert lim.attesa("maria", "10.0.0.1") == 0
-    lim.fallito("maria", "10.0.0.1")
-    assert lim.attesa("maria", "10.0.0.1") == 2.0            # doubled
+    assert lim.prova("maria", "10.0.0.1") == 0
+    assert lim.attesa("maria", "10.0.0.1") == 2.0           # doubled
     for _ in range(10):
-        lim.fallito("maria", "10.0.0.1")
-    assert lim.attesa("maria", "10.0.0.1") == 60.0           # capped
+        now[0] += lim.attesa("maria", "10.0.0.1")
+        assert lim.prova("maria", "10.0.0.1") == 0
+    assert lim.attesa("maria", "10.0.0.1") == 60.0          # capped
+    assert lim.prova("maria", "10.0.0.9") == 60.0
     lim.riuscito("maria", "10.0.0.9")
-    assert lim.attesa("maria", "10.0.0.9") == 0              # success clears the name
-    assert lim.attesa("luca", "10.0.0.1") == 60.0            # not the address
+    assert lim.attesa("maria", "10.0.0.9") == 0             # success clears the name
+    assert lim.attesa("luca", "10.0.0.1") == 60.0           # not the address
     now[0] += 3600.0
-    assert lim.attesa("luca", "10.0.0.1") == 0               # forgotten after an hour
+    assert lim.attesa("luca", "10.0.0.1") == 0              # forgotten after an hour
     assert "riprovare tra 2 secondi" in accounts.messaggio_attesa(1.2)
+
+
+def test_limitatore_takes_back_the_try_of_a_right_password():
+    lim = Limitatore(soglia=2, base=1.0, clock=lambda: 0.0)
+    for _ in range(5):   # people of one office logging in from one address are never slowed down
+        assert lim.prova("maria", "10.0.0.1") == 0
+        lim.riuscito("maria", "10.0.0.1")
+    assert lim.prova("luca", "10.0.0.1") == 0
+    assert lim.prova("luca", "10.0.0.1") == 0
+    assert lim.attesa("anna", "10.0.0.1") == 1.0            # two failures from the address
 
 
 def test_csrf_tokens_are_bound_to_the_session_and_the_server():

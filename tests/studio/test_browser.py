@@ -124,9 +124,11 @@ def test_edit_a_card_see_the_error_fix_save_version_and_download_the_pdf(browser
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core non installato (bash run test lo installa con npm)")
-def test_card_form_has_no_axe_violations(browser, live):
-    """axe-core's rules (WCAG A and AA, best practices) on the card form, the page writers use most."""
-    browser.get(f"{live}/modifica/schede/B.2.yaml")
+@pytest.mark.parametrize("page", ["/modifica/schede/B.2.yaml", "/", "/modifica/capitoli/10-cap1.md", "/modifica/piano.yaml",
+                                  "/versioni"])
+def test_pages_have_no_axe_violations(browser, live, page: str):
+    """axe-core's rules (WCAG A and AA, best practices) on the card form, the page writers use most, and the others."""
+    browser.get(live + page)
     browser.execute_script(AXE.read_text(encoding="utf-8"))
     result = browser.execute_async_script(
         "var done = arguments[arguments.length - 1];"
@@ -167,3 +169,46 @@ def test_two_pages_editing_one_card_the_second_save_gets_the_conflict(browser, l
     assert "PdZ: € 50.000,00" in (plan / "schede" / "B.2.yaml").read_text(encoding="utf-8")
     box.find_element(By.LINK_TEXT, "Ricarica").click()
     wait(browser, lambda d: amount_input(d).get_attribute("value") == "€ 50.000,00", what="not reloaded")
+
+
+def test_pages_fit_the_window_and_the_comuni_grid_scrolls_in_its_box(browser, live):
+    from selenium.webdriver.common.by import By
+
+    for url in ("/", "/modifica/piano.yaml", "/modifica/schede/B.2.yaml", "/modifica/capitoli/10-cap1.md", "/versioni"):
+        browser.get(live + url)
+        assert browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth") \
+            == 0, f"{url} scrolls sideways"
+    browser.get(f"{live}/modifica/piano.yaml")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.griglia tbody tr")
+    heights = [r.size["height"] for r in rows[:7]]
+    assert max(heights) < 3.5 * min(heights), heights   # Parabita's warning: a few lines, not a column of words
+    assert browser.find_element(By.CSS_SELECTOR, "table.griglia tfoot output[data-colonna='3']").text == "1.795"
+
+
+def test_an_amount_shows_the_inputs_of_its_state(browser, live):
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(f"{live}/modifica/schede/B.2.yaml")
+
+    def shown() -> list[str]:
+        return [part for part in ("importo", "previsto", "nota")
+                if browser.find_element("xpath", f"//input[@name='{PDZ_2022}.{part}']").is_displayed()]
+
+    assert shown() == ["importo", "nota"]
+    state = Select(browser.find_element("xpath", f"//select[@name='{PDZ_2022}.stato']"))
+    state.select_by_value("in_attesa")
+    assert shown() == ["previsto", "nota"]
+    state.select_by_value("non_indicato")
+    assert shown() == ["nota"]
+
+
+def test_a_page_opened_before_the_studio_restarted_says_so_while_typing(browser, live, app):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live}/modifica/schede/B.2.yaml")
+    app.secret_key = b"x" * 32    # as a new start draws a new key: the page's session and token are void
+    retype(amount_input(browser), "50.000")
+    wait(browser, lambda d: "è scaduta" in d.find_element(By.ID, "verifica").text, timeout=20, what="no message")
+    browser.find_element(By.ID, "salva").click()
+    wait(browser, lambda d: "La modifica non è stata salvata: la pagina è scaduta" in d.find_element(By.TAG_NAME, "main").text,
+         what="no message on save")

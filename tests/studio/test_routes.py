@@ -33,7 +33,7 @@ def test_card_form_is_generated_from_the_model_and_the_rules(client):
     assert 'name="f[&#34;gestione&#34;]"' in html
     # an amount with its state, shown as the plan writes it; a repeatable group per service
     assert 'value="€ 45.600,00"' in html and '<option value="noto" selected>importo noto</option>' in html
-    assert "<legend>Servizi 2</legend>" in html
+    assert "<legend>Servizio 2</legend>" in html
 
 
 def test_over_programmed_amount_is_shown_beside_the_field_in_the_list_and_in_the_funds_panel(client):
@@ -92,7 +92,9 @@ def test_a_change_without_csrf_token_is_refused(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
     data = {**form_of(page), **voce(PDZ_2022, "50000")}
     del data["csrf"]
-    assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 403
+    r = client.post("/salva/schede/B.2.yaml", data=data)
+    assert r.status_code == 403
+    assert "La modifica non è stata salvata: la pagina è scaduta (pdz studio è stato riavviato" in unescape(r.get_data(as_text=True))
     assert client.post("/salva/schede/B.2.yaml", data={**data, "csrf": "falso"}).status_code == 403
     assert client.post("/versioni", data={"messaggio": "x"}).status_code == 403
     assert git(plan, "status", "--porcelain") == ""
@@ -140,6 +142,23 @@ def test_chapter_preview_and_figures_picker(client):
     cited = re.search(r'<a class="rif-tabella" href="#tab-territorio">Tabella n\. (\d+)</a>', preview)
     caption = re.search(r'<caption><span class="numero-tabella">Tabella n\. (\d+)</span> – Territorio', preview)
     assert cited and caption and cited[1] == caption[1] and int(caption[1]) > 1
+
+
+
+def test_a_chapter_citing_a_figure_that_does_not_exist_is_checked_without_its_preview(client, plan: Path):
+    page = client.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    text = "---\nid: cap1\ntitolo: Prova\nordine: 30\nnumero: 1\n---\n\nResidenti: {{ cifre.popolazione.tot }}.\n"
+    r = client.post("/verifica/capitoli/10-cap1.md", data={**form_of(page), "testo": text})   # half typed
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200
+    assert "capitoli/10-cap1.md:8:" in html and "nome sconosciuto «tot»" in html
+    assert 'id="anteprima" class="anteprima" hx-swap-oob="true"><p>Anteprima non disponibile' in html
+    chapter = plan / "capitoli" / "10-cap1.md"
+    chapter.write_text(text, encoding="utf-8")
+    r = client.get("/modifica/capitoli/10-cap1.md")
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200
+    assert "nome sconosciuto «tot»" in html and "Anteprima non disponibile finché restano errori" in html
 
 
 def test_a_value_that_is_not_an_amount_is_shown_beside_its_field_and_not_saved(client, plan: Path):
@@ -228,9 +247,12 @@ def test_wrong_passwords_are_rate_limited(office):
 
 def test_a_reader_cannot_save(office, plan: Path):
     c = office.test_client()
+    assert "/modifica/" not in c.get("/accesso").get_data(as_text=True)   # before login, nothing of the plan
     login(c, "luca", "password-di-luca")
     page = c.get(CARD).get_data(as_text=True)
     assert 'id="salva"' not in page
+    assert "Sola lettura: con il proprio ruolo si può leggere il piano, non modificarlo." in unescape(page)
+    assert '<fieldset class="sola-lettura" disabled>' in page and 'value="€ 45.600,00"' in page
     r = c.post("/salva/schede/B.2.yaml", data={**form_of(page), **voce(PDZ_2022, "50000")})
     assert r.status_code == 403
     assert git(plan, "status", "--porcelain") == ""
@@ -413,15 +435,44 @@ def test_a_chapter_is_saved_as_typed_and_a_stale_page_gets_the_conflict(app, pla
     assert chapter.read_text(encoding="utf-8") == new
 
 
+
+def test_a_chapter_too_big_to_open_again_is_refused_and_its_text_stays_on_the_page(client, plan: Path):
+    chapter = plan / "capitoli" / "10-cap1.md"
+    page = client.get("/modifica/capitoli/10-cap1.md").get_data(as_text=True)
+    text = chapter.read_text(encoding="utf-8") + "parola " * 400_000
+    r = client.post("/salva/capitoli/10-cap1.md", data={**form_of(page), "testo": text})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200
+    assert "Non salvato: il file supererebbe il limite di 2 MB; scrivere un testo più breve" in html
+    assert html.count("parola ") >= 400_000              # what was typed is still on the page
+    assert git(plan, "status", "--porcelain") == ""
+    assert client.get("/modifica/capitoli/10-cap1.md").status_code == 200
+
+
+def test_a_new_item_and_a_new_amount_typed_stay_on_a_page_that_was_not_saved(app, plan: Path):
+    first, second = app.test_client(), app.test_client()
+    page1 = first.get(CARD).get_data(as_text=True)
+    page2 = second.get(CARD).get_data(as_text=True)
+    assert second.post("/salva/schede/B.2.yaml", data={**form_of(page2), **voce(PDZ_2022, "50000")}).status_code == 302
+    new_amount = 'f["programmazione"]'
+    r = first.post("/salva/schede/B.2.yaml", data={**form_of(page1), 'f["servizi",2,"denominazione"]': "Sportello famiglie",
+                                                    "aggiungi": 'f["servizi"]', f"{new_amount}.anno": "2024",
+                                                    f"{new_amount}.fonte": "PAIS", f"{new_amount}.importo": "1.500"})
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 409 and "Non salvato: il file è stato modificato da un'altra persona" in html
+    assert 'value="Sportello famiglie"' in html                    # the new service as typed
+    assert '<option value="2024" selected>' in html and '<option value="PAIS" selected>' in html and 'value="1.500"' in html
+
+
 def test_a_service_is_added_to_a_card_with_its_required_fields(client, plan: Path):
     page = client.get(CARD).get_data(as_text=True)
-    assert '<legend>Aggiungi a servizi</legend>' in page
+    assert '<legend>Nuovo servizio</legend>' in page
     data = {**form_of(page), 'f["servizi",2,"denominazione"]': "Sportello famiglie", "aggiungi": 'f["servizi"]'}
     assert client.post("/salva/schede/B.2.yaml", data=data).status_code == 302
     diff = git(plan, "diff", "-U0")
     assert "+  - denominazione: Sportello famiglie\n" in diff
     assert git(plan, "diff", "--numstat") == "1\t0\tschede/B.2.yaml\n"
-    assert "<legend>Servizi 3</legend>" in client.get(CARD).get_data(as_text=True)
+    assert "<legend>Servizio 3</legend>" in client.get(CARD).get_data(as_text=True)
     page = client.get(CARD).get_data(as_text=True)
     # «Salva» comes first in the form, so Enter in a field saves and never adds an item
     assert page.index('id="salva-su"') < page.index('name="aggiungi"')
@@ -486,6 +537,159 @@ def test_a_chapter_linked_from_outside_the_plan_is_reported_as_pdz_check_does(cl
     outside.write_text("Testo di un'altra cartella.\n", encoding="utf-8")
     (plan / "capitoli" / "95-collegato.md").symlink_to(outside)
     html = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
-    assert "capitoli/95-collegato.md</a>: il file è un collegamento a un percorso fuori dalla cartella del piano" in html
+    assert ('<span class="luogo">capitoli/95-collegato.md</span>: il file è un collegamento a un percorso fuori '
+            "dalla cartella del piano") in html   # no page edits it: no link
     assert "Testo di un'altra cartella" not in html
     assert outside.read_text(encoding="utf-8") == "Testo di un'altra cartella.\n"
+
+
+def test_a_list_entry_made_of_digits_is_saved_as_the_text_the_model_expects(client, plan: Path):
+    card = plan / "schede" / "A.1.yaml"
+    data = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    operators = 'f["servizi",0,"operatori"]'
+    data[operators] += "\r\n73042\r\n2024\r\n0123"
+    data['f["servizi",0,"articoli_rr"]'] = "83\r\n0123"   # a whole number or a text: 0123 stays as written
+    assert client.post("/salva/schede/A.1.yaml", data=data).status_code == 302
+    diff = git(plan, "diff", "-U0")
+    assert '+      - "73042"\n+      - "2024"\n+      - "0123"\n' in diff
+    assert '+    articoli_rr: [83, "0123"]\n' in diff
+    home = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
+    assert "schede/A.1.yaml:" not in home   # no problem in the card: each entry has the type the model expects
+    saved = card.read_bytes()
+    again = untouched(client.get("/modifica/schede/A.1.yaml").get_data(as_text=True))
+    assert again[operators].endswith("\r\n73042\r\n2024\r\n0123")
+    assert client.post("/salva/schede/A.1.yaml", data=again).status_code == 302
+    assert card.read_bytes() == saved
+
+
+def test_wrong_passwords_sent_at_the_same_time_are_rate_limited_all_the_same(plan: Path, tmp_path: Path, monkeypatch):
+    """Twenty wrong logins sent at once: only as many are tried as one after the other would be."""
+    import functools
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import make_server
+
+    from pdz_docs.studio import accounts
+    from pdz_docs.studio.app import Config, create_app
+
+    # the clock stands still: however slowly this machine answers, no wait runs out during the test
+    monkeypatch.setattr(accounts, "Limitatore", functools.partial(accounts.Limitatore, clock=lambda: 1000.0))
+    users = tmp_path / "utenti.json"
+    accounts.aggiungi("maria", "password-di-maria", "editor", users)
+    office = create_app(Config(plan, users))
+    server = make_server("127.0.0.1", 0, office, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with urllib.request.urlopen(base + "/accesso") as r:
+            cookie = r.headers["Set-Cookie"].split(";", 1)[0]
+            token = form_of(r.read().decode("utf-8"))["csrf"]
+
+        def attempt(i: int) -> int:
+            body = urllib.parse.urlencode({"csrf": token, "nome": "maria", "password": f"sbagliata-{i}"}).encode()
+            request = urllib.request.Request(base + "/accesso", data=body, headers={"Cookie": cookie})
+            try:
+                with urllib.request.urlopen(request) as r:
+                    return r.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(20) as pool:
+            codes = sorted(pool.map(attempt, range(20)))
+    finally:
+        server.shutdown()
+        server.server_close()
+        office.extensions["pdz_studio"]["close"]()
+    assert codes == [401] * 5 + [429] * 15
+
+
+def verifica_links(client) -> list[tuple[str, str]]:
+    """(link, location) of each problem of the «Verifica» page; a location without a page has no link."""
+    html = unescape(client.get("/").get_data(as_text=True))
+    return re.findall(r'<a href="([^"]+)">([^<]+:\d+:\d+)</a>', html) + \
+        [("", loc) for loc in re.findall(r'<span class="luogo">([^<]+)</span>', html)]
+
+
+def test_a_problem_in_a_folder_linked_inside_the_plan_links_to_its_page(client, plan: Path):
+    (plan / "capitoli").rename(plan / "testi")
+    (plan / "capitoli").symlink_to("testi")
+    chapter = plan / "testi" / "20-cap2.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nUn riferimento {{ cifre.inesistente }}.\n", encoding="utf-8")
+    links = dict((loc.rsplit(":", 2)[0], href) for href, loc in verifica_links(client))
+    assert links["capitoli/20-cap2.md"] == "/modifica/capitoli/20-cap2.md"   # as pdz check locates it
+    html = unescape(client.get(links["capitoli/20-cap2.md"]).get_data(as_text=True))
+    assert "nome sconosciuto «inesistente»" in html
+
+
+def test_a_problem_in_a_file_linked_inside_the_plan_never_links_to_a_missing_page(client, plan: Path):
+    (plan / "testi").mkdir()
+    (plan / "capitoli" / "20-cap2.md").rename(plan / "testi" / "cap2.md")
+    (plan / "capitoli" / "20-cap2.md").symlink_to("../testi/cap2.md")
+    chapter = plan / "testi" / "cap2.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nUn riferimento {{ cifre.inesistente }}.\n", encoding="utf-8")
+    found = verifica_links(client)
+    assert [href for href, loc in found if loc.startswith("capitoli/20-cap2.md:")] == [""]
+    assert all(client.get(href.split("#")[0]).status_code == 200 for href, _ in found if href)
+
+
+def test_a_folder_linked_from_outside_the_plan_is_reported_as_pdz_check_does(client, plan: Path, tmp_path: Path):
+    outside = tmp_path / "altri-capitoli"
+    (plan / "capitoli").rename(outside)
+    (outside / "10-cap1.md").write_text("Testo di un'altra cartella.\n", encoding="utf-8")
+    (plan / "capitoli").symlink_to(outside)
+    html = " ".join(unescape(client.get("/").get_data(as_text=True)).split())
+    assert ('<span class="luogo">capitoli</span>: la cartella capitoli/ è un collegamento a un percorso fuori '
+            "dalla cartella del piano") in html
+    assert "Testo di un'altra cartella" not in html
+    assert client.get("/modifica/capitoli/10-cap1.md").status_code == 404
+    assert "/modifica/capitoli/" not in html   # nor is it offered in the list of files
+
+
+def test_a_card_and_a_chapter_named_as_windows_saves_them_have_their_pages(client, plan: Path):
+    (plan / "schede" / "B.2.yaml").rename(plan / "schede" / "B.2.yml")
+    (plan / "capitoli" / "10-cap1.md").rename(plan / "capitoli" / "10-cap1.MD")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/modifica/schede/B.2.yml"' in home and 'href="/modifica/capitoli/10-cap1.MD"' in home
+    page = client.get("/modifica/schede/B.2.yml").get_data(as_text=True)
+    r = client.post("/salva/schede/B.2.yml", data={**form_of(page), **voce(PDZ_2022, "50000")})
+    assert r.status_code == 302
+    assert "    PdZ: € 50.000,00\n" in (plan / "schede" / "B.2.yml").read_text(encoding="utf-8")
+    page = client.get("/modifica/capitoli/10-cap1.MD").get_data(as_text=True)
+    assert '<textarea id="testo" name="testo"' in page and "Anteprima non disponibile" not in page
+
+
+def test_pages_and_the_list_of_files_name_the_plan_as_its_writers_do(client):
+    def headings(url: str) -> list[str]:   # the page's own heading (a chapter's preview has the chapter's)
+        return re.findall(r"<h1>(.*?)</h1>", unescape(client.get(url).get_data(as_text=True)))[:1]
+
+    assert headings(CARD) == ["Scheda B.2 – Sostegno socio-educativo territoriale o domiciliare"]
+    assert headings("/modifica/capitoli/10-cap1.md") == [
+        "Capitolo I – Analisi del contesto socio-demografico e del sistema di offerta dei servizi"]
+    assert headings("/modifica/capitoli/00-prefazione.md") == ["Prefazione"]
+    assert headings("/modifica/piano.yaml") == ["Dati generali e Comuni"]
+    nav = unescape(client.get("/").get_data(as_text=True)).split('aria-label="Sezioni del piano"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'<a href="/modifica/[^"]+">([^<]+)</a>', nav)[:3] == ["Dati generali e Comuni", "Risorse finanziarie",
+                                                                              "Scheda A.1"]
+    assert re.findall(r'<a href="/modifica/capitoli/[^"]+">([^<]+)</a>', nav) == [
+        "Prefazione", "Il percorso di concertazione e di programmazione partecipata", "Capitolo I", "Capitolo II",
+        "Capitolo III", "Capitolo IV", "Allegati al Piano di Zona"]
+    page = client.get(CARD).get_data(as_text=True)
+    assert "<legend>Servizio 1</legend>" in page and ">Rimuovi il servizio 1</button>" in page
+    assert "<legend>Nuovo obiettivo</legend>" in page
+    labels = re.findall(r'<label for="campo-\d+"[^>]*>([^<]+)</label>', unescape(page))
+    assert "LEPS" in labels and "Altra valenza territoriale (quale)" in labels   # the rules' name of a priority level
+
+
+def test_the_versions_page_tells_a_refusal_as_such_and_never_what_its_address_says(client):
+    page = client.get("/versioni").get_data(as_text=True)
+    r = client.post("/versioni", data={**form_of(page), "messaggio": "niente"}, follow_redirects=True)
+    html = unescape(r.get_data(as_text=True))
+    assert ('<p class="errore-box" role="alert" id="esito">Versione non salvata: nessuna modifica da salvare: '
+            "il piano è uguale all'ultima versione salvata.</p>") in html
+    assert 'id="esito"' not in client.get("/versioni").get_data(as_text=True)    # told once
+    html = client.get("/versioni?m=Password+scaduta:+scriverla+a+questo+indirizzo").get_data(as_text=True)
+    assert "Password scaduta" not in html
