@@ -675,7 +675,7 @@ def test_pages_and_the_list_of_files_name_the_plan_as_its_writers_do(client):
     assert re.findall(r'<a href="/modifica/[^"]+">([^<]+)</a>', nav)[:3] == ["Dati generali e Comuni", "Risorse finanziarie",
                                                                               "Scheda A.1"]
     assert re.findall(r'<a href="/modifica/capitoli/[^"]+">([^<]+)</a>', nav) == [
-        "Prefazione", "Il percorso di concertazione e di programmazione partecipata", "Capitolo I", "Capitolo II",
+        "Prefazione", "Introduzione – Il percorso di concertazione e di programmazione partecipata", "Capitolo I", "Capitolo II",
         "Capitolo III", "Capitolo IV", "Allegati al Piano di Zona"]
     page = client.get(CARD).get_data(as_text=True)
     assert "<legend>Servizio 1</legend>" in page and ">Rimuovi il servizio 1</button>" in page
