@@ -276,3 +276,37 @@ def test_cards_right_under_the_chapter_title_are_reported(plan_dir: Path):
     lines = chapter.read_text(encoding="utf-8").split("\n")
     found = re.findall(r"^(\S+?):(\d+):1: avviso: .* \[titolo-salta-livello\]$", r.stdout, re.M)
     assert found == [(str(chapter), str(lines.index("{{ schede() }}") + 1))]
+
+
+def _written_streams_end_with_cr(pdf_bytes: bytes) -> bool:
+    return b"\r\nendstream" in pdf_bytes
+
+
+def test_object_and_xref_streams_never_end_with_cr():
+    """pydyf writes the object stream and the cross-reference stream after the finisher; in about one file in
+    128 one of them ends with CR, which a PDF/A validator reads as a wrong /Length (ISO 19005-2, 6.1.7.1)."""
+    import io
+
+    import pydyf
+
+    from pdz_docs.render.accessibility import _streams_without_trailing_cr
+
+    def pdf_with(n: int) -> pydyf.PDF:
+        pdf = pydyf.PDF()
+        for i in range(n):
+            pdf.add_object(pydyf.Dictionary({"N": i}))
+        return pdf
+
+    def written(pdf: pydyf.PDF) -> bytes:
+        out = io.BytesIO()
+        pdf.write(out, b"1.7", b"pdz-docs", compress=True)
+        return out.getvalue()
+
+    bad = [n for n in range(170, 310) if _written_streams_end_with_cr(written(pdf_with(n)))]
+    assert bad, "no case found: the test would prove nothing"
+    for n in bad:
+        pdf = pdf_with(n)
+        _streams_without_trailing_cr(pdf)
+        data = written(pdf)
+        assert not _written_streams_end_with_cr(data)
+        assert data.startswith(b"%PDF-1.7") and data.rstrip().endswith(b"%%EOF")

@@ -265,8 +265,8 @@ def test_list_follows_the_document(plan_dir: Path):
             card.replace("codice: A.1", f"codice: {code}").replace("gestione: [diretta]", "gestione: []")
             .replace("Rete di Segretariato Sociale", "Rete (da verificare)").replace("PdZ: € 40.000,00", "PdZ: ~")
             .replace("    PdZ: € 50.000,00", "    PdZ: € 0,00"), encoding="utf-8")
-    edit(plan_dir / "capitoli" / "10-cap1.md", "## Le schede", "Testo [Da scrivere].\n\n## Le schede")
-    edit(plan_dir / "capitoli" / "10-cap1.md", "{{ schede() }}", "{{ schede() }}\n\nChiusura da verificare.")
+    edit(plan_dir / "capitoli" / "10-cap1.md", "{{ schede() }}",
+         "Testo [Da scrivere].\n\n{{ schede() }}\n\nChiusura da verificare.")
     edit(plan_dir / "finanza.yaml", "    2024: € 250.000,00", "    2024: ~")
     result, _ = run(plan_dir)
     got = [(e.posizione, e.code) for e in result.da_completare]

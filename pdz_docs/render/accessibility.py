@@ -20,6 +20,7 @@ variant gets what applies to it: PDF/A the metadata and images, tagged variants 
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 import zlib
 
@@ -71,7 +72,7 @@ def finisher(variant: str | None):
             reachable = _tables_and_reachable(root, objects, pdf)
             _artifacts(pdf, objects, root, reachable)
         _no_trailing_cr(pdf)
-        _object_stream_without_trailing_cr(pdf)
+        _streams_without_trailing_cr(pdf)
 
     return finish
 
@@ -241,22 +242,23 @@ def _no_trailing_cr(pdf: pydyf.PDF) -> None:
         stream.stream, stream.compress = [data], False
 
 
-def _object_stream_without_trailing_cr(pdf: pydyf.PDF) -> None:
-    """The same for the object stream pydyf packs the small objects into while it writes the file, after this
-    finisher: its data is foreseen here as pydyf.PDF.write makes it, and while it would end with CR an empty
-    object, referenced by nothing, is added to change it."""
-    while True:
-        packed = [o for o in pdf.objects if o.free != "f" and o.compressible]
-        if pdf.info and all(o is not pdf.info for o in pdf.objects):   # write() adds the Info dictionary last
-            pdf.info.number = len(pdf.objects)
-            packed.append(pdf.info)
-        header, position = [], 0
-        for o in packed:
-            header += [o.number, position]
-            position += len(o.data) + 1
-        data = b"\n".join([" ".join(str(x) for x in header).encode(), *(o.data for o in packed)])
-        compressor = zlib.compressobj(level=9)
-        if not (compressor.compress(data) + compressor.flush()).endswith(b"\r"):
-            return
-        pdf.add_object(pydyf.Dictionary())
+def _streams_without_trailing_cr(pdf: pydyf.PDF) -> None:
+    """The same for the object stream and the cross-reference stream pydyf.PDF.write makes while it writes
+    the file, after this finisher: the file is written in memory first, and while either stream's data ends
+    with CR an empty object, referenced by nothing, is added and the file written again."""
+    write = pdf.write
 
+    def write_without_trailing_cr(output, *args, **kwargs) -> None:
+        count = len(pdf.objects)
+        while True:
+            pdf.current_position = 0
+            buffer = io.BytesIO()
+            write(buffer, *args, **kwargs)
+            if not any(isinstance(o, pydyf.Stream) and o.data.endswith(b"\r\nendstream") for o in pdf.objects[count:]):
+                break
+            del pdf.objects[count:]
+            pdf.add_object(pydyf.Dictionary())
+            count += 1
+        output.write(buffer.getvalue())
+
+    pdf.write = write_without_trailing_cr
