@@ -328,6 +328,7 @@ def test_pdf_worker_killed_by_the_system(previous, tmp_path: Path):
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_several_plans_leave_no_worker(plan_dir: Path, tmp_path: Path, sig):
+    _long_plan(plan_dir)    # builds of a few seconds: the signal always arrives while they run
     second = tmp_path / "secondo"
     shutil.copytree(plan_dir, second)
     proc = subprocess.Popen([*PDZ, "build", str(plan_dir), str(second), "-o", str(tmp_path / "out"),
