@@ -38,6 +38,21 @@ def _image_cache(tmp_path_factory):
     import os
 
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+@pytest.fixture(scope="session")
+def default_outputs(tmp_path_factory) -> dict[str, Path]:
+    """The default plan (content/) built once in every format, for the tests that only read the outputs:
+    {"pdf": …, "docx": …, "html": …, "xlsx": …}. A test must not change these files."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("predefinito")
+    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(ROOT / "content"), "-o", str(out),
+                        "--format", "pdf,docx,html,xlsx"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    return {f.suffix[1:]: f for f in out.iterdir() if not f.name.startswith(".")}
+
+
 def line_at(path: Path, text: str) -> int:
     """The line of `text`; for a needle of several lines, the line of its last part."""
     if "\n" in text:

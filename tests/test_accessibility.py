@@ -27,11 +27,8 @@ def _build(plan: Path, out: Path, fmt: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def default_pdf(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("accessibile")
-    r = _build(ROOT / "content", out, "pdf,html")
-    assert r.returncode == 0, r.stdout + r.stderr
-    return next(out.glob("*.pdf"))
+def default_pdf(default_outputs) -> Path:
+    return default_outputs["pdf"]
 
 
 @pytest.fixture(scope="module")

@@ -42,11 +42,6 @@ def build(plan: Path, out: Path, fmt: str) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def default_outputs(tmp_path_factory) -> Path:
-    return build(ROOT / "content", tmp_path_factory.mktemp("indice") / "out", "pdf,docx")
-
-
 def flat(text: str) -> str:
     """Text with its line breaks and runs of spaces as one space (a title wraps in the index)."""
     return re.sub(r"\s+", " ", text)
@@ -68,8 +63,8 @@ def test_the_index_lists_the_areas_and_the_items_of_chapter_iv():
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) non installato")
-def test_pdf_index_reads_as_the_regional_index(default_outputs: Path):
-    pdf = next(default_outputs.glob("*.pdf"))
+def test_pdf_index_reads_as_the_regional_index(default_outputs: dict[str, Path]):
+    pdf = default_outputs["pdf"]
     first = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-layout", str(pdf), "-"], capture_output=True,
                            text=True).stdout
     chapters_from = int(re.search(r"Prefazione \.+ *(\d+)", first).group(1))   # the index ends before it
@@ -88,8 +83,8 @@ def test_pdf_index_reads_as_the_regional_index(default_outputs: Path):
     assert "L'invecchiamento attivo\n" in on_page
 
 
-def test_docx_index_reads_as_the_regional_index(default_outputs: Path):
-    xml = zipfile.ZipFile(next(default_outputs.glob("*.docx"))).read("word/document.xml").decode()
+def test_docx_index_reads_as_the_regional_index(default_outputs: dict[str, Path]):
+    xml = zipfile.ZipFile(default_outputs["docx"]).read("word/document.xml").decode()
     entries = []   # (level, text, page) of each paragraph of the index
     for level, para in re.findall(r'<w:p><w:pPr><w:pStyle w:val="TOC(\d)"/></w:pPr>(.*?)</w:p>', xml):
         texts = re.findall(r"<w:t[^>]*>([^<]*)</w:t>", para)

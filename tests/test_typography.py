@@ -83,12 +83,8 @@ def read_pages(pdf: Path) -> list[Page]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, Path]:
-    out = tmp_path_factory.mktemp("tipografia")
-    r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(ROOT / "content"), "-o", str(out),
-                        "--format", "pdf,html"], capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return next(out.glob("*.pdf")), next(out.glob("*.html"))
+def built(default_outputs) -> tuple[Path, Path]:
+    return default_outputs["pdf"], default_outputs["html"]
 
 
 @pytest.fixture(scope="module")
