@@ -147,8 +147,11 @@ def only_lines(old: str, new: str, allowed: set[int]) -> bool:
     """Whether `new` differs from `old` only in the lines `allowed` of `old` (from 0; a line where
     lines are inserted counts as changed). Repeated lines can be matched in several ways: the change
     is within `allowed` when difflib's matching, or the one that keeps the longest common start and
-    end, says so."""
+    end, or (for lines removed) some run of `allowed` lines whose removal gives `new`, says so."""
     a, b = old.splitlines(True), new.splitlines(True)
+    k = len(a) - len(b)
+    if k > 0 and any(a[:i] + a[i + k:] == b for i in sorted(allowed) if set(range(i, i + k)) <= allowed):
+        return True
     by_difflib = set()
     for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
