@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pdz_docs.finance.money import IN_ATTESA, NON_INDICATO, ZERO, Voce, fmt_euro, fmt_voce
-from pdz_docs.finance.table import Cell, Table, cells, sums_down
+from pdz_docs.finance.table import Cell, Sum, Table, cells, sums_down
 from pdz_docs.model import Plan
 from pdz_docs.model import Regole
 
@@ -319,23 +319,64 @@ def residuo_cells(fo: Fondo) -> tuple[Cell, Cell, Cell]:
 
 
 def summary_table(plan: Plan, fnd: dict[str, Fondo]) -> Table:
-    """Per fund and group: available, programmed by the cards, left to program."""
+    """Per fund and group: available, programmed by the cards, left to program.
+
+    A group's row is the subtotal of its members' rows, which come just before it, and of a row for
+    what the cards program on the group as a block: its figures are declared as sums of those rows
+    (the XLSX writes them as formulas) wherever they are known.
+    """
     r = plan.regole
-    rows = []
-    for fid, fo in fnd.items():
-        if not fo.in_budget and not fo.programmato:
-            continue
+    rows: list[tuple[Cell, ...]] = []
+    kinds: list[str] = []
+    sums: list[Sum] = []
+
+    def row(fid: str, fo: Fondo) -> None:
         members = "" if fo.membri == (fid,) else " (" + ", ".join(m for m in fo.membri) + ")"
         atto = getattr(r.fonti.get(fid), "atto", None)
         rows.append(cells(fid + members, fo.nome + (f" – {atto}" if atto else ""), *residuo_cells(fo)))
+
+    shown = {fid for fid, fo in fnd.items() if fo.in_budget or fo.programmato}
+    done: set[str] = set()
+    for fid, fo in fnd.items():
+        if fid not in shown or fid in done:
+            continue
+        group = r.fonti[fid].gruppo if fid in r.fonti else None
+        g = fnd.get(group) if group else None
+        if g is None or group not in shown:
+            if fo.membri == (fid,) or not any(m in shown for m in fo.membri):
+                row(fid, fo)
+                kinds.append("data")
+                done.add(fid)
+            continue
+        first = len(rows)
+        for m in g.membri:
+            if m in shown and m not in done:
+                row(m, fnd[m])
+                kinds.append("data")
+                done.add(m)
+        parts = list(range(first, len(rows)))
+        block = [u for u in g.usi if u.fonte == group]
+        if block:
+            rows.append(cells(group, "programmato sul gruppo nel suo insieme",
+                              Cell("—"), Cell(sum((u.importo for u in block), ZERO), "euro"), Cell(f"vedi {group}")))
+            kinds.append("data")
+        row(group, g)
+        kinds.append("subtotal")
+        done.add(group)
+        at = len(rows) - 1
+        for col, over in ((2, parts), (3, range(first, at)), (4, parts)):
+            if rows[at][col].numeric and all(rows[i][col].numeric for i in over) and (col != 4 or not block):
+                sums.append(Sum(at, col, tuple(over), (col,)))
     blocks = sorted({fo.in_blocco for fo in fnd.values() if fo.in_blocco})
     return Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
               (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
               f"«{IN_ATTESA}»: risorse non ancora assegnate; «{NON_INDICATO}»: la fonte non riporta la somma; "
               f"«{DA_SCHEDE_TEXT}»: la fonte non riporta la somma complessiva, che coincide con quanto programmato "
-              "nelle schede." + (f" «vedi {' / '.join(blocks)}»: le schede programmano il gruppo nel suo insieme, "
-                                 "oltre a quanto programmato sulla singola fonte: quanto resta da programmare si legge "
-                                 "sulla riga del gruppo." if blocks else ""), (2, 5, 3, 3, 3))
+              "nelle schede. La riga di un gruppo somma le righe delle sue fonti, che la precedono."
+              + (f" «vedi {' / '.join(blocks)}»: le schede programmano il gruppo nel suo insieme, "
+                 "oltre a quanto programmato sulla singola fonte: quanto resta da programmare si legge "
+                 "sulla riga del gruppo." if blocks else ""), (2, 5, 3, 3, 3),
+              kinds=tuple(kinds), sums=tuple(sums))
 
 
 def voce_cell(v: Voce) -> Cell:
