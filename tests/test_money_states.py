@@ -58,6 +58,20 @@ CASES = {
          "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
          "all'assegnazione")]),
     "in-attesa-non-programmata": ([FNA_PENDING], []),
+    # a conditional amount beyond what the Region is expected to assign (known plus «previsto», when every
+    # pending amount gives one) is an error, not a warning; up to it, a warning
+    "in-attesa-condizionata-oltre-previsto": ([FNA_PENDING, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n"
+                                                             "    FNA: {importo: \"€ 40.000,01\", condizionato: si}")], [
+        (CARD, "FNA: {importo", "fonte-in-attesa", "errore",
+         "scheda A.1: programma € 40.000,01 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 40.000,01 programmati (in attesa di assegnazione: FNA 2023); l'importo è condizionato "
+         "all'assegnazione, ma i programmati superano anche le risorse previste (€ 40.000,00, noti più previsti)")]),
+    "in-attesa-condizionata-al-previsto": ([FNA_PENDING, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n"
+                                                          "    FNA: {importo: \"€ 40.000,00\", condizionato: si}")], [
+        (CARD, "FNA: {importo", "fonte-in-attesa", "avviso",
+         "scheda A.1: programma € 40.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 40.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
+         "all'assegnazione")]),
     # the known 2022 FNA fully programmed, the pending 2023 conditionally: the cycle's excess is the
     # 2023 amount's alone, the 2022 line is not blamed
     "in-attesa-anni-noti": ([FNA_PENDING, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNA: € 50.000,00"),

@@ -77,6 +77,10 @@ def test_money_in_each_state(result):
         "€ 3.434.648,45, esclusi gli importi in attesa di assegnazione", "non indicato dalla fonte"]
     residuo = {r[0]: r[2:] for r in texts(t["fonti_residuo"].rows)}
     assert residuo["FNPS"] == ["€ 2.918.955,68", "€ 900.000,00", "€ 2.018.955,68"]   # programmed on its own
+    # programmed beyond the known FNA, conditionally on the pending years: nothing left, never a negative amount
+    assert residuo["FNA"] == ["€ 564.500,15, esclusi gli importi in attesa di assegnazione", "€ 764.500,15",
+                              "€ 0,00 sulle risorse note; € 200.000,00 programmati sulle risorse in attesa di "
+                              "assegnazione"]
     assert residuo["MSNA"][0] == "€ 1.500.000,00"
     a = {(r[0] or "", r[2]): r[3:] for r in texts(t["scheda_a"].rows)}
     assert a[("", "FNA")] == ["€ 0,00", "in attesa di assegnazione (previsto € 50.000,00)", "€ 0,00",

@@ -189,7 +189,11 @@ def _cause(plan: Plan, fo: Fondo, key, avail, prog, cards, at_card: set) -> list
         msg = (f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {u.fonte} nel {u.anno}, ma della "
                f"fonte {fid} sono noti {fmt_euro(d.noto)} {period} a fronte di {fmt_euro(p)} programmati "
                f"({what})")
-        if u.condizionato and d.in_attesa and not d.non_indicato:
+        expected = d.noto + d.previsto   # what the Region is expected to assign, when every pending amount says
+        if u.condizionato and d.in_attesa and not d.non_indicato and d.previsti == len(d.in_attesa) and p > expected:
+            out.append(errore(loc, code, msg + f"; l'importo è condizionato all'assegnazione, ma i programmati superano "
+                                               f"anche le risorse previste ({fmt_euro(expected)}, noti più previsti)"))
+        elif u.condizionato and d.in_attesa and not d.non_indicato:
             out.append(avviso(loc, code, msg + "; importo condizionato all'assegnazione"))
         else:
             out.append(errore(loc, code, msg + (

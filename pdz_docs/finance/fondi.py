@@ -314,7 +314,11 @@ def residuo_cells(fo: Fondo) -> tuple[Cell, Cell, Cell]:
         avail, rest = Cell(d.noto, "euro"), Cell(d.noto - fo.programmato_ciclo, "euro")
     else:
         avail = disponibile_cell(d)
-        rest = Cell(f"{fmt_euro(d.noto - fo.programmato_ciclo)} sulle risorse note" if d.noti else "—")
+        left = d.noto - fo.programmato_ciclo
+        # programmed beyond the known resources, on those not known yet: never a negative amount «to program»
+        beyond = (f"; {fmt_euro(-left)} programmati sulle risorse "
+                  + ("in attesa di assegnazione" if not d.non_indicato else "non ancora note") if left < 0 else "")
+        rest = Cell(f"{fmt_euro(max(left, ZERO))} sulle risorse note{beyond}" if d.noti or left < 0 else "—")
     return avail, Cell(fo.programmato_ciclo, "euro"), rest
 
 
