@@ -128,3 +128,13 @@ def test_invalid_finanza_keeps_the_plans_own_sources(tmp_path: Path):
     got = [(Path(p.loc.file).name, p.loc.line, p.code) for p in problems if p.severity == "errore"]
     assert got == [("finanza.yaml", line_of(plan / "finanza.yaml", "Accesso al welfare"), "importo-non-valido"),
                    ("A.2.yaml", line_of(plan / "schede" / "A.2.yaml", "ILVAA"), "fonte-sconosciuta")]
+
+
+def test_check_summary_says_each_state(capsys):
+    """The summary `pdz check` prints per fund is the per-fund table's: what is left on the known resources
+    of a fund with pending or not-given amounts, never a bare «—»."""
+    assert main(["check", str(PLAN)]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert "/ € 12.403.165,12 sulle risorse note" in lines["PdZ"]
+    assert ("/ € 0,00 sulle risorse note; € 200.000,00 programmati sulle risorse in attesa di assegnazione"
+            in lines["FNA"])
