@@ -149,6 +149,14 @@ CASES = {
         (CARD, "FNA: € 10.000,00", "fonte-eccedente", "errore",
          "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma la fonte FNA è programmata nel 2023 per "
          "€ 10.000,00 e ne sono disponibili € 0,00")]),
+    # the block over its group beside FNA's own 2022 line, within FNA: the block's line is told, not FNA's
+    "gruppo-eccedente-accanto-al-membro": ([_pdz_2022("€ 400.000,01\n    FNA: € 50.000,00")], [
+        (FIN, "FNPS:", "fonte-eccedente", "errore",
+         "la fonte PdZ è programmata nel 2022 per € 450.000,01 ma ne sono disponibili € 450.000,00: eccedenza di "
+         "€ 0,01; schede che la usano: A.1 (€ 450.000,01)"),
+        (CARD, "PdZ: € 400.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 400.000,01 della fonte PdZ nel 2022, ma la fonte PdZ è programmata nel 2022 per "
+         "€ 450.000,01 e ne sono disponibili € 450.000,00")]),
     # the same block beside FNA's own 2022 line, within FNA: nothing
     "membro-nel-gruppo-pieno-al-limite": ([_pdz_2022("€ 400.000,00\n    FNA: € 50.000,00"),
                                            _pdz_2023("€ 350.000,00\n  2024:\n    PdZ: € 350.000,00")], []),

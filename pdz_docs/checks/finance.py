@@ -169,6 +169,9 @@ def _cause(plan: Plan, fo: Fondo, key, avail, prog, cards, at_card: set) -> list
         holes = {y for _, period_, v in fo.voci if v.importo is None
                  for y in years_of(period_, cycle) if y in key}
         usi = [u for u in usi if u.anno in holes] or usi
+    # a group's excess is the block's, when the cards program it as a block in those years: a line on a
+    # member draws on that member only, and the member's own excess is its own cause
+    usi = [u for u in usi if u.fonte == fid] or usi
     for u in usi:
         if (u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
             continue
