@@ -72,6 +72,11 @@ def test_money_in_each_state(result):
     assert budget["Fondo Povertà – quota per la povertà estrema"] == [
         "", "in attesa di assegnazione", "ciclo: in attesa di assegnazione – Fondo Povertà estrema 2021"]
     assert texts(t["cofinanziamento_aree"].totals) == [["Totale", "€ 8.321.900,00"]]
+    # the writer's notes on an amount are printed in every table that shows the amount
+    assert texts(t["fgsa"].rows)[1] == ["2023", "€ 455.673,59", "anticipo 70% di quota parte FGSA 2022-2024 € 911.347,17"]
+    assert texts(t["fondo_poverta"].rows) == [
+        ["Quota Fondo Povertà", "€ 3.434.648,45, esclusi gli importi in attesa di assegnazione",
+         "2023: in attesa di assegnazione; 2024: in attesa di assegnazione"]]
     qfp = res.computed.cifre["fondo_poverta"]
     assert [qfp[k].text for k in ("quota", "residui")] == [
         "€ 3.434.648,45, esclusi gli importi in attesa di assegnazione", "non indicato dalla fonte"]

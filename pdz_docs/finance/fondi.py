@@ -254,16 +254,23 @@ def fund_tables(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
         cifre["fna"] = {"totale": disponibile_cell(fna_tot)}
     if "FGSA" in fnd and fnd["FGSA"].voci:
         fg_tot = disp("FGSA")
+        noted = any(v.nota for _, _, v in fnd["FGSA"].voci)   # the writer's notes on amounts: a column
         add(Table("fgsa", "Fondo Globale Socio-Assistenziale",
-                  (("Annualità", "Importo"),), tuple(cells(k, voce_cell(v)) for _, k, v in fnd["FGSA"].voci),
-                  (cells("Totale", disponibile_cell(fg_tot)),), None, (4, 3)))
+                  (("Annualità", "Importo") + (("Note",) if noted else ()),),
+                  tuple(cells(k, voce_cell(v), *((v.nota or "",) if noted else ())) for _, k, v in fnd["FGSA"].voci),
+                  (cells("Totale", disponibile_cell(fg_tot), *(("",) if noted else ())),), None,
+                  (4, 3, 4) if noted else (4, 3)))
         cifre["fgsa"] = {"totale": disponibile_cell(fg_tot)}
     qfp = [fid for fid, fr in r.fonti.items() if fr.gruppo == "QFP" and fid in fnd and fnd[fid].voci]
     if qfp:
-        rows = [cells(fonte_nome(r, fid), disponibile_cell(disp(fid))) for fid in qfp]
+        notes = [voci_note(fnd[fid].voci, True) for fid in qfp]   # pending periods and the writer's notes
+        noted = any(notes)
+        rows = [cells(fonte_nome(r, fid), disponibile_cell(disp(fid)), *((n,) if noted else ()))
+                for fid, n in zip(qfp, notes)]
         tot = disp("QFP")
-        add(Table("fondo_poverta", "Fondo Povertà disponibile", (("Fonte", "Importo"),), tuple(rows),
-                  (cells("Totale Fondo Povertà", disponibile_cell(tot)),), None, (5, 3)))
+        add(Table("fondo_poverta", "Fondo Povertà disponibile", (("Fonte", "Importo") + (("Note",) if noted else ()),),
+                  tuple(rows), (cells("Totale Fondo Povertà", disponibile_cell(tot), *(("",) if noted else ())),), None,
+                  (5, 3, 4) if noted else (5, 3)))
         cifre["fondo_poverta"] = {"quota": disponibile_cell(disp("FPOV")) if "FPOV" in qfp else Cell(NON_INDICATO),
                                   "residui": (disponibile_cell(disp("RES-FPOV")) if "RES-FPOV" in qfp
                                               else Cell(NON_INDICATO)),
