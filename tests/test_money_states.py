@@ -387,6 +387,23 @@ CASES.update({
 })
 
 
+def test_area_without_amount_for_a_year(plan_dir: Path):
+    """An area with no amount written for a year prints «—», and the note says the year's total leaves it out,
+    as the check does (the areas written must make up a known year): not «non indicato», which is the
+    state of an amount written ~ and which a total names as left out."""
+    edit(plan_dir / FIN, *_aree('"€ 250.000,00"', '~')[1:])
+    edit(plan_dir / FIN, "    Accesso al welfare: {2022: \"€ 250.000,00\"}",
+         "    Accesso al welfare: {2022: \"€ 250.000,00\", 2023: \"€ 250.000,00\"}")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    t = result.computed.tables["cofinanziamento_aree"]
+    assert [[c.text for c in r] for r in t.rows + t.totals] == [
+        ["Accesso al welfare", "€ 250.000,00", "€ 250.000,00"], ["Tutela dei minori", "non indicato dalla fonte", "—"],
+        ["Totale", "€ 250.000,00, esclusi gli importi non indicati", "€ 250.000,00"]]
+    assert t.note == ("«—»: nessun importo scritto per l'area nell'anno; il totale dell'anno non lo conta (per un "
+                      "importo non ancora noto scrivere ~ o {in_attesa: si}).")
+
+
 def test_parts_print_their_state(plan_dir: Path):
     """Areas of the co-financing and FNPS quotas print each state and note; totals say what they leave out."""
     edit(plan_dir / FIN, *_aree('{importo: "€ 100.000,00", nota: Bilancio 2022}',
