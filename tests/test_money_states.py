@@ -214,6 +214,14 @@ CASES = {
         (CARD, "PAIS: € 10.000,00", "fonte-senza-importo", "errore",
          "scheda A.1: programma € 10.000,00 della fonte PAIS nel 2022, ma della fonte PAIS sono noti € 0,00 nel "
          "ciclo a fronte di € 10.000,00 programmati (non indicati dalla fonte: PAIS ciclo)")]),
+    # a typed card total over amounts not all known may not be less than the known ones
+    "totale-scritto-sotto-i-noti": ([(CARD, "PAIS: € 10.000,00", "PAIS: ~"),
+                                     (CARD, "programmazione:\n", "totale: € 89.999,99\nprogrammazione:\n")], [
+        (CARD, "totale: € 89.999,99", "totale-scheda", "errore",
+         "scheda A.1: il totale scritto € 89.999,99 è inferiore alla somma degli importi noti delle annualità "
+         "(€ 90.000,00, esclusi gli importi non indicati)")]),
+    "totale-scritto-sui-noti": ([(CARD, "PAIS: € 10.000,00", "PAIS: ~"),
+                                 (CARD, "programmazione:\n", "totale: € 90.000,00\nprogrammazione:\n")], []),
     "fonte-senza-importo-non-programmata": ([(FIN, "  PAIS: da_schede", "  PAIS: ~"),
                                              (CARD, "    PAIS: € 10.000,00\n", "")], []),
     "quote-fnps-in-attesa": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si}"),

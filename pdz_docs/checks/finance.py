@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, disponibilita, years_of
+from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, disponibile_cell, disponibilita, years_of
 from pdz_docs.finance.fondi import somma
 from pdz_docs.finance.money import ZERO, fmt_euro, fmt_voce
 from pdz_docs.model import Plan
@@ -16,7 +16,8 @@ from pdz_docs.problems import Problem, avviso, errore, nota
 
 
 def check_importi_scritti(plan: Plan, c: Computed) -> list[Problem]:
-    """A year amount or card total the writer chose to type must equal the computed one."""
+    """A year amount or card total the writer chose to type must equal the computed one; when some of its
+    parts are pending or not given, it may not be less than the known ones."""
     out = []
     for s in plan.schede:
         prog = c.schede.get(s.scheda.codice)
@@ -25,16 +26,25 @@ def check_importi_scritti(plan: Plan, c: Computed) -> list[Problem]:
         for a in prog.anni:
             written = s.scheda.programmazione[a.anno].get(YEAR_TOTAL_KEY)
             typed = written.importo if written is not None else None
-            if typed is not None and a.importo is not None and typed != a.importo:
+            if _differs(typed, a.somma):
                 out.append(errore(s.doc.loc("programmazione", a.anno, YEAR_TOTAL_KEY), "importo-annualita",
                                   f"scheda {s.scheda.codice}, annualità {a.anno}: l'importo scritto {fmt_euro(typed)} "
-                                  f"non è la somma delle fonti ({fmt_euro(a.importo)})"))
+                                  f"{_what_sum(a.somma)} delle fonti ({disponibile_cell(a.somma).text})"))
         typed = s.scheda.totale
-        if typed is not None and prog.totale is not None and typed != prog.totale:
+        if _differs(typed, prog.somma):
             out.append(errore(s.doc.loc("totale"), "totale-scheda",
-                              f"scheda {s.scheda.codice}: il totale scritto {fmt_euro(typed)} non è la somma delle "
-                              f"annualità ({fmt_euro(prog.totale)})"))
+                              f"scheda {s.scheda.codice}: il totale scritto {fmt_euro(typed)} {_what_sum(prog.somma)} "
+                              f"delle annualità ({disponibile_cell(prog.somma).text})"))
     return out
+
+
+def _differs(typed: Decimal | None, d) -> bool:
+    """A typed total against the sum of its parts: equal when all are known, else not below the known ones."""
+    return typed is not None and (typed != d.noto if d.completa else typed < d.noto)
+
+
+def _what_sum(d) -> str:
+    return "non è la somma" if d.completa else "è inferiore alla somma degli importi noti"
 
 
 def check_fonti_in_budget(plan: Plan, c: Computed) -> list[Problem]:
