@@ -87,6 +87,7 @@ def test_money_in_each_state(result):
                               "€ 0,00 sulle risorse note; € 200.000,00 programmati sulle risorse in attesa di "
                               "assegnazione"]
     assert residuo["MSNA"][0] == "€ 1.500.000,00"
+
     a = {(r[0] or "", r[2]): r[3:] for r in texts(t["scheda_a"].rows)}
     assert a[("", "FNA")] == ["€ 0,00", "in attesa di assegnazione (previsto € 50.000,00)", "€ 0,00",
                               "in attesa di assegnazione (previsto € 50.000,00)"]
@@ -143,3 +144,21 @@ def test_check_summary_says_each_state(capsys):
     assert "/ € 12.403.165,12 sulle risorse note" in lines["PdZ"]
     assert ("/ € 0,00 sulle risorse note; € 200.000,00 programmati sulle risorse in attesa di assegnazione"
             in lines["FNA"])
+
+
+def test_left_to_program_period_by_period(tmp_path: Path):
+    """What is left of a fund's known resources is counted period by period, as the da-programmare warning
+    counts it: the 2022 Fondo Povertà left unprogrammed is not eaten by what a card programs, conditionally,
+    on the pending 2023."""
+    plan = tmp_path / "piano"
+    shutil.copytree(PLAN, plan)
+    edit(plan / "schede" / "C.1.yaml", "    FNA: {importo: \"€ 200.000,00\", condizionato: si}",
+         "    QFP: {importo: \"€ 3.434.648,46\", condizionato: si}")
+    res, problems = run(plan)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    residuo = {r[0]: r[2:] for r in texts(res.computed.tables["fonti_residuo"].rows)}
+    assert residuo["QFP (FPOV, RES-FPOV)"][2] == (
+        "€ 3.434.648,45 sulle risorse note; € 3.434.648,46 programmati sulle risorse in attesa di assegnazione")
+    warned = [p.message for p in problems if p.code == "da-programmare" and "QFP" in p.message]
+    assert warned == ["la fonte QFP ha € 3.434.648,45 da programmare nel 2022 (disponibili € 3.434.648,45, "
+                      "programmati € 0,00)"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, disponibile_cell, disponibilita, years_of
-from pdz_docs.finance.fondi import somma
+from pdz_docs.finance.fondi import periodi, somma
 from pdz_docs.finance.money import ZERO, fmt_euro, fmt_voce
 from pdz_docs.model import Plan
 from pdz_docs.problems import Problem, avviso, errore, nota
@@ -276,9 +276,9 @@ def check_da_programmare(plan: Plan, c: Computed) -> list[Problem]:
             continue
         if fid in grouped:
             continue
+        windows = periodi(fo)
         periods = {tuple(years_of(p, cycle)) for _, p, _ in fo.voci}
-        disjoint = sum(len(p) for p in periods) == len({y for p in periods for y in p})
-        windows = sorted(periods) if disjoint else [tuple(cycle)]
+        disjoint = sorted(periods) == windows
         for key in windows:
             d = fo.disponibilita(key, entro=True)
             prog = sum((v for y, v in fo.programmato.items() if y in key), ZERO)

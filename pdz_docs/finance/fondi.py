@@ -123,6 +123,15 @@ class Fondo:
         return None if d is None or self.in_blocco else d - self.programmato_ciclo
 
 
+def periodi(fo: Fondo) -> list[tuple[int, ...]]:
+    """The sets of years a fund's resources are told for: its own periods, or the cycle when they overlap
+    (a «ciclo» amount beside yearly ones). Known resources of one period cannot pay another's programming."""
+    cycle = list(fo.ciclo)
+    periods = {tuple(years_of(p, cycle)) for _, p, _ in fo.voci}
+    disjoint = sum(len(p) for p in periods) == len({y for p in periods for y in p})
+    return sorted(periods) if disjoint else [tuple(cycle)]
+
+
 def years_of(period: str, cycle: list[int]) -> list[int]:
     if period == "ciclo":
         return list(cycle)
@@ -321,11 +330,15 @@ def residuo_cells(fo: Fondo) -> tuple[Cell, Cell, Cell]:
         avail, rest = Cell(d.noto, "euro"), Cell(d.noto - fo.programmato_ciclo, "euro")
     else:
         avail = disponibile_cell(d)
-        left = d.noto - fo.programmato_ciclo
-        # programmed beyond the known resources, on those not known yet: never a negative amount «to program»
-        beyond = (f"; {fmt_euro(-left)} programmati sulle risorse "
-                  + ("in attesa di assegnazione" if not d.non_indicato else "non ancora note") if left < 0 else "")
-        rest = Cell(f"{fmt_euro(max(left, ZERO))} sulle risorse note{beyond}" if d.noti or left < 0 else "—")
+        # period by period, as the da-programmare warning counts it: what is left of the known resources, and
+        # what is programmed beyond them on those not known yet (never a negative amount «to program»)
+        left = beyond = ZERO
+        for key in periodi(fo):
+            diff = fo.disponibilita(key, entro=True).noto - sum((v for y, v in fo.programmato.items() if y in key), ZERO)
+            left, beyond = left + max(diff, ZERO), beyond + max(-diff, ZERO)
+        on = "in attesa di assegnazione" if not d.non_indicato else "non ancora note"
+        rest = Cell(f"{fmt_euro(left)} sulle risorse note" + (f"; {fmt_euro(beyond)} programmati sulle risorse {on}"
+                                                               if beyond else "") if d.noti or beyond else "—")
     return avail, Cell(fo.programmato_ciclo, "euro"), rest
 
 
