@@ -104,9 +104,13 @@ def test_outputs(tmp_path: Path):
     text = re.sub(r"<[^>]+>", " ", xml)
     assert "Totale Ambito" not in text and "________" not in text and "1 Comuni" not in text
     assert "Ambito (1 Comune)" in text and "in attesa di assegnazione (previsto € 50.000,00)" in text
+    # a total that counts an amount conditional on the assignment says so, in every format
+    conditional = "I totali comprendono importi condizionati all'assegnazione delle risorse: C.1 FNA 2023."
+    assert conditional in text
     wb = openpyxl.load_workbook(io.BytesIO(next(out.glob("*.xlsx")).read_bytes()))
     cof = [row for row in wb["Cofinanziamento"].iter_rows(min_row=3, values_only=True) if row[0]]
     assert [row[0] for row in cof] == ["Taranto"]
+    assert conditional in [row[0] for row in wb["Scheda A"].iter_rows(values_only=True)]
     assert "fnps_quote" not in wb.sheetnames
 
 
