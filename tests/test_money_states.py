@@ -160,7 +160,8 @@ CASES = {
     # the same block beside FNA's own 2022 line, within FNA: nothing
     "membro-nel-gruppo-pieno-al-limite": ([_pdz_2022("€ 400.000,00\n    FNA: € 50.000,00"),
                                            _pdz_2023("€ 350.000,00\n  2024:\n    PdZ: € 350.000,00")], []),
-    # residui of the cycle overspent by one year's line alone: the cycle is exceeded, and named, not the year
+    # residui of the cycle overspent by one year's line alone: the cycle is exceeded, and named, not the year;
+    # the € 40.000,00 line alone could take the € 20.000,00 cut: it is told, not the € 10.000,00 one
     "residui-ciclo-eccedenti": ([RESIDUI, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    RES-PDZ: € 40.000,00"),
                                  (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    RES-PDZ: € 10.000,00")], [
         (FIN, "  RES-PDZ: {ciclo", "fonte-eccedente", "errore",
@@ -168,9 +169,6 @@ CASES = {
          "€ 20.000,00; schede che la usano: A.1 (€ 50.000,00)"),
         (CARD, "RES-PDZ: € 40.000,00", "fonte-eccedente", "errore",
          "scheda A.1: programma € 40.000,00 della fonte RES-PDZ nel 2022, ma la fonte RES-PDZ è programmata nel ciclo "
-         "per € 50.000,00 e ne sono disponibili € 30.000,00"),
-        (CARD, "RES-PDZ: € 10.000,00", "fonte-eccedente", "errore",
-         "scheda A.1: programma € 10.000,00 della fonte RES-PDZ nel 2023, ma la fonte RES-PDZ è programmata nel ciclo "
          "per € 50.000,00 e ne sono disponibili € 30.000,00")]),
     # the same residui spent in 2022 (€ 20.000,00 beyond 2022's own) and in 2023 (€ 30.000,00 beyond)
     "residui-ciclo-spesi-due-volte": ([RESIDUI, _pdz_2022("€ 470.000,00"), _pdz_2023("€ 380.000,00")], [
@@ -825,3 +823,18 @@ def test_state_where_only_a_figure_goes(plan_dir: Path):
     assert [(p.code, p.message) for p in problems if p.severity == "errore"] == [
         ("importo-non-valido", "cofinanziamento_precedente.Alfa.2019: qui va scritta solo la cifra, es. "
                                "\"€ 1.234,56\" (non «in_attesa»)")]
+
+
+def test_one_typo_among_many_cards(tmp_path: Path):
+    """One card amount typed 4.000.000 for 45.600 in the default plan: the excess is told at the budget line and
+    at that card's line only (the one line that alone could take the cut), not at the twelve other cards that
+    program PdZ in 2022 within what was available."""
+    from conftest import ROOT
+
+    plan = tmp_path / "piano"
+    shutil.copytree(ROOT / "content", plan)
+    edit(plan / "schede" / "B.2.yaml", "PdZ: € 45.600,00", "PdZ: € 4.000.000,00")
+    _, problems = run(plan)
+    assert [(Path(p.loc.file).name, p.loc.line, p.code) for p in problems if p.severity == "errore"] == [
+        ("finanza.yaml", line_of(plan / FIN, "  FNPS:"), "fonte-eccedente"),
+        ("B.2.yaml", line_of(plan / "schede" / "B.2.yaml", "PdZ: € 4.000.000,00"), "fonte-eccedente")]

@@ -182,6 +182,9 @@ def _cause(plan: Plan, fo: Fondo, key, avail, prog, cards, at_card: set) -> list
     # a group's excess is the block's, when the cards program it as a block in those years: a line on a
     # member draws on that member only, and the member's own excess is its own cause
     usi = [u for u in usi if u.fonte == fid] or usi
+    if d.completa:
+        # the lines that alone could take the cut, where the writer most likely typed (all, when none can)
+        usi = [u for u in usi if u.importo >= p - d.noto] or usi
     for u in usi:
         if (u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
             continue
