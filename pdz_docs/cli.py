@@ -275,8 +275,9 @@ def _formats(args) -> list[str]:
 
 
 def fund_summary(result) -> str:
-    """Available, programmed and remaining per fund, per year and over the cycle."""
-    from pdz_docs.finance.compute import disponibile_cell
+    """Available, programmed and remaining per fund, per year and over the cycle: the cells of the
+    per-fund table, each in its state (what is left on the known resources, «vedi PdZ»)."""
+    from pdz_docs.finance.fondi import residuo_cells
     from pdz_docs.finance.money import fmt_euro
 
     years = result.plan.regole.anni
@@ -285,9 +286,7 @@ def fund_summary(result) -> str:
     width = max((len(fid) for fid in fondi), default=0)
     for fid, fo in fondi.items():
         per_year = ", ".join(f"{y}: {fmt_euro(fo.programmato.get(y))}" for y in years if fo.programmato.get(y))
-        avail = (fmt_euro(fo.disponibile_ciclo) if fo.disponibile_ciclo is not None
-                 else disponibile_cell(fo.disponibilita(years)).text)
-        rest = fmt_euro(fo.residuo_ciclo) if fo.residuo_ciclo is not None else "—"
+        avail, _, rest = (c.text for c in residuo_cells(fo))
         lines.append(f"  {fid:<{width}} {avail:>16} / {fmt_euro(fo.programmato_ciclo):>16} / {rest:>16}"
                      + (f"   ({per_year})" if per_year else ""))
     return "\n".join(lines)

@@ -58,6 +58,20 @@ CASES = {
          "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
          "all'assegnazione")]),
     "in-attesa-non-programmata": ([FNA_PENDING], []),
+    # a conditional amount beyond what the Region is expected to assign (known plus «previsto», when every
+    # pending amount gives one) is an error, not a warning; up to it, a warning
+    "in-attesa-condizionata-oltre-previsto": ([FNA_PENDING, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n"
+                                                             "    FNA: {importo: \"€ 40.000,01\", condizionato: si}")], [
+        (CARD, "FNA: {importo", "fonte-in-attesa", "errore",
+         "scheda A.1: programma € 40.000,01 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 40.000,01 programmati (in attesa di assegnazione: FNA 2023); l'importo è condizionato "
+         "all'assegnazione, ma i programmati superano anche le risorse previste (€ 40.000,00, noti più previsti)")]),
+    "in-attesa-condizionata-al-previsto": ([FNA_PENDING, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n"
+                                                          "    FNA: {importo: \"€ 40.000,00\", condizionato: si}")], [
+        (CARD, "FNA: {importo", "fonte-in-attesa", "avviso",
+         "scheda A.1: programma € 40.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
+         "a fronte di € 40.000,00 programmati (in attesa di assegnazione: FNA 2023); importo condizionato "
+         "all'assegnazione")]),
     # the known 2022 FNA fully programmed, the pending 2023 conditionally: the cycle's excess is the
     # 2023 amount's alone, the 2022 line is not blamed
     "in-attesa-anni-noti": ([FNA_PENDING, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNA: € 50.000,00"),
@@ -82,11 +96,9 @@ CASES = {
              "nel 2023 a fronte di € 100.000,01 programmati (in attesa di assegnazione: FNA 2023; non indicati dalla "
              "fonte: COM 2023); l'importo è condizionato all'assegnazione, ma gli importi non indicati non si "
              "assegnano: scriverne l'importo, o indicarli {in_attesa: si}")]),
-    # a member's line over its own known amount is told once, for the member, not again for its group
+    # a member's line over its own known amount is told once, for the member, not again for its group:
+    # the block PdZ fits in the group's known € 350.000,00, its line is not blamed
     "membro-e-gruppo-in-attesa": ([FNA_PENDING, (CARD, "    PdZ: € 50.000,00", "    PdZ: € 350.000,00\n    FNA: € 10.000,00")], [
-        (CARD, "PdZ: € 350.000,00", "fonte-in-attesa", "errore",
-         "scheda A.1: programma € 350.000,00 della fonte PdZ nel 2023, ma della fonte PdZ sono noti € 350.000,00 "
-         "nel 2023 a fronte di € 360.000,00 programmati (in attesa di assegnazione: FNA 2023)" + HINT),
         (CARD, "FNA: € 10.000,00", "fonte-in-attesa", "errore",
          "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma della fonte FNA sono noti € 0,00 nel 2023 "
          "a fronte di € 10.000,00 programmati (in attesa di assegnazione: FNA 2023)" + HINT)]),
@@ -100,7 +112,56 @@ CASES = {
          "scheda A.1: programma € 480.000,01 della fonte PdZ nel 2022, ma la fonte PdZ è programmata nel 2022 per "
          "€ 480.000,01 e ne sono disponibili € 480.000,00")]),
     "residui-ciclo-al-limite": ([RESIDUI, _pdz_2022("€ 480.000,00")], []),
-    # residui of the cycle overspent by one year's line alone: the cycle is exceeded, and named, not the year
+    # one cause, told once at the budget line and once at the card line: not again for every set of years
+    # holding 2022 (2022-2023, 2022 e 2024, the cycle), nor at the 2023 line, which is within its year
+    "una-causa-una-volta": ([_pdz_2022("€ 50.040.000,00")], [
+        (FIN, "FNPS:", "fonte-eccedente", "errore",
+         "la fonte PdZ è programmata nel 2022 per € 50.040.000,00 ma ne sono disponibili € 450.000,00: eccedenza di "
+         "€ 49.590.000,00; schede che la usano: A.1 (€ 50.040.000,00)"),
+        (CARD, "PdZ: € 50.040.000,00", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 50.040.000,00 della fonte PdZ nel 2022, ma la fonte PdZ è programmata nel 2022 per "
+         "€ 50.040.000,00 e ne sono disponibili € 450.000,00")]),
+    # two causes in two years: each told for its year, not a third time for the two years together
+    "due-cause": ([(CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNPS: € 100.000,01"),
+                   (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n  2024:\n    FNPS: € 100.000,02")], [
+        (FIN, "FNPS:", "fonte-eccedente", "errore",
+         "la fonte FNPS è programmata nel 2022 per € 100.000,01 ma ne sono disponibili € 100.000,00: eccedenza di "
+         "€ 0,01; schede che la usano: A.1 (€ 100.000,01)"),
+        (FIN, "FNPS:", "fonte-eccedente", "errore",
+         "la fonte FNPS è programmata nel 2024 per € 100.000,02 ma ne sono disponibili € 100.000,00: eccedenza di "
+         "€ 0,02; schede che la usano: A.1 (€ 100.000,02)"),
+        (CARD, "FNPS: € 100.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 100.000,01 della fonte FNPS nel 2022, ma la fonte FNPS è programmata nel 2022 per "
+         "€ 100.000,01 e ne sono disponibili € 100.000,00"),
+        (CARD, "FNPS: € 100.000,02", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 100.000,02 della fonte FNPS nel 2024, ma la fonte FNPS è programmata nel 2024 per "
+         "€ 100.000,02 e ne sono disponibili € 100.000,00")]),
+    "due-cause-al-limite": ([(CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    FNPS: € 100.000,00"),
+                             (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n  2024:\n    FNPS: € 100.000,00")],
+                            []),
+    # a member's line beyond the member, in a year its group has fully programmed as a block: the member's
+    # cause, told for the member; neither the group nor the block lines are blamed again
+    "membro-eccedente-gruppo-pieno": ([_pdz_2022("€ 450.000,00"),
+                                       _pdz_2023("€ 350.000,00\n    FNA: € 10.000,00\n  2024:\n    PdZ: € 350.000,00")], [
+        (FIN, "  FNA:", "fonte-eccedente", "errore",
+         "la fonte FNA è programmata nel 2023 per € 10.000,00 ma ne sono disponibili € 0,00: eccedenza di "
+         "€ 10.000,00; schede che la usano: A.1 (€ 10.000,00)"),
+        (CARD, "FNA: € 10.000,00", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 10.000,00 della fonte FNA nel 2023, ma la fonte FNA è programmata nel 2023 per "
+         "€ 10.000,00 e ne sono disponibili € 0,00")]),
+    # the block over its group beside FNA's own 2022 line, within FNA: the block's line is told, not FNA's
+    "gruppo-eccedente-accanto-al-membro": ([_pdz_2022("€ 400.000,01\n    FNA: € 50.000,00")], [
+        (FIN, "FNPS:", "fonte-eccedente", "errore",
+         "la fonte PdZ è programmata nel 2022 per € 450.000,01 ma ne sono disponibili € 450.000,00: eccedenza di "
+         "€ 0,01; schede che la usano: A.1 (€ 450.000,01)"),
+        (CARD, "PdZ: € 400.000,01", "fonte-eccedente", "errore",
+         "scheda A.1: programma € 400.000,01 della fonte PdZ nel 2022, ma la fonte PdZ è programmata nel 2022 per "
+         "€ 450.000,01 e ne sono disponibili € 450.000,00")]),
+    # the same block beside FNA's own 2022 line, within FNA: nothing
+    "membro-nel-gruppo-pieno-al-limite": ([_pdz_2022("€ 400.000,00\n    FNA: € 50.000,00"),
+                                           _pdz_2023("€ 350.000,00\n  2024:\n    PdZ: € 350.000,00")], []),
+    # residui of the cycle overspent by one year's line alone: the cycle is exceeded, and named, not the year;
+    # the € 40.000,00 line alone could take the € 20.000,00 cut: it is told, not the € 10.000,00 one
     "residui-ciclo-eccedenti": ([RESIDUI, (CARD, "    PAIS: € 10.000,00", "    PAIS: € 10.000,00\n    RES-PDZ: € 40.000,00"),
                                  (CARD, "    PdZ: € 50.000,00", "    PdZ: € 50.000,00\n    RES-PDZ: € 10.000,00")], [
         (FIN, "  RES-PDZ: {ciclo", "fonte-eccedente", "errore",
@@ -108,9 +169,6 @@ CASES = {
          "€ 20.000,00; schede che la usano: A.1 (€ 50.000,00)"),
         (CARD, "RES-PDZ: € 40.000,00", "fonte-eccedente", "errore",
          "scheda A.1: programma € 40.000,00 della fonte RES-PDZ nel 2022, ma la fonte RES-PDZ è programmata nel ciclo "
-         "per € 50.000,00 e ne sono disponibili € 30.000,00"),
-        (CARD, "RES-PDZ: € 10.000,00", "fonte-eccedente", "errore",
-         "scheda A.1: programma € 10.000,00 della fonte RES-PDZ nel 2023, ma la fonte RES-PDZ è programmata nel ciclo "
          "per € 50.000,00 e ne sono disponibili € 30.000,00")]),
     # the same residui spent in 2022 (€ 20.000,00 beyond 2022's own) and in 2023 (€ 30.000,00 beyond)
     "residui-ciclo-spesi-due-volte": ([RESIDUI, _pdz_2022("€ 470.000,00"), _pdz_2023("€ 380.000,00")], [
@@ -154,6 +212,14 @@ CASES = {
         (CARD, "PAIS: € 10.000,00", "fonte-senza-importo", "errore",
          "scheda A.1: programma € 10.000,00 della fonte PAIS nel 2022, ma della fonte PAIS sono noti € 0,00 nel "
          "ciclo a fronte di € 10.000,00 programmati (non indicati dalla fonte: PAIS ciclo)")]),
+    # a typed card total over amounts not all known may not be less than the known ones
+    "totale-scritto-sotto-i-noti": ([(CARD, "PAIS: € 10.000,00", "PAIS: ~"),
+                                     (CARD, "programmazione:\n", "totale: € 89.999,99\nprogrammazione:\n")], [
+        (CARD, "totale: € 89.999,99", "totale-scheda", "errore",
+         "scheda A.1: il totale scritto € 89.999,99 è inferiore alla somma degli importi noti delle annualità "
+         "(€ 90.000,00, esclusi gli importi non indicati)")]),
+    "totale-scritto-sui-noti": ([(CARD, "PAIS: € 10.000,00", "PAIS: ~"),
+                                 (CARD, "programmazione:\n", "totale: € 90.000,00\nprogrammazione:\n")], []),
     "fonte-senza-importo-non-programmata": ([(FIN, "  PAIS: da_schede", "  PAIS: ~"),
                                              (CARD, "    PAIS: € 10.000,00\n", "")], []),
     "quote-fnps-in-attesa": ([(FIN, "    2022: € 100.000,00", "    2022: {in_attesa: si}"),
@@ -325,6 +391,23 @@ CASES.update({
          "scheda A.1: programma € 1,00 di FNPS nel 2022 sulla quota libera, ma le schede ne programmano € 1,00 nel "
          "periodo 2022 e la quota libera del FNPS 2022 è in attesa di assegnazione")]),
 })
+
+
+def test_area_without_amount_for_a_year(plan_dir: Path):
+    """An area with no amount written for a year prints «—», and the note says the year's total leaves it out,
+    as the check does (the areas written must make up a known year): not «non indicato», which is the
+    state of an amount written ~ and which a total names as left out."""
+    edit(plan_dir / FIN, *_aree('"€ 250.000,00"', '~')[1:])
+    edit(plan_dir / FIN, "    Accesso al welfare: {2022: \"€ 250.000,00\"}",
+         "    Accesso al welfare: {2022: \"€ 250.000,00\", 2023: \"€ 250.000,00\"}")
+    result, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    t = result.computed.tables["cofinanziamento_aree"]
+    assert [[c.text for c in r] for r in t.rows + t.totals] == [
+        ["Accesso al welfare", "€ 250.000,00", "€ 250.000,00"], ["Tutela dei minori", "non indicato dalla fonte", "—"],
+        ["Totale", "€ 250.000,00, esclusi gli importi non indicati", "€ 250.000,00"]]
+    assert t.note == ("«—»: nessun importo scritto per l'area nell'anno; il totale dell'anno non lo conta (per un "
+                      "importo non ancora noto scrivere ~ o {in_attesa: si}).")
 
 
 def test_parts_print_their_state(plan_dir: Path):
@@ -665,7 +748,12 @@ def test_over_programming_is_always_an_error(plan):
     errors = {(Path(p.loc.file).name, p.message.split(":")[0]) for p in problems
               if p.severity == "errore" and p.code in money}
     # more programmed than the known amounts can pay: an error at the card's own line; else no such error
-    assert (not _payable(budget, residui, com, prog)) == (("A.1.yaml", "scheda A.1") in errors)
+    # (but for residui the budget does not list, which a card may not name at all, not even for € 0,00)
+    unlisted = residui[0] == "assente" and "RES-PDZ" in prog[2022]
+    assert (unlisted or not _payable(budget, residui, com, prog)) == (("A.1.yaml", "scheda A.1") in errors)
+    # and a card line is told once, whichever fund, group or set of years it is over in
+    lines = [p.loc.line for p in problems if Path(p.loc.file).name == "A.1.yaml" and p.code in money]
+    assert len(lines) == len(set(lines))
 
 
 def test_card_prints_its_fnps_quota(plan_dir: Path):
@@ -735,3 +823,18 @@ def test_state_where_only_a_figure_goes(plan_dir: Path):
     assert [(p.code, p.message) for p in problems if p.severity == "errore"] == [
         ("importo-non-valido", "cofinanziamento_precedente.Alfa.2019: qui va scritta solo la cifra, es. "
                                "\"€ 1.234,56\" (non «in_attesa»)")]
+
+
+def test_one_typo_among_many_cards(tmp_path: Path):
+    """One card amount typed 4.000.000 for 45.600 in the default plan: the excess is told at the budget line and
+    at that card's line only (the one line that alone could take the cut), not at the twelve other cards that
+    program PdZ in 2022 within what was available."""
+    from conftest import ROOT
+
+    plan = tmp_path / "piano"
+    shutil.copytree(ROOT / "content", plan)
+    edit(plan / "schede" / "B.2.yaml", "PdZ: € 45.600,00", "PdZ: € 4.000.000,00")
+    _, problems = run(plan)
+    assert [(Path(p.loc.file).name, p.loc.line, p.code) for p in problems if p.severity == "errore"] == [
+        ("finanza.yaml", line_of(plan / FIN, "  FNPS:"), "fonte-eccedente"),
+        ("B.2.yaml", line_of(plan / "schede" / "B.2.yaml", "PdZ: € 4.000.000,00"), "fonte-eccedente")]

@@ -72,12 +72,22 @@ def test_money_in_each_state(result):
     assert budget["Fondo Povertà – quota per la povertà estrema"] == [
         "", "in attesa di assegnazione", "ciclo: in attesa di assegnazione – Fondo Povertà estrema 2021"]
     assert texts(t["cofinanziamento_aree"].totals) == [["Totale", "€ 8.321.900,00"]]
+    # the writer's notes on an amount are printed in every table that shows the amount
+    assert texts(t["fgsa"].rows)[1] == ["2023", "€ 455.673,59", "anticipo 70% di quota parte FGSA 2022-2024 € 911.347,17"]
+    assert texts(t["fondo_poverta"].rows) == [
+        ["Quota Fondo Povertà", "€ 3.434.648,45, esclusi gli importi in attesa di assegnazione",
+         "2023: in attesa di assegnazione; 2024: in attesa di assegnazione"]]
     qfp = res.computed.cifre["fondo_poverta"]
     assert [qfp[k].text for k in ("quota", "residui")] == [
         "€ 3.434.648,45, esclusi gli importi in attesa di assegnazione", "non indicato dalla fonte"]
     residuo = {r[0]: r[2:] for r in texts(t["fonti_residuo"].rows)}
     assert residuo["FNPS"] == ["€ 2.918.955,68", "€ 900.000,00", "€ 2.018.955,68"]   # programmed on its own
+    # programmed beyond the known FNA, conditionally on the pending years: nothing left, never a negative amount
+    assert residuo["FNA"] == ["€ 564.500,15, esclusi gli importi in attesa di assegnazione", "€ 764.500,15",
+                              "€ 0,00 sulle risorse note; € 200.000,00 programmati sulle risorse in attesa di "
+                              "assegnazione"]
     assert residuo["MSNA"][0] == "€ 1.500.000,00"
+
     a = {(r[0] or "", r[2]): r[3:] for r in texts(t["scheda_a"].rows)}
     assert a[("", "FNA")] == ["€ 0,00", "in attesa di assegnazione (previsto € 50.000,00)", "€ 0,00",
                               "in attesa di assegnazione (previsto € 50.000,00)"]
@@ -94,9 +104,13 @@ def test_outputs(tmp_path: Path):
     text = re.sub(r"<[^>]+>", " ", xml)
     assert "Totale Ambito" not in text and "________" not in text and "1 Comuni" not in text
     assert "Ambito (1 Comune)" in text and "in attesa di assegnazione (previsto € 50.000,00)" in text
+    # a total that counts an amount conditional on the assignment says so, in every format
+    conditional = "I totali comprendono importi condizionati all'assegnazione delle risorse: C.1 FNA 2023."
+    assert conditional in text
     wb = openpyxl.load_workbook(io.BytesIO(next(out.glob("*.xlsx")).read_bytes()))
     cof = [row for row in wb["Cofinanziamento"].iter_rows(min_row=3, values_only=True) if row[0]]
     assert [row[0] for row in cof] == ["Taranto"]
+    assert conditional in [row[0] for row in wb["Scheda A"].iter_rows(values_only=True)]
     assert "fnps_quote" not in wb.sheetnames
 
 
@@ -124,3 +138,31 @@ def test_invalid_finanza_keeps_the_plans_own_sources(tmp_path: Path):
     got = [(Path(p.loc.file).name, p.loc.line, p.code) for p in problems if p.severity == "errore"]
     assert got == [("finanza.yaml", line_of(plan / "finanza.yaml", "Accesso al welfare"), "importo-non-valido"),
                    ("A.2.yaml", line_of(plan / "schede" / "A.2.yaml", "ILVAA"), "fonte-sconosciuta")]
+
+
+def test_check_summary_says_each_state(capsys):
+    """The summary `pdz check` prints per fund is the per-fund table's: what is left on the known resources
+    of a fund with pending or not-given amounts, never a bare «—»."""
+    assert main(["check", str(PLAN)]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert "/ € 12.403.165,12 sulle risorse note" in lines["PdZ"]
+    assert ("/ € 0,00 sulle risorse note; € 200.000,00 programmati sulle risorse in attesa di assegnazione"
+            in lines["FNA"])
+
+
+def test_left_to_program_period_by_period(tmp_path: Path):
+    """What is left of a fund's known resources is counted period by period, as the da-programmare warning
+    counts it: the 2022 Fondo Povertà left unprogrammed is not eaten by what a card programs, conditionally,
+    on the pending 2023."""
+    plan = tmp_path / "piano"
+    shutil.copytree(PLAN, plan)
+    edit(plan / "schede" / "C.1.yaml", "    FNA: {importo: \"€ 200.000,00\", condizionato: si}",
+         "    QFP: {importo: \"€ 3.434.648,46\", condizionato: si}")
+    res, problems = run(plan)
+    assert [p.code for p in problems if p.severity == "errore"] == []
+    residuo = {r[0]: r[2:] for r in texts(res.computed.tables["fonti_residuo"].rows)}
+    assert residuo["QFP (FPOV, RES-FPOV)"][2] == (
+        "€ 3.434.648,45 sulle risorse note; € 3.434.648,46 programmati sulle risorse in attesa di assegnazione")
+    warned = [p.message for p in problems if p.code == "da-programmare" and "QFP" in p.message]
+    assert warned == ["la fonte QFP ha € 3.434.648,45 da programmare nel 2022 (disponibili € 3.434.648,45, "
+                      "programmati € 0,00)"]

@@ -400,7 +400,7 @@ def test_formulas_only_where_declared(default):
         for ref, f in formulas.items():
             assert summed_refs("=" + f), (name, ref)
         count += len(formulas)
-    assert count == 283  # B.1's amounts are not given: its totals are words
+    assert count == 287  # B.1's amounts are not given: its totals are words
 
 
 def test_cached_values_are_the_computed_figures(default):
@@ -418,7 +418,7 @@ def test_cached_values_are_the_computed_figures(default):
                 expected = cell.value / 100 if cell.fmt == "pct" else cell.value
                 assert isinstance(shown, (int, float)) and Decimal(repr(shown)) == expected, (name, i, j, shown)
                 checked += is_formula(formulas[name].cell(3 + i, j).value)
-    assert checked == 283
+    assert checked == 287
 
 
 @pytest.mark.parametrize("ambito,shown", [
@@ -451,6 +451,70 @@ def test_resources_per_fund(plan_dir: Path):
     rows = {row[0]: row[2:] for row in ws.iter_rows(min_row=3, values_only=True) if row[0]}
     assert rows["FNPS"] == (300000, 20000, "vedi PdZ")
     assert rows["FGSA"] == ("in attesa di assegnazione", 0, "vedi PdZ")
+    assert rows["PdZ"] == ("—", 90000, "vedi PdZ")   # what the cards program on the group as a block
     assert rows["PdZ (FNPS, FNA, FGSA, COM, RES-PDZ)"] == (
-        "€ 1.100.000,00, esclusi gli importi in attesa di assegnazione", 110000,
+        "€ 1.100.000,00, esclusi gli importi in attesa di assegnazione", "=SUM(D3:D7)",
         "€ 990.000,00 sulle risorse note")
+
+
+# --- every subtotal and total is a SUM over exactly the rows it totals -------------------------
+
+def _rows_totalled(name: str, labels: list[tuple], i: int) -> list[int]:
+    """The body rows (0-based) that row i of a sheet totals, read from the labels the reader sees,
+    independently of what the table declares: Scheda A/C «Totale FNPS» the FNPS rows and «Totale Scheda A»
+    every service row; in «Risorse per fonte» a group's row («PdZ (FNPS, …)») its members' rows."""
+    label = labels[i]
+    if name in ("Scheda A", "Scheda C"):
+        data = [k for k, lab in enumerate(labels) if not str(lab[0] or "").startswith("Totale")]
+        if label[0].startswith("Totale Scheda"):
+            return data
+        return [k for k in data if labels[k][2] == label[0].removeprefix("Totale ")]
+    group, _, members = label[0].partition(" (")
+    return [k for k, lab in enumerate(labels) if lab[0] in members.rstrip(")").split(", ")]
+
+
+@pytest.mark.parametrize("plan", ["content", "pending", "members"])
+def test_subtotals_are_sums_of_their_rows(plan: str, plan_dir: Path):
+    """Scheda A, Scheda C and the per-fund sheet: each known figure of a subtotal or total row is a formula
+    =SUM over exactly the cells of the rows it totals (a group's «Programmato» also over the row of what the
+    cards program on the group as a block), and the value stored with it is the computed figure."""
+    if plan == "content":
+        result = compute(ROOT / "content")
+    else:
+        if plan == "pending":   # a pending member and a not-given card amount: those totals are words
+            edit(plan_dir / "finanza.yaml", "  FNA:\n    2022: € 50.000,00", "  FNA:\n    2022: {in_attesa: si}")
+            edit(plan_dir / "schede" / "A.1.yaml", "PAIS: € 10.000,00", "PAIS: € 10.000,00\n    FNA: ~")
+        else:                   # members programmed one by one, no block: «Da programmare» is a sum too
+            edit(plan_dir / "schede" / "A.1.yaml", "PdZ: € 40.000,00", "FNPS: € 40.000,00\n    FGSA: € 1.000,00")
+            edit(plan_dir / "schede" / "A.1.yaml", "PdZ: € 50.000,00", "COM: € 50.000,00")
+        result = compute(plan_dir)
+    data = render_xlsx(result)
+    formulas = openpyxl.load_workbook(io.BytesIO(data))
+    values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    checked = 0
+    for name, tid in (("Scheda A", "scheda_a"), ("Scheda C", "scheda_c"), ("Risorse per fonte", "fonti_residuo")):
+        table = result.computed.tables[tid]
+        ws = formulas[name]
+        labels = [tuple(ws.cell(3 + i, j).value for j in (1, 2, 3)) for i in range(len(table.body))]
+        for i, (row, kind) in enumerate(zip(table.body, table.row_kinds)):
+            # the rows a reader takes for totals, by their label; the table must declare them so
+            if not (str(labels[i][0]).startswith("Totale") if name != "Risorse per fonte" else " (" in labels[i][0]):
+                assert kind == "data", (name, labels[i])
+                continue
+            assert kind != "data", (name, labels[i])
+            rows = _rows_totalled(name, labels, i)
+            assert rows, (name, labels[i])
+            for j, cell in enumerate(row):
+                if cell.fmt != "euro" or (name == "Risorse per fonte" and j == 4 and
+                                          any(lab[0] == labels[i][0].split(" (")[0] for lab in labels[:i])):
+                    continue   # a figure in words; what is left of a group programmed as a block is a difference
+                col = openpyxl.utils.get_column_letter(j + 1)
+                over = rows + [k for k, lab in enumerate(labels[:i]) if name == "Risorse per fonte" and j == 3
+                               and lab[0] == labels[i][0].split(" (")[0]]
+                xl = ws.cell(3 + i, j + 1).value
+                assert is_formula(xl), (name, labels[i], col, xl)
+                assert sorted(summed_refs(xl), key=lambda ref: int(ref[1:])) == [f"{col}{3 + k}" for k in sorted(over)]
+                cached = values[name].cell(3 + i, j + 1).value
+                assert Decimal(repr(cached)) == cell.value == evaluate(ws, xl), (name, labels[i], col)
+                checked += 1
+    assert checked >= {"content": 60, "pending": 8, "members": 16}[plan]

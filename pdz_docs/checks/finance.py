@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, disponibilita, years_of
-from pdz_docs.finance.fondi import somma
+from pdz_docs.finance.compute import YEAR_TOTAL_KEY, Computed, Fondo, disponibile_cell, disponibilita, years_of
+from pdz_docs.finance.fondi import periodi, somma
 from pdz_docs.finance.money import ZERO, fmt_euro, fmt_voce
 from pdz_docs.model import Plan
 from pdz_docs.problems import Problem, avviso, errore, nota
 
 
 def check_importi_scritti(plan: Plan, c: Computed) -> list[Problem]:
-    """A year amount or card total the writer chose to type must equal the computed one."""
+    """A year amount or card total the writer chose to type must equal the computed one; when some of its
+    parts are pending or not given, it may not be less than the known ones."""
     out = []
     for s in plan.schede:
         prog = c.schede.get(s.scheda.codice)
@@ -25,16 +26,25 @@ def check_importi_scritti(plan: Plan, c: Computed) -> list[Problem]:
         for a in prog.anni:
             written = s.scheda.programmazione[a.anno].get(YEAR_TOTAL_KEY)
             typed = written.importo if written is not None else None
-            if typed is not None and a.importo is not None and typed != a.importo:
+            if _differs(typed, a.somma):
                 out.append(errore(s.doc.loc("programmazione", a.anno, YEAR_TOTAL_KEY), "importo-annualita",
                                   f"scheda {s.scheda.codice}, annualità {a.anno}: l'importo scritto {fmt_euro(typed)} "
-                                  f"non è la somma delle fonti ({fmt_euro(a.importo)})"))
+                                  f"{_what_sum(a.somma)} delle fonti ({disponibile_cell(a.somma).text})"))
         typed = s.scheda.totale
-        if typed is not None and prog.totale is not None and typed != prog.totale:
+        if _differs(typed, prog.somma):
             out.append(errore(s.doc.loc("totale"), "totale-scheda",
-                              f"scheda {s.scheda.codice}: il totale scritto {fmt_euro(typed)} non è la somma delle "
-                              f"annualità ({fmt_euro(prog.totale)})"))
+                              f"scheda {s.scheda.codice}: il totale scritto {fmt_euro(typed)} {_what_sum(prog.somma)} "
+                              f"delle annualità ({disponibile_cell(prog.somma).text})"))
     return out
+
+
+def _differs(typed: Decimal | None, d) -> bool:
+    """A typed total against the sum of its parts: equal when all are known, else not below the known ones."""
+    return typed is not None and (typed != d.noto if d.completa else typed < d.noto)
+
+
+def _what_sum(d) -> str:
+    return "non è la somma" if d.completa else "è inferiore alla somma degli importi noti"
 
 
 def check_fonti_in_budget(plan: Plan, c: Computed) -> list[Problem]:
@@ -71,84 +81,142 @@ def _windows(cycle: list[int]) -> list[tuple[int, ...]]:
     return sorted(ws, key=lambda w: (len(w), w))
 
 
+def _causes(excess: dict[tuple[int, ...], Decimal]) -> list[tuple[int, ...]]:
+    """The causes of a fund's excess: disjoint sets of years, as fine as possible, whose excesses add up
+    to the largest excess of any set of years (what must be cut for the cards to be paid).
+
+    A set of years whose excess is no more than that of the sets it splits into is their consequence,
+    not a cause of its own: one card line over in 2022 is told for 2022, not again for 2022-2023 and
+    the cycle. Whenever some set of years is in excess, at least one cause is returned."""
+    best: dict[tuple[int, ...], tuple[Decimal, list[tuple[int, ...]]]] = {}
+    for w in excess:   # smallest first: the parts of a set are known before it
+        pick = (excess[w], [w]) if excess[w] > 0 else (ZERO, [])
+        for mask in range(1, 1 << (len(w) - 1)):   # splits into two parts, the first year in b
+            a = tuple(y for i, y in enumerate(w[1:]) if mask >> i & 1)
+            b = tuple(y for y in w if y not in a)
+            value = best[a][0] + best[b][0]
+            if value > 0 and value >= pick[0]:   # a split that explains the whole excess is finer
+                pick = (value, best[a][1] + best[b][1])
+        best[w] = pick
+    return sorted(best[max(excess, key=len)][1])
+
+
 def check_fondi_eccedenti(plan: Plan, c: Computed) -> list[Problem]:
     """No fund or group is programmed beyond its known resources, in any year, period or the cycle.
 
-    Pending and not-given amounts are never money: when the cards lean on them, each card
-    amount of the years they cover is reported at its own line (an error; a warning when the
-    card marks it conditional). A plain excess is reported at the budget line and at every card that
-    contributes to it.
+    Each cause of an excess (see `_causes`) is told once at the budget line and once at each card line
+    that programs the fund in its years, with both figures. Pending and not-given amounts are never
+    money: when the cards lean on them, the card amounts of the years they cover are told at their own
+    lines (an error; a warning when the card marks it conditional). What a group's members are over on
+    their own lines is their own cause, told for the member, not again for the group.
     """
     cycle = plan.regole.anni
+    windows = _windows(cycle)
     cards = {}
     for s in plan.schede:
         cards.setdefault(s.scheda.codice, s)
+    members_first = sorted(c.fondi.items(), key=lambda kv: kv[1].membri != (kv[0],))
     out = []
-    at_card: set[tuple] = set()
-    for fid, fo in c.fondi.items():
+    # one message a line: a line on a source the budget does not list is told so (fonte-non-in-budget)
+    at_card = {(u.codice, u.anno, u.fonte) for fo in c.fondi.values() if not fo.in_budget for u in fo.usi}
+    for fid, fo in members_first:
         if not fo.in_budget or fo.da_schede:
             continue
-        windows = _windows(cycle)
         avail = {key: fo.disponibilita(key) for key in windows}
-        found = len(out)
-        for key in windows:
-            usi = [u for u in fo.usi if u.anno in key and u.importo]
-            prog = sum((u.importo for u in usi), ZERO)
-            d = avail[key]
-            if prog <= d.noto:
-                continue
-            span = {y for _, p, _ in fo.voci if set(years_of(p, cycle)) & set(key) for y in years_of(p, cycle)}
-            if any(set(key) < set(wider) <= span and avail[wider] == d for wider in windows):
-                # the excess is over amounts of a wider period, which its other years do not add to
-                # (a cycle amount overspent in one year is a cycle excess): said once, for that period
-                continue
-            period = _period(key, cycle)
-            if d.completa:
-                shares: dict[str, Decimal] = {}
-                for u in usi:
-                    shares[u.codice] = shares.get(u.codice, ZERO) + u.importo
-                users = ", ".join(f"{code} ({fmt_euro(v)})" for code, v in sorted(shares.items()))
-                loc_key = next((m for m in fo.membri if m in plan.finanza.budget), fid)
-                loc = (plan.key_loc("finanza", "budget", loc_key) if loc_key != "COM"
-                       else plan.key_loc("finanza", "cofinanziamento"))
-                out.append(errore(loc, "fonte-eccedente",
-                                  f"la fonte {fid} è programmata {period} per {fmt_euro(prog)} ma ne sono disponibili "
-                                  f"{fmt_euro(d.noto)}: eccedenza di {fmt_euro(prog - d.noto)}; schede che la usano: {users}"))
-            if not d.completa:
-                # leaning on amounts not known: the card amounts of the years they cover (all, if none)
-                holes = {y for _, period, v in fo.voci if v.importo is None
-                         for y in years_of(period, cycle) if y in key}
-                usi = [u for u in usi if u.anno in holes] or usi
-            for u in usi:
-                if (u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
-                    continue
-                at_card.add((u.codice, u.anno, u.fonte))   # one message a line: the member's, then its group's
-                loc = cards[u.codice].doc.key_loc("programmazione", u.anno, u.fonte)
-                if d.completa:
-                    out.append(errore(loc, "fonte-eccedente",
-                                      f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {u.fonte} nel "
-                                      f"{u.anno}, ma la fonte {fid} è programmata {period} per {fmt_euro(prog)} e ne sono "
-                                      f"disponibili {fmt_euro(d.noto)}"))
-                    continue
-                # a conditional amount waits for the Region's pending funds, never for amounts not given
-                code = "fonte-in-attesa" if d.in_attesa and not (u.condizionato and d.non_indicato) \
-                    else "fonte-senza-importo"
-                what = "; ".join(x for x in (
-                    ("in attesa di assegnazione: " + ", ".join(d.in_attesa)) if d.in_attesa else "",
-                    ("non indicati dalla fonte: " + ", ".join(d.non_indicato)) if d.non_indicato else "") if x)
-                msg = (f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {u.fonte} nel {u.anno}, ma della "
-                       f"fonte {fid} sono noti {fmt_euro(d.noto)} {period} a fronte di {fmt_euro(prog)} programmati "
-                       f"({what})")
-                if u.condizionato and d.in_attesa and not d.non_indicato:
-                    out.append(avviso(loc, code, msg + "; importo condizionato all'assegnazione"))
-                else:
-                    out.append(errore(loc, code, msg + (
-                        "; se l'importo dipende dall'assegnazione, scriverlo {importo: …, condizionato: si}"
-                        if code == "fonte-in-attesa" else
-                        "; l'importo è condizionato all'assegnazione, ma gli importi non indicati non si assegnano: "
-                        "scriverne l'importo, o indicarli {in_attesa: si}" if u.condizionato else "")))
-        if len(out) == found and fo.membri != (fid,):
+        prog = {key: sum((u.importo for u in fo.usi if u.anno in key), ZERO) for key in windows}
+        own = {key: prog[key] - avail[key].noto for key in windows}
+        for m in fo.membri if fo.membri != (fid,) else ():
+            # a member's direct lines beyond the member: already told, for the member
+            over = _member_excess(fo, m, windows, cycle)
+            own = {key: own[key] - over[key] for key in windows}
+        causes = _causes(own)
+        for key in causes:
+            out += _cause(plan, fo, _named_period(fo, key, windows, avail, prog), avail, prog, cards, at_card)
+        if not causes and fo.membri != (fid,):
             out += _gruppo_eccedente(plan, fo, cards)
+    return out
+
+
+def _member_excess(fo: Fondo, m: str, windows, cycle) -> dict[tuple[int, ...], Decimal]:
+    """For each set of years, how much of what the cards program directly on member `m` in them exceeds
+    the member's known amounts, in the set of its years where that is worst (nothing when within)."""
+    voci = [v for v in fo.voci if v[0] == m]
+    d = {key: sum((u.importo for u in fo.usi if u.fonte == m and u.anno in key), ZERO)
+         - disponibilita(voci, key, cycle).noto for key in windows}
+    return {key: max([ZERO] + [d[sub] for sub in windows if set(sub) <= set(key)]) for key in windows}
+
+
+def _named_period(fo: Fondo, key, windows, avail, prog) -> tuple[int, ...]:
+    """The set of years a cause is told for: the widest one with the same amounts and the same
+    programming (a cycle amount overspent in 2022 and 2023 is the cycle's excess)."""
+    span = {y for _, p, _ in fo.voci if set(years_of(p, list(fo.ciclo))) & set(key)
+            for y in years_of(p, list(fo.ciclo))}
+    same = [w for w in windows if set(key) <= set(w) <= span | set(key)
+            and avail[w] == avail[key] and prog[w] == prog[key]]
+    return max(same, key=len)
+
+
+def _cause(plan: Plan, fo: Fondo, key, avail, prog, cards, at_card: set) -> list[Problem]:
+    """One cause: at the budget line, and at each card line programming the fund in those years."""
+    cycle = plan.regole.anni
+    fid, d, p = fo.id, avail[key], prog[key]
+    usi = [u for u in fo.usi if u.anno in key and u.importo]
+    period = _period(key, cycle)
+    out = []
+    if d.completa:
+        shares: dict[str, Decimal] = {}
+        for u in usi:
+            shares[u.codice] = shares.get(u.codice, ZERO) + u.importo
+        users = ", ".join(f"{code} ({fmt_euro(v)})" for code, v in sorted(shares.items()))
+        loc_key = next((m for m in fo.membri if m in plan.finanza.budget), fid)
+        loc = (plan.key_loc("finanza", "budget", loc_key) if loc_key != "COM"
+               else plan.key_loc("finanza", "cofinanziamento"))
+        out.append(errore(loc, "fonte-eccedente",
+                          f"la fonte {fid} è programmata {period} per {fmt_euro(p)} ma ne sono disponibili "
+                          f"{fmt_euro(d.noto)}: eccedenza di {fmt_euro(p - d.noto)}; schede che la usano: {users}"))
+    else:
+        # leaning on amounts not known: the card amounts of the years they cover (all, if none)
+        holes = {y for _, period_, v in fo.voci if v.importo is None
+                 for y in years_of(period_, cycle) if y in key}
+        usi = [u for u in usi if u.anno in holes] or usi
+    # a group's excess is the block's, when the cards program it as a block in those years: a line on a
+    # member draws on that member only, and the member's own excess is its own cause
+    usi = [u for u in usi if u.fonte == fid] or usi
+    if d.completa:
+        # the lines that alone could take the cut, where the writer most likely typed (all, when none can)
+        usi = [u for u in usi if u.importo >= p - d.noto] or usi
+    for u in usi:
+        if (u.codice, u.anno, u.fonte) in at_card or u.codice not in cards:
+            continue
+        at_card.add((u.codice, u.anno, u.fonte))   # one message a line: the member's, then its group's
+        loc = cards[u.codice].doc.key_loc("programmazione", u.anno, u.fonte)
+        if d.completa:
+            out.append(errore(loc, "fonte-eccedente",
+                              f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {u.fonte} nel "
+                              f"{u.anno}, ma la fonte {fid} è programmata {period} per {fmt_euro(p)} e ne sono "
+                              f"disponibili {fmt_euro(d.noto)}"))
+            continue
+        # a conditional amount waits for the Region's pending funds, never for amounts not given
+        code = "fonte-in-attesa" if d.in_attesa and not (u.condizionato and d.non_indicato) \
+            else "fonte-senza-importo"
+        what = "; ".join(x for x in (
+            ("in attesa di assegnazione: " + ", ".join(d.in_attesa)) if d.in_attesa else "",
+            ("non indicati dalla fonte: " + ", ".join(d.non_indicato)) if d.non_indicato else "") if x)
+        msg = (f"scheda {u.codice}: programma {fmt_euro(u.importo)} della fonte {u.fonte} nel {u.anno}, ma della "
+               f"fonte {fid} sono noti {fmt_euro(d.noto)} {period} a fronte di {fmt_euro(p)} programmati "
+               f"({what})")
+        expected = d.noto + d.previsto   # what the Region is expected to assign, when every pending amount says
+        if u.condizionato and d.in_attesa and not d.non_indicato and d.previsti == len(d.in_attesa) and p > expected:
+            out.append(errore(loc, code, msg + f"; l'importo è condizionato all'assegnazione, ma i programmati superano "
+                                               f"anche le risorse previste ({fmt_euro(expected)}, noti più previsti)"))
+        elif u.condizionato and d.in_attesa and not d.non_indicato:
+            out.append(avviso(loc, code, msg + "; importo condizionato all'assegnazione"))
+        else:
+            out.append(errore(loc, code, msg + (
+                "; se l'importo dipende dall'assegnazione, scriverlo {importo: …, condizionato: si}"
+                if code == "fonte-in-attesa" else
+                "; l'importo è condizionato all'assegnazione, ma gli importi non indicati non si assegnano: "
+                "scriverne l'importo, o indicarli {in_attesa: si}" if u.condizionato else "")))
     return out
 
 
@@ -164,7 +232,10 @@ def _gruppo_eccedente(plan: Plan, fo: Fondo, cards: dict) -> list[Problem]:
     windows = _windows(cycle)
     block = [u for u in fo.usi if u.fonte == fo.id]
     known = lambda m, ys: disponibilita([v for v in fo.voci if v[0] == m], ys, cycle).noto  # noqa: E731
-    direct = lambda m, ys: sum((u.importo for u in fo.usi if u.fonte == m and u.anno in ys), ZERO)  # noqa: E731
+    # what the cards take from a member directly, less the member's own excess (told for the member,
+    # not again as the group's)
+    over = {m: _member_excess(fo, m, windows, cycle) for m in fo.membri}
+    direct = lambda m, ys: sum((u.importo for u in fo.usi if u.fonte == m and u.anno in ys), ZERO) - over[m][ys]  # noqa: E731
     for yg in windows:
         usi = [u for u in block if u.anno in yg]
         prog = sum((u.importo for u in usi), ZERO)
@@ -208,9 +279,9 @@ def check_da_programmare(plan: Plan, c: Computed) -> list[Problem]:
             continue
         if fid in grouped:
             continue
+        windows = periodi(fo)
         periods = {tuple(years_of(p, cycle)) for _, p, _ in fo.voci}
-        disjoint = sum(len(p) for p in periods) == len({y for p in periods for y in p})
-        windows = sorted(periods) if disjoint else [tuple(cycle)]
+        disjoint = sorted(periods) == windows
         for key in windows:
             d = fo.disponibilita(key, entro=True)
             prog = sum((v for y, v in fo.programmato.items() if y in key), ZERO)

@@ -107,7 +107,8 @@ def cofinanziamento(plan: Plan, fnd, add, cifre: dict, minimo: dict, media_tot: 
         add(Table("cofinanziamento_aree", "Risorse comunali per area",
                   (("Area", *(str(y) for y in ys), *(("Note",) if noted else ())),), tuple(rows),
                   (cells("Totale", *(disponibile_cell(t) for t in tot), *(("",) if noted else ())),),
-                  "«—»: importo dell'area non indicato per l'anno." if any(y not in v for v in areas.values() for y in ys)
+                  "«—»: nessun importo scritto per l'area nell'anno; il totale dell'anno non lo conta (per un importo non "
+                  "ancora noto scrivere ~ o {in_attesa: si})." if any(y not in v for v in areas.values() for y in ys)
                   else None, (5,) + (3,) * len(ys) + ((4,) if noted else ()),
                   sums=sums_down(len(rows), range(len(rows)), (1 + j for j, t in enumerate(tot) if t.completa))))
     if f.cofinanziamento:

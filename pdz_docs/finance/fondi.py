@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pdz_docs.finance.money import IN_ATTESA, NON_INDICATO, ZERO, Voce, fmt_euro, fmt_voce
-from pdz_docs.finance.table import Cell, Table, cells, sums_down
+from pdz_docs.finance.table import Cell, Sum, Table, cells, sums_down
 from pdz_docs.model import Plan
 from pdz_docs.model import Regole
 
@@ -121,6 +121,15 @@ class Fondo:
     def residuo_ciclo(self) -> Decimal | None:
         d = self.disponibile_ciclo
         return None if d is None or self.in_blocco else d - self.programmato_ciclo
+
+
+def periodi(fo: Fondo) -> list[tuple[int, ...]]:
+    """The sets of years a fund's resources are told for: its own periods, or the cycle when they overlap
+    (a «ciclo» amount beside yearly ones). Known resources of one period cannot pay another's programming."""
+    cycle = list(fo.ciclo)
+    periods = {tuple(years_of(p, cycle)) for _, p, _ in fo.voci}
+    disjoint = sum(len(p) for p in periods) == len({y for p in periods for y in p})
+    return sorted(periods) if disjoint else [tuple(cycle)]
 
 
 def years_of(period: str, cycle: list[int]) -> list[int]:
@@ -254,16 +263,23 @@ def fund_tables(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
         cifre["fna"] = {"totale": disponibile_cell(fna_tot)}
     if "FGSA" in fnd and fnd["FGSA"].voci:
         fg_tot = disp("FGSA")
+        noted = any(v.nota for _, _, v in fnd["FGSA"].voci)   # the writer's notes on amounts: a column
         add(Table("fgsa", "Fondo Globale Socio-Assistenziale",
-                  (("Annualità", "Importo"),), tuple(cells(k, voce_cell(v)) for _, k, v in fnd["FGSA"].voci),
-                  (cells("Totale", disponibile_cell(fg_tot)),), None, (4, 3)))
+                  (("Annualità", "Importo") + (("Note",) if noted else ()),),
+                  tuple(cells(k, voce_cell(v), *((v.nota or "",) if noted else ())) for _, k, v in fnd["FGSA"].voci),
+                  (cells("Totale", disponibile_cell(fg_tot), *(("",) if noted else ())),), None,
+                  (4, 3, 4) if noted else (4, 3)))
         cifre["fgsa"] = {"totale": disponibile_cell(fg_tot)}
     qfp = [fid for fid, fr in r.fonti.items() if fr.gruppo == "QFP" and fid in fnd and fnd[fid].voci]
     if qfp:
-        rows = [cells(fonte_nome(r, fid), disponibile_cell(disp(fid))) for fid in qfp]
+        notes = [voci_note(fnd[fid].voci, True) for fid in qfp]   # pending periods and the writer's notes
+        noted = any(notes)
+        rows = [cells(fonte_nome(r, fid), disponibile_cell(disp(fid)), *((n,) if noted else ()))
+                for fid, n in zip(qfp, notes)]
         tot = disp("QFP")
-        add(Table("fondo_poverta", "Fondo Povertà disponibile", (("Fonte", "Importo"),), tuple(rows),
-                  (cells("Totale Fondo Povertà", disponibile_cell(tot)),), None, (5, 3)))
+        add(Table("fondo_poverta", "Fondo Povertà disponibile", (("Fonte", "Importo") + (("Note",) if noted else ()),),
+                  tuple(rows), (cells("Totale Fondo Povertà", disponibile_cell(tot), *(("",) if noted else ())),), None,
+                  (5, 3, 4) if noted else (5, 3)))
         cifre["fondo_poverta"] = {"quota": disponibile_cell(disp("FPOV")) if "FPOV" in qfp else Cell(NON_INDICATO),
                                   "residui": (disponibile_cell(disp("RES-FPOV")) if "RES-FPOV" in qfp
                                               else Cell(NON_INDICATO)),
@@ -314,28 +330,77 @@ def residuo_cells(fo: Fondo) -> tuple[Cell, Cell, Cell]:
         avail, rest = Cell(d.noto, "euro"), Cell(d.noto - fo.programmato_ciclo, "euro")
     else:
         avail = disponibile_cell(d)
-        rest = Cell(f"{fmt_euro(d.noto - fo.programmato_ciclo)} sulle risorse note" if d.noti else "—")
+        # period by period, as the da-programmare warning counts it: what is left of the known resources, and
+        # what is programmed beyond them on those not known yet (never a negative amount «to program»)
+        left = beyond = ZERO
+        for key in periodi(fo):
+            diff = fo.disponibilita(key, entro=True).noto - sum((v for y, v in fo.programmato.items() if y in key), ZERO)
+            left, beyond = left + max(diff, ZERO), beyond + max(-diff, ZERO)
+        on = "in attesa di assegnazione" if not d.non_indicato else "non ancora note"
+        rest = Cell(f"{fmt_euro(left)} sulle risorse note" + (f"; {fmt_euro(beyond)} programmati sulle risorse {on}"
+                                                               if beyond else "") if d.noti or beyond else "—")
     return avail, Cell(fo.programmato_ciclo, "euro"), rest
 
 
 def summary_table(plan: Plan, fnd: dict[str, Fondo]) -> Table:
-    """Per fund and group: available, programmed by the cards, left to program."""
+    """Per fund and group: available, programmed by the cards, left to program.
+
+    A group's row is the subtotal of its members' rows, which come just before it, and of a row for
+    what the cards program on the group as a block: its figures are declared as sums of those rows
+    (the XLSX writes them as formulas) wherever they are known.
+    """
     r = plan.regole
-    rows = []
-    for fid, fo in fnd.items():
-        if not fo.in_budget and not fo.programmato:
-            continue
+    rows: list[tuple[Cell, ...]] = []
+    kinds: list[str] = []
+    sums: list[Sum] = []
+
+    def row(fid: str, fo: Fondo) -> None:
         members = "" if fo.membri == (fid,) else " (" + ", ".join(m for m in fo.membri) + ")"
         atto = getattr(r.fonti.get(fid), "atto", None)
         rows.append(cells(fid + members, fo.nome + (f" – {atto}" if atto else ""), *residuo_cells(fo)))
+
+    shown = {fid for fid, fo in fnd.items() if fo.in_budget or fo.programmato}
+    done: set[str] = set()
+    for fid, fo in fnd.items():
+        if fid not in shown or fid in done:
+            continue
+        group = r.fonti[fid].gruppo if fid in r.fonti else None
+        g = fnd.get(group) if group else None
+        if g is None or group not in shown:
+            if fo.membri == (fid,) or not any(m in shown for m in fo.membri):
+                row(fid, fo)
+                kinds.append("data")
+                done.add(fid)
+            continue
+        first = len(rows)
+        for m in g.membri:
+            if m in shown and m not in done:
+                row(m, fnd[m])
+                kinds.append("data")
+                done.add(m)
+        parts = list(range(first, len(rows)))
+        block = [u for u in g.usi if u.fonte == group]
+        if block:
+            rows.append(cells(group, "programmato sul gruppo nel suo insieme",
+                              Cell("—"), Cell(sum((u.importo for u in block), ZERO), "euro"), Cell(f"vedi {group}")))
+            kinds.append("data")
+        row(group, g)
+        kinds.append("subtotal")
+        done.add(group)
+        at = len(rows) - 1
+        for col, over in ((2, parts), (3, range(first, at)), (4, parts)):
+            if rows[at][col].numeric and all(rows[i][col].numeric for i in over) and (col != 4 or not block):
+                sums.append(Sum(at, col, tuple(over), (col,)))
     blocks = sorted({fo.in_blocco for fo in fnd.values() if fo.in_blocco})
     return Table("fonti_residuo", f"Risorse disponibili, programmate e da programmare per fonte ({r.ciclo})",
               (("Fonte", "Denominazione", "Disponibile", "Programmato", "Da programmare"),), tuple(rows), (),
               f"«{IN_ATTESA}»: risorse non ancora assegnate; «{NON_INDICATO}»: la fonte non riporta la somma; "
               f"«{DA_SCHEDE_TEXT}»: la fonte non riporta la somma complessiva, che coincide con quanto programmato "
-              "nelle schede." + (f" «vedi {' / '.join(blocks)}»: le schede programmano il gruppo nel suo insieme, "
-                                 "oltre a quanto programmato sulla singola fonte: quanto resta da programmare si legge "
-                                 "sulla riga del gruppo." if blocks else ""), (2, 5, 3, 3, 3))
+              "nelle schede. La riga di un gruppo somma le righe delle sue fonti, che la precedono."
+              + (f" «vedi {' / '.join(blocks)}»: le schede programmano il gruppo nel suo insieme, "
+                 "oltre a quanto programmato sulla singola fonte: quanto resta da programmare si legge "
+                 "sulla riga del gruppo." if blocks else ""), (2, 5, 3, 3, 3),
+              kinds=tuple(kinds), sums=tuple(sums))
 
 
 def voce_cell(v: Voce) -> Cell:

@@ -126,10 +126,15 @@ def scheda_tables(plan: Plan, prog, add) -> Table:
         for t, (_, vals, idx) in enumerate(totals):  # a subtotal per source, then the grand total
             sums += sums_down(n + t, idx, (j for j, v in zip(amounts, vals) if v.completa))
         rows = [cells(*lab, *(disponibile_cell(v) for v in f)) for lab, f in zip(labels, figures)]
+        # amounts programmed on resources still to be assigned are figures the totals count: the note names them
+        conditional = [f"{code} {fa.fonte} {a.anno}" for code in source_rows[which] for a in prog[code].anni
+                       for fa in a.fonti if fa.voce.condizionato and fonte_scheda(r, fa.fonte) == which]
+        note = ("I totali comprendono importi condizionati all'assegnazione delle risorse: " + ", ".join(conditional) + "."
+                if conditional else None)
         add(Table(f"scheda_{which.lower()}", title,
                   (("Codice", "Servizio / intervento", "Fonte", *(str(y) for y in years), "Totale"),),
                   tuple(rows), tuple(cells(lab, "", "", *(disponibile_cell(v) for v in vals)) for lab, vals, _ in totals),
-                  None, (1, 6, 2) + (2,) * (ny + 1), landscape=True,
+                  note, (1, 6, 2) + (2,) * (ny + 1), landscape=True,
                   kinds=("data",) * n + ("subtotal",) * (len(totals) - 1) + ("total",), sums=sums))
 
     programmazione = _programme_by_card(plan, prog, source_rows)
