@@ -470,12 +470,21 @@ class DocxTranslator(WordBuilder):
         return self.paragraph(x.runs)
 
     def visit_Heading(self, x: n.Heading) -> list:
-        # one run of plain text: the heading's words are its bookmark's, and the index's entry. A «###»
-        # the index lists takes the style its TOC field collects at level 3 (visit_Toc)
+        # the heading's runs as the PDF prints them (emphasis, links, note calls), then the bookmark around
+        # them that the index's entry links to. A «###» the index lists takes the style its TOC field
+        # collects at level 3 (visit_Toc)
         indexed = x.level == 3 and x.anchor in self.indexed
         anchor = x.anchor if x.level < 3 or indexed else ""
-        return [self.heading(f"{x.number} {x.title}" if x.number else x.title, x.level, anchor,
-                             style="Titolo voce indice" if indexed else "")._p]
+        runs = x.runs or (n.Text(x.title),)
+        if x.number:   # the number in the title's first run: a plain title stays one run, as the index's entry
+            first = runs[0] if isinstance(runs[0], n.Text) else n.Text("")
+            runs = (n.Text(f"{x.number} {first.text}"), *runs[first is runs[0]:])
+        self.p = self.heading("", x.level, style="Titolo voce indice" if indexed else "")
+        self.all(runs)
+        p, self.p = self.p, None
+        if anchor:
+            self.bookmark(p, anchor)
+        return [p._p]
 
     def visit_List(self, x: n.List, level: int = 0) -> list:
         """A list; each numbered list is its own Word list, restarting at its first number."""

@@ -114,3 +114,35 @@ def test_a_links_words_keep_their_emphasis(tmp_path):
     link = next(h for h in re.findall(r"<w:hyperlink .*?</w:hyperlink>", xml) if "Cella06" in h)
     assert re.search(r'<w:rStyle w:val="Hyperlink"/><w:i/></w:rPr><w:t[^>]*>Cella06', link)
     assert "collegamento con " in link and " in corsivo" in link
+
+
+HEADING_CHAPTER = """---
+id: titoli
+titolo: Titoli
+numero: 6
+ordine: 20
+---
+## Il *Titolo01* e il **Titolo02** del [Titolo03](https://example.org/t) con nota[^t]
+
+#### Anche `Titolo04` qui *Titolo05*
+
+Testo.
+
+[^t]: La nota del titolo.
+"""
+
+
+def test_headings_keep_their_inline_formatting(tmp_path):
+    """Emphasis, strong, a link, code and a note call in a heading stay so in Word, as in the PDF (the heading
+    was one run of plain text, its link and note call lost); the index's bookmark still holds its words."""
+    xml = _built(tmp_path, HEADING_CHAPTER)
+    heading = next(p for p in re.findall(r"<w:p[ >].*?</w:p>", xml) if "Titolo01" in p and '"Heading2"' in p)
+    assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Titolo01', heading)
+    assert re.search(r'<w:rStyle w:val="Strong"/></w:rPr><w:t[^>]*>Titolo02', heading)
+    assert re.search(r'<w:hyperlink r:id="[^"]+"><w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr><w:t[^>]*>Titolo03',
+                     heading)
+    assert re.search(r'<w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t>', heading)
+    assert re.search(r'<w:bookmarkStart [^>]*/><w:r><w:t[^>]*>6\.1 Il </w:t>.*<w:bookmarkEnd [^>]*/></w:p>', heading)
+    small = _paragraph(xml, "Titolo04")
+    assert re.search(r'<w:rStyle w:val="HTMLCode"/></w:rPr><w:t[^>]*>Titolo04', small)
+    assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Titolo05', small)
