@@ -34,6 +34,7 @@ HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 SERIF, SANS, MONO = "DejaVu Serif", "DejaVu Sans", "Courier New"
 BLUE, GREY, RULE = "1D3A5F", "555555", "8A97A8"
 HEADER_FILL, TOTAL_FILL = "E4EAF2", "F3F5F8"
+QUOTE_BAR = "B8C4D4"          # templates/piano.css: blockquote's border
 TEXT_WIDTH = 9751          # A4 portrait, 20 mm + 18 mm margins, in twentieths of a point
 FACES = {                  # family → (regular, bold, italic, bold italic) files
     SERIF: ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf"),
@@ -174,7 +175,11 @@ def styles_xml() -> str:
                q=False),
         pstyle("MacroText", "macro", ppr='<w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:jc w:val="left"/>',
                rpr=fonts(MONO, 18)),
-        pstyle("Quote", "Quote", ppr='<w:ind w:left="567" w:right="567"/>', rpr="<w:i/><w:iCs/>", nxt="Normal"),
+        # a quote: indented, with the PDF's bar on its left; a quote inside a quote one step further in
+        pstyle("Quote", "Quote", ppr=f'<w:pBdr><w:left w:val="single" w:sz="24" w:space="8" w:color="{QUOTE_BAR}"/>'
+               '</w:pBdr><w:ind w:left="567" w:right="567"/>', rpr="<w:i/><w:iCs/>", nxt="Normal"),
+        *(pstyle(f"Quote{depth}", f"Quote {depth}", based="Quote", ppr=f'<w:ind w:left="{567 * depth}" w:right="567"/>',
+                 nxt="Normal") for depth in (2, 3)),
         pstyle("Separatore", "Separatore", ppr=f'<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="1" '
                f'w:color="808080"/></w:pBdr><w:spacing w:after="227"/>'),
         *(pstyle(sid, name, ppr=f'<w:numPr><w:numId w:val="{num}"/></w:numPr><w:spacing w:after="57"/>')

@@ -136,20 +136,22 @@ def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int
 
 
 def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, small: bool,
-               caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False) -> str:
+               caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False,
+               indent: int = 0) -> str:
     """A native Word table with fixed column widths filling the text width, drawn by a table style.
 
     Card grids take the given `weights` (label column 32%, as in the PDF); other tables share the width
     by their content, as the PDF's automatic layout does.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages;
-    `keep`: the whole table on one page (every row but the last kept with the next, as Word does it).
+    `keep`: the whole table on one page (every row but the last kept with the next, as Word does it);
+    `indent` (twentieths of a point): where the text of the quote or list item holding the table starts.
     The style shades the first row (`DATA`: the header) or the first column (`GRID`: the labels), and
     the last row when `last_total`. Written as XML in one go: python-docx's cell-by-cell API is ten
     times slower on a long plan.
     """
     ncols = max(len(cells) for _, cells in rows)
-    total = width_emu // 635   # twentieths of a point
+    total = width_emu // 635 - indent   # twentieths of a point
     if style == GRID:
         weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
         widths = [total * w // sum(weights) for w in weights]
@@ -158,7 +160,8 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
     first_row = int(style == DATA and rows[0][0])
     look = 0x20 * first_row + 0x40 * last_total + 0x80 * (style == GRID) + 0x600   # ECMA-376 §17.7.6 tblLook
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
-           f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblW w:w="{total}" w:type="dxa"/>'
+           + (f'<w:tblInd w:w="{indent}" w:type="dxa"/>' if indent else "") + '<w:tblLayout w:type="fixed"/>'
            f'<w:tblLook w:val="{look:04X}" w:firstRow="{first_row}" w:lastRow="{int(last_total)}" '
            f'w:firstColumn="{int(style == GRID)}" '
            'w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
@@ -190,6 +193,7 @@ class WordBuilder:
         self._styles: dict[str, str] = {}
         self._bookmarks = 0
         self._fresh_page = True     # at the top of a page: a page break here would leave an empty page
+        self.indent = 0             # tables start this far in (twentieths of a point): inside a quote or a list
         body = self.d.element.body
         for el in list(body):
             if el.tag != qn("w:sectPr"):
@@ -256,7 +260,8 @@ class WordBuilder:
                   caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False):
         """A table (its w:tbl element); `size` below 8 points takes the small table styles (tables with many
         money columns); `keep`: not divided between two pages."""
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total, keep))
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total, keep,
+                                   self.indent))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
         self._fresh_page = False
@@ -333,7 +338,7 @@ class DocxTranslator(WordBuilder):
         self.pages = pages or {}
         self.p = None              # the paragraph inline nodes write into
         self.bold = self.italic = self.strike = self.link = False
-        self.quote = 0             # inside a quote: paragraphs take the Quote style
+        self.quote = 0             # inside a quote: paragraphs take the Quote style, «Quote 2» in a quote's quote
         self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
         self.notes: int | None = None   # the numbering of the chapter's notes being written
         self.indexed: set[str] = set()  # anchors of the «###» headings the index lists (its level-3 entries)
@@ -461,7 +466,7 @@ class DocxTranslator(WordBuilder):
 
     # --- blocks ---------------------------------------------------------------------------
     def paragraph(self, runs, style: str | None = None) -> list:
-        self.p = self.para(style=style or ("Quote" if self.quote else None))
+        self.p = self.para(style=style or self.quote_style())
         self.all(runs)
         p, self.p = self.p, None
         return [p._p]
@@ -509,8 +514,12 @@ class DocxTranslator(WordBuilder):
                 first = False
             elif isinstance(b, n.Paragraph):          # a loose item's further paragraph, under its text
                 out += self.paragraph(b.runs, "List Continue")
-            else:
-                out += self.render(b)
+            else:   # a table in the item starts where the item's text starts
+                saved, self.indent = self.indent, self.indent_of(style)
+                try:
+                    out += self.render(b)
+                finally:
+                    self.indent = saved
         return out
 
     def visit_ListItem(self, x: n.ListItem) -> list:
@@ -525,12 +534,32 @@ class DocxTranslator(WordBuilder):
         num.add_lvlOverride(ilvl=0).add_startOverride(start)
         return num.numId
 
+    def quote_style(self) -> str | None:
+        return None if not self.quote else "Quote" if self.quote == 1 else f"Quote {min(self.quote, 3)}"
+
+    def indent_of(self, style: str) -> int:
+        """Where the text of a paragraph of `style` starts (twentieths of a point): its own indent, or its
+        list level's in the numbering definitions (list styles)."""
+        st = self.d.styles[style]
+        if st.paragraph_format.left_indent is not None:
+            return st.paragraph_format.left_indent // 635
+        numbering = self.d.part.numbering_part.element
+        num = st.element.pPr.numPr.numId.val
+        abstract = next(m.abstractNumId.val for m in numbering.num_lst if m.numId == num)
+        ind = numbering.xpath(f'w:abstractNum[@w:abstractNumId="{abstract}"]/w:lvl[@w:ilvl="0"]/w:pPr/w:ind')
+        return int(ind[0].get(qn("w:left"))) if ind else 0
+
     def visit_Quote(self, x: n.Quote) -> list:
+        """A quote; one inside it takes the next Quote style, further in. A table in it starts where its text
+        starts (Word draws the bar of paragraphs only: the table lines up under the quoted text)."""
+        saved = self.indent
         self.quote += 1
+        self.indent = self.indent_of(self.quote_style())
         try:
             return self.all(x.blocks)
         finally:
             self.quote -= 1
+            self.indent = saved
 
     def visit_CodeBlock(self, x: n.CodeBlock) -> list:
         return [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]

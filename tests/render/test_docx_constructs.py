@@ -146,3 +146,67 @@ def test_headings_keep_their_inline_formatting(tmp_path):
     small = _paragraph(xml, "Titolo04")
     assert re.search(r'<w:rStyle w:val="HTMLCode"/></w:rPr><w:t[^>]*>Titolo04', small)
     assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Titolo05', small)
+
+
+NESTED_CHAPTER = """---
+id: annidati
+titolo: Annidati
+numero: 6
+ordine: 20
+---
+> Quota01 primo livello
+>
+> > Quota02 secondo livello
+> >
+> > > Quota03 terzo livello
+>
+> | Quota04 a | b |
+> |---|---|
+> | 1 | 2 |
+
+- Voce01
+
+  | Voce02 a | b |
+  |---|---|
+  | 1 | 2 |
+
+  - Voce03
+
+    | Voce04 a | b |
+    |---|---|
+    | 1 | 2 |
+
+| Fuori01 a | b |
+|---|---|
+| 1 | 2 |
+"""
+
+
+def _indent(styles: str, style: str) -> int:
+    return int(re.search(rf'w:styleId="{style}">(?:(?!</w:style>).)*<w:ind w:left="(\d+)"', styles)[1])
+
+
+def test_quotes_nest_and_tables_keep_their_containers_indent(tmp_path):
+    """A quote inside a quote is indented more than its parent (it was drawn as the parent); a table inside a
+    quote or a list item starts where their text starts, and is as much narrower (it was at the margin)."""
+    xml = _built(tmp_path, NESTED_CHAPTER)
+    docx = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx")))
+    styles = docx.read("word/styles.xml").decode()
+    numbering = docx.read("word/numbering.xml").decode()
+    quotes = [re.search(r'<w:pStyle w:val="([^"]+)"/>', _paragraph(xml, f"Quota0{i}"))[1] for i in (1, 2, 3)]
+    assert quotes == ["Quote", "Quote2", "Quote3"]
+    indents = [_indent(styles, q) for q in quotes]
+    assert indents[0] < indents[1] < indents[2]
+    assert re.search(r'w:styleId="Quote">(?:(?!</w:style>).)*<w:left w:val="single"', styles)   # the PDF's bar
+
+    def table(word: str) -> tuple[int, int]:
+        tbl = next(t for t in re.findall(r"<w:tbl>.*?</w:tbl>", xml) if word in t)
+        ind = re.search(r'<w:tblInd w:w="(\d+)" w:type="dxa"/>', tbl)
+        return int(ind[1]) if ind else 0, int(re.search(r'<w:tblW w:w="(\d+)"', tbl)[1])
+
+    full = table("Fuori01")
+    assert full[0] == 0
+    list_indents = [int(re.search(rf'<w:pStyle w:val="{s}"/>.*?<w:ind w:left="(\d+)"', numbering)[1])
+                    for s in ("ListBullet", "ListBullet2")]
+    for word, indent in (("Quota04", indents[0]), ("Voce02", list_indents[0]), ("Voce04", list_indents[1])):
+        assert table(word) == (indent, full[1] - indent), word
