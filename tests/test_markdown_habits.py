@@ -384,3 +384,11 @@ def test_notes_have_their_title_and_no_rule(built2):
     paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml)
     i = next(k for k, p in enumerate(paragraphs) if "il testo della nota." in p)
     assert ">Note<" in paragraphs[i - 1] and "w:bottom" not in paragraphs[i - 1]
+
+
+def test_footnote_back_arrow_is_a_link_on_screen_not_on_paper(built2):
+    """«↩» takes the reader back to the call in the HTML; on paper it leads nowhere: the PDF does not print it."""
+    text, _ = built2
+    assert "il testo della nota." in text and "↩" not in text
+    html = ours("Testo[^1].\n\n[^1]: la nota\n")
+    assert re.search(r'<a class="footnote-backref" href="#[^"]+"[^>]*>&#8617;</a>', html)
