@@ -141,9 +141,9 @@ ordine: 20
 ---
 ## Come si scrive
 
-Un paragrafo scritto su più righe,
-andando a capo come nel file
-di partenza.
+Un paragrafo scritto su *più righe,
+andando a capo* come nel **file
+di partenza**.
 I suoi assi portanti sono tre:
 - l'inclusione
 - l'integrazione

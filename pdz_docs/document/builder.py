@@ -323,7 +323,7 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
             target = []
         elif t.type in ("em_close", "strong_close", "s_close", "link_close"):
             kind, parent, attrs = stack.pop()
-            children, target = _inline_only(ctx, target, loc), parent
+            children, target = _inline_only(ctx, _merge(target), loc), parent   # soft breaks: spaces
             if kind == "em_open":
                 target.append(n.Emphasis(children, loc=loc))
             elif kind == "strong_open":

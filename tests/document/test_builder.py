@@ -211,3 +211,12 @@ def test_a_note_never_cited_is_a_warning_at_its_line(tmp_path):
 def test_a_note_cited_only_inside_code_is_not_cited(tmp_path):
     _, problems = build(tmp_path, "Si scrive `[^a]` per citarla.\n\n[^a]: Testo.\n")
     assert [(p.loc.line, p.code) for p in problems] == [(3, "nota-non-citata")]
+
+
+def test_a_soft_break_inside_emphasis_is_a_space(tmp_path):
+    """A line of the file ending inside *…*, **…** or a link's words is a space there too (the DOCX made it a
+    hard line break: python-docx writes «\\n» as <w:br/>)."""
+    chapter, _ = build(tmp_path, "Testo *su due\nrighe* e **anche\nqui** e [un\nsito](https://esempio.it).\n")
+    runs = chapter.blocks[0].runs
+    assert [n.plain(r.children) for r in runs if isinstance(r, (n.Emphasis, n.Strong, n.Link))] == [
+        "su due righe", "anche qui", "un sito"]
