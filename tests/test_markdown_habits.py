@@ -106,6 +106,7 @@ WARNED = {
     "commento-html": ("Testo.\n\n<!-- nota per i colleghi -->\n", ["html-come-testo"]),
     "html-incollato": ("Testo con <b>grassetto</b> in linea.\n", ["html-come-testo"]),
     "html-in-una-voce": ("- voce <br> a capo\n", ["html-come-testo"]),
+    "punti-incollati": ("Testo:\n• uno\n• due\n\n\uf0b7\tda Word\n", ["elenco-incollato"] * 3),
 }
 
 
@@ -129,6 +130,9 @@ def test_angle_brackets_that_are_not_html_are_not_warned():
 
 def test_intent_where_commonmark_differs():
     assert skeleton(ours("##Titolo\n")) == [("h2", "Titolo", [])]
+    # bullets pasted from Word or an email: a list, not one paragraph with the bullets inside it
+    assert skeleton(ours("Testo:\n• uno\n• due\n")) == [("p", "Testo:", []),
+                                                        ("ul", "", [("li", "uno", []), ("li", "due", [])])]
     nested = skeleton(ours("1. area uno\n  - obiettivo\n2. area due\n"))
     assert nested == [("ol", "", [("li", "area uno", [("ul", "", [("li", "obiettivo", [])])]), ("li", "area due", [])])]
 
