@@ -331,11 +331,12 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
             elif kind == "s_open":
                 target.append(n.Strike(children, loc=loc))
             elif link_kind(str(attrs.get("href", ""))) == "ok":
-                target.append(n.Link(str(attrs["href"]), children, loc=loc))
+                target.append(n.Link(str(attrs["href"]), children, str(attrs.get("title", "")), loc=loc))
             else:
                 target.extend(children)  # a path or a refused scheme: the text stays, the link goes
         elif t.type == "image":
-            image = _image(ctx, str(t.attrs.get("src", "")), _substituted(ctx, t.content), loc)
+            image = _image(ctx, str(t.attrs.get("src", "")), _substituted(ctx, t.content), loc,
+                           _substituted(ctx, str(t.attrs.get("title", ""))))
             if image is not None:
                 target.append(image)
         elif t.type == "footnote_ref":
@@ -387,7 +388,7 @@ def _substituted(ctx: _Chapter, text: str) -> str:
     return _CITATION.sub(value, text)
 
 
-def _image(ctx: _Chapter, src: str, alt: str, loc: Loc) -> n.Image | None:
+def _image(ctx: _Chapter, src: str, alt: str, loc: Loc, title: str = "") -> n.Image | None:
     """A picture inside the plan, normalised (load/media.py); anything else is left out (the checks said why)."""
     if ctx.root is None:
         return None
@@ -396,7 +397,7 @@ def _image(ctx: _Chapter, src: str, alt: str, loc: Loc) -> n.Image | None:
     if not isinstance(picture, Picture):
         return None
     # every figure says something to a screen reader (PDF/UA-1 §7.3); a missing description is warned
-    return n.Image(picture, alt.strip() or "Immagine " + found.path.stem, loc=loc)
+    return n.Image(picture, alt.strip() or "Immagine " + found.path.stem, title.strip(), loc=loc)
 
 
 # A table's caption, pandoc's way: a line «: Titolo» (or «Tabella: Titolo») right after the table

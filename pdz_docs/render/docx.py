@@ -423,6 +423,8 @@ class DocxTranslator(WordBuilder):
             link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"/>')
         else:
             return self.all(x.children)
+        if x.title:
+            link.set(qn("w:tooltip"), x.title)
         # the link's words with their emphasis, each run in the Hyperlink style
         for r in self.styled(x.children, link=True):
             link.append(r)
@@ -438,6 +440,8 @@ class DocxTranslator(WordBuilder):
         run = self.target().add_run()
         shape = run.add_picture(io.BytesIO(pic.data), width=width or None, height=height or None)
         shape._inline.docPr.set("descr", x.alt)   # Word's alt text, read by screen readers
+        if x.title:
+            shape._inline.docPr.set("title", x.title)
         return [run._r]
 
     def visit_FigureRef(self, x: n.FigureRef) -> list:

@@ -210,3 +210,26 @@ def test_quotes_nest_and_tables_keep_their_containers_indent(tmp_path):
                     for s in ("ListBullet", "ListBullet2")]
     for word, indent in (("Quota04", indents[0]), ("Voce02", list_indents[0]), ("Voce04", list_indents[1])):
         assert table(word) == (indent, full[1] - indent), word
+
+
+TITLES_CHAPTER = """---
+id: titoli
+titolo: Titoli
+numero: 6
+ordine: 20
+---
+![Mappa01](immagini/logo.png "Mappa02 dell'Ambito") e il [sito01](https://example.org/s "Sito02 della Regione").
+"""
+
+
+def test_titles_of_pictures_and_links_are_kept(tmp_path):
+    """A title written after a picture's or a link's address is kept as CommonMark keeps it: the picture's
+    and the link's title in the HTML (a tooltip) and in Word (the picture's title, the link's tooltip)."""
+    from test_markdown_habits import ours
+
+    html = ours('![M](x.png "Mappa02") [s](https://example.org/s "Sito02")\n')
+    assert 'title="Sito02"' in html
+    xml = _built(tmp_path, TITLES_CHAPTER)
+    assert re.search(r'<wp:docPr [^>]*descr="Mappa01"[^>]*title="Mappa02 dell\'Ambito"', xml) or \
+        re.search(r'<wp:docPr [^>]*title="Mappa02 dell\'Ambito"[^>]*descr="Mappa01"', xml)
+    assert re.search(r'<w:hyperlink [^>]*w:tooltip="Sito02 della Regione"', xml)
