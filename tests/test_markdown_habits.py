@@ -396,3 +396,17 @@ def test_footnote_back_arrow_is_a_link_on_screen_not_on_paper(built2):
     assert "il testo della nota." in text and "↩" not in text
     html = ours("Testo[^1].\n\n[^1]: la nota\n")
     assert re.search(r'<a class="footnote-backref" href="#[^"]+"[^>]*>&#8617;</a>', html)
+
+
+def test_underlined_level_one_title_is_warned_as_the_hash_one(plan_dir: Path):
+    """«Titolo» underlined with «===» is a level-1 heading, printed as a section like «# Titolo»: the same warning
+    (it had none); underlined with «---» it is a section, as «##», and a «####» after it skips a level."""
+    chapter = plan_dir / "capitoli" / "30-altre.md"
+    chapter.write_text(CHAPTER2.split("## Anni")[0] + "Primo\n=====\n\nSecondo\n-------\n\n#### Salta\n\n"
+                       "- voce\n---\n\nTesto\n\n---\n", encoding="utf-8")
+    r = _run("check", str(plan_dir))
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    found = re.findall(r"^\S+?:(\d+):\d+: avviso: (titolo .*?) nel testo.* \[titolo-salta-livello\]$|"
+                       r"^\S+?:(\d+):\d+: avviso: titolo «####» .* \[titolo-salta-livello\]$", r.stdout, re.M)
+    assert found == [(str(lines.index("Primo") + 1), "titolo sottolineato con «===»", ""),
+                     ("", "", str(lines.index("#### Salta") + 1))]
