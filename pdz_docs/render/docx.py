@@ -105,6 +105,15 @@ def _cell_xml(c: WordCell, width: int, small: bool, keep: bool = False) -> str:
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{"".join(paras)}</w:tc>'
 
 
+def _indented(p, left: int, hanging: int = 0) -> None:
+    """A paragraph's text starting `left` twentieths of a point in (its first line `hanging` to the left): where
+    the text of the list item or quote holding it starts, which its style cannot know."""
+    ind = p.get_or_add_pPr().get_or_add_ind()
+    ind.set(qn("w:left"), str(left))
+    if hanging:
+        ind.set(qn("w:hanging"), str(hanging))
+
+
 def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int, small: bool) -> list[int]:
     """Column widths as the PDF's automatic table layout gives them (CSS 2.1 §17.5.2.2): each column gets
     at least its longest word and, when there is room, its longest line; the rest is shared in proportion.
@@ -515,11 +524,15 @@ class DocxTranslator(WordBuilder):
                     ppr = out[-1].get_or_add_pPr()
                     ppr.get_or_add_numPr().get_or_add_numId().val = num
                     ppr.numPr.get_or_add_ilvl().val = 0
+                if self.indent:   # a list in a quote: inside the quote, the number hanging as the style has it
+                    _indented(out[-1], self.indent + self.indent_of(style), self.hanging_of(style))
                 first = False
             elif isinstance(b, n.Paragraph):          # a loose item's further paragraph, under its text
                 out += self.paragraph(b.runs, "List Continue")
-            else:   # a table in the item starts where the item's text starts
-                saved, self.indent = self.indent, self.indent_of(style)
+                if self.indent + self.indent_of(style) != self.indent_of("List Continue"):
+                    _indented(out[-1], self.indent + self.indent_of(style))
+            else:   # a table or code in the item starts where the item's text starts
+                saved, self.indent = self.indent, self.indent + self.indent_of(style)
                 try:
                     out += self.render(b)
                 finally:
@@ -547,11 +560,23 @@ class DocxTranslator(WordBuilder):
         st = self.d.styles[style]
         if st.paragraph_format.left_indent is not None:
             return st.paragraph_format.left_indent // 635
+        ind = self._list_ind(style)
+        return int(ind.get(qn("w:left"))) if ind is not None else 0
+
+    def hanging_of(self, style: str) -> int:
+        """How far a list style's number or bullet hangs left of its text."""
+        ind = self._list_ind(style)
+        return int(ind.get(qn("w:hanging"), 0)) if ind is not None else 0
+
+    def _list_ind(self, style: str):
+        """The indentation of a list style's level in the numbering definitions (None: not a list style)."""
+        ppr = self.d.styles[style].element.pPr
+        if ppr is None or ppr.numPr is None:
+            return None
         numbering = self.d.part.numbering_part.element
-        num = st.element.pPr.numPr.numId.val
-        abstract = next(m.abstractNumId.val for m in numbering.num_lst if m.numId == num)
+        abstract = next(m.abstractNumId.val for m in numbering.num_lst if m.numId == ppr.numPr.numId.val)
         ind = numbering.xpath(f'w:abstractNum[@w:abstractNumId="{abstract}"]/w:lvl[@w:ilvl="0"]/w:pPr/w:ind')
-        return int(ind[0].get(qn("w:left"))) if ind else 0
+        return ind[0] if ind else None
 
     def visit_Quote(self, x: n.Quote) -> list:
         """A quote; one inside it takes the next Quote style, further in. A table in it starts where its text
@@ -566,7 +591,10 @@ class DocxTranslator(WordBuilder):
             self.indent = saved
 
     def visit_CodeBlock(self, x: n.CodeBlock) -> list:
-        return [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]
+        out = [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]
+        for p in out if self.indent else ():   # in a list item or a quote: where their text starts
+            _indented(p, self.indent)
+        return out
 
     def visit_Rule(self, x: n.Rule) -> list:
         return [self.para(style="Separatore")._p]   # a thematic break: an empty paragraph with a rule under it

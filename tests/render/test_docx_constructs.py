@@ -233,3 +233,43 @@ def test_titles_of_pictures_and_links_are_kept(tmp_path):
     assert re.search(r'<wp:docPr [^>]*descr="Mappa01"[^>]*title="Mappa02 dell\'Ambito"', xml) or \
         re.search(r'<wp:docPr [^>]*title="Mappa02 dell\'Ambito"[^>]*descr="Mappa01"', xml)
     assert re.search(r'<w:hyperlink [^>]*w:tooltip="Sito02 della Regione"', xml)
+
+
+INSIDE_CHAPTER = """---
+id: dentro
+titolo: Dentro
+numero: 6
+ordine: 20
+---
+1. Voce01:
+
+   ```
+   Codice01 nella voce
+   ```
+
+> - Citata01 voce
+>   - Citata02 sotto-voce
+
+- Primo
+  - Secondo01
+
+    Seguito01 del secondo
+"""
+
+
+def test_code_lists_and_paragraphs_keep_their_containers_indent(tmp_path):
+    """As in the PDF: code in a list item starts at the item's text, a list in a quote inside the quote, a
+    sub-item's further paragraph under the sub-item's text (they were at the margin or at the first level)."""
+    xml = _built(tmp_path, INSIDE_CHAPTER)
+    docx = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx")))
+    styles, numbering = (docx.read(f"word/{p}.xml").decode() for p in ("styles", "numbering"))
+    quote = _indent(styles, "Quote")
+    lists = {s: int(re.search(rf'<w:pStyle w:val="{s}"/>.*?<w:ind w:left="(\d+)"', numbering)[1])
+             for s in ("ListNumber", "ListBullet", "ListBullet2")}
+
+    def left(word: str) -> int:
+        return int(re.search(r'<w:ind w:left="(\d+)"', _paragraph(xml, word))[1])
+
+    assert left("Codice01") == lists["ListNumber"]
+    assert (left("Citata01"), left("Citata02")) == (quote + lists["ListBullet"], quote + lists["ListBullet2"])
+    assert left("Seguito01") == lists["ListBullet2"]
