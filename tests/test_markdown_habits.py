@@ -80,6 +80,7 @@ SAME = {
     "sotto-voci-3-spazi": "1. area uno\n   1. obiettivo a\n   2. obiettivo b\n2. area due\n3. area tre\n",
     "sotto-voci-4-spazi": "1. area uno\n    - obiettivo a\n2. area due\n",
     "tre-livelli": "- a\n  - b\n    - c\n- d\n",
+    "sotto-voci-con-tab": "-\tarea uno\n\t-\tobiettivo a\n\t-\tobiettivo b\n-\tarea due\n",
     "continuazione-pigra": "- prima voce\ncontinua qui\n- seconda\n",
     "secondo-paragrafo": "- prima voce\n\n  altro paragrafo della voce\n- seconda\n",
     "tabella-sotto-testo": "Tabella:\n| a | b |\n|---|---|\n| 1 | 2 |\n",

@@ -97,7 +97,9 @@ def _scan(lines: list[str]) -> tuple[dict[int, str], list[Note]]:
         item = _ITEM.match(line)
         if item:
             indent = len(item.group(1))
-            offset = indent + len(item.group(2)) + max(1, min(len(item.group(3).expandtabs(4)), 4))
+            # a tab after the marker goes to the next tab stop, as CommonMark counts it («-\t» is 4 columns)
+            gap = len(line[:item.end(3)].expandtabs(4)) - indent - len(item.group(2))
+            offset = indent + len(item.group(2)) + max(1, min(gap, 4))
             if not stack:
                 if _is_text(prev) and not _can_interrupt(item):
                     prev = raw
