@@ -514,6 +514,10 @@ class DocxTranslator(WordBuilder):
         return out
 
     def item(self, x: n.ListItem, style: str, num: int | None, level: int) -> list:
+        # where the item's text starts: its list style's indent, further in inside a quote, and one step
+        # further for each level deeper than the three of the list styles
+        step = self.indent_of("List Bullet 2") - self.indent_of("List Bullet")
+        left = self.indent + self.indent_of(style) + max(0, level - 2) * step
         out, first = [], True
         for b in x.blocks:
             if isinstance(b, n.List):
@@ -524,15 +528,15 @@ class DocxTranslator(WordBuilder):
                     ppr = out[-1].get_or_add_pPr()
                     ppr.get_or_add_numPr().get_or_add_numId().val = num
                     ppr.numPr.get_or_add_ilvl().val = 0
-                if self.indent:   # a list in a quote: inside the quote, the number hanging as the style has it
-                    _indented(out[-1], self.indent + self.indent_of(style), self.hanging_of(style))
+                if left != self.indent_of(style):   # the number hanging as the style has it
+                    _indented(out[-1], left, self.hanging_of(style))
                 first = False
             elif isinstance(b, n.Paragraph):          # a loose item's further paragraph, under its text
                 out += self.paragraph(b.runs, "List Continue")
-                if self.indent + self.indent_of(style) != self.indent_of("List Continue"):
-                    _indented(out[-1], self.indent + self.indent_of(style))
+                if left != self.indent_of("List Continue"):
+                    _indented(out[-1], left)
             else:   # a table or code in the item starts where the item's text starts
-                saved, self.indent = self.indent, self.indent + self.indent_of(style)
+                saved, self.indent = self.indent, left
                 try:
                     out += self.render(b)
                 finally:

@@ -273,3 +273,15 @@ def test_code_lists_and_paragraphs_keep_their_containers_indent(tmp_path):
     assert left("Codice01") == lists["ListNumber"]
     assert (left("Citata01"), left("Citata02")) == (quote + lists["ListBullet"], quote + lists["ListBullet2"])
     assert left("Seguito01") == lists["ListBullet2"]
+
+
+def test_a_fourth_list_level_is_indented_further_than_the_third(tmp_path):
+    """Word's list styles go three levels deep; a fourth level was drawn on the third (the PDF indents it)."""
+    xml = _built(tmp_path, "---\nid: livelli\ntitolo: Livelli\nnumero: 6\nordine: 20\n---\n"
+                 "- Livello01\n  - Livello02\n    - Livello03\n      - Livello04\n\n        Seguito04\n")
+    numbering = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/numbering.xml").decode()
+    third = int(re.search(r'<w:pStyle w:val="ListBullet3"/>.*?<w:ind w:left="(\d+)"', numbering)[1])
+    fourth = _paragraph(xml, "Livello04")
+    assert "ListBullet3" in fourth
+    left = int(re.search(r'<w:ind w:left="(\d+)"', fourth)[1])
+    assert left > third and int(re.search(r'<w:ind w:left="(\d+)"', _paragraph(xml, "Seguito04"))[1]) == left
