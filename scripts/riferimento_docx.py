@@ -191,6 +191,7 @@ def styles_xml() -> str:
         cstyle("Strong", "Strong", "<w:b/><w:bCs/>"),
         cstyle("Emphasis", "Emphasis", "<w:i/><w:iCs/>"),
         cstyle("HTMLCode", "HTML Code", fonts(MONO, 18)),
+        cstyle("CodiceTitolo", "Codice titolo", fonts(MONO)),   # code in a heading, at the heading's size
         cstyle("Hyperlink", "Hyperlink", '<w:color w:val="1F4E8C"/><w:u w:val="single"/>'),
         tstyle("TabellaDati", "Tabella dati", shaded("firstRow", HEADER_FILL, header=True) + shaded("lastRow", TOTAL_FILL)),
         tstyle("GrigliaScheda", "Griglia scheda", shaded("firstCol", HEADER_FILL)),

@@ -347,6 +347,7 @@ class DocxTranslator(WordBuilder):
         self.pages = pages or {}
         self.p = None              # the paragraph inline nodes write into
         self.bold = self.italic = self.strike = self.link = False
+        self.in_heading = False    # writing a heading's runs: code takes the heading's size
         self.quote = 0             # inside a quote: paragraphs take the Quote style, «Quote 2» in a quote's quote
         self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
         self.notes: int | None = None   # the numbering of the chapter's notes being written
@@ -378,7 +379,7 @@ class DocxTranslator(WordBuilder):
         """A run of text; bold and italic are the Strong and Emphasis character styles, a link's words the
         Hyperlink style (a run has one style: bold inside italic, or either inside code or a link, adds the
         other as a property)."""
-        r = self.target().add_run(text if style == "HTMLCode" else tie(text))   # code stays verbatim
+        r = self.target().add_run(text if style in ("HTMLCode", "CodiceTitolo") else tie(text))   # code verbatim
         style = style or ("Hyperlink" if self.link else
                           "Strong" if self.bold else "Emphasis" if self.italic else None)
         if style:
@@ -419,7 +420,7 @@ class DocxTranslator(WordBuilder):
         return self.styled(x.children, strike=True)
 
     def visit_Code(self, x: n.Code) -> list:
-        return self.run(x.text, style="HTMLCode")
+        return self.run(x.text, style="CodiceTitolo" if self.in_heading else "HTMLCode")
 
     def visit_Link(self, x: n.Link) -> list:
         """A Word hyperlink: to a bookmark of the document (#…) or to an address kept by load/refs.py."""
@@ -498,7 +499,7 @@ class DocxTranslator(WordBuilder):
             first = runs[0] if isinstance(runs[0], n.Text) else n.Text("")
             runs = (n.Text(f"{x.number} {first.text}"), *runs[first is runs[0]:])
         self.p = self.heading("", x.level, style="Titolo voce indice" if indexed else "")
-        self.all(runs)
+        self.styled(runs, in_heading=True)
         p, self.p = self.p, None
         if anchor:
             self.bookmark(p, anchor)

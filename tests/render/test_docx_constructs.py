@@ -144,7 +144,7 @@ def test_headings_keep_their_inline_formatting(tmp_path):
     assert re.search(r'<w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t>', heading)
     assert re.search(r'<w:bookmarkStart [^>]*/><w:r><w:t[^>]*>6\.1 Il </w:t>.*<w:bookmarkEnd [^>]*/></w:p>', heading)
     small = _paragraph(xml, "Titolo04")
-    assert re.search(r'<w:rStyle w:val="HTMLCode"/></w:rPr><w:t[^>]*>Titolo04', small)
+    assert re.search(r'<w:rStyle w:val="CodiceTitolo"/></w:rPr><w:t[^>]*>Titolo04', small)
     assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Titolo05', small)
 
 
@@ -285,3 +285,14 @@ def test_a_fourth_list_level_is_indented_further_than_the_third(tmp_path):
     assert "ListBullet3" in fourth
     left = int(re.search(r'<w:ind w:left="(\d+)"', fourth)[1])
     assert left > third and int(re.search(r'<w:ind w:left="(\d+)"', _paragraph(xml, "Seguito04"))[1]) == left
+
+
+def test_code_in_a_heading_is_the_headings_size(tmp_path):
+    """Code in a heading is set at the heading's size, as in the PDF (the code style's 9 points made it smaller
+    than the words around it); in the text it keeps the code style."""
+    xml = _built(tmp_path, HEADING_CHAPTER)
+    heading = next(p for p in re.findall(r"<w:p[ >].*?</w:p>", xml) if "Titolo04" in p and "Heading" in p)
+    assert re.search(r'<w:rStyle w:val="CodiceTitolo"/></w:rPr><w:t[^>]*>Titolo04', heading)
+    styles = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/styles.xml").decode()
+    code = re.search(r'w:styleId="CodiceTitolo">(.*?)</w:style>', styles)[1]
+    assert "Courier New" in code and "<w:sz " not in code
