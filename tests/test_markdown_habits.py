@@ -107,7 +107,7 @@ WARNED = {
     "commento-html": ("Testo.\n\n<!-- nota per i colleghi -->\n", ["html-come-testo"]),
     "html-incollato": ("Testo con <b>grassetto</b> in linea.\n", ["html-come-testo"]),
     "html-in-una-voce": ("- voce <br> a capo\n", ["html-come-testo"]),
-    "punti-incollati": ("Testo:\n• uno\n• due\n\n\uf0b7\tda Word\n", ["elenco-incollato"] * 3),
+    "punti-incollati": ("Testo:\n• uno\n• due\n\n▪\tda una email\n", ["elenco-incollato"] * 3),
 }
 
 

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 
 _ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])([ \t]+|$)(.*)$")
-# a bullet typed, or pasted from Word (U+F0B7: its Symbol-font bullet) or an email, where Markdown has «- »
-_PASTED_BULLET = re.compile(r"^( *)([•◦▪●■‣⁃·\uf0b7])[ \t]+(\S.*)$")
+# a bullet typed, or pasted from an email or a web page, where Markdown has «- » (Word's own bullets, in
+# the private-use area, are list items already: load/pasted.py)
+_PASTED_BULLET = re.compile(r"^( *)([•◦▪●■‣⁃·])[ \t]+(\S.*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING_NOSPACE = re.compile(r"^(#{1,6})([^#\s].*)$")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
