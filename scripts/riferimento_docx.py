@@ -8,8 +8,10 @@ Fonts: the PDF is set in DejaVu Serif (text) and DejaVu Sans (headings, tables).
 Windows or Office machines, so the faces are embedded here (ECMA-376 Part 1 §17.8.1: obfuscated
 font parts named in fontTable.xml, `w:embedTrueTypeFonts` in settings.xml): Word and LibreOffice
 show and paginate the DOCX with the same metrics as the PDF. The faces are subset to the
-characters an Italian plan uses (Latin-1, Latin Extended-A, punctuation, €, tick boxes), so the
-embedded fonts add about 300 KB; a writer can still type any of those characters in Word.
+characters an Italian plan uses (Latin-1, Latin Extended-A, punctuation, €, tick boxes, Greek
+letters, common mathematical signs such as ≥, arrows, fractions), so the embedded fonts add about
+200 KB; a writer can still type any of those characters in Word. A character of a plan outside
+them is a located warning (pdz_docs/checks/glyphs.py), since Word would show an empty box.
 No theme fonts anywhere (a theme font would win over the named family).
 """
 
@@ -42,7 +44,11 @@ FACES = {                  # family → (regular, bold, italic, bold italic) fil
 }
 EMBED = ("embedRegular", "embedBold", "embedItalic", "embedBoldItalic")
 CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2028), *range(0x2030, 0x203B),
-              0x20AC, 0x2122, 0x2190, 0x2192, 0x2212, 0x2022, 0x25E6, 0x2610, 0x2612, 0x2713]
+              0x20AC, 0x2122, 0x2022, 0x25E6, 0x2610, 0x2612, 0x2713,
+              # what a plan's text may hold besides: Greek letters (α, β), signs of comparison and other
+              # mathematical signs (≥ 65 anni, ≤, ≠, ≈, ∞), arrows, super- and subscripts, fractions (⅓)
+              *range(0x391, 0x3CA), *range(0x2070, 0x20A0), *range(0x2150, 0x2160), *range(0x2190, 0x219A),
+              *map(ord, "≤≥≠≈≡∼∞√∑∏∆∂∫∈∉∩∪⊂⊃∅∀∃∝∧∨−∓∙∘")]
 
 
 def fonts(family: str, size: int | None = None) -> str:
