@@ -48,7 +48,9 @@ CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2028), *
               # what a plan's text may hold besides: Greek letters (α, β), signs of comparison and other
               # mathematical signs (≥ 65 anni, ≤, ≠, ≈, ∞), arrows, super- and subscripts, fractions (⅓)
               *range(0x391, 0x3CA), *range(0x2070, 0x20A0), *range(0x2150, 0x2160), *range(0x2190, 0x219A),
-              *map(ord, "≤≥≠≈≡∼∞√∑∏∆∂∫∈∉∩∪⊂⊃∅∀∃∝∧∨−∓∙∘")]
+              *map(ord, "≤≥≠≈≡∼∞√∑∏∆∂∫∈∉∩∪⊂⊃∅∀∃∝∧∨−∓∙∘"),
+              # the signs Word's Symbol and Wingdings bullets are read as (pdz_docs/load/pasted.py), and kin
+              *map(ord, "▪◻❖➢✓➔■❑◉✔★►▸●○◆◇□")]
 
 
 def fonts(family: str, size: int | None = None) -> str:

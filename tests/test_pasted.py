@@ -140,3 +140,11 @@ def test_character_the_word_fonts_lack_is_a_located_warning(plan_dir: Path, caps
         f"{CAP}:{line}:26: avviso: il carattere «\u263a» (U+263A WHITE SMILING FACE) non è nei caratteri tipografici "
         "incorporati nel DOCX: in Word apparirebbe come un quadratino vuoto; sostituirlo con un carattere comune o "
         "toglierlo [carattere-senza-glifo]"]
+
+
+def test_the_signs_word_bullets_are_read_as_are_in_the_docx_fonts():
+    """A pasted Wingdings arrowhead is read as «➢» (load/pasted.py): Word must be able to draw it too."""
+    from pdz_docs.checks.glyphs import embedded
+    from pdz_docs.load.pasted import WORD_SYMBOLS
+
+    assert [c for c in WORD_SYMBOLS.values() if ord(c) not in embedded()] == []
