@@ -45,9 +45,10 @@ FACES = {                  # family → (regular, bold, italic, bold italic) fil
 EMBED = ("embedRegular", "embedBold", "embedItalic", "embedBoldItalic")
 CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2028), *range(0x2030, 0x203B),
               0x20AC, 0x2122, 0x2022, 0x25E6, 0x2610, 0x2612, 0x2713,
-              # what a plan's text may hold besides: Greek letters (α, β), signs of comparison and other
+              # what a plan's text may hold besides: Greek and Cyrillic letters (α, Ж), signs of comparison and other
               # mathematical signs (≥ 65 anni, ≤, ≠, ≈, ∞), arrows, super- and subscripts, fractions (⅓)
-              *range(0x391, 0x3CA), *range(0x2070, 0x20A0), *range(0x2150, 0x2160), *range(0x2190, 0x219A),
+              *range(0x2BC, 0x2BE), *range(0x2C6, 0x2DE), *range(0x391, 0x3CA), *range(0x400, 0x460),   # ʼ ˆ, Cyrillic
+              *range(0x2070, 0x20A0), *range(0x2150, 0x2160), *range(0x2190, 0x219A),
               *map(ord, "≤≥≠≈≡∼∞√∑∏∆∂∫∈∉∩∪⊂⊃∅∀∃∝∧∨−∓∙∘"),
               # the signs Word's Symbol and Wingdings bullets are read as (pdz_docs/load/pasted.py), and kin
               *map(ord, "▪◻❖➢✓➔■❑◉✔★►▸●○◆◇□")]
