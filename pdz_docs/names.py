@@ -78,6 +78,16 @@ def text_problem(text: str) -> tuple[str, str] | None:
             "controllo, che non si possono stampare")
 
 
+def province_of(value: str, province: dict[str, str]) -> str | None:
+    """The province `value` names, spelt as `province` (sigla → name) spells it: its name in any case,
+    accents, spacing or hyphens («barletta andria trani»), or its sigla («LE»); None if it names none."""
+    key = name_key(value.replace("-", " "))
+    for sigla, name in province.items():
+        if key in (name_key(name.replace("-", " ")), name_key(sigla)):
+            return name
+    return None
+
+
 def name_key(text: str) -> str:
     """What two names must differ in to be different: not case, accents, spacing or apostrophes."""
     decomposed = unicodedata.normalize("NFKD", text.translate(APOSTROPHES))

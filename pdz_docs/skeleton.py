@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -20,7 +20,7 @@ from pdz_docs.load.plan import PACKAGE_RULES, find_rules
 from pdz_docs.load.validate import validate
 from pdz_docs.load.yamlsrc import load_yaml
 from pdz_docs.model import Regole
-from pdz_docs.names import name_key, name_problem
+from pdz_docs.names import name_key, name_problem, province_of
 from pdz_docs.render.html import TEMPLATES
 
 SKELETON = TEMPLATES / "nuovo-piano"
@@ -222,6 +222,12 @@ def main(args) -> int:
     if regole is None or more or find_rules(plan_dir, rules_path.stem) != rules_path:
         return _fail(f"il file di regole {rules_path} non è valido: verificarlo con pdz check", 1)
 
+    if regole.province:   # by its name, as the cover prints it: «LE» or «lecce» is written «Lecce»
+        provincia = province_of(opts.provincia, regole.province)
+        if provincia is None:
+            accepted = ", ".join(dict.fromkeys(regole.province.values()))
+            return _fail(f"--provincia: «{opts.provincia}» non è tra le province della Regione (ammesse: {accepted})", 2)
+        opts = replace(opts, provincia=provincia)
     try:
         files = skeleton_files(opts, rules_path.stem, regole)
     except OptionError as exc:

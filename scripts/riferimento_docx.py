@@ -8,8 +8,10 @@ Fonts: the PDF is set in DejaVu Serif (text) and DejaVu Sans (headings, tables).
 Windows or Office machines, so the faces are embedded here (ECMA-376 Part 1 §17.8.1: obfuscated
 font parts named in fontTable.xml, `w:embedTrueTypeFonts` in settings.xml): Word and LibreOffice
 show and paginate the DOCX with the same metrics as the PDF. The faces are subset to the
-characters an Italian plan uses (Latin-1, Latin Extended-A, punctuation, €, tick boxes), so the
-embedded fonts add about 300 KB; a writer can still type any of those characters in Word.
+characters an Italian plan uses (Latin-1, Latin Extended-A, punctuation, €, tick boxes, Greek
+letters, common mathematical signs such as ≥, arrows, fractions), so the embedded fonts add about
+200 KB; a writer can still type any of those characters in Word. A character of a plan outside
+them is a located warning (pdz_docs/checks/glyphs.py), since Word would show an empty box.
 No theme fonts anywhere (a theme font would win over the named family).
 """
 
@@ -34,6 +36,7 @@ HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 SERIF, SANS, MONO = "DejaVu Serif", "DejaVu Sans", "Courier New"
 BLUE, GREY, RULE = "1D3A5F", "555555", "8A97A8"
 HEADER_FILL, TOTAL_FILL = "E4EAF2", "F3F5F8"
+QUOTE_BAR = "B8C4D4"          # templates/piano.css: blockquote's border
 TEXT_WIDTH = 9751          # A4 portrait, 20 mm + 18 mm margins, in twentieths of a point
 FACES = {                  # family → (regular, bold, italic, bold italic) files
     SERIF: ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf"),
@@ -41,7 +44,14 @@ FACES = {                  # family → (regular, bold, italic, bold italic) fil
 }
 EMBED = ("embedRegular", "embedBold", "embedItalic", "embedBoldItalic")
 CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2028), *range(0x2030, 0x203B),
-              0x20AC, 0x2122, 0x2190, 0x2192, 0x2212, 0x2022, 0x25E6, 0x2610, 0x2612, 0x2713]
+              0x20AC, 0x2122, 0x2022, 0x25E6, 0x2610, 0x2612, 0x2713,
+              # what a plan's text may hold besides: Greek and Cyrillic letters (α, Ж), signs of comparison and other
+              # mathematical signs (≥ 65 anni, ≤, ≠, ≈, ∞), arrows, super- and subscripts, fractions (⅓)
+              *range(0x2BC, 0x2BE), *range(0x2C6, 0x2DE), *range(0x391, 0x3CA), *range(0x400, 0x460),   # ʼ ˆ, Cyrillic
+              *range(0x2070, 0x20A0), *range(0x2150, 0x2160), *range(0x2190, 0x219A),
+              *map(ord, "≤≥≠≈≡∼∞√∑∏∆∂∫∈∉∩∪⊂⊃∅∀∃∝∧∨−∓∙∘"),
+              # the signs Word's Symbol and Wingdings bullets are read as (pdz_docs/load/pasted.py), and kin
+              *map(ord, "▪◻❖➢✓➔■❑◉✔★►▸●○◆◇□")]
 
 
 def fonts(family: str, size: int | None = None) -> str:
@@ -174,7 +184,11 @@ def styles_xml() -> str:
                q=False),
         pstyle("MacroText", "macro", ppr='<w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:jc w:val="left"/>',
                rpr=fonts(MONO, 18)),
-        pstyle("Quote", "Quote", ppr='<w:ind w:left="567" w:right="567"/>', rpr="<w:i/><w:iCs/>", nxt="Normal"),
+        # a quote: indented, with the PDF's bar on its left; a quote inside a quote one step further in
+        pstyle("Quote", "Quote", ppr=f'<w:pBdr><w:left w:val="single" w:sz="24" w:space="8" w:color="{QUOTE_BAR}"/>'
+               '</w:pBdr><w:ind w:left="567" w:right="567"/>', rpr="<w:i/><w:iCs/>", nxt="Normal"),
+        *(pstyle(f"Quote{depth}", f"Quote {depth}", based="Quote", ppr=f'<w:ind w:left="{567 * depth}" w:right="567"/>',
+                 nxt="Normal") for depth in (2, 3)),
         pstyle("Separatore", "Separatore", ppr=f'<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="1" '
                f'w:color="808080"/></w:pBdr><w:spacing w:after="227"/>'),
         *(pstyle(sid, name, ppr=f'<w:numPr><w:numId w:val="{num}"/></w:numPr><w:spacing w:after="57"/>')
@@ -186,6 +200,7 @@ def styles_xml() -> str:
         cstyle("Strong", "Strong", "<w:b/><w:bCs/>"),
         cstyle("Emphasis", "Emphasis", "<w:i/><w:iCs/>"),
         cstyle("HTMLCode", "HTML Code", fonts(MONO, 18)),
+        cstyle("CodiceTitolo", "Codice titolo", fonts(MONO)),   # code in a heading, at the heading's size
         cstyle("Hyperlink", "Hyperlink", '<w:color w:val="1F4E8C"/><w:u w:val="single"/>'),
         tstyle("TabellaDati", "Tabella dati", shaded("firstRow", HEADER_FILL, header=True) + shaded("lastRow", TOTAL_FILL)),
         tstyle("GrigliaScheda", "Griglia scheda", shaded("firstCol", HEADER_FILL)),

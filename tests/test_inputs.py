@@ -275,7 +275,8 @@ def test_invisible_characters_in_names(plan_dir: Path, name: str):
 def test_bidi_override_in_ambito_capofila_provincia(plan_dir: Path, field: str):
     path = plan_dir / "piano.yaml"
     old = {"ambito": "ambito: Prova", "capofila": "capofila: Alfa", "provincia": "provincia: Lecce"}[field]
-    edit(path, old, f'{old.split(":")[0]}: "Al\\u202efa"')
+    name = "Lec\\u202ece" if field == "provincia" else "Al\\u202efa"   # (a province of the Region)
+    edit(path, old, f'{old.split(":")[0]}: "{name}"')
     _, problems = run(plan_dir)
     assert located(problems) == [("piano.yaml", line_of(path, "\\u202e"), len(field) + 3, "carattere-non-ammesso")]
 
@@ -326,3 +327,26 @@ def test_misplaced_thousands_space(plan_dir: Path, written: str):
     assert located(problems) == [("A.1.yaml", line_of(path, written), 10, "importo-non-valido")]
     assert "separatori delle migliaia fuori posto" in problems[0].message
     assert "decimali" not in problems[0].message
+
+
+PROVINCE = "Bari, Barletta-Andria-Trani, Brindisi, Foggia, Lecce, Taranto"
+
+
+@pytest.mark.parametrize("written, message", [
+    ("Milano", f"la provincia «Milano» non è tra le province della Regione (ammesse: {PROVINCE})"),
+    ("Leccce", f"la provincia «Leccce» non è tra le province della Regione (ammesse: {PROVINCE}): forse «Lecce»?"),
+    ("LE", "«LE» è la sigla della provincia: scrivere il nome, «Lecce», che si stampa in copertina"),
+])
+def test_provincia_is_one_of_the_regions(plan_dir: Path, written: str, message: str):
+    path = plan_dir / "piano.yaml"
+    edit(path, "provincia: Lecce", f"provincia: {written}")
+    _, problems = run(plan_dir)
+    assert located(problems) == [("piano.yaml", line_of(path, "provincia:"), 12, "provincia-non-valida")]
+    assert [(p.message, p.severity) for p in problems if p.code == "provincia-non-valida"] == [(message, "errore")]
+
+
+@pytest.mark.parametrize("written", ["lecce", "LECCE", "barletta andria trani", "Barletta-Andria-Trani"])
+def test_provincia_in_another_case_is_accepted(plan_dir: Path, written: str):
+    edit(plan_dir / "piano.yaml", "provincia: Lecce", f"provincia: {written}")
+    _, problems = run(plan_dir)
+    assert located(problems) == []

@@ -80,6 +80,7 @@ SAME = {
     "sotto-voci-3-spazi": "1. area uno\n   1. obiettivo a\n   2. obiettivo b\n2. area due\n3. area tre\n",
     "sotto-voci-4-spazi": "1. area uno\n    - obiettivo a\n2. area due\n",
     "tre-livelli": "- a\n  - b\n    - c\n- d\n",
+    "sotto-voci-con-tab": "-\tarea uno\n\t-\tobiettivo a\n\t-\tobiettivo b\n-\tarea due\n",
     "continuazione-pigra": "- prima voce\ncontinua qui\n- seconda\n",
     "secondo-paragrafo": "- prima voce\n\n  altro paragrafo della voce\n- seconda\n",
     "tabella-sotto-testo": "Tabella:\n| a | b |\n|---|---|\n| 1 | 2 |\n",
@@ -106,6 +107,7 @@ WARNED = {
     "commento-html": ("Testo.\n\n<!-- nota per i colleghi -->\n", ["html-come-testo"]),
     "html-incollato": ("Testo con <b>grassetto</b> in linea.\n", ["html-come-testo"]),
     "html-in-una-voce": ("- voce <br> a capo\n", ["html-come-testo"]),
+    "punti-incollati": ("Testo:\n• uno\n• due\n\n▪\tda una email\n", ["elenco-incollato"] * 3),
 }
 
 
@@ -129,6 +131,9 @@ def test_angle_brackets_that_are_not_html_are_not_warned():
 
 def test_intent_where_commonmark_differs():
     assert skeleton(ours("##Titolo\n")) == [("h2", "Titolo", [])]
+    # bullets pasted from Word or an email: a list, not one paragraph with the bullets inside it
+    assert skeleton(ours("Testo:\n• uno\n• due\n")) == [("p", "Testo:", []),
+                                                        ("ul", "", [("li", "uno", []), ("li", "due", [])])]
     nested = skeleton(ours("1. area uno\n  - obiettivo\n2. area due\n"))
     assert nested == [("ol", "", [("li", "area uno", [("ul", "", [("li", "obiettivo", [])])]), ("li", "area due", [])])]
 
@@ -141,9 +146,9 @@ ordine: 20
 ---
 ## Come si scrive
 
-Un paragrafo scritto su più righe,
-andando a capo come nel file
-di partenza.
+Un paragrafo scritto su *più righe,
+andando a capo* come nel **file
+di partenza**.
 I suoi assi portanti sono tre:
 - l'inclusione
 - l'integrazione
@@ -384,3 +389,25 @@ def test_notes_have_their_title_and_no_rule(built2):
     paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml)
     i = next(k for k, p in enumerate(paragraphs) if "il testo della nota." in p)
     assert ">Note<" in paragraphs[i - 1] and "w:bottom" not in paragraphs[i - 1]
+
+
+def test_footnote_back_arrow_is_a_link_on_screen_not_on_paper(built2):
+    """«↩» takes the reader back to the call in the HTML; on paper it leads nowhere: the PDF does not print it."""
+    text, _ = built2
+    assert "il testo della nota." in text and "↩" not in text
+    html = ours("Testo[^1].\n\n[^1]: la nota\n")
+    assert re.search(r'<a class="footnote-backref" href="#[^"]+"[^>]*>&#8617;</a>', html)
+
+
+def test_underlined_level_one_title_is_warned_as_the_hash_one(plan_dir: Path):
+    """«Titolo» underlined with «===» is a level-1 heading, printed as a section like «# Titolo»: the same warning
+    (it had none); underlined with «---» it is a section, as «##», and a «####» after it skips a level."""
+    chapter = plan_dir / "capitoli" / "30-altre.md"
+    chapter.write_text(CHAPTER2.split("## Anni")[0] + "Primo\n=====\n\nSecondo\n-------\n\n#### Salta\n\n"
+                       "- voce\n---\n\nTesto\n\n---\n", encoding="utf-8")
+    r = _run("check", str(plan_dir))
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    found = re.findall(r"^\S+?:(\d+):\d+: avviso: (titolo .*?) nel testo.* \[titolo-salta-livello\]$|"
+                       r"^\S+?:(\d+):\d+: avviso: titolo «####» .* \[titolo-salta-livello\]$", r.stdout, re.M)
+    assert found == [(str(lines.index("Primo") + 1), "titolo sottolineato con «===»", ""),
+                     ("", "", str(lines.index("#### Salta") + 1))]

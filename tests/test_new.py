@@ -167,3 +167,19 @@ def test_rules_next_to_plan(tmp_path: Path, capsys):
     result, problems = run(plan)
     assert result is not None and problems == []
     assert "2026:" in (plan / "schede" / "A.1.yaml").read_text()
+
+
+@pytest.mark.parametrize("written, printed", [("LE", "Lecce"), ("taranto", "Taranto"), ("BAT", "Barletta-Andria-Trani")])
+def test_new_writes_the_provinces_name(tmp_path: Path, written: str, printed: str):
+    plan = tmp_path / "piano"
+    assert main(["new", str(plan), "--ambito", "Prova", "--provincia", written, "--comuni", "Alfa"]) == 0
+    assert f"provincia: {printed}\n" in (plan / "piano.yaml").read_text(encoding="utf-8")
+
+
+def test_new_refuses_a_province_of_another_region(tmp_path: Path, capsys):
+    plan = tmp_path / "piano"
+    assert main(["new", str(plan), "--ambito", "Prova", "--provincia", "Milano", "--comuni", "Alfa"]) == 2
+    err = capsys.readouterr().err
+    assert ("--provincia: «Milano» non è tra le province della Regione (ammesse: Bari, Barletta-Andria-Trani, "
+            "Brindisi, Foggia, Lecce, Taranto)") in err
+    assert not plan.exists()

@@ -123,3 +123,28 @@ def test_character_without_glyph_is_a_located_warning(plan_dir: Path, capsys):
         "caratteri tipografici del documento: nel PDF apparirebbe come un quadratino vuoto; sostituirlo con un "
         "carattere comune o toglierlo [carattere-senza-glifo]",
     ]
+
+
+def test_character_the_word_fonts_lack_is_a_located_warning(plan_dir: Path, capsys):
+    """The PDF draws «☺» (DejaVu has it) but the DOCX embeds DejaVu subset to the characters a plan uses: in
+    Word and LibreOffice it was an empty box, with no warning. «≥», «α», «⅓» are in the subset: no warning."""
+    from pdz_docs.checks.glyphs import covered
+
+    if covered() is None or 0x263A not in covered():
+        pytest.skip("fontconfig o DejaVu Sans non disponibili")
+    edit(plan_dir / CAP, SENTENCE, "Utenti \u2265 65 anni, \u03b1, \u2153 e \u263a.\n\n" + SENTENCE)
+    rc, found = problems(capsys, plan_dir)
+    assert rc == 0, found
+    line = line_of(plan_dir / CAP, "Utenti")
+    assert found == [
+        f"{CAP}:{line}:26: avviso: il carattere «\u263a» (U+263A WHITE SMILING FACE) non è nei caratteri tipografici "
+        "incorporati nel DOCX: in Word apparirebbe come un quadratino vuoto; sostituirlo con un carattere comune o "
+        "toglierlo [carattere-senza-glifo]"]
+
+
+def test_the_signs_word_bullets_are_read_as_are_in_the_docx_fonts():
+    """A pasted Wingdings arrowhead is read as «➢» (load/pasted.py): Word must be able to draw it too."""
+    from pdz_docs.checks.glyphs import embedded
+    from pdz_docs.load.pasted import WORD_SYMBOLS
+
+    assert [c for c in WORD_SYMBOLS.values() if ord(c) not in embedded()] == []

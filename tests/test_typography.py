@@ -265,3 +265,24 @@ def test_tie_keeps_signs_and_abbreviations_with_what_follows():
     html = '<p title="n. 3">€ 5 <code>n. 3</code></p><style>a { content: "n. 3" }</style><pre>art. 1</pre>'
     assert tie_html(html) == ('<p title="n. 3">€\u00a05 <code>n. 3</code></p><style>a { content: "n. 3" }</style>'
                               '<pre>art. 1</pre>')
+
+
+def test_deep_headings_are_never_smaller_than_the_text():
+    """Levels 5 and 6 (a chapter may go that deep) took the browser's 0.83 and 0.67 em: smaller than the text
+    they head. Every heading is at least the text's size, as in the DOCX's Heading 4–6 styles."""
+    from pdz_docs.render.html import TEMPLATES, _layout, stylesheet
+
+    html = (f"<html><head><style>{stylesheet()}</style></head><body><p>Testo</p>"
+            + "".join(f"<h{k}>Titolo {k}</h{k}>" for k in range(1, 7)) + "</body></html>")
+    sizes: dict[str, float] = {}
+
+    def walk(box):
+        tag = getattr(box, "element_tag", None)
+        if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
+            sizes.setdefault(tag, box.style["font_size"])
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(_layout(html, [], TEMPLATES).pages[0]._page_box)
+    assert len(sizes) == 7
+    assert all(sizes[f"h{k}"] >= sizes["p"] for k in range(1, 7)), sizes

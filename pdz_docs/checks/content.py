@@ -114,6 +114,8 @@ def check_chapter_tables(plan: Plan) -> list[Problem]:
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")   # the line under a «sottolineato» title: = level 1, - level 2
+_NOT_PARAGRAPH = re.compile(r"^(?: {4}|\t| {0,3}(?:>|[-*+](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)))")   # code, quote, item
 _CARDS = re.compile(r"\{\{-?\s*schede\s*\(\s*\)\s*-?\}\}")   # the cards: each titled at level 3
 
 
@@ -124,7 +126,9 @@ def check_heading_levels(plan: Plan) -> list[Problem]:
     """
     out = []
     for cap in plan.capitoli:
-        level, fence = 1, ""
+        if paragraph_refusals(cap.body):   # a chapter the document cannot read is one error of its own
+            continue
+        level, fence, text = 1, "", False   # text: the previous line is a line of a paragraph
         for n, line in enumerate(cap.body.split("\n")):
             f = _FENCE.match(line)
             if fence or f:
@@ -132,9 +136,15 @@ def check_heading_levels(plan: Plan) -> list[Problem]:
                     fence = ""
                 elif not fence:
                     fence = f.group(1)
+                text = False
                 continue
             h = _ATX.match(line)
-            if h is None:
+            s = _SETEXT.match(line) if text else None
+            text = (bool(line.strip()) and h is None and s is None and "|" not in line
+                    and not _NOT_PARAGRAPH.match(line))
+            if s is not None:   # «Titolo» underlined: a heading at the line of its words
+                found, n = (1 if s.group(1)[0] == "=" else 2), n - 1
+            elif h is None:
                 if _CARDS.search(line):
                     if level < 2:
                         out.append(avviso(Loc(cap.file, cap.body_line + n, 1), "titolo-salta-livello",
@@ -142,16 +152,18 @@ def check_heading_levels(plan: Plan) -> list[Problem]:
                                           "capitolo: mettere prima un titolo «##»"))
                     level = 3
                 continue
-            found = len(h.group(1))
+            else:
+                found = len(h.group(1))
             loc = Loc(cap.file, cap.body_line + n, 1)
             if found == 1:
+                written = "sottolineato con «===»" if s is not None else "«#»"
                 out.append(avviso(loc, "titolo-salta-livello",
-                                  "titolo «#» nel testo: il livello 1 è il titolo del capitolo; "
+                                  f"titolo {written} nel testo: il livello 1 è il titolo del capitolo; "
                                   "i titoli del testo iniziano da «##»"))
             elif found > level + 1:
                 wanted = "#" * (level + 1)
                 out.append(avviso(loc, "titolo-salta-livello",
-                                  f"titolo «{h.group(1)}» dopo un titolo di livello {level}: salta un livello "
+                                  f"titolo «{'#' * found}» dopo un titolo di livello {level}: salta un livello "
                                   f"e chi usa un lettore di schermo perde l'ordine del testo; scrivere «{wanted}»"))
             level = found
     return out

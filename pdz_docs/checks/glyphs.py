@@ -9,6 +9,10 @@ is reported once per file, at its first place, named by its code and Unicode nam
 The fonts are found as WeasyPrint finds them, through fontconfig (one `fc-list`), and
 their character maps are read with fontTools once per process. Where no font can be
 found (no fontconfig) nothing is reported: a check that cannot know stays silent.
+
+The DOCX embeds the faces of the reference document (`templates/riferimento.docx`), subset
+to the characters a plan uses: a character the PDF draws but those faces lack would be an
+empty box in Word and LibreOffice, and is reported too.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pdz_docs.model import Capitolo, Plan
 from pdz_docs.problems import Loc, Problem, avviso
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "templates" / "piano.css"
+REFERENCE_DOCX = STYLESHEET.with_name("riferimento.docx")
 FALLBACK = ("DejaVu Sans",)   # named last in piano.css for the signs the serif fonts lack
 # Not drawn, so not looked for: line ends, tabs, format characters (soft hyphen, joiners).
 _NOT_DRAWN = {"Cc", "Cf", "Zl", "Zp"}
@@ -68,6 +73,31 @@ def covered() -> frozenset[int] | None:
     return frozenset(points) if points else None
 
 
+@functools.lru_cache(maxsize=1)
+def embedded(docx: Path = REFERENCE_DOCX) -> frozenset[int] | None:
+    """The code points the faces embedded in the reference DOCX draw; None when it embeds none."""
+    import io
+    import zipfile
+
+    from fontTools.ttLib import TTFont
+
+    try:
+        with zipfile.ZipFile(docx) as z:
+            table = z.read("word/fontTable.xml").decode("utf-8")
+            rels = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"',
+                                   z.read("word/_rels/fontTable.xml.rels").decode("utf-8")))
+            points: set[int] = set()
+            for rid, key in re.findall(r'<w:embed\w+ r:id="(rId\d+)" w:fontKey="\{([0-9A-Fa-f-]+)\}"', table):
+                data = bytearray(z.read("word/" + rels[rid]))
+                k = bytes.fromhex(key.replace("-", ""))[::-1]
+                for i in range(32):           # ECMA-376 Part 1 §17.8.1: the font part's obfuscation, undone
+                    data[i] ^= k[i % 16]
+                points.update(TTFont(io.BytesIO(bytes(data)), lazy=True).getBestCmap() or {})
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    return frozenset(points) or None
+
+
 def missing(text: str, points: frozenset[int]) -> dict[str, int]:
     """Each character of `text` no font draws, with the offset of its first occurrence."""
     found = {c: text.index(c) for c in set(text)
@@ -81,6 +111,12 @@ def describe(c: str, count: int) -> str:
     more = {1: "", 2: ", qui e un'altra volta nel file"}.get(count, f", qui e altre {count - 1} volte nel file")
     return (f"il carattere {what} non è in nessuno dei caratteri tipografici del documento{more}: nel PDF "
             "apparirebbe come un quadratino vuoto; sostituirlo con un carattere comune o toglierlo")
+
+
+def describe_docx(c: str, count: int) -> str:
+    return describe(c, count).replace("non è in nessuno dei caratteri tipografici del documento",
+                                      "non è nei caratteri tipografici incorporati nel DOCX") \
+        .replace("nel PDF apparirebbe", "in Word apparirebbe")
 
 
 def _strings(data, path=()):
@@ -104,15 +140,26 @@ def check_glyphs(plan: Plan) -> list[Problem]:
     points = covered()
     if points is None:
         return []
+    word = embedded()
+
+    def lacking(text: str) -> dict[str, tuple[int, bool]]:
+        """Each character no font draws (False) or only the PDF's (True), with the offset of its first place."""
+        found = {c: (offset, False) for c, offset in missing(text, points).items()}
+        if word is not None:
+            found.update({c: (offset, True) for c, offset in missing(text, word).items() if c not in found})
+        return dict(sorted(found.items(), key=lambda item: item[1][0]))
+
     out = []
     for cap in plan.capitoli:
-        for c, offset in missing(cap.body, points).items():
-            out.append(avviso(_chapter_loc(cap, offset), "carattere-senza-glifo", describe(c, cap.body.count(c))))
+        for c, (offset, docx) in lacking(cap.body).items():
+            out.append(avviso(_chapter_loc(cap, offset), "carattere-senza-glifo",
+                              (describe_docx if docx else describe)(c, cap.body.count(c))))
     docs = [d for name, d in plan.docs.items() if name != "regole"] + [s.doc for s in plan.schede]
     for doc in docs:
         seen: dict[str, list] = {}
         for path, text in _strings(doc.data):
-            for c in missing(text, points):
-                seen.setdefault(c, [doc.loc(*path), 0])[1] += text.count(c)
-        out += [avviso(loc, "carattere-senza-glifo", describe(c, n)) for c, (loc, n) in seen.items()]
+            for c, (_, docx) in lacking(text).items():
+                seen.setdefault(c, [doc.loc(*path), 0, docx])[1] += text.count(c)
+        out += [avviso(loc, "carattere-senza-glifo", (describe_docx if docx else describe)(c, n))
+                for c, (loc, n, docx) in seen.items()]
     return out

@@ -12,7 +12,7 @@ from pathlib import Path
 from pdz_docs.finance.compute import years_of
 from pdz_docs.limits import MAX_CONTEGGIO
 from pdz_docs.model import Plan
-from pdz_docs.names import name_key
+from pdz_docs.names import name_key, province_of
 from pdz_docs.problems import Problem, avviso, errore
 
 RESERVED_YEAR_KEY = "importo"
@@ -31,6 +31,22 @@ def check_ciclo(plan: Plan) -> list[Problem]:
         return [errore(plan.loc("piano", "ciclo"), "ciclo-incoerente",
                        f"il piano dichiara il ciclo {plan.piano.ciclo} ma le regole «{plan.piano.regole}» "
                        f"sono del ciclo {plan.regole.ciclo}")]
+    return []
+
+
+def check_provincia(plan: Plan) -> list[Problem]:
+    """The plan's province is one of the Region's (rules: «province»), written by its name, as the cover prints it."""
+    if not plan.piano or not plan.regole or not plan.regole.province:
+        return []
+    written, accepted = plan.piano.provincia, list(dict.fromkeys(plan.regole.province.values()))
+    found = province_of(written, plan.regole.province)
+    if found is None:
+        return [errore(plan.loc("piano", "provincia"), "provincia-non-valida",
+                       f"la provincia «{written}» non è tra le province della Regione (ammesse: {', '.join(accepted)})"
+                       + _hint(written, accepted))]
+    if name_key(written.replace("-", " ")) != name_key(found.replace("-", " ")):   # its sigla
+        return [errore(plan.loc("piano", "provincia"), "provincia-non-valida",
+                       f"«{written}» è la sigla della provincia: scrivere il nome, «{found}», che si stampa in copertina")]
     return []
 
 
@@ -332,6 +348,7 @@ def check_quadro_sinottico(plan: Plan) -> list[Problem]:
 
 CHECKS = [
     check_ciclo,
+    check_provincia,
     check_comuni,
     check_conteggi,
     check_comuni_citati,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
@@ -64,11 +65,20 @@ def _citation(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _note_lines(state: StateCore) -> None:
+    """The 0-based line of every note's text, kept in `env` before the footnote plugin drops the notes never
+    cited (with their lines), so that the builder can say where such a note is."""
+    for t in state.tokens:
+        if t.type == "footnote_reference_open" and t.map:
+            state.env.setdefault("note_lines", []).append((t.meta["label"], t.map[0]))
+
+
 def markdown_parser() -> MarkdownIt:
     """CommonMark + GFM tables + ~~barrato~~ + footnotes; raw HTML is text; citations are tokens."""
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).use(footnote_plugin)
     md.validateLink = lambda url: True   # every address is judged by load/refs.py's rules, in _runs and _image
     md.inline.ruler.before("text", "cifra", _citation)
+    md.core.ruler.before("footnote_tail", "note_lines", _note_lines)
     return md
 
 
@@ -129,8 +139,15 @@ def build_chapter(cap: Capitolo, cifre: dict, tables: dict, cards: tuple[n.Card,
     Its tables take their numbers from `numbering` (shared by the chapters of a document, in their order);
     the citations of table numbers are filled in by `resolved`, once every table is numbered."""
     ctx = _Chapter(cap, cifre, tables, cards, root, numbering or Numbering())
-    tokens = markdown_parser().parse(intent(cap.body))
+    env: dict = {}
+    tokens = markdown_parser().parse(intent(cap.body), env)
     blocks, _ = _blocks(ctx, tokens, 0, None)
+    cited = env.get("footnotes", {}).get("refs", {})
+    for label, line in env.get("note_lines", []):
+        if cited.get(":" + label, -1) < 0:   # the footnote plugin leaves such a note out of the document
+            ctx.problems.append(avviso(ctx.loc(line), "nota-non-citata",
+                                       f"il testo della nota «[^{label}]» non è richiamato nel testo e non si "
+                                       f"stampa: aggiungere «[^{label}]» dove va la nota, o togliere la riga"))
     number = cap.meta.numero
     label = f"Capitolo {roman(number)}" if number else ""
     return (n.Chapter(cap.meta.id, number or 0, label, cap.meta.titolo, cap.meta.id, tuple(blocks), loc=cap.loc),
@@ -306,7 +323,7 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
             target = []
         elif t.type in ("em_close", "strong_close", "s_close", "link_close"):
             kind, parent, attrs = stack.pop()
-            children, target = _inline_only(ctx, target, loc), parent
+            children, target = _inline_only(ctx, _merge(target), loc), parent   # soft breaks: spaces
             if kind == "em_open":
                 target.append(n.Emphasis(children, loc=loc))
             elif kind == "strong_open":
@@ -314,11 +331,12 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
             elif kind == "s_open":
                 target.append(n.Strike(children, loc=loc))
             elif link_kind(str(attrs.get("href", ""))) == "ok":
-                target.append(n.Link(str(attrs["href"]), children, loc=loc))
+                target.append(n.Link(str(attrs["href"]), children, str(attrs.get("title", "")), loc=loc))
             else:
                 target.extend(children)  # a path or a refused scheme: the text stays, the link goes
         elif t.type == "image":
-            image = _image(ctx, str(t.attrs.get("src", "")), _substituted(ctx, t.content), loc)
+            image = _image(ctx, str(t.attrs.get("src", "")), _substituted(ctx, t.content), loc,
+                           _substituted(ctx, str(t.attrs.get("title", ""))))
             if image is not None:
                 target.append(image)
         elif t.type == "footnote_ref":
@@ -370,7 +388,7 @@ def _substituted(ctx: _Chapter, text: str) -> str:
     return _CITATION.sub(value, text)
 
 
-def _image(ctx: _Chapter, src: str, alt: str, loc: Loc) -> n.Image | None:
+def _image(ctx: _Chapter, src: str, alt: str, loc: Loc, title: str = "") -> n.Image | None:
     """A picture inside the plan, normalised (load/media.py); anything else is left out (the checks said why)."""
     if ctx.root is None:
         return None
@@ -379,7 +397,7 @@ def _image(ctx: _Chapter, src: str, alt: str, loc: Loc) -> n.Image | None:
     if not isinstance(picture, Picture):
         return None
     # every figure says something to a screen reader (PDF/UA-1 §7.3); a missing description is warned
-    return n.Image(picture, alt.strip() or "Immagine " + found.path.stem, loc=loc)
+    return n.Image(picture, alt.strip() or "Immagine " + found.path.stem, title.strip(), loc=loc)
 
 
 # A table's caption, pandoc's way: a line «: Titolo» (or «Tabella: Titolo») right after the table

@@ -60,18 +60,22 @@ class Code(Node):
 
 @dataclass(frozen=True)
 class Link(Node):
-    """A link kept by the rules of load/refs.py: http(s), mailto or a place in the document (#…)."""
+    """A link kept by the rules of load/refs.py: http(s), mailto or a place in the document (#…); its
+    title, if written (`[testo](url "titolo")`), is a tooltip as in CommonMark."""
 
     href: str
     children: tuple[Inline, ...]
+    title: str = ""
 
 
 @dataclass(frozen=True)
 class Image(Node):
-    """A picture of the plan, normalised (load/media.py), with the text a screen reader speaks."""
+    """A picture of the plan, normalised (load/media.py), with the text a screen reader speaks and its
+    title, if written (`![testo](file.png "titolo")`: a tooltip, as in CommonMark)."""
 
     picture: Picture
     alt: str
+    title: str = ""
 
 
 @dataclass(frozen=True)

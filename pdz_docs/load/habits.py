@@ -4,7 +4,7 @@ The document builder reads chapters as CommonMark with GFM tables (markdown-it-p
 previews writers know do (GitHub, GitLab, VS Code). Where a writer's intent is plain but
 CommonMark reads it otherwise, `intent` rewrites the line in place (the line numbers never
 move): `##Titolo` without a space is a heading, a sub-item indented by 2 spaces under
-«1. » is nested. `habit_notes` lists, with their lines, the constructs whose intent is
+«1. » is nested, a line starting with a pasted bullet («• ») is a list item. `habit_notes` lists, with their lines, the constructs whose intent is
 ambiguous or that a CommonMark preview would show differently: the checks turn them into
 located warnings.
 """
@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 
 _ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])([ \t]+|$)(.*)$")
+# a bullet typed, or pasted from an email or a web page, where Markdown has «- » (Word's own bullets, in
+# the private-use area, are list items already: load/pasted.py)
+_PASTED_BULLET = re.compile(r"^( *)([•◦▪●■‣⁃·])[ \t]+(\S.*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING_NOSPACE = re.compile(r"^(#{1,6})([^#\s].*)$")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
@@ -85,10 +88,19 @@ def _scan(lines: list[str]) -> tuple[dict[int, str], list[Note]]:
             notes.append(Note(n, "html-come-testo",
                               f"«{html.group(0)[:30]}» è HTML: nel documento è stampato così com'è, come testo; "
                               "per il grassetto scrivere **testo**, per una nota che non si stampa {# … #}"))
+        pasted = _PASTED_BULLET.match(line)
+        if pasted:
+            line = fixes[n] = f"{pasted.group(1)}- {pasted.group(3)}"
+            notes.append(Note(n, "elenco-incollato",
+                              f"«{pasted.group(2)}» all'inizio della riga (un elenco incollato da Word o da una "
+                              "email) è letto come voce di elenco, ma altri programmi lo mostrano come testo "
+                              "unito alla riga sopra: scrivere «- » al suo posto"))
         item = _ITEM.match(line)
         if item:
             indent = len(item.group(1))
-            offset = indent + len(item.group(2)) + max(1, min(len(item.group(3).expandtabs(4)), 4))
+            # a tab after the marker goes to the next tab stop, as CommonMark counts it («-\t» is 4 columns)
+            gap = len(line[:item.end(3)].expandtabs(4)) - indent - len(item.group(2))
+            offset = indent + len(item.group(2)) + max(1, min(gap, 4))
             if not stack:
                 if _is_text(prev) and not _can_interrupt(item):
                     prev = raw

@@ -453,6 +453,8 @@ class Regole(Model):
     fasce_eta: list[str]
     fasce_minori: list[str]
     fasce_anziani: list[str]
+    # the Region's provinces, sigla → name (piano.yaml's «provincia» is one of the names); none: not checked
+    province: dict[str, Nome] = {}
     # the regional index: chapter number (or id of an unnumbered chapter) → its title and sections
     indice: dict[Annotated[int | str, PlainValidator(_indice_key)], CapitoloIndice] = {}
 

@@ -105,6 +105,15 @@ def _cell_xml(c: WordCell, width: int, small: bool, keep: bool = False) -> str:
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{"".join(paras)}</w:tc>'
 
 
+def _indented(p, left: int, hanging: int = 0) -> None:
+    """A paragraph's text starting `left` twentieths of a point in (its first line `hanging` to the left): where
+    the text of the list item or quote holding it starts, which its style cannot know."""
+    ind = p.get_or_add_pPr().get_or_add_ind()
+    ind.set(qn("w:left"), str(left))
+    if hanging:
+        ind.set(qn("w:hanging"), str(hanging))
+
+
 def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int, small: bool) -> list[int]:
     """Column widths as the PDF's automatic table layout gives them (CSS 2.1 §17.5.2.2): each column gets
     at least its longest word and, when there is room, its longest line; the rest is shared in proportion.
@@ -136,20 +145,22 @@ def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int
 
 
 def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int, small: bool,
-               caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False) -> str:
+               caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False,
+               indent: int = 0) -> str:
     """A native Word table with fixed column widths filling the text width, drawn by a table style.
 
     Card grids take the given `weights` (label column 32%, as in the PDF); other tables share the width
     by their content, as the PDF's automatic layout does.
 
     `rows` are (is_header, cells): header rows repeat on every page; no row is split across pages;
-    `keep`: the whole table on one page (every row but the last kept with the next, as Word does it).
+    `keep`: the whole table on one page (every row but the last kept with the next, as Word does it);
+    `indent` (twentieths of a point): where the text of the quote or list item holding the table starts.
     The style shades the first row (`DATA`: the header) or the first column (`GRID`: the labels), and
     the last row when `last_total`. Written as XML in one go: python-docx's cell-by-cell API is ten
     times slower on a long plan.
     """
     ncols = max(len(cells) for _, cells in rows)
-    total = width_emu // 635   # twentieths of a point
+    total = width_emu // 635 - indent   # twentieths of a point
     if style == GRID:
         weights = list(weights) if weights and len(weights) == ncols else [1] * ncols
         widths = [total * w // sum(weights) for w in weights]
@@ -158,7 +169,8 @@ def _table_xml(rows: list[tuple[bool, list[WordCell]]], weights, width_emu: int,
     first_row = int(style == DATA and rows[0][0])
     look = 0x20 * first_row + 0x40 * last_total + 0x80 * (style == GRID) + 0x600   # ECMA-376 §17.7.6 tblLook
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
-           f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblW w:w="{total}" w:type="dxa"/>'
+           + (f'<w:tblInd w:w="{indent}" w:type="dxa"/>' if indent else "") + '<w:tblLayout w:type="fixed"/>'
            f'<w:tblLook w:val="{look:04X}" w:firstRow="{first_row}" w:lastRow="{int(last_total)}" '
            f'w:firstColumn="{int(style == GRID)}" '
            'w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
@@ -190,6 +202,7 @@ class WordBuilder:
         self._styles: dict[str, str] = {}
         self._bookmarks = 0
         self._fresh_page = True     # at the top of a page: a page break here would leave an empty page
+        self.indent = 0             # tables start this far in (twentieths of a point): inside a quote or a list
         body = self.d.element.body
         for el in list(body):
             if el.tag != qn("w:sectPr"):
@@ -256,7 +269,8 @@ class WordBuilder:
                   caption: str = "", style: str = DATA, last_total: bool = False, keep: bool = False):
         """A table (its w:tbl element); `size` below 8 points takes the small table styles (tables with many
         money columns); `keep`: not divided between two pages."""
-        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total, keep))
+        tbl = parse_xml(_table_xml(rows, weights, self.width(), size < 8, caption, style, last_total, keep,
+                                   self.indent))
         body = self.d.element.body
         body.sectPr.addprevious(tbl) if body.sectPr is not None else body.append(tbl)
         self._fresh_page = False
@@ -333,7 +347,8 @@ class DocxTranslator(WordBuilder):
         self.pages = pages or {}
         self.p = None              # the paragraph inline nodes write into
         self.bold = self.italic = self.strike = self.link = False
-        self.quote = 0             # inside a quote: paragraphs take the Quote style
+        self.in_heading = False    # writing a heading's runs: code takes the heading's size
+        self.quote = 0             # inside a quote: paragraphs take the Quote style, «Quote 2» in a quote's quote
         self.landscape = False     # inside a chapter, in a landscape section opened for wide tables
         self.notes: int | None = None   # the numbering of the chapter's notes being written
         self.indexed: set[str] = set()  # anchors of the «###» headings the index lists (its level-3 entries)
@@ -364,7 +379,7 @@ class DocxTranslator(WordBuilder):
         """A run of text; bold and italic are the Strong and Emphasis character styles, a link's words the
         Hyperlink style (a run has one style: bold inside italic, or either inside code or a link, adds the
         other as a property)."""
-        r = self.target().add_run(text if style == "HTMLCode" else tie(text))   # code stays verbatim
+        r = self.target().add_run(text if style in ("HTMLCode", "CodiceTitolo") else tie(text))   # code verbatim
         style = style or ("Hyperlink" if self.link else
                           "Strong" if self.bold else "Emphasis" if self.italic else None)
         if style:
@@ -405,7 +420,7 @@ class DocxTranslator(WordBuilder):
         return self.styled(x.children, strike=True)
 
     def visit_Code(self, x: n.Code) -> list:
-        return self.run(x.text, style="HTMLCode")
+        return self.run(x.text, style="CodiceTitolo" if self.in_heading else "HTMLCode")
 
     def visit_Link(self, x: n.Link) -> list:
         """A Word hyperlink: to a bookmark of the document (#…) or to an address kept by load/refs.py."""
@@ -418,6 +433,8 @@ class DocxTranslator(WordBuilder):
             link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"/>')
         else:
             return self.all(x.children)
+        if x.title:
+            link.set(qn("w:tooltip"), x.title)
         # the link's words with their emphasis, each run in the Hyperlink style
         for r in self.styled(x.children, link=True):
             link.append(r)
@@ -433,6 +450,8 @@ class DocxTranslator(WordBuilder):
         run = self.target().add_run()
         shape = run.add_picture(io.BytesIO(pic.data), width=width or None, height=height or None)
         shape._inline.docPr.set("descr", x.alt)   # Word's alt text, read by screen readers
+        if x.title:
+            shape._inline.docPr.set("title", x.title)
         return [run._r]
 
     def visit_FigureRef(self, x: n.FigureRef) -> list:
@@ -461,7 +480,7 @@ class DocxTranslator(WordBuilder):
 
     # --- blocks ---------------------------------------------------------------------------
     def paragraph(self, runs, style: str | None = None) -> list:
-        self.p = self.para(style=style or ("Quote" if self.quote else None))
+        self.p = self.para(style=style or self.quote_style())
         self.all(runs)
         p, self.p = self.p, None
         return [p._p]
@@ -470,12 +489,21 @@ class DocxTranslator(WordBuilder):
         return self.paragraph(x.runs)
 
     def visit_Heading(self, x: n.Heading) -> list:
-        # one run of plain text: the heading's words are its bookmark's, and the index's entry. A «###»
-        # the index lists takes the style its TOC field collects at level 3 (visit_Toc)
+        # the heading's runs as the PDF prints them (emphasis, links, note calls), then the bookmark around
+        # them that the index's entry links to. A «###» the index lists takes the style its TOC field
+        # collects at level 3 (visit_Toc)
         indexed = x.level == 3 and x.anchor in self.indexed
         anchor = x.anchor if x.level < 3 or indexed else ""
-        return [self.heading(f"{x.number} {x.title}" if x.number else x.title, x.level, anchor,
-                             style="Titolo voce indice" if indexed else "")._p]
+        runs = x.runs or (n.Text(x.title),)
+        if x.number:   # the number in the title's first run: a plain title stays one run, as the index's entry
+            first = runs[0] if isinstance(runs[0], n.Text) else n.Text("")
+            runs = (n.Text(f"{x.number} {first.text}"), *runs[first is runs[0]:])
+        self.p = self.heading("", x.level, style="Titolo voce indice" if indexed else "")
+        self.styled(runs, in_heading=True)
+        p, self.p = self.p, None
+        if anchor:
+            self.bookmark(p, anchor)
+        return [p._p]
 
     def visit_List(self, x: n.List, level: int = 0) -> list:
         """A list; each numbered list is its own Word list, restarting at its first number."""
@@ -487,6 +515,10 @@ class DocxTranslator(WordBuilder):
         return out
 
     def item(self, x: n.ListItem, style: str, num: int | None, level: int) -> list:
+        # where the item's text starts: its list style's indent, further in inside a quote, and one step
+        # further for each level deeper than the three of the list styles
+        step = self.indent_of("List Bullet 2") - self.indent_of("List Bullet")
+        left = self.indent + self.indent_of(style) + max(0, level - 2) * step
         out, first = [], True
         for b in x.blocks:
             if isinstance(b, n.List):
@@ -497,11 +529,19 @@ class DocxTranslator(WordBuilder):
                     ppr = out[-1].get_or_add_pPr()
                     ppr.get_or_add_numPr().get_or_add_numId().val = num
                     ppr.numPr.get_or_add_ilvl().val = 0
+                if left != self.indent_of(style):   # the number hanging as the style has it
+                    _indented(out[-1], left, self.hanging_of(style))
                 first = False
             elif isinstance(b, n.Paragraph):          # a loose item's further paragraph, under its text
                 out += self.paragraph(b.runs, "List Continue")
-            else:
-                out += self.render(b)
+                if left != self.indent_of("List Continue"):
+                    _indented(out[-1], left)
+            else:   # a table or code in the item starts where the item's text starts
+                saved, self.indent = self.indent, left
+                try:
+                    out += self.render(b)
+                finally:
+                    self.indent = saved
         return out
 
     def visit_ListItem(self, x: n.ListItem) -> list:
@@ -516,15 +556,50 @@ class DocxTranslator(WordBuilder):
         num.add_lvlOverride(ilvl=0).add_startOverride(start)
         return num.numId
 
+    def quote_style(self) -> str | None:
+        return None if not self.quote else "Quote" if self.quote == 1 else f"Quote {min(self.quote, 3)}"
+
+    def indent_of(self, style: str) -> int:
+        """Where the text of a paragraph of `style` starts (twentieths of a point): its own indent, or its
+        list level's in the numbering definitions (list styles)."""
+        st = self.d.styles[style]
+        if st.paragraph_format.left_indent is not None:
+            return st.paragraph_format.left_indent // 635
+        ind = self._list_ind(style)
+        return int(ind.get(qn("w:left"))) if ind is not None else 0
+
+    def hanging_of(self, style: str) -> int:
+        """How far a list style's number or bullet hangs left of its text."""
+        ind = self._list_ind(style)
+        return int(ind.get(qn("w:hanging"), 0)) if ind is not None else 0
+
+    def _list_ind(self, style: str):
+        """The indentation of a list style's level in the numbering definitions (None: not a list style)."""
+        ppr = self.d.styles[style].element.pPr
+        if ppr is None or ppr.numPr is None:
+            return None
+        numbering = self.d.part.numbering_part.element
+        abstract = next(m.abstractNumId.val for m in numbering.num_lst if m.numId == ppr.numPr.numId.val)
+        ind = numbering.xpath(f'w:abstractNum[@w:abstractNumId="{abstract}"]/w:lvl[@w:ilvl="0"]/w:pPr/w:ind')
+        return ind[0] if ind else None
+
     def visit_Quote(self, x: n.Quote) -> list:
+        """A quote; one inside it takes the next Quote style, further in. A table in it starts where its text
+        starts (Word draws the bar of paragraphs only: the table lines up under the quoted text)."""
+        saved = self.indent
         self.quote += 1
+        self.indent = self.indent_of(self.quote_style())
         try:
             return self.all(x.blocks)
         finally:
             self.quote -= 1
+            self.indent = saved
 
     def visit_CodeBlock(self, x: n.CodeBlock) -> list:
-        return [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]
+        out = [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]
+        for p in out if self.indent else ():   # in a list item or a quote: where their text starts
+            _indented(p, self.indent)
+        return out
 
     def visit_Rule(self, x: n.Rule) -> list:
         return [self.para(style="Separatore")._p]   # a thematic break: an empty paragraph with a rule under it

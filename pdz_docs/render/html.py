@@ -69,11 +69,13 @@ class HtmlTranslator:
         return f"<code>{self.text(x.text)}</code>"
 
     def visit_Link(self, x: n.Link) -> str:
-        return f'<a href="{escape(x.href)}">{self.all(x.children)}</a>'
+        title = f' title="{escape(x.title)}"' if x.title else ""
+        return f'<a href="{escape(x.href)}"{title}>{self.all(x.children)}</a>'
 
     def visit_Image(self, x: n.Image) -> str:
         p = x.picture
-        return f'<img src="{p.uri}" width="{p.width}" height="{p.height}" alt="{escape(x.alt)}">'
+        title = f' title="{escape(x.title)}"' if x.title else ""
+        return f'<img src="{p.uri}" width="{p.width}" height="{p.height}" alt="{escape(x.alt)}"{title}>'
 
     def visit_FigureRef(self, x: n.FigureRef) -> str:
         return self.text(x.text)

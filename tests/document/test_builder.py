@@ -196,3 +196,27 @@ def test_check_and_the_studio_list_an_unsupported_construct_at_its_line(plan_dir
         shadow.close()
     assert [(p.loc.file, p.loc.line) for p in problems if p.code == "costrutto-non-supportato"] == [
         ("capitoli/10-cap1.md", line)]
+
+
+def test_a_note_never_cited_is_a_warning_at_its_line(tmp_path):
+    """A note's text whose label the chapter never cites printed nowhere, silently: a warning at its line."""
+    text = "Citata[^a].\n\n[^a]: Stampata.\n\n[^orfana]: Mai richiamata.\n    Su due righe.\n\n[^b]: Neppure.\n"
+    chapter, problems = build(tmp_path, text)
+    assert [(p.loc.file, p.loc.line, p.code, p.severity) for p in problems] == [
+        ("capitoli/prova.md", 5, "nota-non-citata", "avviso"), ("capitoli/prova.md", 8, "nota-non-citata", "avviso")]
+    assert "[^orfana]" in problems[0].message
+    assert [len(b.notes) for b in chapter.blocks if isinstance(b, n.Footnotes)] == [1]
+
+
+def test_a_note_cited_only_inside_code_is_not_cited(tmp_path):
+    _, problems = build(tmp_path, "Si scrive `[^a]` per citarla.\n\n[^a]: Testo.\n")
+    assert [(p.loc.line, p.code) for p in problems] == [(3, "nota-non-citata")]
+
+
+def test_a_soft_break_inside_emphasis_is_a_space(tmp_path):
+    """A line of the file ending inside *…*, **…** or a link's words is a space there too (the DOCX made it a
+    hard line break: python-docx writes «\\n» as <w:br/>)."""
+    chapter, _ = build(tmp_path, "Testo *su due\nrighe* e **anche\nqui** e [un\nsito](https://esempio.it).\n")
+    runs = chapter.blocks[0].runs
+    assert [n.plain(r.children) for r in runs if isinstance(r, (n.Emphasis, n.Strong, n.Link))] == [
+        "su due righe", "anche qui", "un sito"]

@@ -114,3 +114,185 @@ def test_a_links_words_keep_their_emphasis(tmp_path):
     link = next(h for h in re.findall(r"<w:hyperlink .*?</w:hyperlink>", xml) if "Cella06" in h)
     assert re.search(r'<w:rStyle w:val="Hyperlink"/><w:i/></w:rPr><w:t[^>]*>Cella06', link)
     assert "collegamento con " in link and " in corsivo" in link
+
+
+HEADING_CHAPTER = """---
+id: titoli
+titolo: Titoli
+numero: 6
+ordine: 20
+---
+## Il *Titolo01* e il **Titolo02** del [Titolo03](https://example.org/t) con nota[^t]
+
+#### Anche `Titolo04` qui *Titolo05*
+
+Testo.
+
+[^t]: La nota del titolo.
+"""
+
+
+def test_headings_keep_their_inline_formatting(tmp_path):
+    """Emphasis, strong, a link, code and a note call in a heading stay so in Word, as in the PDF (the heading
+    was one run of plain text, its link and note call lost); the index's bookmark still holds its words."""
+    xml = _built(tmp_path, HEADING_CHAPTER)
+    heading = next(p for p in re.findall(r"<w:p[ >].*?</w:p>", xml) if "Titolo01" in p and '"Heading2"' in p)
+    assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Titolo01', heading)
+    assert re.search(r'<w:rStyle w:val="Strong"/></w:rPr><w:t[^>]*>Titolo02', heading)
+    assert re.search(r'<w:hyperlink r:id="[^"]+"><w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr><w:t[^>]*>Titolo03',
+                     heading)
+    assert re.search(r'<w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t>', heading)
+    assert re.search(r'<w:bookmarkStart [^>]*/><w:r><w:t[^>]*>6\.1 Il </w:t>.*<w:bookmarkEnd [^>]*/></w:p>', heading)
+    small = _paragraph(xml, "Titolo04")
+    assert re.search(r'<w:rStyle w:val="CodiceTitolo"/></w:rPr><w:t[^>]*>Titolo04', small)
+    assert re.search(r'<w:rStyle w:val="Emphasis"/></w:rPr><w:t[^>]*>Titolo05', small)
+
+
+NESTED_CHAPTER = """---
+id: annidati
+titolo: Annidati
+numero: 6
+ordine: 20
+---
+> Quota01 primo livello
+>
+> > Quota02 secondo livello
+> >
+> > > Quota03 terzo livello
+>
+> | Quota04 a | b |
+> |---|---|
+> | 1 | 2 |
+
+- Voce01
+
+  | Voce02 a | b |
+  |---|---|
+  | 1 | 2 |
+
+  - Voce03
+
+    | Voce04 a | b |
+    |---|---|
+    | 1 | 2 |
+
+| Fuori01 a | b |
+|---|---|
+| 1 | 2 |
+"""
+
+
+def _indent(styles: str, style: str) -> int:
+    return int(re.search(rf'w:styleId="{style}">(?:(?!</w:style>).)*<w:ind w:left="(\d+)"', styles)[1])
+
+
+def test_quotes_nest_and_tables_keep_their_containers_indent(tmp_path):
+    """A quote inside a quote is indented more than its parent (it was drawn as the parent); a table inside a
+    quote or a list item starts where their text starts, and is as much narrower (it was at the margin)."""
+    xml = _built(tmp_path, NESTED_CHAPTER)
+    docx = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx")))
+    styles = docx.read("word/styles.xml").decode()
+    numbering = docx.read("word/numbering.xml").decode()
+    quotes = [re.search(r'<w:pStyle w:val="([^"]+)"/>', _paragraph(xml, f"Quota0{i}"))[1] for i in (1, 2, 3)]
+    assert quotes == ["Quote", "Quote2", "Quote3"]
+    indents = [_indent(styles, q) for q in quotes]
+    assert indents[0] < indents[1] < indents[2]
+    assert re.search(r'w:styleId="Quote">(?:(?!</w:style>).)*<w:left w:val="single"', styles)   # the PDF's bar
+
+    def table(word: str) -> tuple[int, int]:
+        tbl = next(t for t in re.findall(r"<w:tbl>.*?</w:tbl>", xml) if word in t)
+        ind = re.search(r'<w:tblInd w:w="(\d+)" w:type="dxa"/>', tbl)
+        return int(ind[1]) if ind else 0, int(re.search(r'<w:tblW w:w="(\d+)"', tbl)[1])
+
+    full = table("Fuori01")
+    assert full[0] == 0
+    list_indents = [int(re.search(rf'<w:pStyle w:val="{s}"/>.*?<w:ind w:left="(\d+)"', numbering)[1])
+                    for s in ("ListBullet", "ListBullet2")]
+    for word, indent in (("Quota04", indents[0]), ("Voce02", list_indents[0]), ("Voce04", list_indents[1])):
+        assert table(word) == (indent, full[1] - indent), word
+
+
+TITLES_CHAPTER = """---
+id: titoli
+titolo: Titoli
+numero: 6
+ordine: 20
+---
+![Mappa01](immagini/logo.png "Mappa02 dell'Ambito") e il [sito01](https://example.org/s "Sito02 della Regione").
+"""
+
+
+def test_titles_of_pictures_and_links_are_kept(tmp_path):
+    """A title written after a picture's or a link's address is kept as CommonMark keeps it: the picture's
+    and the link's title in the HTML (a tooltip) and in Word (the picture's title, the link's tooltip)."""
+    from test_markdown_habits import ours
+
+    html = ours('![M](x.png "Mappa02") [s](https://example.org/s "Sito02")\n')
+    assert 'title="Sito02"' in html
+    xml = _built(tmp_path, TITLES_CHAPTER)
+    assert re.search(r'<wp:docPr [^>]*descr="Mappa01"[^>]*title="Mappa02 dell\'Ambito"', xml) or \
+        re.search(r'<wp:docPr [^>]*title="Mappa02 dell\'Ambito"[^>]*descr="Mappa01"', xml)
+    assert re.search(r'<w:hyperlink [^>]*w:tooltip="Sito02 della Regione"', xml)
+
+
+INSIDE_CHAPTER = """---
+id: dentro
+titolo: Dentro
+numero: 6
+ordine: 20
+---
+1. Voce01:
+
+   ```
+   Codice01 nella voce
+   ```
+
+> - Citata01 voce
+>   - Citata02 sotto-voce
+
+- Primo
+  - Secondo01
+
+    Seguito01 del secondo
+"""
+
+
+def test_code_lists_and_paragraphs_keep_their_containers_indent(tmp_path):
+    """As in the PDF: code in a list item starts at the item's text, a list in a quote inside the quote, a
+    sub-item's further paragraph under the sub-item's text (they were at the margin or at the first level)."""
+    xml = _built(tmp_path, INSIDE_CHAPTER)
+    docx = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx")))
+    styles, numbering = (docx.read(f"word/{p}.xml").decode() for p in ("styles", "numbering"))
+    quote = _indent(styles, "Quote")
+    lists = {s: int(re.search(rf'<w:pStyle w:val="{s}"/>.*?<w:ind w:left="(\d+)"', numbering)[1])
+             for s in ("ListNumber", "ListBullet", "ListBullet2")}
+
+    def left(word: str) -> int:
+        return int(re.search(r'<w:ind w:left="(\d+)"', _paragraph(xml, word))[1])
+
+    assert left("Codice01") == lists["ListNumber"]
+    assert (left("Citata01"), left("Citata02")) == (quote + lists["ListBullet"], quote + lists["ListBullet2"])
+    assert left("Seguito01") == lists["ListBullet2"]
+
+
+def test_a_fourth_list_level_is_indented_further_than_the_third(tmp_path):
+    """Word's list styles go three levels deep; a fourth level was drawn on the third (the PDF indents it)."""
+    xml = _built(tmp_path, "---\nid: livelli\ntitolo: Livelli\nnumero: 6\nordine: 20\n---\n"
+                 "- Livello01\n  - Livello02\n    - Livello03\n      - Livello04\n\n        Seguito04\n")
+    numbering = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/numbering.xml").decode()
+    third = int(re.search(r'<w:pStyle w:val="ListBullet3"/>.*?<w:ind w:left="(\d+)"', numbering)[1])
+    fourth = _paragraph(xml, "Livello04")
+    assert "ListBullet3" in fourth
+    left = int(re.search(r'<w:ind w:left="(\d+)"', fourth)[1])
+    assert left > third and int(re.search(r'<w:ind w:left="(\d+)"', _paragraph(xml, "Seguito04"))[1]) == left
+
+
+def test_code_in_a_heading_is_the_headings_size(tmp_path):
+    """Code in a heading is set at the heading's size, as in the PDF (the code style's 9 points made it smaller
+    than the words around it); in the text it keeps the code style."""
+    xml = _built(tmp_path, HEADING_CHAPTER)
+    heading = next(p for p in re.findall(r"<w:p[ >].*?</w:p>", xml) if "Titolo04" in p and "Heading" in p)
+    assert re.search(r'<w:rStyle w:val="CodiceTitolo"/></w:rPr><w:t[^>]*>Titolo04', heading)
+    styles = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/styles.xml").decode()
+    code = re.search(r'w:styleId="CodiceTitolo">(.*?)</w:style>', styles)[1]
+    assert "Courier New" in code and "<w:sz " not in code
