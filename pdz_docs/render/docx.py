@@ -27,6 +27,7 @@ from docx.shared import Mm
 from docx.text.paragraph import Paragraph
 
 from pdz_docs.document import nodes as n
+from pdz_docs.document.measure import CELL_PAD, table_size, text_width
 from pdz_docs.finance.table import Table
 from pdz_docs.load.refs import link_kind
 from pdz_docs.render.html import TEMPLATES
@@ -105,27 +106,33 @@ def _cell_xml(c: WordCell, width: int, small: bool, keep: bool = False) -> str:
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>{"".join(paras)}</w:tc>'
 
 
+ITEM_INDENT = 170           # the «Elenco tabella» list's indent, twentieths of a point
+
+
+def _column_bounds(rows: list[tuple[bool, list[WordCell]]], ncols: int, small: bool) -> tuple[list[int], list[int]]:
+    """Each column's narrowest width (its widest unbreakable word: an amount with its «€», a header word)
+    and its widest line, cell margins included, in twentieths of a point, measured in the font and size
+    the cells are set in (document/measure.py)."""
+    size = 7.5 if small else 8.5     # «Testo tabella fitto» and «Testo tabella» of the reference document
+    low, high = [CELL_PAD] * ncols, [CELL_PAD] * ncols
+    for header, cells in rows:
+        for j, c in enumerate(cells[:ncols]):
+            lines = [(tie(line), 0) for line in c.text.split("\n")] + [(tie(i), ITEM_INDENT) for i in c.items]
+            boxes = [f"☐\u00a0{b.label}" for b in c.boxes]
+            lines += [(b, 0) for b in boxes] if c.stacked else [("   ".join(boxes), 0)]
+            # a line breaks at its spaces, never at the no-break space after «€»; a figure never breaks
+            words = lines if c.right and not header else [(w, i) for line, i in lines for w in line.split(" ")]
+            low[j] = max([low[j], *(CELL_PAD + i + text_width(w, size, c.bold) for w, i in words)])
+            high[j] = max([high[j], *(CELL_PAD + i + text_width(x, size, c.bold) for x, i in lines)])
+    return low, high
+
+
 def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int, small: bool) -> list[int]:
     """Column widths as the PDF's automatic table layout gives them (CSS 2.1 §17.5.2.2): each column gets
-    at least its longest word and, when there is room, its longest line; the rest is shared in proportion.
-
-    Text widths are estimated from the number of characters (DejaVu Sans averages 0.6 em, bold 0.66 em),
-    enough to keep «Totale» or «€ 1.146.210,31» on one line and to share the width as the PDF does.
-    """
-    em = 150 if small else 170          # twentieths of a point
-    pad = 2 * 85 + 30                   # the table style's cell margins, and a little air
-    low, high = [pad] * ncols, [pad] * ncols
-    for _, cells in rows:
-        for j, c in enumerate(cells[:ncols]):
-            factor = em * (0.66 if c.bold else 0.6)
-            lines = [*c.text.split("\n"), *c.items, " ".join(f"☐ {b.label}" for b in c.boxes)]
-            if c.stacked:
-                lines += [f"☐ {b.label}" for b in c.boxes]
-            words = [w for line in lines for w in line.split(" ")]
-            if c.right:    # a figure is one word: «€ 1.146.210,31» never breaks
-                words = lines
-            low[j] = max(low[j], pad + int(factor * max((len(w) for w in words), default=0)))
-            high[j] = max(high[j], pad + int(factor * max((len(x) for x in lines), default=0)))
+    at least its widest word and, when there is room, its widest line; the rest is shared in proportion.
+    A table whose words alone are wider than `total` is scaled down: the document tree puts such tables
+    on landscape pages (`Orientation`), so only one too wide even there comes to this."""
+    low, high = _column_bounds(rows, ncols, small)
     if sum(high) <= total:
         extra = total - sum(high)
         return [h + extra * h // sum(high) for h in high]
@@ -572,8 +579,7 @@ class DocxTranslator(WordBuilder):
         rows += [(False, [WordCell(c.text, bold=kind != "data", right=c.numeric,
                                    fill=TOTAL_FILL if kind == "total" and i != last else None) for c in values])
                  for i, (values, kind) in enumerate(zip(tab.body, kinds))]
-        # many money columns: smaller type, as in the PDF
-        self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note,
+        self.captioned(tab.title, rows, tab.widths, table_size(tab.ncols), tab.note,
                        last_total=bool(kinds) and kinds[-1] == "total", number=number)
 
     def visit_Orientation(self, x: n.Orientation) -> list:
