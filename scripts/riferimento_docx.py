@@ -172,8 +172,10 @@ def styles_xml() -> str:
                rpr='<w:b/><w:bCs/><w:color w:val="9A3B3B"/><w:spacing w:val="30"/>'),
         pstyle("Footer", "footer", ppr=f"{centre}<w:spacing w:after=\"0\"/>", rpr=fonts(SANS, 16) + f'<w:color w:val="{GREY}"/>',
                q=False),
-        pstyle("MacroText", "macro", ppr='<w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:jc w:val="left"/>',
-               rpr=fonts(MONO, 18)),
+        # a code block: one paragraph, its lines split by line breaks, set off from the text around it and
+        # kept on one page (the PDF's <pre>: a blank line's space above and below)
+        pstyle("Codice", "Codice", ppr='<w:keepLines/><w:spacing w:before="120" w:after="200" w:line="240" '
+               'w:lineRule="auto"/><w:ind w:left="284"/><w:jc w:val="left"/>', rpr=fonts(MONO, 18), nxt="Normal"),
         pstyle("Quote", "Quote", ppr='<w:ind w:left="567" w:right="567"/>', rpr="<w:i/><w:iCs/>", nxt="Normal"),
         pstyle("Separatore", "Separatore", ppr=f'<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="1" '
                f'w:color="808080"/></w:pBdr><w:spacing w:after="227"/>'),

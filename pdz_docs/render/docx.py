@@ -531,7 +531,9 @@ class DocxTranslator(WordBuilder):
             self.quote -= 1
 
     def visit_CodeBlock(self, x: n.CodeBlock) -> list:
-        return [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]
+        """One paragraph in the «Codice» style, its lines split by line breaks (python-docx writes «\\n» as
+        <w:br/>): Word sees one block, spaced as one, kept on one page."""
+        return [self.para(x.text.rstrip("\n"), "Codice")._p]
 
     def visit_Rule(self, x: n.Rule) -> list:
         return [self.para(style="Separatore")._p]   # a thematic break: an empty paragraph with a rule under it
