@@ -624,32 +624,33 @@ class DocxTranslator(WordBuilder):
         return self.all(x.cards)
 
     def visit_Card(self, c: n.Card) -> list:
-        start = self.mark()
+        """The regional card as the PDF draws it, in its words (`Card.labels`): label grids, the objectives'
+        and services' tables under their headers, the programming under its caption."""
+        start, k = self.mark(), c.labels
         self.heading(f"{c.codice} {c.titolo}", 3, c.anchor, new_page=True)
-        self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
-                   ("Livello di priorità", WordCell("", boxes=c.priorita)),
-                   ("Area strategica (PRPS)", WordCell("", boxes=c.aree, stacked=True))])
-        self.captioned("Obiettivi tematici", [header_row("Area", "Lett.", "Titolo"), *self.all(c.obiettivi)],
-                       (30, 8, 62))
-        self.grid([("Risultati attesi", WordCell("" if c.risultati else "—", items=c.risultati))])
-        self.captioned("Denominazione dei servizi e/o degli interventi",
-                       [header_row("Denominazione", "Riferimento normativo"),
-                        *[(False, [WordCell(s.name), WordCell(s.reference)]) for s in c.servizi]], (68, 32))
-        self.grid([("Valenza territoriale", WordCell(f"  {c.valenza_altro}" if c.valenza_altro else "", boxes=c.valenza)),
-                   ("Modalità di gestione", WordCell(f"  {c.gestione_altro}" if c.gestione_altro else "", boxes=c.gestione)),
-                   ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
-                                                       f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
-        self.captioned("Programmazione economica",
-                       [header_row("Annualità", "Importo programmato", "Fonti di finanziamento"),
-                        *self.all(c.programmazione),
-                        (False, [WordCell("Totale", bold=True), WordCell(c.totale, bold=True, right=True),
-                                 WordCell("", bold=True)])],
+        self.grid([(k.scheda, c.codice), (k.titolo, c.titolo), (k.priorita, WordCell("", boxes=c.priorita)),
+                   (k.aree, WordCell("", boxes=c.aree, stacked=True))])
+        self.para()
+        self.add_table([header_row(*k.obiettivi), *self.all(c.obiettivi)], caption=" – ".join(k.obiettivi))
+        self.para()
+        self.grid([(k.risultati, WordCell("" if c.risultati else "—", items=c.risultati))])
+        self.para()
+        self.add_table([header_row(*k.servizi), *[(False, [WordCell(s.name), WordCell(s.reference)]) for s in c.servizi]],
+                       caption=" – ".join(k.servizi))
+        self.para()
+        self.grid([(k.valenza, WordCell(f"  {c.valenza_altro}" if c.valenza_altro else "", boxes=c.valenza)),
+                   (k.gestione, WordCell(f"  {c.gestione_altro}" if c.gestione_altro else "", boxes=c.gestione)),
+                   (k.riferimento, f"{k.macro} {c.macro[0]} – {c.macro[1]}\n"
+                                   f"{k.intervento} {c.intervento[0]} – {c.intervento[1]}")])
+        self.captioned(k.programmazione, [header_row(*k.colonne), *self.all(c.programmazione),
+                                          (False, [WordCell(k.totale, bold=True), WordCell(c.totale, bold=True, right=True),
+                                                   WordCell("", bold=True)])],
                        (16, 24, 60), last_total=True, keep=True)
         self.all(c.servizi)
         return self.added(start)
 
     def visit_Objective(self, x: n.Objective) -> list:
-        """A row of the card's «Obiettivi tematici» table."""
+        """A row of the card's table of thematic objectives."""
         return [(False, [WordCell(x.area), WordCell(x.letter), WordCell(x.title)])]
 
     def visit_Funding(self, x: n.Funding) -> list:
@@ -661,10 +662,9 @@ class DocxTranslator(WordBuilder):
         """A service's details under its name."""
         start = self.mark()
         self.para(s.name, "Caption")
-        utenza = s.utenza + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else "")
-        self.grid([("Utenza", utenza), ("Documenti collegati", WordCell("", items=s.documenti)),
-                   ("Profilo degli operatori", WordCell("", items=s.operatori)),
-                   ("Azioni da realizzare", WordCell("", items=s.azioni))])
+        utenza, k = s.utenza + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else ""), s.labels
+        self.grid([(k.utenza, utenza), (k.documenti, WordCell("", items=s.documenti)),
+                   (k.operatori, WordCell("", items=s.operatori)), (k.azioni, WordCell("", items=s.azioni))])
         self.para()
         return self.added(start)
 
