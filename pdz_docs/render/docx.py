@@ -695,10 +695,40 @@ class DocxTranslator(WordBuilder):
         if not x.anchor:
             p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve">{escape(x.text)}</w:t></w:r>'))
             return [p._p]
+        page = str(self.pages.get(x.anchor, ""))
+        text = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
+                              for line in self.toc_lines(x.text, f"toc {x.level}", page))
         p._p.append(parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(x.anchor)}" w:history="1">'
-                              f'<w:r><w:t xml:space="preserve">{escape(x.text)}</w:t></w:r><w:r><w:tab/></w:r>'
-                              f'<w:r><w:t>{self.pages.get(x.anchor, "")}</w:t></w:r></w:hyperlink>'))
+                              f'<w:r>{text}</w:r><w:r><w:tab/></w:r>'
+                              f'<w:r><w:t>{page}</w:t></w:r></w:hyperlink>'))
         return [p._p]
+
+    def toc_lines(self, text: str, style: str, page: str) -> list[str]:
+        """An index entry's text in lines, so that its last line leaves room for the dots and the page number:
+        a title that would fill the line to the margin otherwise gets its number glued to its last word
+        («servizi9») or a line of dots alone. Lines are broken as the reader will (at spaces, measured in the
+        entry style's font, size and indents, document/measure.py); when the last one has no room left, its last
+        word goes to a line of its own."""
+        st = self.d.styles[style]
+        size, bold = st.font.size.pt, bool(st.font.bold)
+        left = (st.paragraph_format.left_indent or 0) // 635
+        first = left + (st.paragraph_format.first_line_indent or 0) // 635
+        width, space = self.width() // 635, text_width(" ", size, bold)
+        lines: list[list[str]] = [[]]
+        used = 0     # the width of the last line so far
+        for word in text.split(" "):
+            w = text_width(word, size, bold)
+            room = width - (first if len(lines) == 1 else left)
+            if lines[-1] and used + space + w > room:
+                lines.append([])
+                used = 0
+            used += (space if lines[-1] else 0) + w
+            lines[-1].append(word)
+        room = width - (first if len(lines) == 1 else left)
+        if len(lines[-1]) > 1 and used + text_width(" ... " + page, size, bold) > room:
+            words = text.split(" ")
+            return [" ".join(words[:-1]), words[-1]]    # the last word on a line of its own, with the number
+        return [text]
 
     def visit_Toc(self, x: n.Toc) -> list:
         """The index: a TOC field (Word rebuilds it on opening, `updateFields`) whose saved result already

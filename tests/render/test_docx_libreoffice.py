@@ -137,16 +137,19 @@ def test_no_amount_or_header_word_is_broken_across_lines(laid: Laid):
 
 def test_index_pages_are_where_libreoffice_puts_the_headings(laid: Laid):
     # the pages come from the PDF's layout of the same text in the same fonts, sizes and margins
-    entries = re.findall(r'<w:hyperlink w:anchor="_Toc_[^"]+"[^>]*><w:r><w:t[^>]*>([^<]*)</w:t></w:r>'
-                         r"<w:r><w:tab/></w:r><w:r><w:t>(\d+)</w:t>", laid.xml)
+    found = re.findall(r'<w:hyperlink w:anchor="_Toc_[^"]+"[^>]*><w:r>((?:<w:t[^>]*>[^<]*</w:t>(?:<w:br/>)?)+)</w:r>'
+                       r"<w:r><w:tab/></w:r><w:r><w:t>(\d+)</w:t>", laid.xml)
+    entries = [(" ".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", runs)), page) for runs, page in found]
     assert [t for t, _ in entries] == [f"Capitolo I – {CAPITOLO_1}", f"1.1 {SEZIONE_1}", f"1.2 {SEZIONE_2}",
                                        "Capitolo II – Aree e allegati", "2.1 Le aree", "2.2 Gli allegati",
                                        "Capitolo III – Dopo le tabelle", "Allegati finanziari – Schede A e C"]
     assert [int(p) for _, p in entries] == [laid.page_of(t) for t, _ in entries]
-    # the index as LibreOffice shows it: every entry with its page number (no dots where the title fills the line)
+    # the index as LibreOffice shows it: every entry with dots and its page number, also the chapter's title
+    # that would fill its line to the margin (its last word goes down to the number)
     index = re.sub(r"\s+", " ", laid.pages[1])
     for text, page in entries:
-        assert re.search(re.escape(text) + r" ?\.* ?" + page + r"\b", index), text
+        assert re.search(re.escape(text) + r" ?\.{3,} ?" + page + r"\b", index), text
+    assert re.search(r"^\s*servizi ?\.{3,} ?3$", laid.pages[1], re.M)
 
 
 def test_every_page_after_the_cover_has_header_and_page_number(laid: Laid):
