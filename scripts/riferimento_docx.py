@@ -177,6 +177,9 @@ def styles_xml() -> str:
         pstyle("Codice", "Codice", ppr='<w:keepLines/><w:spacing w:before="120" w:after="200" w:line="240" '
                'w:lineRule="auto"/><w:ind w:left="284"/><w:jc w:val="left"/>', rpr=fonts(MONO, 18), nxt="Normal"),
         pstyle("Quote", "Quote", ppr='<w:ind w:left="567" w:right="567"/>', rpr="<w:i/><w:iCs/>", nxt="Normal"),
+        # the gap between two tables of a card (the PDF's 3 mm): Word joins two tables with nothing between
+        pstyle("SpazioTabelle", "Spazio tra tabelle", ppr='<w:keepNext/><w:spacing w:before="0" w:after="0" '
+               'w:line="170" w:lineRule="exact"/>', rpr='<w:sz w:val="8"/><w:szCs w:val="8"/>', q=False),
         pstyle("Separatore", "Separatore", ppr=f'<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="1" '
                f'w:color="808080"/></w:pBdr><w:spacing w:after="227"/>'),
         *(pstyle(sid, name, ppr=f'<w:numPr><w:numId w:val="{num}"/></w:numPr><w:spacing w:after="57"/>')

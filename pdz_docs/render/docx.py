@@ -615,10 +615,15 @@ class DocxTranslator(WordBuilder):
         return self.item(n.ListItem(x.blocks, loc=x.loc), "List Number", num, 0)
 
     # --- cards ----------------------------------------------------------------------------
-    def grid(self, rows: list[tuple[str, str | WordCell]]) -> None:
+    def grid(self, rows: list[tuple[str, str | WordCell]], keep: bool = False) -> None:
+        """A card's labels and values; `keep`: on one page, as the PDF keeps a service's block."""
         self.add_table([(False, [WordCell(label, bold=True),
                                  value if isinstance(value, WordCell) else WordCell(value)]) for label, value in rows],
-                       (32, 68), 9, " – ".join(label for label, _ in rows), style=GRID)
+                       (32, 68), 9, " – ".join(label for label, _ in rows), style=GRID, keep=keep)
+
+    def gap(self) -> None:
+        """The small space between two tables of a card (an empty paragraph: Word joins adjacent tables)."""
+        self.para(style="Spazio tra tabelle")
 
     def visit_Cards(self, x: n.Cards) -> list:
         return self.all(x.cards)
@@ -627,17 +632,19 @@ class DocxTranslator(WordBuilder):
         """The regional card as the PDF draws it, in its words (`Card.labels`): label grids, the objectives'
         and services' tables under their headers, the programming under its caption."""
         start, k = self.mark(), c.labels
-        self.heading(f"{c.codice} {c.titolo}", 3, c.anchor, new_page=True)
+        # cards follow one another, as in the PDF (a page each would leave pages nearly empty, and the DOCX
+        # would run 14 pages longer than the PDF whose pages its index shows); heading and first grid together
+        self.heading(f"{c.codice} {c.titolo}", 3, c.anchor)
         self.grid([(k.scheda, c.codice), (k.titolo, c.titolo), (k.priorita, WordCell("", boxes=c.priorita)),
-                   (k.aree, WordCell("", boxes=c.aree, stacked=True))])
-        self.para()
+                   (k.aree, WordCell("", boxes=c.aree, stacked=True))], keep=True)
+        self.gap()
         self.add_table([header_row(*k.obiettivi), *self.all(c.obiettivi)], caption=" – ".join(k.obiettivi))
-        self.para()
+        self.gap()
         self.grid([(k.risultati, WordCell("" if c.risultati else "—", items=c.risultati))])
-        self.para()
+        self.gap()
         self.add_table([header_row(*k.servizi), *[(False, [WordCell(s.name), WordCell(s.reference)]) for s in c.servizi]],
                        caption=" – ".join(k.servizi))
-        self.para()
+        self.gap()
         self.grid([(k.valenza, WordCell(f"  {c.valenza_altro}" if c.valenza_altro else "", boxes=c.valenza)),
                    (k.gestione, WordCell(f"  {c.gestione_altro}" if c.gestione_altro else "", boxes=c.gestione)),
                    (k.riferimento, f"{k.macro} {c.macro[0]} – {c.macro[1]}\n"
@@ -664,7 +671,7 @@ class DocxTranslator(WordBuilder):
         self.para(s.name, "Caption")
         utenza, k = s.utenza + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else ""), s.labels
         self.grid([(k.utenza, utenza), (k.documenti, WordCell("", items=s.documenti)),
-                   (k.operatori, WordCell("", items=s.operatori)), (k.azioni, WordCell("", items=s.azioni))])
+                   (k.operatori, WordCell("", items=s.operatori)), (k.azioni, WordCell("", items=s.azioni))], keep=True)
         self.para()
         return self.added(start)
 

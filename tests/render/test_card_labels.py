@@ -55,3 +55,19 @@ def test_the_pdf_card_prints_the_same_labels(built):
     card = text[start:text.index("Allegati finanziari", start)]          # the one card, up to the annexes
     for label in sorted(LABELS | {K.programmazione, K.macro, K.intervento}):
         assert re.search(r"\s+".join(map(re.escape, label.split())), card), label
+
+
+def test_docx_cards_follow_one_another_as_in_the_pdf(built):
+    """A card opens no page of its own (the PDF's cards follow one another: a page each made the DOCX run
+    14 pages longer on the default plan, and its index showed the PDF's pages); its heading stays with its
+    first grid, and a service's block is kept on one page."""
+    xml = zipfile.ZipFile(next(built.glob("*.docx"))).read("word/document.xml").decode()
+    heading = re.search(r'<w:p><w:pPr><w:pStyle w:val="Heading3"/>(?:(?!</w:p>).)*A\.1 Segretariato sociale', xml).group(0)
+    assert "pageBreakBefore" not in heading
+    tables = re.findall(r"<w:tbl>.*?</w:tbl>", xml[xml.index(heading):])
+    first, service = tables[0], next(t for t in tables if f">{K.utenza}<" in t)
+    # between two of its tables, a small gap (Word would join two adjacent tables), not an empty text line
+    assert re.search(r'</w:tbl><w:p><w:pPr><w:pStyle w:val="SpazioTabelle"/></w:pPr></w:p><w:tbl>', xml)
+    for table in (first, service):
+        rows = re.findall(r"<w:tr>.*?</w:tr>", table)
+        assert all("<w:keepNext/>" in r for r in rows[:-1]), table[:200]
