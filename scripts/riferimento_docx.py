@@ -182,13 +182,18 @@ def styles_xml() -> str:
                rpr='<w:b/><w:bCs/><w:color w:val="9A3B3B"/><w:spacing w:val="30"/>'),
         pstyle("Footer", "footer", ppr=f"{centre}<w:spacing w:after=\"0\"/>", rpr=fonts(SANS, 16) + f'<w:color w:val="{GREY}"/>',
                q=False),
-        pstyle("MacroText", "macro", ppr='<w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:jc w:val="left"/>',
-               rpr=fonts(MONO, 18)),
+        # a code block: one paragraph, its lines split by line breaks, set off from the text around it and
+        # kept on one page (the PDF's <pre>: a blank line's space above and below)
+        pstyle("Codice", "Codice", ppr='<w:keepLines/><w:spacing w:before="120" w:after="200" w:line="240" '
+               'w:lineRule="auto"/><w:jc w:val="left"/>', rpr=fonts(MONO, 18), nxt="Normal"),
         # a quote: indented, with the PDF's bar on its left; a quote inside a quote one step further in
         pstyle("Quote", "Quote", ppr=f'<w:pBdr><w:left w:val="single" w:sz="24" w:space="8" w:color="{QUOTE_BAR}"/>'
                '</w:pBdr><w:ind w:left="567" w:right="567"/>', rpr="<w:i/><w:iCs/>", nxt="Normal"),
         *(pstyle(f"Quote{depth}", f"Quote {depth}", based="Quote", ppr=f'<w:ind w:left="{567 * depth}" w:right="567"/>',
                  nxt="Normal") for depth in (2, 3)),
+        # the gap between two tables of a card (the PDF's 3 mm): Word joins two tables with nothing between
+        pstyle("SpazioTabelle", "Spazio tra tabelle", ppr='<w:keepNext/><w:spacing w:before="0" w:after="0" '
+               'w:line="170" w:lineRule="exact"/>', rpr='<w:sz w:val="8"/><w:szCs w:val="8"/>', q=False),
         pstyle("Separatore", "Separatore", ppr=f'<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="1" '
                f'w:color="808080"/></w:pBdr><w:spacing w:after="227"/>'),
         *(pstyle(sid, name, ppr=f'<w:numPr><w:numId w:val="{num}"/></w:numPr><w:spacing w:after="57"/>')

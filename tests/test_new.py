@@ -183,3 +183,24 @@ def test_new_refuses_a_province_of_another_region(tmp_path: Path, capsys):
     assert ("--provincia: «Milano» non è tra le province della Regione (ammesse: Bari, Barletta-Andria-Trani, "
             "Brindisi, Foggia, Lecce, Taranto)") in err
     assert not plan.exists()
+
+
+def test_a_new_plans_blank_reference_date_is_to_complete(tmp_path: Path, capsys):
+    """The skeleton leaves the date of the population figures blank («data_riferimento: ~»): the draft lists
+    it among the «Elementi da completare» at its line, and a definitive build refuses it there."""
+    plan, out = tmp_path / "piano", tmp_path / "out"
+    assert new(plan, "Alfa,Beta") == 0
+    line = next(i for i, t in enumerate((plan / "piano.yaml").read_text(encoding="utf-8").splitlines(), 1)
+                if t.startswith("data_riferimento:"))
+    result, _ = run(plan)
+    item = next(e for e in result.da_completare if e.parte == "Dati demografici")
+    assert (item.code, item.posizione) == ("data-mancante", f"piano.yaml:{line}")
+    capsys.readouterr()
+    assert main(["build", "--definitivo", str(plan), "-o", str(out), "--format", "docx"]) == 1
+    assert f"{plan / 'piano.yaml'}:{line}:19: errore: Dati demografici: data di riferimento dei dati demografici " \
+           "(data_riferimento) non indicata [data-mancante]" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+    # once written, it is no longer missing
+    text = (plan / "piano.yaml").read_text(encoding="utf-8").replace("data_riferimento: ~", "data_riferimento: 2021-12-31")
+    (plan / "piano.yaml").write_text(text, encoding="utf-8")
+    assert not [e for e in run(plan)[0].da_completare if e.parte == "Dati demografici"]

@@ -9,7 +9,8 @@ loaded plan and from the problems the other checks found; each item is located
   cards (read as `Voce`, never parsed again), and years of the cycle left out of the
   co-financing; a card's pending amount where the budget waits for nothing of that fund is
   an amount not given [importo-non-indicato, importo-in-attesa];
-- dates of the participation path left blank [data-mancante];
+- the reference date of the population figures and dates of the participation path left blank
+  [data-mancante];
 - boxes of the regional detail card with nothing ticked, and the yes/no of the previous
   plan's services left blank [casella-mancante];
 - required fields of the regional card left empty [campo-vuoto] (the set is `CARD_REQUIRED`
@@ -155,6 +156,9 @@ def _amount(items: _Items, loc: Loc, parte: str, what: str, voce) -> None:
 
 def _piano(plan: Plan, items: _Items) -> None:
     p = plan.piano
+    if p.data_riferimento is None:   # `pdz new` writes «data_riferimento: ~»: the tables' date prints blank
+        items.add(plan.loc("piano", "data_riferimento"), "data-mancante", "Dati demografici",
+                  "data di riferimento dei dati demografici (data_riferimento) non indicata")
     for i, passo in enumerate(p.percorso):
         if passo.data is None:
             items.add(plan.loc("piano", "percorso", i, "data"), "data-mancante", "Percorso di concertazione",

@@ -25,7 +25,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pdz_docs import figures
 from pdz_docs.checks.indice import heading_level, index_lines
 from pdz_docs.document import nodes as n
+from pdz_docs.document.measure import table_size, too_wide_for_portrait
 from pdz_docs.finance.compute import ANNEX_TABLES, ProgrammazioneScheda, fmt_fonti
+from pdz_docs.finance.table import Table
 from pdz_docs.load.habits import intent
 from pdz_docs.load.media import Picture, load_picture
 from pdz_docs.load.plan import Capitolo
@@ -207,7 +209,7 @@ def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tu
                 i += 3
             if table.caption:
                 table = replace(table, number=ctx.numbering.next())
-            out.append(table)
+            out.append(n.Orientation(True, (table,), loc=loc) if _wide_written(table) else table)
         elif t.type == "footnote_anchor":
             pass   # after a note ending in a list or a quote; the way back to the call is the renderer's
         elif t.type == "footnote_block_open":
@@ -374,7 +376,23 @@ def _cited(ctx: _Chapter, source: str, loc: Loc):
     if cited.kind == "schede":
         return _Block(n.Cards(ctx.cards, loc=loc))
     table = ctx.numbering.computed(ctx.tables[cited.name], f"tab-{cited.name}", loc)
-    return _Block(n.Orientation(True, (table,), loc=loc) if table.table.landscape else table)
+    return _Block(n.Orientation(True, (table,), loc=loc) if table.table.landscape or _wide(table.table) else table)
+
+
+def _wide_written(t: n.MarkdownTable) -> bool:
+    """A table written in a chapter (always at 8.5 points) whose words do not fit a portrait page; a
+    right-aligned column holds figures, which never break."""
+    rows = [[(n.plain(c).strip(), True, False) for c in t.header]]
+    rows += [[(n.plain(c).strip(), False, a == "right") for c, a in zip(r, t.alignments)] for r in t.rows]
+    return too_wide_for_portrait(rows, len(t.header), 8.5)
+
+
+def _wide(t: Table) -> bool:
+    """A computed table whose words do not fit a portrait page (its figures never break; headers and
+    subtotals are bold)."""
+    rows = [[(h, True, False) for h in hrow] for hrow in t.header]
+    rows += [[(c.text, kind != "data", c.numeric) for c in values] for values, kind in zip(t.body, t.row_kinds)]
+    return too_wide_for_portrait(rows, t.ncols, table_size(t.ncols))
 
 
 _CITATION = re.compile(r"\{\{.*?\}\}", re.S)

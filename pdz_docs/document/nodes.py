@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Union
+from typing import ClassVar, Union
 
 from pdz_docs.finance.table import Table
 from pdz_docs.load.media import Picture
@@ -225,8 +225,39 @@ class TickBox(Node):
 
 
 @dataclass(frozen=True)
+class CardLabels:
+    """The words of the regional detail card: its rows' labels, its tables' headers and caption. Every format
+    prints these (`Card.labels`, `Service.labels`), so a card reads the same in the PDF and in the DOCX."""
+
+    scheda: str = "Scheda di progettazione di dettaglio"
+    titolo: str = "Titolo"
+    priorita: str = "Livello di priorità"
+    aree: str = "Area strategica (PRPS)"
+    obiettivi: tuple[str, str, str] = ("Obiettivo tematico – area", "Lett.", "Titolo")
+    risultati: str = "Risultati attesi"
+    servizi: tuple[str, str] = ("Denominazione dei servizi e/o degli interventi", "Riferimento normativo")
+    valenza: str = "Valenza territoriale"
+    gestione: str = "Modalità di gestione"
+    riferimento: str = "Riferimento alla programmazione"
+    macro: str = "Macro-attività"
+    intervento: str = "Interventi e servizi"
+    programmazione: str = "Programmazione economica"
+    colonne: tuple[str, str, str] = ("Annualità", "Importo programmato", "Fonti di finanziamento")
+    totale: str = "Totale"
+    utenza: str = "Utenza"
+    documenti: str = "Documenti collegati"
+    operatori: str = "Profilo degli operatori"
+    azioni: str = "Azioni da realizzare"
+
+
+CARD_LABELS = CardLabels()
+
+
+@dataclass(frozen=True)
 class Service(Node):
     """One service of a card, with its details."""
+
+    labels: ClassVar[CardLabels] = CARD_LABELS
 
     name: str
     reference: str                          # legal reference (articles of R.R. 4/2007, other)
@@ -256,6 +287,8 @@ class Funding(Node):
 @dataclass(frozen=True)
 class Card(Node):
     """A detail card (scheda di progettazione), located at its YAML file."""
+
+    labels: ClassVar[CardLabels] = CARD_LABELS
 
     codice: str
     titolo: str

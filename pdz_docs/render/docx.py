@@ -27,6 +27,7 @@ from docx.shared import Mm
 from docx.text.paragraph import Paragraph
 
 from pdz_docs.document import nodes as n
+from pdz_docs.document.measure import CELL_PAD, table_size, text_width
 from pdz_docs.finance.table import Table
 from pdz_docs.load.refs import link_kind
 from pdz_docs.render.html import TEMPLATES
@@ -114,27 +115,33 @@ def _indented(p, left: int, hanging: int = 0) -> None:
         ind.set(qn("w:hanging"), str(hanging))
 
 
+ITEM_INDENT = 170           # the «Elenco tabella» list's indent, twentieths of a point
+
+
+def _column_bounds(rows: list[tuple[bool, list[WordCell]]], ncols: int, small: bool) -> tuple[list[int], list[int]]:
+    """Each column's narrowest width (its widest unbreakable word: an amount with its «€», a header word)
+    and its widest line, cell margins included, in twentieths of a point, measured in the font and size
+    the cells are set in (document/measure.py)."""
+    size = 7.5 if small else 8.5     # «Testo tabella fitto» and «Testo tabella» of the reference document
+    low, high = [CELL_PAD] * ncols, [CELL_PAD] * ncols
+    for header, cells in rows:
+        for j, c in enumerate(cells[:ncols]):
+            lines = [(tie(line), 0) for line in c.text.split("\n")] + [(tie(i), ITEM_INDENT) for i in c.items]
+            boxes = [f"☐\u00a0{b.label}" for b in c.boxes]
+            lines += [(b, 0) for b in boxes] if c.stacked else [("   ".join(boxes), 0)]
+            # a line breaks at its spaces, never at the no-break space after «€»; a figure never breaks
+            words = lines if c.right and not header else [(w, i) for line, i in lines for w in line.split(" ")]
+            low[j] = max([low[j], *(CELL_PAD + i + text_width(w, size, c.bold) for w, i in words)])
+            high[j] = max([high[j], *(CELL_PAD + i + text_width(x, size, c.bold) for x, i in lines)])
+    return low, high
+
+
 def _auto_widths(rows: list[tuple[bool, list[WordCell]]], ncols: int, total: int, small: bool) -> list[int]:
     """Column widths as the PDF's automatic table layout gives them (CSS 2.1 §17.5.2.2): each column gets
-    at least its longest word and, when there is room, its longest line; the rest is shared in proportion.
-
-    Text widths are estimated from the number of characters (DejaVu Sans averages 0.6 em, bold 0.66 em),
-    enough to keep «Totale» or «€ 1.146.210,31» on one line and to share the width as the PDF does.
-    """
-    em = 150 if small else 170          # twentieths of a point
-    pad = 2 * 85 + 30                   # the table style's cell margins, and a little air
-    low, high = [pad] * ncols, [pad] * ncols
-    for _, cells in rows:
-        for j, c in enumerate(cells[:ncols]):
-            factor = em * (0.66 if c.bold else 0.6)
-            lines = [*c.text.split("\n"), *c.items, " ".join(f"☐ {b.label}" for b in c.boxes)]
-            if c.stacked:
-                lines += [f"☐ {b.label}" for b in c.boxes]
-            words = [w for line in lines for w in line.split(" ")]
-            if c.right:    # a figure is one word: «€ 1.146.210,31» never breaks
-                words = lines
-            low[j] = max(low[j], pad + int(factor * max((len(w) for w in words), default=0)))
-            high[j] = max(high[j], pad + int(factor * max((len(x) for x in lines), default=0)))
+    at least its widest word and, when there is room, its widest line; the rest is shared in proportion.
+    A table whose words alone are wider than `total` is scaled down: the document tree puts such tables
+    on landscape pages (`Orientation`), so only one too wide even there comes to this."""
+    low, high = _column_bounds(rows, ncols, small)
     if sum(high) <= total:
         extra = total - sum(high)
         return [h + extra * h // sum(high) for h in high]
@@ -596,10 +603,13 @@ class DocxTranslator(WordBuilder):
             self.indent = saved
 
     def visit_CodeBlock(self, x: n.CodeBlock) -> list:
-        out = [self.para(line, "macro")._p for line in x.text.rstrip("\n").split("\n")]
-        for p in out if self.indent else ():   # in a list item or a quote: where their text starts
+        """One paragraph in the «Codice» style, its lines split by line breaks (python-docx writes «\\n» as
+        <w:br/>): Word sees one block, spaced as one, kept on one page; in a list item or a quote it starts
+        where their text starts (as the PDF's <pre>)."""
+        p = self.para(x.text.rstrip("\n"), "Codice")._p
+        if self.indent:
             _indented(p, self.indent)
-        return out
+        return [p]
 
     def visit_Rule(self, x: n.Rule) -> list:
         return [self.para(style="Separatore")._p]   # a thematic break: an empty paragraph with a rule under it
@@ -647,8 +657,7 @@ class DocxTranslator(WordBuilder):
         rows += [(False, [WordCell(c.text, bold=kind != "data", right=c.numeric,
                                    fill=TOTAL_FILL if kind == "total" and i != last else None) for c in values])
                  for i, (values, kind) in enumerate(zip(tab.body, kinds))]
-        # many money columns: smaller type, as in the PDF
-        self.captioned(tab.title, rows, tab.widths, 7.5 if tab.ncols >= 7 else 8.5, tab.note,
+        self.captioned(tab.title, rows, tab.widths, table_size(tab.ncols), tab.note,
                        last_total=bool(kinds) and kinds[-1] == "total", number=number)
 
     def visit_Orientation(self, x: n.Orientation) -> list:
@@ -682,41 +691,49 @@ class DocxTranslator(WordBuilder):
         return self.item(n.ListItem(x.blocks, loc=x.loc), "List Number", num, 0)
 
     # --- cards ----------------------------------------------------------------------------
-    def grid(self, rows: list[tuple[str, str | WordCell]]) -> None:
+    def grid(self, rows: list[tuple[str, str | WordCell]], keep: bool = False) -> None:
+        """A card's labels and values; `keep`: on one page, as the PDF keeps a service's block."""
         self.add_table([(False, [WordCell(label, bold=True),
                                  value if isinstance(value, WordCell) else WordCell(value)]) for label, value in rows],
-                       (32, 68), 9, " – ".join(label for label, _ in rows), style=GRID)
+                       (32, 68), 9, " – ".join(label for label, _ in rows), style=GRID, keep=keep)
+
+    def gap(self) -> None:
+        """The small space between two tables of a card (an empty paragraph: Word joins adjacent tables)."""
+        self.para(style="Spazio tra tabelle")
 
     def visit_Cards(self, x: n.Cards) -> list:
         return self.all(x.cards)
 
     def visit_Card(self, c: n.Card) -> list:
-        start = self.mark()
-        self.heading(f"{c.codice} {c.titolo}", 3, c.anchor, new_page=True)
-        self.grid([("Scheda di progettazione di dettaglio", c.codice), ("Titolo", c.titolo),
-                   ("Livello di priorità", WordCell("", boxes=c.priorita)),
-                   ("Area strategica (PRPS)", WordCell("", boxes=c.aree, stacked=True))])
-        self.captioned("Obiettivi tematici", [header_row("Area", "Lett.", "Titolo"), *self.all(c.obiettivi)],
-                       (30, 8, 62))
-        self.grid([("Risultati attesi", WordCell("" if c.risultati else "—", items=c.risultati))])
-        self.captioned("Denominazione dei servizi e/o degli interventi",
-                       [header_row("Denominazione", "Riferimento normativo"),
-                        *[(False, [WordCell(s.name), WordCell(s.reference)]) for s in c.servizi]], (68, 32))
-        self.grid([("Valenza territoriale", WordCell(f"  {c.valenza_altro}" if c.valenza_altro else "", boxes=c.valenza)),
-                   ("Modalità di gestione", WordCell(f"  {c.gestione_altro}" if c.gestione_altro else "", boxes=c.gestione)),
-                   ("Riferimento alla programmazione", f"Macro-attività {c.macro[0]} – {c.macro[1]}\n"
-                                                       f"Interventi e servizi {c.intervento[0]} – {c.intervento[1]}")])
-        self.captioned("Programmazione economica",
-                       [header_row("Annualità", "Importo programmato", "Fonti di finanziamento"),
-                        *self.all(c.programmazione),
-                        (False, [WordCell("Totale", bold=True), WordCell(c.totale, bold=True, right=True),
-                                 WordCell("", bold=True)])],
+        """The regional card as the PDF draws it, in its words (`Card.labels`): label grids, the objectives'
+        and services' tables under their headers, the programming under its caption."""
+        start, k = self.mark(), c.labels
+        # cards follow one another, as in the PDF (a page each would leave pages nearly empty, and the DOCX
+        # would run 14 pages longer than the PDF whose pages its index shows); heading and first grid together
+        self.heading(f"{c.codice} {c.titolo}", 3, c.anchor)
+        self.grid([(k.scheda, c.codice), (k.titolo, c.titolo), (k.priorita, WordCell("", boxes=c.priorita)),
+                   (k.aree, WordCell("", boxes=c.aree, stacked=True))], keep=True)
+        self.gap()
+        self.add_table([header_row(*k.obiettivi), *self.all(c.obiettivi)], caption=" – ".join(k.obiettivi))
+        self.gap()
+        self.grid([(k.risultati, WordCell("" if c.risultati else "—", items=c.risultati))])
+        self.gap()
+        self.add_table([header_row(*k.servizi), *[(False, [WordCell(s.name), WordCell(s.reference)]) for s in c.servizi]],
+                       caption=" – ".join(k.servizi))
+        self.gap()
+        self.grid([(k.valenza, WordCell(f"  {c.valenza_altro}" if c.valenza_altro else "", boxes=c.valenza)),
+                   (k.gestione, WordCell(f"  {c.gestione_altro}" if c.gestione_altro else "", boxes=c.gestione)),
+                   (k.riferimento, f"{k.macro} {c.macro[0]} – {c.macro[1]}\n"
+                                   f"{k.intervento} {c.intervento[0]} – {c.intervento[1]}")])
+        self.captioned(k.programmazione, [header_row(*k.colonne), *self.all(c.programmazione),
+                                          (False, [WordCell(k.totale, bold=True), WordCell(c.totale, bold=True, right=True),
+                                                   WordCell("", bold=True)])],
                        (16, 24, 60), last_total=True, keep=True)
         self.all(c.servizi)
         return self.added(start)
 
     def visit_Objective(self, x: n.Objective) -> list:
-        """A row of the card's «Obiettivi tematici» table."""
+        """A row of the card's table of thematic objectives."""
         return [(False, [WordCell(x.area), WordCell(x.letter), WordCell(x.title)])]
 
     def visit_Funding(self, x: n.Funding) -> list:
@@ -728,10 +745,9 @@ class DocxTranslator(WordBuilder):
         """A service's details under its name."""
         start = self.mark()
         self.para(s.name, "Caption")
-        utenza = s.utenza + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else "")
-        self.grid([("Utenza", utenza), ("Documenti collegati", WordCell("", items=s.documenti)),
-                   ("Profilo degli operatori", WordCell("", items=s.operatori)),
-                   ("Azioni da realizzare", WordCell("", items=s.azioni))])
+        utenza, k = s.utenza + (f" (n. {s.numero_utenti} utenti)" if s.numero_utenti is not None else ""), s.labels
+        self.grid([(k.utenza, utenza), (k.documenti, WordCell("", items=s.documenti)),
+                   (k.operatori, WordCell("", items=s.operatori)), (k.azioni, WordCell("", items=s.azioni))], keep=True)
         self.para()
         return self.added(start)
 
@@ -762,10 +778,40 @@ class DocxTranslator(WordBuilder):
         if not x.anchor:
             p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve">{escape(x.text)}</w:t></w:r>'))
             return [p._p]
+        page = str(self.pages.get(x.anchor, ""))
+        text = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
+                              for line in self.toc_lines(x.text, f"toc {x.level}", page))
         p._p.append(parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{_toc_name(x.anchor)}" w:history="1">'
-                              f'<w:r><w:t xml:space="preserve">{escape(x.text)}</w:t></w:r><w:r><w:tab/></w:r>'
-                              f'<w:r><w:t>{self.pages.get(x.anchor, "")}</w:t></w:r></w:hyperlink>'))
+                              f'<w:r>{text}</w:r><w:r><w:tab/></w:r>'
+                              f'<w:r><w:t>{page}</w:t></w:r></w:hyperlink>'))
         return [p._p]
+
+    def toc_lines(self, text: str, style: str, page: str) -> list[str]:
+        """An index entry's text in lines, so that its last line leaves room for the dots and the page number:
+        a title that would fill the line to the margin otherwise gets its number glued to its last word
+        («servizi9») or a line of dots alone. Lines are broken as the reader will (at spaces, measured in the
+        entry style's font, size and indents, document/measure.py); when the last one has no room left, its last
+        word goes to a line of its own."""
+        st = self.d.styles[style]
+        size, bold = st.font.size.pt, bool(st.font.bold)
+        left = (st.paragraph_format.left_indent or 0) // 635
+        first = left + (st.paragraph_format.first_line_indent or 0) // 635
+        width, space = self.width() // 635, text_width(" ", size, bold)
+        lines: list[list[str]] = [[]]
+        used = 0     # the width of the last line so far
+        for word in text.split(" "):
+            w = text_width(word, size, bold)
+            room = width - (first if len(lines) == 1 else left)
+            if lines[-1] and used + space + w > room:
+                lines.append([])
+                used = 0
+            used += (space if lines[-1] else 0) + w
+            lines[-1].append(word)
+        room = width - (first if len(lines) == 1 else left)
+        if len(lines[-1]) > 1 and used + text_width(" ... " + page, size, bold) > room:
+            words = text.split(" ")
+            return [" ".join(words[:-1]), words[-1]]    # the last word on a line of its own, with the number
+        return [text]
 
     def visit_Toc(self, x: n.Toc) -> list:
         """The index: a TOC field (Word rebuilds it on opening, `updateFields`) whose saved result already

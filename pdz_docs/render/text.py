@@ -207,25 +207,26 @@ class TextTranslator:
         return "".join(self.line(f"{bold(label)} {value}") for label, value in rows)
 
     def visit_Service(self, x: n.Service) -> str:
-        users = x.utenza + (f" (n. {x.numero_utenti} utenti)" if x.numero_utenti is not None else "")
+        users, k = x.utenza + (f" (n. {x.numero_utenti} utenti)" if x.numero_utenti is not None else ""), x.labels
         return (self.line(f"**{x.name}**" if self.md else x.name)
-                + self.fields([("Riferimento normativo", x.reference), ("Utenza", users),
-                               ("Documenti collegati", "; ".join(x.documenti) or "—"),
-                               ("Profilo degli operatori", "; ".join(x.operatori) or "—"),
-                               ("Azioni da realizzare", "; ".join(x.azioni) or "—")]))
+                + self.fields([(k.servizi[1], x.reference), (k.utenza, users),
+                               (k.documenti, "; ".join(x.documenti) or "—"),
+                               (k.operatori, "; ".join(x.operatori) or "—"),
+                               (k.azioni, "; ".join(x.azioni) or "—")]))
 
     def visit_Card(self, x: n.Card) -> str:
+        k = x.labels
         parts = [self.heading(3, f"{x.codice} {x.titolo}"),
-                 self.fields([("Livello di priorità", self.boxes(x.priorita)),
-                              ("Area strategica (PRPS)", self.boxes(x.aree)),
-                              ("Obiettivi tematici", "; ".join(self.render(o) for o in x.obiettivi) or "—"),
-                              ("Risultati attesi", "; ".join(x.risultati) or "—"),
-                              ("Valenza territoriale", " ".join(filter(None, [self.boxes(x.valenza), x.valenza_altro]))),
-                              ("Modalità di gestione", " ".join(filter(None, [self.boxes(x.gestione), x.gestione_altro]))),
-                              ("Riferimento alla programmazione", f"Macro-attività {x.macro[0]} – {x.macro[1]}; "
-                                                                  f"Interventi e servizi {x.intervento[0]} – {x.intervento[1]}"),
-                              ("Programmazione economica", "; ".join(self.render(f) for f in x.programmazione)),
-                              ("Totale", x.totale)])]
+                 self.fields([(k.priorita, self.boxes(x.priorita)),
+                              (k.aree, self.boxes(x.aree)),
+                              (k.obiettivi[0], "; ".join(self.render(o) for o in x.obiettivi) or "—"),
+                              (k.risultati, "; ".join(x.risultati) or "—"),
+                              (k.valenza, " ".join(filter(None, [self.boxes(x.valenza), x.valenza_altro]))),
+                              (k.gestione, " ".join(filter(None, [self.boxes(x.gestione), x.gestione_altro]))),
+                              (k.riferimento, f"{k.macro} {x.macro[0]} – {x.macro[1]}; "
+                                              f"{k.intervento} {x.intervento[0]} – {x.intervento[1]}"),
+                              (k.programmazione, "; ".join(self.render(f) for f in x.programmazione)),
+                              (k.totale, x.totale)])]
         parts += [self.render(s) for s in x.servizi]
         return ("\n" if self.md else "").join(parts)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -10,7 +11,7 @@ from PIL import Image as PILImage
 from conftest import edit, line_of
 from pdz_docs.document import nodes as n
 from pdz_docs.document.builder import chapter_from_markdown
-from pdz_docs.finance.table import Table, cells
+from pdz_docs.finance.table import Cell, Table, cells
 
 # body line numbers (1-based) are those of the file: chapter_from_markdown starts the body at line 1
 CHAPTER = """\
@@ -220,3 +221,22 @@ def test_a_soft_break_inside_emphasis_is_a_space(tmp_path):
     runs = chapter.blocks[0].runs
     assert [n.plain(r.children) for r in runs if isinstance(r, (n.Emphasis, n.Strong, n.Link))] == [
         "su due righe", "anche qui", "un sito"]
+
+
+def test_a_table_whose_words_do_not_fit_a_portrait_page_is_turned(tmp_path):
+    """Measured in the font tables are set in: eight columns of seven-digit amounts at 7.5 points are wider
+    than a portrait page's text, whatever the share of the rest; four are not; nor a table of short words."""
+    amount = Cell(Decimal("1133903.78"), "euro")
+    wide = Table("w", "Otto colonne", (("Annualità", *(f"Quota {i}" for i in range(7))),),
+                 (cells("2022", *[amount] * 7),))
+    narrow = Table("s", "Quattro colonne", (("Annualità", "A", "B", "C"),), (cells("2022", *[amount] * 3),))
+    written = ("| " + " | ".join(["Importo"] * 8) + " |\n|" + "--:|" * 8 + "\n| "
+               + " | ".join(["€ 1.133.903,78"] * 8) + " |\n")
+    short = "| a | b | c | d | e | f | g | h |\n|--|--|--|--|--|--|--|--|\n| 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 |\n"
+    chapter, problems = chapter_from_markdown(
+        '{{ tabella("w") }}\n\n{{ tabella("s") }}\n\n' + written + "\n" + short, tables={"w": wide, "s": narrow})
+    assert problems == []
+    blocks = chapter.blocks
+    assert [type(b).__name__ for b in blocks] == ["Orientation", "ComputedTable", "Orientation", "MarkdownTable"]
+    assert blocks[0].landscape and blocks[0].blocks[0].table is wide
+    assert blocks[2].landscape and isinstance(blocks[2].blocks[0], n.MarkdownTable)

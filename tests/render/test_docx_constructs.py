@@ -52,7 +52,7 @@ def test_each_construct_as_word_draws_it(xml: str):
     assert "ListBullet" in _paragraph(xml, "Ordine11") and "ListBullet2" in _paragraph(xml, "Ordine12")
     assert "ListNumber" in _paragraph(xml, "Ordine14")
     assert '"Quote"' in _paragraph(xml, "Ordine16")
-    assert '"MacroText"' in _paragraph(xml, "Ordine17") and '"MacroText"' in _paragraph(xml, "Ordine18")
+    assert '"Codice"' in _paragraph(xml, "Ordine17") and '"Codice"' in _paragraph(xml, "Ordine18")
     assert '"Separatore"' in xml
     table = next(t for t in re.findall(r"<w:tbl>.*?</w:tbl>", xml) if "Ordine19" in t)
     assert '<w:tblStyle w:val="TabellaDati"/>' in table and "CifreTabella" in table   # «--:» aligns right
@@ -296,3 +296,39 @@ def test_code_in_a_heading_is_the_headings_size(tmp_path):
     styles = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/styles.xml").decode()
     code = re.search(r'w:styleId="CodiceTitolo">(.*?)</w:style>', styles)[1]
     assert "Courier New" in code and "<w:sz " not in code
+
+
+CODE_CHAPTER = """---
+id: codice
+titolo: Codice
+numero: 6
+ordine: 20
+---
+Prima del codice.
+
+```
+Riga01 prima
+  Riga02 rientrata
+
+Riga03 dopo una vuota
+```
+
+    Riga04 rientrato
+    Riga05 rientrato
+
+Dopo il codice.
+"""
+
+
+def test_a_code_block_is_one_paragraph_with_line_breaks(tmp_path):
+    """Word sees a block of code as one paragraph of the «Codice» style, whose spacing the reference document
+    sets: it is spaced and kept together as one block, not as one paragraph a line."""
+    xml = _built(tmp_path, CODE_CHAPTER)
+    code = [p for p in re.findall(r"<w:p[ >].*?</w:p>", xml) if "Riga0" in p]
+    assert len(code) == 2 and all('<w:pStyle w:val="Codice"/>' in p for p in code)
+    lines = [re.findall(r"<w:t[^>]*>([^<]*)</w:t>|(<w:br/>)", p) for p in code]
+    assert ["".join(t or "\n" for t, _ in found).split("\n") for found in lines] == [
+        ["Riga01 prima", "  Riga02 rientrata", "", "Riga03 dopo una vuota"], ["Riga04 rientrato", "Riga05 rientrato"]]
+    styles = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/styles.xml").decode()
+    style = re.search(r'<w:style w:type="paragraph" w:styleId="Codice">.*?</w:style>', styles).group(0)
+    assert re.search(r'<w:spacing w:before="\d+" w:after="\d+"', style) and "<w:keepLines/>" in style

@@ -38,6 +38,8 @@ Gli allegati al piano:
 1. Delibera di approvazione
 2. Verbale della conferenza
 
+{{ tabella("fnps_quote") }}
+
 {{ tabella("quadro_sinottico") }}
 
 {{ tabella("scheda_a") }}
@@ -55,6 +57,16 @@ Via Roma 1,
 73042 Casarano\\
 tel. 0833 123456, un paragrafo lungo quanto basta da andare a capo da solo alla fine della riga stampata.
 """
+
+
+FNPS_QUOTE = """    libera: € 60.000,00
+    minori_famiglia: € 40.000,00
+  2023-2024:
+    libera: € 153.473,25
+    minori_famiglia: € 1.079.378,68
+    dimissioni_protette: € 14.648,66
+    supervisione: € 14.648,66
+    antiviolenza: € 109.294,62"""
 
 
 class Laid:
@@ -85,6 +97,10 @@ def laid(tmp_path_factory) -> Laid:
     # amounts of seven digits: the widest a Scheda A cell holds
     edit(plan / "finanza.yaml", "2022: € 250.000,00", "2022: € 1.250.000,00")
     edit(plan / "schede" / "A.1.yaml", "PdZ: € 40.000,00", "PdZ: € 1.146.210,31")
+    # the default plan's FNPS split: eight columns of amounts, too wide for a portrait page at 7.5 points
+    edit(plan / "finanza.yaml", "    2023: € 100.000,00\n    2024: € 100.000,00",
+         "    2023: € 1.035.721,94\n    2024: € 335.721,93")
+    edit(plan / "finanza.yaml", "    libera: € 60.000,00\n    minori_famiglia: € 40.000,00", FNPS_QUOTE)
     r = subprocess.run([sys.executable, "-m", "pdz_docs", "build", str(plan), "-o", str(root / "out"),
                         "--format", "docx"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -108,24 +124,32 @@ def test_no_amount_or_header_word_is_broken_across_lines(laid: Laid):
     lines = [line.replace("\u00a0", " ") for page in laid.pages for line in page.split("\n")]
     broken = [a for a in amounts if not any(a in line for line in lines)]
     assert broken == []
+    assert "€ 1.079.378,68" in amounts and "€ 1.371.443,87" in amounts    # the FNPS split's widest figures
     # columns are as wide as their longest word: no «Codic / e» in the Quadro sinottico's header
     quadro = laid.pages[laid.page_of("Quadro sinottico della") - 1]
     for word in ("Codice", "Interventi", "Potenziamento", "Specificità", "territoriale"):
         assert re.search(rf"\b{word}\b", quadro), word
+    # nor «Ann / ualit / à» over the FNPS split's eight columns of figures
+    fnps = laid.pages[laid.page_of("Ripartizione del FNPS") - 1]
+    for word in ("Annualità", "Importo", "supervisione", "assistenti", "dimissioni", "violenza", "Totale"):
+        assert re.search(rf"(?<!\w){word}(?!\w)", fnps), word
 
 
 def test_index_pages_are_where_libreoffice_puts_the_headings(laid: Laid):
     # the pages come from the PDF's layout of the same text in the same fonts, sizes and margins
-    entries = re.findall(r'<w:hyperlink w:anchor="_Toc_[^"]+"[^>]*><w:r><w:t[^>]*>([^<]*)</w:t></w:r>'
-                         r"<w:r><w:tab/></w:r><w:r><w:t>(\d+)</w:t>", laid.xml)
+    found = re.findall(r'<w:hyperlink w:anchor="_Toc_[^"]+"[^>]*><w:r>((?:<w:t[^>]*>[^<]*</w:t>(?:<w:br/>)?)+)</w:r>'
+                       r"<w:r><w:tab/></w:r><w:r><w:t>(\d+)</w:t>", laid.xml)
+    entries = [(" ".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", runs)), page) for runs, page in found]
     assert [t for t, _ in entries] == [f"Capitolo I – {CAPITOLO_1}", f"1.1 {SEZIONE_1}", f"1.2 {SEZIONE_2}",
                                        "Capitolo II – Aree e allegati", "2.1 Le aree", "2.2 Gli allegati",
                                        "Capitolo III – Dopo le tabelle", "Allegati finanziari – Schede A e C"]
     assert [int(p) for _, p in entries] == [laid.page_of(t) for t, _ in entries]
-    # the index as LibreOffice shows it: every entry with its page number (no dots where the title fills the line)
+    # the index as LibreOffice shows it: every entry with dots and its page number, also the chapter's title
+    # that would fill its line to the margin (its last word goes down to the number)
     index = re.sub(r"\s+", " ", laid.pages[1])
     for text, page in entries:
-        assert re.search(re.escape(text) + r" ?\.* ?" + page + r"\b", index), text
+        assert re.search(re.escape(text) + r" ?\.{3,} ?" + page + r"\b", index), text
+    assert re.search(r"^\s*servizi ?\.{3,} ?3$", laid.pages[1], re.M)
 
 
 def test_every_page_after_the_cover_has_header_and_page_number(laid: Laid):
