@@ -110,3 +110,12 @@ def test_justified_spending_gap_is_a_note(plan_dir: Path):
     assert {(p.severity, p.code) for p in problems} == {("nota", "cofinanziamento-sotto-spesa-storica")}
     assert len(problems) == 3
     assert problems[0].message.endswith("di € 0,01: motivazione presente")
+
+
+def test_a_year_written_as_quoted_text_is_located_at_its_own_lines(plan_dir: Path):
+    """«'2023':» is read as the year 2023, and its messages point at its lines, not at the year before."""
+    card = plan_dir / "schede" / "A.1.yaml"
+    edit(card, "  2023:\n    PdZ: € 50.000,00", "  '2023':\n    PdZ: € 5.000.000,00")
+    _, problems = run(plan_dir)
+    at_card = [(p.loc.line, p.loc.col, p.code) for p in problems if p.loc.file.endswith("A.1.yaml")]
+    assert at_card == [(line_at(card, "PdZ: € 5.000.000,00"), 5, "fonte-eccedente")]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pdz_docs.limits import MAX_ANNO, MIN_ANNO
 from pdz_docs.model.types import Finanza, FrontMatter, Piano, Regole, Scheda
 from pdz_docs.problems import Loc
 
@@ -27,17 +28,24 @@ class YamlDoc:
     written: dict[Path_, str] = field(default_factory=dict)   # yes/no and date values, as typed
 
     def loc(self, *path: Any) -> Loc:
-        """The location of the value at `path`, or of its nearest ancestor that exists."""
+        """The location of the value at `path`, or of its nearest ancestor that exists. A year is found
+        whether its key was written 2023 or '2023' (the models read both as the year)."""
         p = tuple(path)
         while p:
-            if p in self.locs:
-                return self.locs[p]
+            for q in (p, _years_as_written(p)):
+                if q in self.locs:
+                    return self.locs[q]
             p = p[:-1]
         return self.locs.get((), Loc(self.file, 1, 1))
 
     def key_loc(self, *path: Any) -> Loc:
         p = tuple(path)
-        return self.key_locs.get(p) or self.loc(*p)
+        return self.key_locs.get(p) or self.key_locs.get(_years_as_written(p)) or self.loc(*p)
+
+
+def _years_as_written(path: Path_) -> Path_:
+    """`path` with its years as quoted keys ('2023'): a list index never reaches a year."""
+    return tuple(str(x) if type(x) is int and MIN_ANNO <= x <= MAX_ANNO else x for x in path)
 
 
 
