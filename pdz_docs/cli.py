@@ -201,10 +201,29 @@ def build_one(plan: Path, out_dir: Path, formats: list[str], strict: bool = Fals
 def _describe(output) -> str:
     size = f"{len(output.data) / 1024:.0f} KB"
     if output.format == "pdf":
-        pages = re.search(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", output.data)
+        pages = _page_count(output.data)
         if pages:
-            return f"{pages.group(1).decode()} pagine, {size}"
+            return f"{pages} pagine, {size}"
     return size
+
+
+_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
+
+
+def _page_count(pdf: bytes) -> str | None:
+    """The /Count of the PDF's page tree, in the file or, as WeasyPrint writes a PDF/A, inside a compressed
+    object stream; None if it is not found (nothing here may stop a build that has written its files)."""
+    import zlib
+
+    found = _PAGES.search(pdf)
+    for m in ([] if found else re.finditer(rb"/Type\s*/ObjStm\b[^>]*>>\s*stream\r?\n", pdf)):
+        try:
+            found = _PAGES.search(zlib.decompressobj().decompress(pdf[m.end():pdf.find(b"endstream", m.end())]))
+        except zlib.error:
+            continue
+        if found:
+            break
+    return found.group(1).decode() if found else None
 
 
 def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) -> tuple[int, str]:

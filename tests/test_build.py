@@ -99,3 +99,18 @@ def test_images_of_the_plan_in_both_formats(plan_dir: Path, tmp_path: Path):
     assert any(n.startswith("word/media/") and n.endswith(".png") for n in names)
     from pypdf import PdfReader
     assert any(page.images for page in PdfReader(str(next(out.glob("*.pdf")))).pages)
+
+
+def test_files_written_names_the_pdfs_pages(default_outputs):
+    """The closing list of `pdz build` gives the PDF's number of pages, as the README says: the page tree sits
+    in a compressed object stream (PDF/A), where a search of the raw bytes does not find it."""
+    from types import SimpleNamespace
+
+    from pypdf import PdfReader
+
+    from pdz_docs.cli import _describe
+
+    pdf = default_outputs["pdf"]
+    described = _describe(SimpleNamespace(format="pdf", data=pdf.read_bytes()))
+    assert described.startswith(f"{len(PdfReader(pdf).pages)} pagine, "), described
+    assert _describe(SimpleNamespace(format="pdf", data=b"%PDF-1.7 troncato")).endswith(" KB")

@@ -203,4 +203,26 @@ def test_a_new_plans_blank_reference_date_is_to_complete(tmp_path: Path, capsys)
     # once written, it is no longer missing
     text = (plan / "piano.yaml").read_text(encoding="utf-8").replace("data_riferimento: ~", "data_riferimento: 2021-12-31")
     (plan / "piano.yaml").write_text(text, encoding="utf-8")
-    assert not [e for e in run(plan)[0].da_completare if e.parte == "Dati demografici"]
+    assert not [e for e in run(plan)[0].da_completare if e.code == "data-mancante" and e.parte == "Dati demografici"]
+
+
+def test_a_new_plans_zero_population_is_to_complete(tmp_path: Path, capsys):
+    """The skeleton writes «popolazione: 0» for every Comune, a placeholder (its own comment says so): the draft
+    lists each at its line, and a definitive build refuses it, instead of printing «vi risiedono 0 abitanti»."""
+    plan, out = tmp_path / "piano", tmp_path / "out"
+    assert new(plan, "Alfa,Beta") == 0
+    lines = [i for i, t in enumerate((plan / "piano.yaml").read_text(encoding="utf-8").splitlines(), 1)
+             if t.strip() == "popolazione: 0"]
+    assert len(lines) == 2
+    result, _ = run(plan)
+    items = [(e.code, e.posizione, e.message) for e in result.da_completare if "popolazione residente" in e.cosa]
+    assert items == [("campo-vuoto", f"piano.yaml:{n}", f"Dati demografici: {nome}: popolazione residente "
+                      "non indicata (0)") for n, nome in zip(lines, ("Alfa", "Beta"))]
+    capsys.readouterr()
+    assert main(["build", "--definitivo", str(plan), "-o", str(out), "--format", "docx"]) == 1
+    assert f"{plan / 'piano.yaml'}:{lines[0]}:" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+    # once written (with its age bands), it is no longer missing
+    text = (plan / "piano.yaml").read_text(encoding="utf-8").replace("popolazione: 0", "popolazione: 6", 1)
+    (plan / "piano.yaml").write_text(text.replace("65+: 0}", "65+: 6}", 1), encoding="utf-8")
+    assert [e.posizione for e in run(plan)[0].da_completare if "popolazione residente" in e.cosa] == [f"piano.yaml:{lines[1]}"]

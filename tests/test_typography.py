@@ -245,6 +245,30 @@ def test_html_opens_styled_on_its_own(built):
     assert all(re.match(r"(data:image/|https?:|mailto:|#)", u) for u in re.findall(r'(?:src|href)="([^"]*)"', html))
 
 
+def _screen_rules() -> dict[str, str]:
+    """The declarations of piano.css's `@media screen` blocks, by selector (what a browser adds to the print rules)."""
+    import tinycss2
+
+    rules: dict[str, str] = {}
+    sheet = tinycss2.parse_stylesheet((ROOT / "templates" / "piano.css").read_text(encoding="utf-8"),
+                                      skip_comments=True, skip_whitespace=True)
+    for at in sheet:
+        if at.type == "at-rule" and at.lower_at_keyword == "media" and tinycss2.serialize(at.prelude).strip() == "screen":
+            for rule in tinycss2.parse_rule_list(at.content, skip_comments=True, skip_whitespace=True):
+                for sel in tinycss2.serialize(rule.prelude).split(","):
+                    rules[sel.strip()] = rules.get(sel.strip(), "") + tinycss2.serialize(rule.content)
+    return rules
+
+
+def test_html_in_a_browser_reads_as_a_page_and_says_bozza():
+    """Opened as a file, the HTML is not set edge to edge of the window with ~200 characters a line (`body` has
+    `margin: 0` for the PDF), and a draft says it is one at the top, as the PDF does at every page's foot."""
+    rules = _screen_rules()
+    body = rules.get("body", "")
+    assert re.search(r"max-width:\s*\d", body) and re.search(r"margin:\s*0 auto", body) and "padding" in body
+    assert re.search(r"visibility:\s*visible", rules.get(".segno-bozza", ""))
+
+
 def test_figures_share_one_sign_convention():
     from pdz_docs.finance.money import fmt_dec, fmt_euro, fmt_int, fmt_pct
 

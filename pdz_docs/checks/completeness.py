@@ -15,6 +15,7 @@ loaded plan and from the problems the other checks found; each item is located
   plan's services left blank [casella-mancante];
 - required fields of the regional card left empty [campo-vuoto] (the set is `CARD_REQUIRED`
   and `SERVICE_REQUIRED` below, taken from the regional card's rows);
+- a Comune's population left at the skeleton's 0 [campo-vuoto];
 - notes «da verificare» and the skeleton's «[Da scrivere]» left in the YAML files and
   chapters [da-verificare, da-scrivere];
 - resources left unprogrammed: the `da-programmare` findings of checks/finance.py, reused.
@@ -159,6 +160,10 @@ def _piano(plan: Plan, items: _Items) -> None:
     if p.data_riferimento is None:   # `pdz new` writes «data_riferimento: ~»: the tables' date prints blank
         items.add(plan.loc("piano", "data_riferimento"), "data-mancante", "Dati demografici",
                   "data di riferimento dei dati demografici (data_riferimento) non indicata")
+    for i, com in enumerate(p.comuni):
+        if com.popolazione == 0:   # `pdz new` writes «popolazione: 0»: no Comune has no residents
+            items.add(plan.loc("piano", "comuni", i, "popolazione"), "campo-vuoto", "Dati demografici",
+                      f"{com.nome}: popolazione residente non indicata (0)")
     for i, passo in enumerate(p.percorso):
         if passo.data is None:
             items.add(plan.loc("piano", "percorso", i, "data"), "data-mancante", "Percorso di concertazione",
