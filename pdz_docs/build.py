@@ -29,17 +29,15 @@ are simply removed (the set in place is complete). Until step 2, someone reading
 folder while a build runs sees the old set.
 
 A build stopped by SIGINT (Ctrl-C) or SIGTERM kills its PDF worker and removes its
-temporary files; the worker itself dies with its parent (`_Background`).
+temporary files; the worker itself dies with its parent (`pdz_docs.processes.Background`).
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import json
 import os
-import pickle
 import re
 import signal
 import sys
@@ -54,13 +52,13 @@ from pathlib import Path
 from pdz_docs.faults import TERMINATED, Failure, shown
 from pdz_docs.pipeline import Result
 from pdz_docs.problems import Problem, has_errors
+from pdz_docs.processes import FIXED_EPOCH, Background, die_with_parent
 from pdz_docs.provenance import provenance
 
 FORMATS = ("pdf", "docx", "html", "xlsx")
 LOCK_NAME = ".pdz-build.lock"
 JOURNAL_NAME = ".pdz-build.journal"
 BACKUP_SUFFIX = ".pdz-prev"
-FIXED_EPOCH = "946684800"   # 2000-01-01, the fonts' timestamp in every PDF
 
 
 def slug(text: str) -> str:
@@ -289,7 +287,7 @@ def check(plan_dir: Path, definitivo: bool = False) -> tuple[Result | None, list
 def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool = False,
           pdf_variant: str | None = None, parallel: bool = True, out_dir: Path | None = None,
           templates: Path | None = None, listener: Listener | None = None,
-          definitivo: bool = False) -> tuple[Outputs | None, list[Problem]]:
+          definitivo: bool = False, cache: bool = True) -> tuple[Outputs | None, list[Problem]]:
     """Check, compute and render the plan in `formats`: (what was made, every problem found).
 
     The outputs are None when problems stop the build (errors; warnings too with `strict`). Nothing
@@ -301,7 +299,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     from pdz_docs.pipeline import run
     from pdz_docs.checks.layout import check_table_width
     from pdz_docs.document.builder import build_document
-    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, layout_pages, render_html
+    from pdz_docs.render.html import DEFAULT_PDF_VARIANT, TEMPLATES, render_html
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -325,53 +323,46 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
     late = late + built
     listener.problems(late)
     problems = problems + late
-    html = render_html(doc, templates) if {"html", "pdf", "docx"} & set(formats) else ""
+    html = render_html(doc, templates) if "html" in formats else ""
     name = f"piano-sociale-di-zona-{slug(doc.ambito)}-{slug(doc.ciclo)}"
     outputs: dict[str, Output] = {}
-    pdf_args = (html, [plan_dir, templates], templates, pdf_variant or DEFAULT_PDF_VARIANT)
+    if "html" in formats:
+        outputs["html"] = Output("html", f"{name}.html", html.encode("utf-8"))
+    if "xlsx" in formats:
+        from pdz_docs.render.xlsx import render_xlsx
 
-    pdf_job: _Background | None = None
-    if "pdf" in formats:
-        listener.stage(f"Impaginazione del PDF ({pdf_args[3]})…")
-        if parallel and (os.cpu_count() or 1) > 1 and len(set(formats) - {"pdf", "html"}) > 0:
-            pdf_job = _Background(_layout_in_worker, pdf_args)
-    try:
-        if "html" in formats:
-            outputs["html"] = Output("html", f"{name}.html", html.encode("utf-8"))
-        if "xlsx" in formats:
-            from pdz_docs.render.xlsx import render_xlsx
+        outputs["xlsx"] = Output("xlsx", f"{name}.xlsx", render_xlsx(result))
+        listener.stage("  XLSX composto")
+    if {"pdf", "docx"} & set(formats):
+        # the DOCX index prints the page of each heading: the pages of the PDF's layout
+        from pdz_docs.render.pdf import LayoutCache, lay_out_document
 
-            outputs["xlsx"] = Output("xlsx", f"{name}.xlsx", render_xlsx(result))
-            listener.stage("  XLSX composto")
-        pages: dict[str, int] = {}
+        variant = pdf_variant or DEFAULT_PDF_VARIANT
+        listener.stage(f"Impaginazione del PDF ({variant})…" if "pdf" in formats else "Impaginazione…")
+        jobs = (os.cpu_count() or 1) if parallel else 1
+        laid = lay_out_document(doc, [plan_dir, templates], templates, variant, jobs=jobs,
+                                cache=LayoutCache() if cache else None, pages_only="pdf" not in formats)
+        parts = f"{laid.laid_out} parti impaginate, {laid.from_cache} dalla cache"
         if "pdf" in formats:
-            if pdf_job is None:
-                pdf_job = _Background(_layout_in_worker, pdf_args)
-            pdf, wide, pages = pdf_job.result()
-            outputs["pdf"] = Output("pdf", f"{name}.pdf", pdf)
-            listener.stage(f"  PDF impaginato ({time.perf_counter() - start:.1f} s dall'avvio)")
-            late = check_table_width(doc, wide)
-            listener.problems(late)
-            problems = problems + late
-            if has_errors(problems, strict):
-                return None, problems
+            outputs["pdf"] = Output("pdf", f"{name}.pdf", laid.pdf)
+            listener.stage(f"  PDF impaginato ({parts}; {time.perf_counter() - start:.1f} s dall'avvio)")
+        late = check_table_width(doc, laid.wide)
+        listener.problems(late)
+        problems = problems + late
+        if has_errors(problems, strict):
+            return None, problems
         if "docx" in formats:
-            # the DOCX index prints the page of each heading: the PDF's pages, or a layout of its own
             from pdz_docs.render.docx import render_docx
 
             t = time.perf_counter()
-            pages = pages or layout_pages(*pdf_args[:3])
-            outputs["docx"] = Output("docx", f"{name}.docx", render_docx(doc, pages))
+            outputs["docx"] = Output("docx", f"{name}.docx", render_docx(doc, laid.pages))
             listener.stage(f"  DOCX composto in {time.perf_counter() - t:.1f} s")
-    finally:
-        if pdf_job:
-            pdf_job.stop()
     return Outputs(result, tuple(outputs[f] for f in ("pdf", "docx", "xlsx", "html") if f in outputs)), problems
 
 
 def _layout_in_worker(html: str, allowed: list[Path], folder: Path,
                       variant: str | None) -> tuple[bytes, list[tuple[str, str]]]:
-    """The PDF and its too-wide tables, laid out in the process of its own that `build` forks for it.
+    """A PDF laid out in one piece in the process of its own that `render_pdf` forks for it (a report).
 
     Its environment is its own too: fixed timestamps inside the embedded fonts (fontTools reads
     SOURCE_DATE_EPOCH) give the same bytes for the same content, without changing the caller's.
@@ -384,7 +375,7 @@ def _layout_in_worker(html: str, allowed: list[Path], folder: Path,
 
 def render_pdf(html: str, allowed: list[Path], folder: Path) -> bytes:
     """A PDF laid out as `build` lays out the plan's (own process, fixed font timestamps)."""
-    job = _Background(_layout_in_worker, (html, allowed, folder, None))
+    job = Background(_layout_in_worker, (html, allowed, folder, None))
     try:
         return job.result()[0]
     finally:
@@ -396,91 +387,9 @@ def write_outputs(out_dir: Path, outputs: Outputs) -> None:
     replace_together(Path(out_dir), {o.name: o.data for o in outputs.files})
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """In a forked child: be killed when `parent` ends, however it ends (Linux; elsewhere a no-op)."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the parent ended before prctl took effect
-        os._exit(1)
-
-
 def worker_dies_with_parent(parent: int) -> None:
     """Start of a worker of `pdz build`/`check` on several plans: the parent handles Ctrl-C and stops
     the workers with SIGTERM, on which a worker unwinds its build (removing its temporary files)."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(TERMINATED))
-
-
-class _Background:
-    """A function run in a forked process (the PDF layout is CPU-bound); stopped at once if the build is.
-
-    The child dies with the parent (`die_with_parent`) and holds only the writing end of the result
-    pipe, so if the parent is gone its write fails instead of waiting forever for a reader.
-    """
-
-    def __init__(self, func, args: tuple):
-        parent = os.getpid()
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into the parent's code
-            code = 1
-            try:
-                os.close(read)
-                die_with_parent(parent)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent does the cleaning
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                try:
-                    outcome = (True, func(*args))
-                except Exception as exc:  # noqa: BLE001 - reported by the parent as its own failure
-                    outcome = (False, exc)
-                try:
-                    payload = pickle.dumps(outcome)
-                except Exception:  # noqa: BLE001 - an exception that cannot travel is described instead
-                    payload = pickle.dumps((False, RuntimeError(repr(outcome[1]))))
-                with os.fdopen(write, "wb") as pipe:
-                    pipe.write(payload)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._pid: int | None = pid
-        self._read = read
-
-    def result(self):
-        fd, self._read = self._read, None
-        with os.fdopen(fd, "rb") as pipe:
-            payload = pipe.read()
-        self._reap()
-        try:
-            ok, value = pickle.loads(payload)
-        except (pickle.UnpicklingError, EOFError):  # nothing or half a result: the worker was killed
-            raise Failure("l'impaginazione del PDF si è interrotta (il suo processo è stato chiuso dal sistema)")
-        if not ok:
-            raise value
-        return value
-
-    def _reap(self) -> None:
-        if self._pid is not None:
-            os.waitpid(self._pid, 0)
-            self._pid = None
-
-    def stop(self) -> None:
-        if self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self._reap()
-        if self._read is not None:
-            os.close(self._read)
-            self._read = None
-
-

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
+import io
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -51,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=PDF_VARIANTS[0],
                    help="variante del PDF (predefinito: pdf/a-2a, archiviabile e accessibile; "
                         "pdf/a-2b è più veloce ma senza struttura per l'accessibilità)")
+    b.add_argument("--senza-cache", action="store_true",
+                   help="impagina tutte le parti del PDF senza riprendere quelle già impaginate nelle produzioni "
+                        "precedenti (la cache è in ~/.cache/pdz-docs, o nella cartella indicata da PDZ_CACHE)")
     n = sub.add_parser("new", help="crea lo scheletro di un nuovo piano")
     n.add_argument("piano", type=Path, help="cartella del nuovo piano (non deve esistere o deve essere vuota)")
     n.add_argument("--ambito", required=True, help='nome dell\'Ambito, per es. "Casarano"')
@@ -163,7 +165,8 @@ class _Printer:
 
 
 def build_one(plan: Path, out_dir: Path, formats: list[str], strict: bool = False, pdf_variant: str | None = None,
-              parallel: bool = True, quiet: bool = False, definitivo: bool = False, out=None, err=None) -> int:
+              parallel: bool = True, quiet: bool = False, definitivo: bool = False, out=None, err=None,
+              cache: bool = True) -> int:
     """`pdz build` of one plan: build it, then write its files into `out_dir` all together, or none."""
     from pdz_docs.build import JOURNAL_NAME, build, write_outputs
     from pdz_docs.faults import describe, shown
@@ -172,7 +175,8 @@ def build_one(plan: Path, out_dir: Path, formats: list[str], strict: bool = Fals
     start = time.perf_counter()
     try:
         outputs, problems = build(plan, formats, strict=strict, pdf_variant=pdf_variant, parallel=parallel,
-                                  out_dir=out_dir, listener=_Printer(quiet, out, err), definitivo=definitivo)
+                                  out_dir=out_dir, listener=_Printer(quiet, out, err), definitivo=definitivo,
+                                  cache=cache)
     except OSError as exc:
         print(f"pdz: errore: {describe(exc)}. Nessun file scritto.", file=err)
         return 1
@@ -207,23 +211,16 @@ def _describe(output) -> str:
     return size
 
 
-_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
+def _page_count(pdf: bytes) -> int | None:
+    """The number of pages of the PDF; None if it cannot be read (nothing here may stop a build that has
+    written its files)."""
+    import pikepdf
 
-
-def _page_count(pdf: bytes) -> str | None:
-    """The /Count of the PDF's page tree, in the file or, as WeasyPrint writes a PDF/A, inside a compressed
-    object stream; None if it is not found (nothing here may stop a build that has written its files)."""
-    import zlib
-
-    found = _PAGES.search(pdf)
-    for m in ([] if found else re.finditer(rb"/Type\s*/ObjStm\b[^>]*>>\s*stream\r?\n", pdf)):
-        try:
-            found = _PAGES.search(zlib.decompressobj().decompress(pdf[m.end():pdf.find(b"endstream", m.end())]))
-        except zlib.error:
-            continue
-        if found:
-            break
-    return found.group(1).decode() if found else None
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            return len(document.pages)
+    except Exception:  # noqa: BLE001 - a count is only a courtesy in the summary
+        return None
 
 
 def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) -> tuple[int, str]:
@@ -236,7 +233,7 @@ def _one(kind: str, plan: Path, args: argparse.Namespace, out_dir: Path | None) 
             code = check_one(plan, args.strict, definitivo=args.definitivo, out=buf, err=buf)
         else:
             code = build_one(plan, out_dir, _formats(args), args.strict, args.pdf_variant, parallel=False,
-                             quiet=True, definitivo=args.definitivo, out=buf, err=buf)
+                             quiet=True, definitivo=args.definitivo, out=buf, err=buf, cache=not args.senza_cache)
     except OSError as exc:
         from pdz_docs.faults import describe
 
@@ -351,7 +348,8 @@ def cmd_build(args) -> int:
     plans = args.piani or [DEFAULT_PLAN]
     if len(plans) > 1:
         return _many("build", plans, args)
-    return build_one(plans[0], args.output, formats, args.strict, args.pdf_variant, definitivo=args.definitivo)
+    return build_one(plans[0], args.output, formats, args.strict, args.pdf_variant, definitivo=args.definitivo,
+                     cache=not args.senza_cache)
 
 
 def cmd_new(args) -> int:

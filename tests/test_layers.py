@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pdz_docs"
 # __init__ ("pdz_docs") only to the bottom layer, by its exact name.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("pdz_docs", "pdz_docs.problems", "pdz_docs.limits", "pdz_docs.faults", "pdz_docs.argparse_it",
-              "pdz_docs.gitsafe", "pdz_docs.names", "pdz_docs.finance.money")),
+              "pdz_docs.gitsafe", "pdz_docs.names", "pdz_docs.finance.money", "pdz_docs.processes")),
     ("model", ("pdz_docs.model",)),
     ("finance", ("pdz_docs.finance",)),
     ("load", ("pdz_docs.load",)),

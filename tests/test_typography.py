@@ -294,7 +294,7 @@ def test_tie_keeps_signs_and_abbreviations_with_what_follows():
 def test_deep_headings_are_never_smaller_than_the_text():
     """Levels 5 and 6 (a chapter may go that deep) took the browser's 0.83 and 0.67 em: smaller than the text
     they head. Every heading is at least the text's size, as in the DOCX's Heading 4–6 styles."""
-    from pdz_docs.render.html import TEMPLATES, _layout, stylesheet
+    from pdz_docs.render.html import TEMPLATES, stylesheet, weasyprint_layout
 
     html = (f"<html><head><style>{stylesheet()}</style></head><body><p>Testo</p>"
             + "".join(f"<h{k}>Titolo {k}</h{k}>" for k in range(1, 7)) + "</body></html>")
@@ -307,6 +307,6 @@ def test_deep_headings_are_never_smaller_than_the_text():
         for child in getattr(box, "children", ()):
             walk(child)
 
-    walk(_layout(html, [], TEMPLATES).pages[0]._page_box)
+    walk(weasyprint_layout(html, [], TEMPLATES).pages[0]._page_box)
     assert len(sizes) == 7
     assert all(sizes[f"h{k}"] >= sizes["p"] for k in range(1, 7)), sizes

@@ -13,7 +13,7 @@ variant gets what applies to it: PDF/A the metadata and images, tagged variants 
   writes for images with the default `image-rendering`);
 - no compressed stream ends with a carriage return: before the line feed that precedes `endstream`
   a validator reads it as a CR LF end of line and finds /Length one byte too long (ISO 19005-2,
-  6.1.7.1), so such a stream is stored hex-encoded on top of Flate (1 stream in about 256);
+  6.1.7.1), so such a stream (1 in about 256) is compressed as a predictor row (`flate`);
 - the running header and the page numbers (CSS page-margin boxes) are pagination artifacts, not
   content a screen reader reads on every page.
 """
@@ -53,8 +53,12 @@ EXTENSION = f"""<rdf:Description xmlns:rdf="{RDF}" rdf:about=""
 UA_VARIANTS = ("pdf/a-2a", "pdf/a-3a")
 
 
-def finisher(variant: str | None):
-    """The WeasyPrint finisher for a PDF `variant` (PDF/A or PDF/UA), None for a plain PDF."""
+def finisher(variant: str | None, prefix: str = ""):
+    """The WeasyPrint finisher for a PDF `variant` (PDF/A or PDF/UA), None for a plain PDF.
+
+    `prefix` goes before the ID of every structure element (and the /Headers naming them): the IDs of
+    a part laid out on its own stay unique once the parts are joined (render/pdf.py).
+    """
     if not variant:
         return None
 
@@ -69,12 +73,20 @@ def finisher(variant: str | None):
         if "StructTreeRoot" in pdf.catalog:
             root = objects[_number(pdf.catalog["StructTreeRoot"])]
             _join_split_tables(document, objects)
+            if prefix:
+                _prefix_ids(objects, prefix)
             reachable = _tables_and_reachable(root, objects, pdf)
             _artifacts(pdf, objects, root, reachable)
         _no_trailing_cr(pdf)
         _streams_without_trailing_cr(pdf)
 
     return finish
+
+
+def streams_only(document, pdf: pydyf.PDF) -> None:
+    """The finisher of a plain PDF whose pages go into a PDF/A (render/pdf.py): its streams too must not
+    end with a carriage return."""
+    _no_trailing_cr(pdf)
 
 
 def _number(reference) -> int:
@@ -169,6 +181,16 @@ def _detach(element, objects) -> None:
         _detach(parent, objects)
 
 
+def _prefix_ids(objects, prefix: str) -> None:
+    for element in objects.values():
+        if isinstance(element, dict) and element.get("Type") == "/StructElem":
+            if "ID" in element:
+                element["ID"] = pydyf.String(prefix + element["ID"].string)
+            headers = element.get("A", {}).get("Headers") if isinstance(element.get("A"), dict) else None
+            if headers:
+                element["A"]["Headers"] = pydyf.Array(pydyf.String(prefix + h.string) for h in headers)
+
+
 def _tables_and_reachable(root, objects, pdf) -> set[int]:
     """Give every TH a /Scope, index the header IDs in an /IDTree; return the reachable elements."""
     reachable: set[int] = set()
@@ -226,20 +248,35 @@ def _no_interpolation(pdf: pydyf.PDF) -> None:
             stream.extra["Interpolate"] = "false"
 
 
+def flate(data: bytes) -> tuple[bytes, dict | None]:
+    """`data` compressed (FlateDecode) so that the compressed bytes do not end with a carriage return, and
+    the /DecodeParms that decode them (None when there are none).
+
+    Compressed data ends with the Adler-32 checksum of what it holds, so one stream in 256 ends with CR.
+    Such data is compressed again as one row of a PNG predictor (ISO 32000-1, 7.4.4.4): the row's filter
+    byte (None, or Up over the implicit row of zeros: both give back `data` unchanged) changes the
+    checksum. QPDF keeps such a stream as it is when it joins files (render/pdf.py), which it would not
+    do for one wrapped in ASCIIHexDecode.
+    """
+    parms = {"Predictor": 10, "Columns": max(len(data), 1)}
+    for row, decode in ((b"", None), (b"\x00", parms), (b"\x02", parms)):
+        packed = zlib.compress(row + data, 9)
+        if not packed.endswith(b"\r"):
+            return packed, decode
+    raise ValueError("flusso compresso che finisce con CR")   # 1 in 256³
+
+
 def _no_trailing_cr(pdf: pydyf.PDF) -> None:
-    """Compress the streams here, as pydyf would; one whose data ends in CR gets an ASCIIHex layer."""
+    """Compress the streams here, as pydyf would, with `flate`."""
     for stream in pdf.objects:
-        if not isinstance(stream, pydyf.Stream) or not stream.compress:
+        if not isinstance(stream, pydyf.Stream) or not stream.compress or "DecodeParms" in stream.extra:
             continue
-        compressor = zlib.compressobj(level=9)
         data = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
-        data = compressor.compress(data) + compressor.flush()
-        if data.endswith(b"\r"):
-            stream.extra["Filter"] = pydyf.Array(["/ASCIIHexDecode", "/FlateDecode"])
-            data = data.hex().encode() + b">"
-        else:
-            stream.extra["Filter"] = "/FlateDecode"
-        stream.stream, stream.compress = [data], False
+        packed, parms = flate(data)
+        stream.extra["Filter"] = "/FlateDecode"
+        if parms:
+            stream.extra["DecodeParms"] = pydyf.Dictionary(parms)
+        stream.stream, stream.compress = [packed], False
 
 
 def _streams_without_trailing_cr(pdf: pydyf.PDF) -> None:

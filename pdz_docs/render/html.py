@@ -201,7 +201,31 @@ class HtmlTranslator:
         return self.macros.toc(x)
 
     def visit_Document(self, x: n.Document) -> str:
-        return self.env.get_template("piano.html.j2").render(doc=x, html=self.render, stylesheet=self.stylesheet)
+        parts = [html for _, html in self.parts(x)]
+        return self.env.get_template("piano.html.j2").render(doc=x, fronte=parts[:2], corpo=parts[2:],
+                                                            stylesheet=self.stylesheet)
+
+    def parts(self, x: n.Document) -> list[tuple[str, Markup]]:
+        """The document's parts, each starting a page, as (name, HTML): cover, index, every chapter,
+        the annexes, the closing. The page holds them all; the PDF lays them out one by one (render/pdf.py)."""
+        return [("copertina", self.render(x.cover)), ("indice", self.render(x.toc)),
+                *((ch.anchor, self.render(ch)) for ch in x.chapters),
+                ("allegati", self.render(x.annex)), ("chiusura", Markup(self.macros.chiusura(x)))]
+
+    def part_page(self, x: n.Document, part: Markup, elsewhere: list[str], cover: bool = False) -> str:
+        """One part as an HTML document of its own; `elsewhere`: the anchors it links to in other parts;
+        `cover`: the part whose metadata the PDF keeps (it names the revision)."""
+        return tie_html(self.env.get_template("parte.html.j2").render(
+            doc=x, parte=part, altrove=elsewhere, copertina=cover, stylesheet=self.stylesheet))
+
+    def toc_with_pages(self, x: n.Toc, pages: dict[str, int]) -> Markup:
+        """The index with its page numbers written in (laid out apart from the pages it points to)."""
+        return Markup(self.macros.toc(x, pages))
+
+    def frame_page(self, x: n.Document, kinds: list[str]) -> str:
+        """The page margins of the whole document, one empty page of each kind (cornice.html.j2)."""
+        return tie_html(self.env.get_template("cornice.html.j2").render(
+            doc=x, pagine=kinds, stylesheet=self.stylesheet))
 
     def visit_Report(self, x: n.Report) -> str:
         return self.env.get_template("prospetto.html.j2").render(doc=x, html=self.render, stylesheet=self.stylesheet)
@@ -238,7 +262,7 @@ def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        document = _layout(html, allowed, folder)
+        document = weasyprint_layout(html, allowed, folder)
         wide = overflowing_tables(document)
         pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
                                  custom_metadata=True, finisher=finisher(variant))
@@ -250,7 +274,7 @@ def layout_pdf(html: str, allowed: list[Path], folder: Path = TEMPLATES,
 
 def layout_pages(html: str, allowed: list[Path], folder: Path = TEMPLATES) -> dict[str, int]:
     """The page of every anchor, laying the HTML out without writing a PDF (a build without the PDF)."""
-    return anchor_pages(_layout(html, allowed, folder))
+    return anchor_pages(weasyprint_layout(html, allowed, folder))
 
 
 def anchor_pages(document) -> dict[str, int]:
@@ -262,7 +286,8 @@ def anchor_pages(document) -> dict[str, int]:
     return pages
 
 
-def _layout(html: str, allowed: list[Path], folder: Path):
+def weasyprint_layout(html: str, allowed: list[Path], folder: Path):
+    """WeasyPrint's laid-out Document of `html`; only files inside `allowed` folders can be fetched."""
     import weasyprint
 
     roots = [p.resolve() for p in allowed]

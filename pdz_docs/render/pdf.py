@@ -1,0 +1,502 @@
+"""The plan's PDF, laid out part by part on every core, parts kept in a cache, then joined into one file.
+
+WeasyPrint lays out a document on one core, all of it every time. The plan falls apart into parts
+that each start a page (HtmlTranslator.parts: cover, index, each chapter, the annexes, the closing)
+and whose layout depends on nothing outside them, except for two things that need every part's pages:
+
+- the index prints the page of each heading: it is laid out after the others, with the numbers
+  written in (an index with placeholder numbers, laid out beside the others, tells how many pages it
+  takes; if the real numbers change that, it is laid out once more);
+- the page margins (running title, «pag. N di M», BOZZA) depend on the page's number and the total:
+  the parts are laid out without them, and the margins of all pages are laid out apart, as a *frame*
+  (cornice.html.j2: a document of empty pages of the same kinds), then laid over the parts' pages,
+  tagged as pagination artifacts (ISO 32000-1, 14.8.2.2; PDF/UA-1 7.8).
+
+So no part waits for another: the parts are laid out at once in forked processes (`jobs` of them),
+and a part whose HTML has not changed since the last build (same program, templates, fonts) comes
+from the cache (`LayoutCache`) without being laid out. The pieces are joined with pikepdf (QPDF): the
+pages in order, one structure tree (every part's Document children under the first part's Document),
+the parent tree renumbered, the named destinations, the outline built from every part's bookmarks by
+WeasyPrint's own rules, the metadata and output intent of the first part. A link into another part
+points, in its part, at an empty target (parte.html.j2 `altrove`) that WeasyPrint keeps by name; the
+joined file names only the real target, so the link lands on it.
+
+Serial, parallel and cached builds join the same part files in the same way: the same bytes.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+from pdz_docs.document import nodes as n
+from pdz_docs.render.html import HtmlTranslator, overflowing_tables, weasyprint_layout
+
+SCALE = 0.75                 # PDF points per CSS pixel (WeasyPrint's page matrix)
+PLACEHOLDER_PAGE = "888"     # the page number the first, counting layout of the index prints
+
+
+@dataclass
+class Laid:
+    """One laid-out part: its PDF (no page margins) and what the join needs to know of its pages.
+
+    pages: for each page, {"w", "h": size in CSS px, "anchors": [ids starting on it],
+    "bookmarks": [[level, label, x, y, state]] (CSS px from the top left, as WeasyPrint's Page.bookmarks)};
+    wide: the tables wider than their page, as (table id, section id).
+    """
+    pdf: bytes
+    pages: list[dict]
+    wide: list[list[str]] = field(default_factory=list)
+
+    def dump(self) -> bytes:
+        head = json.dumps({"pages": self.pages, "wide": self.wide,
+                           "sha256": hashlib.sha256(self.pdf).hexdigest()}, ensure_ascii=True)
+        return head.encode("ascii") + b"\n" + self.pdf
+
+    @classmethod
+    def load(cls, data: bytes) -> "Laid":
+        """Raises ValueError when `data` is not a whole entry written by `dump`."""
+        head, _, pdf = data.partition(b"\n")
+        meta = json.loads(head)
+        if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+            raise ValueError("checksum")
+        return cls(pdf, meta["pages"], meta["wide"])
+
+
+class LayoutCache:
+    """Laid-out parts on disk, by the hash of everything their layout depends on.
+
+    Where: `$PDZ_CACHE`, else `$XDG_CACHE_HOME/pdz-docs/impaginazione`, else
+    `~/.cache/pdz-docs/impaginazione`: the user's, never the plan folder's (a plan received from
+    someone else could carry laid-out pages that say something other than its text). Safe to delete;
+    an entry that is unreadable or does not match its checksum is laid out again. At most `limit`
+    bytes (the least recently used entries go first).
+    """
+
+    def __init__(self, folder: Path | None = None, limit: int = 400 * 2**20):
+        self.folder = Path(folder) if folder else default_cache_folder()
+        self.limit = limit
+        self.hits = 0
+
+    def get(self, key: str) -> Laid | None:
+        path = self.folder / f"{key}.parte"
+        try:
+            laid = Laid.load(path.read_bytes())
+            os.utime(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self.hits += 1
+        return laid
+
+    def put(self, key: str, laid: Laid) -> None:
+        """Store an entry (atomically); a cache that cannot be written only costs time next build."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp = self.folder / f".{key}.{os.getpid()}.tmp"
+            temp.write_bytes(laid.dump())
+            os.replace(temp, self.folder / f"{key}.parte")
+        except OSError:
+            return
+
+    def trim(self) -> None:
+        try:
+            entries = [(e.stat().st_mtime_ns, e.stat().st_size, e) for e in os.scandir(self.folder)
+                       if e.name.endswith(".parte")]
+        except OSError:
+            return
+        total = sum(size for _, size, _ in entries)
+        for _, size, entry in sorted(entries, key=lambda e: (e[0], e[2].name)):
+            if total <= self.limit:
+                break
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+            total -= size
+
+
+def default_cache_folder() -> Path:
+    if os.environ.get("PDZ_CACHE"):
+        return Path(os.environ["PDZ_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pdz-docs" / "impaginazione"
+
+
+_SALT: list[str] = []
+
+
+def _salt() -> str:
+    """What every part's layout depends on besides its HTML: this program's code, the versions of the
+    libraries that lay out and write the PDF, and the fonts installed on the machine (by file)."""
+    if not _SALT:
+        import pikepdf
+        import pydyf
+        import weasyprint
+
+        h = hashlib.sha256()
+        package = Path(__file__).resolve().parents[1]
+        for path in sorted(package.rglob("*.py")):
+            h.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+        h.update(f"{weasyprint.__version__} {pydyf.__version__} {pikepdf.__version__}".encode())
+        for folder in ("/usr/share/fonts", "/usr/local/share/fonts", Path.home() / ".fonts",
+                       Path.home() / ".local/share/fonts"):
+            for root, dirs, files in sorted(os.walk(folder)):
+                dirs.sort()
+                for name in sorted(files):
+                    try:
+                        st = os.stat(os.path.join(root, name))
+                    except OSError:
+                        continue
+                    h.update(f"{root}/{name} {st.st_size} {st.st_mtime_ns}\n".encode())
+        _SALT.append(h.hexdigest())
+    return _SALT[0]
+
+
+def _key(html: str, variant: str | None, prefix: str) -> str:
+    return hashlib.sha256(f"{_salt()}\0{variant}\0{prefix}\0".encode() + html.encode("utf-8")).hexdigest()
+
+
+class _Ids(HTMLParser):
+    """The ids an HTML part defines and the internal links (#id) it makes."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            elif name == "href" and value and value.startswith("#") and len(value) > 1:
+                self.links.append(value[1:])
+
+
+def lay_out_part(html: str, allowed: list[Path], folder: Path, variant: str | None, prefix: str) -> Laid:
+    """Lay one part out (in the calling process) and write it as a PDF of its own."""
+    from pdz_docs.render.accessibility import finisher, streams_only
+
+    document = weasyprint_layout(html, allowed, folder)
+    pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=b"pdz-docs", uncompressed_pdf=False,
+                             custom_metadata=True, finisher=finisher(variant, prefix) or streams_only)
+    pages = [{"w": p.width, "h": p.height, "anchors": list(p.anchors),
+              "bookmarks": [[level, label, x, y, state] for level, label, (x, y), state in p.bookmarks]}
+             for p in document.pages]
+    return Laid(pdf, pages, [list(w) for w in overflowing_tables(document)])
+
+
+def _lay_out_all(jobs: list[tuple[str, str, str | None, str]], allowed: list[Path], folder: Path) -> list[Laid]:
+    """In a worker process: lay out `jobs` (key, html, variant, prefix) one after the other."""
+    from pdz_docs.processes import FIXED_EPOCH
+
+    os.environ["SOURCE_DATE_EPOCH"] = FIXED_EPOCH   # font timestamps inside the PDF (fontTools reads it)
+    # WeasyPrint allocates millions of short-lived objects and no cycles worth collecting mid-layout:
+    # pausing the cyclic garbage collector saves about 15% of the time for some more memory.
+    gc.disable()
+    return [lay_out_part(html, allowed, folder, variant, prefix) for _, html, variant, prefix in jobs]
+
+
+def _run(jobs: list[tuple[str, str, str | None, str]], cache: LayoutCache | None, workers: int,
+         allowed: list[Path], folder: Path, counts: list[int]) -> dict[str, Laid]:
+    """Every job's layout, by key: from the cache, or laid out in up to `workers` forked processes
+    (the longest parts first, each to the least loaded process). Adds to `counts` [laid out, from the cache]."""
+    from pdz_docs.processes import Background
+
+    done: dict[str, Laid] = {}
+    todo = []
+    for job in jobs:
+        if job[0] in done or any(job[0] == t[0] for t in todo):
+            continue
+        laid = cache.get(job[0]) if cache else None
+        if laid is None:
+            todo.append(job)
+        else:
+            done[job[0]] = laid
+    counts[0] += len(todo)
+    counts[1] += len(done)
+    if not todo:
+        return done
+    bins: list[list] = [[] for _ in range(max(1, min(workers, len(todo))))]
+    loads = [0] * len(bins)
+    for job in sorted(todo, key=lambda j: -len(j[1])):
+        i = loads.index(min(loads))
+        bins[i].append(job)
+        loads[i] += len(job[1])
+    running = [Background(_lay_out_all, (b, allowed, folder)) for b in bins]
+    try:
+        for b, job in zip(bins, running):
+            for (key, *_), laid in zip(b, job.result()):
+                done[key] = laid
+                if cache:
+                    cache.put(key, laid)
+    finally:
+        for job in running:
+            job.stop()
+    return done
+
+
+@dataclass
+class LaidOutPdf:
+    """The joined PDF, its too-wide tables (table id, section id), the printed page of every anchor."""
+    pdf: bytes
+    wide: list[tuple[str, str]]
+    pages: dict[str, int]
+    laid_out: int = 0      # pieces laid out in this build (parts, the index, the frame)
+    from_cache: int = 0    # pieces taken from the cache
+
+
+def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant: str | None, *,
+                     jobs: int = 1, cache: LayoutCache | None = None, pages_only: bool = False) -> LaidOutPdf:
+    """The plan's PDF (module docstring); `jobs`: processes that lay out at once (1: one after the other).
+    `pages_only`: only the page of every anchor and the too-wide tables (a DOCX without the PDF): no
+    frame, no joined file (`pdf` is empty)."""
+    variant = None if variant in (None, "nessuna") else variant
+    translator = HtmlTranslator(folder)
+    parts = translator.parts(doc)
+    names = [name for name, _ in parts]
+    toc_at = names.index("indice")
+    defined = [_Ids(str(html)) for _, html in parts]
+    everywhere = set().union(*(d.ids for d in defined))
+
+    def page_of(i: int, html) -> str:
+        elsewhere = sorted({a for a in _Ids(str(html)).links if a in everywhere} - defined[i].ids)
+        return translator.part_page(doc, html, elsewhere, cover=i == 0)
+
+    def job(i: int, html: str) -> tuple[str, str, str | None, str]:
+        prefix = f"p{i}-"
+        return (_key(html, variant, prefix), html, variant, prefix)
+
+    elsewhere = [set(_Ids(str(html)).links) - defined[i].ids for i, (_, html) in enumerate(parts)]
+    placeholders = {e.anchor: PLACEHOLDER_PAGE for e in doc.toc.entries if e.anchor}
+    content = {i: job(i, page_of(i, html)) for i, (_, html) in enumerate(parts) if i != toc_at}
+    counting_toc = job(toc_at, page_of(toc_at, translator.toc_with_pages(doc.toc, placeholders)))
+    counts = [0, 0]
+    laid = _run([*content.values(), counting_toc], cache, jobs, allowed, folder, counts)
+    toc_pages = len(laid[counting_toc[0]].pages)
+    for _ in range(4):   # the real numbers may lengthen the index by a line: then lay it out again
+        numbers = _anchor_pages([toc_pages if i == toc_at else laid[content[i][0]] for i in range(len(parts))],
+                                elsewhere)
+        toc_job = job(toc_at, page_of(toc_at, translator.toc_with_pages(doc.toc, {
+            e.anchor: str(numbers[e.anchor]) for e in doc.toc.entries if e.anchor})))
+        laid.update(_run([toc_job], cache, jobs, allowed, folder, counts))
+        if len(laid[toc_job[0]].pages) == toc_pages:
+            break
+        toc_pages = len(laid[toc_job[0]].pages)
+    ordered = [laid[toc_job[0]] if i == toc_at else laid[content[i][0]] for i in range(len(parts))]
+    wide = list(dict.fromkeys(tuple(w) for part in ordered for w in part.wide))
+    if pages_only:
+        return LaidOutPdf(b"", wide, _anchor_pages(ordered, elsewhere), *counts)
+    kinds = [("copertina" if i == 0 else "orizzontale" if p["w"] > p["h"] else "")
+             for i, part in enumerate(ordered) for p in part.pages]
+    frame_html = translator.frame_page(doc, kinds)
+    frame_key = _key(frame_html, None, "")
+    frame = _run([(frame_key, frame_html, None, "")], cache, jobs, allowed, folder, counts)[frame_key]
+    pdf = join(ordered, frame, elsewhere)
+    if cache:
+        cache.trim()
+    return LaidOutPdf(pdf, wide, _anchor_pages(ordered, elsewhere), *counts)
+
+
+def _anchor_pages(parts: list, elsewhere: list[set[str]]) -> dict[str, int]:
+    """Anchor → printed page number; `parts` in order, each laid out or (the index) a number of pages;
+    `elsewhere`: each part's empty targets, which stand for anchors of other parts."""
+    pages: dict[str, int] = {}
+    offset = 0
+    for part, skip in zip(parts, elsewhere):
+        if isinstance(part, int):
+            offset += part
+            continue
+        for number, page in enumerate(part.pages, start=offset + 1):
+            for anchor in page["anchors"]:
+                if anchor not in skip:
+                    pages.setdefault(anchor, number)
+        offset += len(part.pages)
+    return pages
+
+
+ARTIFACT = "Q\n/Artifact <</Type /Pagination>> BDC\nq /{name} Do Q\nEMC\n"
+
+
+def join(parts: list[Laid], frame: Laid, elsewhere: list[set[str]]) -> bytes:
+    """One PDF of the parts' pages in order, with the frame's page margins laid over them (module docstring).
+
+    `elsewhere`: for each part, the anchors its empty targets stand for (their names are dropped,
+    so that the links land on the real targets).
+    """
+    import pikepdf
+    from pikepdf import Array, Dictionary
+
+    out = pikepdf.open(io.BytesIO(parts[0].pdf))
+    tree = out.Root.get("/StructTreeRoot")
+    document = tree.K[0] if tree is not None else None
+    nums = list(tree.ParentTree.Nums) if tree is not None else []
+    next_key = max((int(k) for k in nums[::2]), default=-1) + 1
+    dests: dict[str, object] = {}
+    ids: list = list(tree.IDTree.Names) if tree is not None and "/IDTree" in tree else []
+
+    def add_dests(pdf, skip: set[str], first: int) -> None:
+        """The part's named destinations, [page /XYZ x y 0], pointed at its pages in `out`."""
+        at = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+        names = pdf.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+        for i in range(0, len(names), 2):
+            name = str(names[i])
+            if name not in skip and name not in dests:
+                page, *where = names[i + 1]
+                dests[name] = Array([out.pages[first + at[page.objgen]].obj, *where])
+
+    def copied(x):
+        """A parent-tree value (an array of element references or one reference) copied into `out`."""
+        if isinstance(x, Array):
+            return Array([out.copy_foreign(r) if isinstance(r, pikepdf.Object) and r.is_indirect else r for r in x])
+        return out.copy_foreign(x)
+
+    add_dests(out, elsewhere[0], 0)
+    for index, part in enumerate(parts[1:], start=1):
+        src = pikepdf.open(io.BytesIO(part.pdf))
+        first = len(out.pages)
+        for page in src.pages:
+            out.pages.append(page)
+        add_dests(src, elsewhere[index], first)
+        theirs = src.Root.get("/StructTreeRoot")
+        if theirs is None or document is None:
+            continue
+        base = next_key
+        for page in out.pages[first:]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + base
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + base
+        their_nums = theirs.ParentTree.Nums
+        for i in range(0, len(their_nums), 2):
+            nums += [int(their_nums[i]) + base, copied(their_nums[i + 1])]
+            next_key = max(next_key, int(their_nums[i]) + base + 1)
+        for kid in theirs.K[0].K:
+            if not _has_content(kid):   # the empty targets of links into other parts
+                continue
+            kid = out.copy_foreign(kid)
+            kid.P = document
+            document.K.append(kid)
+        if "/IDTree" in theirs:
+            their_ids = theirs.IDTree.Names
+            for i in range(0, len(their_ids), 2):
+                ids += [their_ids[i], copied(their_ids[i + 1])]
+
+    if tree is not None:
+        document.K = Array([kid for kid in document.K if _has_content(kid)])
+        tree.ParentTree = out.make_indirect(Dictionary(Nums=Array(nums)))
+        tree.ParentTreeNextKey = next_key
+        if ids:
+            pairs = sorted(((str(ids[i]), ids[i + 1]) for i in range(0, len(ids), 2)), key=lambda p: p[0])
+            tree.IDTree = Dictionary(Names=Array([x for k, ref in pairs for x in (pikepdf.String(k), ref)]))
+    if dests:
+        names = out.Root.get("/Names") or Dictionary()
+        names.Dests = out.make_indirect(Dictionary(Names=Array(
+            [x for name in sorted(dests) for x in (pikepdf.String(name), dests[name])])))
+        out.Root.Names = names
+    _outline(out, [page for part in parts for page in part.pages])
+    _lay_frame_over(out, frame)
+    return _save(out)
+
+
+def _has_content(element) -> bool:
+    """Whether a structure element holds marked content or an annotation, itself or below."""
+    import pikepdf
+
+    kids = element.get("/K")
+    if kids is None:
+        return False
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if not isinstance(kid, pikepdf.Dictionary):
+            return True                      # a marked-content id
+        if kid.get("/Type") in ("/MCR", "/OBJR") or _has_content(kid):
+            return True
+    return False
+
+
+def _save(out) -> bytes:
+    """The joined file, its objects packed in compressed object streams.
+
+    No compressed stream may end with a carriage return: before the line feed that precedes
+    `endstream` a PDF/A validator reads it as a CR LF end of line and finds /Length one byte too long
+    (ISO 19005-2, 6.1.7.1). The parts' streams are kept as they were written (render/accessibility.py
+    sees to theirs, as `_stream` to ours, in a way QPDF keeps); QPDF packs the objects into some 160 object
+    streams, whose compressed data ends with the checksum of their content, so about one in 256
+    ends with CR. Then an empty graphics state more on the first page, early in the file, moves every
+    object after it into another object stream, and the file is written again (about one build in two).
+    """
+    import pikepdf
+    from pikepdf import Dictionary, Name
+
+    for attempt in range(64):
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, compress_streams=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        data = buffer.getvalue()
+        if b"\r\nendstream" not in data:
+            return data
+        out.pages[0].add_resource(out.make_indirect(Dictionary()), Name.ExtGState, Name(f"/PdzVuoto{attempt}"))
+    raise RuntimeError("PDF: flussi compressi che finiscono con CR")
+
+
+def _outline(out, pages: list[dict]) -> None:
+    """The bookmarks of all pages as one outline, nested by WeasyPrint's own rules."""
+    import pikepdf
+    from weasyprint.document import Document
+
+    stand_in = SimpleNamespace(pages=[SimpleNamespace(
+        height=p["h"], bookmarks=[(level, label, (x, y), state) for level, label, x, y, state in p["bookmarks"]])
+        for p in pages])
+    tree = Document.make_bookmark_tree(stand_in, scale=SCALE, transform_pages=True)
+
+    def items(nodes):
+        for label, (page, x, y), children, state in nodes:
+            item = pikepdf.OutlineItem(label, page, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0)
+            item.children.extend(items(children))
+            item.is_closed = state == "closed"
+            yield item
+
+    if "/Outlines" in out.Root:
+        del out.Root.Outlines
+    if tree:
+        with out.open_outline() as outline:
+            outline.root.extend(items(tree))
+
+
+def _lay_frame_over(out, frame: Laid) -> None:
+    """Draw page i of the frame on page i of `out`, as a pagination artifact over the page's content."""
+    import pikepdf
+    from pikepdf import Name
+
+    src = pikepdf.open(io.BytesIO(frame.pdf))
+    if len(src.pages) != len(out.pages):
+        raise RuntimeError(f"cornice di {len(src.pages)} pagine per {len(out.pages)} pagine")
+    for number, (page, margins) in enumerate(zip(out.pages, src.pages), start=1):
+        # the pages of a part share one resource dictionary: each page's frame has a name of its own
+        name = f"PdzCornice{number}"
+        page.add_resource(out.copy_foreign(margins.as_form_xobject()), Name.XObject, Name("/" + name))
+        page.contents_add(_stream(out, b"q\n"), prepend=True)
+        page.contents_add(_stream(out, ARTIFACT.format(name=name).encode("ascii")), prepend=False)
+
+
+def _stream(out, data: bytes):
+    """A content stream compressed here (render/accessibility.py `flate`: never ending with CR)."""
+    import pikepdf
+    from pikepdf import Dictionary, Name
+
+    from pdz_docs.render.accessibility import flate
+
+    packed, parms = flate(data)
+    stream = pikepdf.Stream(out, b"")
+    stream.write(packed, filter=Name.FlateDecode, decode_parms=Dictionary({f"/{k}": v for k, v in parms.items()}) if parms else None)
+    return stream
