@@ -280,3 +280,27 @@ def test_list_follows_the_document(plan_dir: Path):
         ("schede/A.10.yaml:5", "da-verificare"), ("schede/A.10.yaml:12", "casella-mancante"),
         ("schede/A.10.yaml:15", "importo-non-indicato"),
         (f"{cap}:{line_of(plan_dir / cap, 'Chiusura')}", "da-verificare")]
+
+
+def test_blank_parts_of_the_budget_are_listed_too(plan_dir: Path):
+    """An FNPS quota, a co-financing area or a Comune's co-financing written ~ is as blank as a budget amount: the
+    draft lists it at its line, a definitive plan refuses it there; one pending assignment stays a note."""
+    program_everything(plan_dir)
+    fin = plan_dir / "finanza.yaml"
+    edit(fin, "    minori_famiglia: € 40.000,00", "    minori_famiglia: ~")
+    edit(fin, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n    Accesso al welfare: {2022: ~}\n"
+                                    "  per_comune:\n    Beta: {2022: {in_attesa: si}}\n")
+    result, problems = run(plan_dir)
+    assert not [p for p in problems if p.severity == ERRORE]
+    assert [(e.posizione, e.code, e.message) for e in result.da_completare] == [
+        (f"finanza.yaml:{line_of(fin, 'minori_famiglia: ~')}", "importo-non-indicato",
+         "Quote del FNPS: Quota minori e famiglia 2022: importo non indicato"),
+        (f"finanza.yaml:{line_of(fin, 'Accesso al welfare')}", "importo-non-indicato",
+         "Cofinanziamento comunale: area «Accesso al welfare» 2022: importo non indicato"),
+        (f"finanza.yaml:{line_of(fin, 'Beta: {2022')}", "importo-in-attesa",
+         "Cofinanziamento comunale: Comune «Beta» 2022: in attesa di assegnazione")]
+    _, problems = run(plan_dir, definitivo=True)
+    assert located(plan_dir, problems, ERRORE) == [("finanza.yaml", line_of(fin, "minori_famiglia: ~"),
+                                                    "importo-non-indicato"),
+                                                   ("finanza.yaml", line_of(fin, "Accesso al welfare"),
+                                                    "importo-non-indicato")]
