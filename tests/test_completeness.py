@@ -181,6 +181,14 @@ def test_draft_documents_carry_bozza_and_the_list(plan_dir: Path, tmp_path: Path
     assert "Elementi da completare (3)" in last
     assert "la fonte PdZ ha € 410.000,00 da programmare nel 2022" in last
     assert f"finanza.yaml:{line_of(plan_dir / 'finanza.yaml', 'FNPS:')}" in last
+    # after the landscape annexes, the list is on portrait pages, as a chapter, with the closing line under it
+    from pypdf import PdfReader
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in
+             PdfReader(next((tmp_path / "out").glob("*.pdf"))).pages]
+    listed = next(i for i, page in enumerate(pages) if "Elementi da completare" in page)
+    assert sizes[listed - 1][0] > sizes[listed - 1][1]   # the annexes
+    assert all(w < h for w, h in sizes[listed:])
+    assert "Documento prodotto con pdz-docs" in last
     docx = next((tmp_path / "out").glob("*.docx"))
     with zipfile.ZipFile(docx) as z:
         headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
@@ -198,6 +206,12 @@ def test_definitive_documents_print_none_of_the_draft(plan_dir: Path, tmp_path: 
     text = "".join(_pages(next((tmp_path / "out").glob("*.pdf"))))
     assert "Segretariato sociale" in text
     assert "BOZZA" not in text and "Elementi da completare" not in text
+    # the closing line is under the last annex table, on its landscape page, not on a page of its own
+    from pypdf import PdfReader
+    pdf = next((tmp_path / "out").glob("*.pdf"))
+    last = PdfReader(pdf).pages[-1]
+    assert float(last.mediabox.width) > float(last.mediabox.height)
+    assert "Documento prodotto con pdz-docs" in _pages(pdf)[-1] and "Totale Scheda" in _pages(pdf)[-1]
     docx = next((tmp_path / "out").glob("*.docx"))
     xml = _docx_text(docx, "")
     assert "Segretariato sociale" in xml

@@ -49,8 +49,10 @@ def test_package_names_this_program_and_has_no_stray_thumbnail(docx):
 def test_every_section_has_header_and_footer_and_no_page_of_its_own_for_provenance(docx):
     xml = docx.read("word/document.xml").decode()
     sections = re.findall(r"<w:sectPr[ >].*?</w:sectPr>", xml, re.S)
-    assert len(sections) == 2                                      # the plan, the landscape annexes
-    assert "<w:titlePg/>" in sections[0] and "<w:titlePg/>" not in sections[1]
+    # the plan, the landscape annexes, and (a draft) the «Elementi da completare» on portrait pages again
+    assert len(sections) == 3
+    assert ['w:orient="landscape"' in sec for sec in sections] == [False, True, False]
+    assert "<w:titlePg/>" in sections[0] and not any("<w:titlePg/>" in sec for sec in sections[1:])
     for sec in sections:
         assert "<w:headerReference" in sec and "<w:footerReference" in sec
     last = xml[xml.rindex("</w:tbl>"):]
