@@ -3,6 +3,7 @@ BOZZA mark and «Elementi da completare»; a definitive plan with anything missi
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -185,16 +186,23 @@ def test_draft_documents_carry_bozza_and_the_list(plan_dir: Path, tmp_path: Path
     from pypdf import PdfReader
     sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in
              PdfReader(next((tmp_path / "out").glob("*.pdf"))).pages]
-    listed = next(i for i, page in enumerate(pages) if "Elementi da completare" in page)
+    listed = next(i for i, page in enumerate(pages) if "Elementi da completare (3)" in page)   # not the index
     assert sizes[listed - 1][0] > sizes[listed - 1][1]   # the annexes
     assert all(w < h for w, h in sizes[listed:])
     assert "Documento prodotto con pdz-docs" in last
+    # the printed index lists it after the annexes, with its page, as the PDF bookmarks and the DOCX index do
+    index = next(page for page in pages if "Indice" in page)
+    assert re.search(rf"Allegati finanziari – Schede A e C \.+ *\d+\s+Elementi da completare \.+ *{listed + 1}\s", index)
+    assert PdfReader(next((tmp_path / "out").glob("*.pdf"))).outline[-1].title == "Elementi da completare"
     docx = next((tmp_path / "out").glob("*.docx"))
     with zipfile.ZipFile(docx) as z:
         headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
     assert len(headers) == 2 and all("BOZZA" in h for h in headers)   # the cover's header and the others'
     body = _docx_text(docx, "document")
     assert "Elementi da completare" in body and "la fonte PdZ ha € 410.000,00 da programmare nel 2022" in body
+    toc = re.findall(r'<w:hyperlink w:anchor="([^"]+)"[^>]*><w:r><w:t[^>]*>([^<]*)</w:t>', body)
+    assert toc[-1][1] == "Elementi da completare"   # the index's last entry, linked to the section's heading
+    assert re.search(rf'<w:bookmarkStart w:id="\d+" w:name="{toc[-1][0]}"/><w:r><w:t>Elementi da completare<', body)
 
 
 @needs_pdftotext
@@ -205,7 +213,7 @@ def test_definitive_documents_print_none_of_the_draft(plan_dir: Path, tmp_path: 
     assert "Bozza" not in r.stdout
     text = "".join(_pages(next((tmp_path / "out").glob("*.pdf"))))
     assert "Segretariato sociale" in text
-    assert "BOZZA" not in text and "Elementi da completare" not in text
+    assert "BOZZA" not in text and "Elementi da completare" not in text   # neither the section nor its index entry
     # the closing line is under the last annex table, on its landscape page, not on a page of its own
     from pypdf import PdfReader
     pdf = next((tmp_path / "out").glob("*.pdf"))

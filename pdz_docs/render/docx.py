@@ -868,7 +868,7 @@ class DocxTranslator(WordBuilder):
         # on portrait pages, as in the PDF: after the landscape annexes, a portrait section again
         if self.d.sections[-1].orientation == WD_ORIENT.LANDSCAPE:
             self.new_section(landscape=False)
-        self.heading("Elementi da completare", 1, new_page=True)
+        self.heading(n.DA_COMPLETARE_TITLE, 1, n.DA_COMPLETARE_ANCHOR, new_page=True)
         if not doc.da_completare:
             self.para("Questo documento è una bozza. Non risultano elementi da completare: il documento definitivo si "
                       "produce con «stato: definitivo» in piano.yaml o con pdz build --definitivo.")
