@@ -184,7 +184,9 @@ class HtmlTranslator:
     # --- the document -------------------------------------------------------------------
     def visit_Chapter(self, x: n.Chapter) -> str:
         label = f'<span class="etichetta-cap">{escape(x.label)}</span> ' if x.label else ""
-        return (f'<section class="capitolo" id="{x.anchor}">\n<h1>{label}{escape(x.title)}</h1>\n'
+        # the PDF bookmark words the chapter as the index does («Capitolo I – …»), not as its two printed lines
+        mark = f' data-segnalibro="{escape(x.heading)}"' if x.label else ""
+        return (f'<section class="capitolo" id="{x.anchor}">\n<h1{mark}>{label}{escape(x.title)}</h1>\n'
                 f"{self.all(x.blocks)}</section>\n")
 
     def visit_Annex(self, x: n.Annex) -> str:
