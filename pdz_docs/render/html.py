@@ -153,7 +153,8 @@ class HtmlTranslator:
         return f'<div class="orizzontale">{self.all(x.blocks)}</div>\n' if x.landscape else self.all(x.blocks)
 
     def visit_Footnotes(self, x: n.Footnotes) -> str:
-        return f'<div class="footnote">\n<hr>\n<ol>\n{self.all(x.notes)}</ol>\n</div>\n'
+        # under their title, as the DOCX and the text renderer print them (a rule would read as the writer's «---»)
+        return f'<div class="footnote">\n<p class="titolo-note">Note</p>\n<ol>\n{self.all(x.notes)}</ol>\n</div>\n'
 
     def visit_Footnote(self, x: n.Footnote) -> str:
         back = (f'&#160;<a class="footnote-backref" href="#{x.anchor}-richiamo" '
