@@ -3,6 +3,7 @@ BOZZA mark and «Elementi da completare»; a definitive plan with anything missi
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -181,12 +182,27 @@ def test_draft_documents_carry_bozza_and_the_list(plan_dir: Path, tmp_path: Path
     assert "Elementi da completare (3)" in last
     assert "la fonte PdZ ha € 410.000,00 da programmare nel 2022" in last
     assert f"finanza.yaml:{line_of(plan_dir / 'finanza.yaml', 'FNPS:')}" in last
+    # after the landscape annexes, the list is on portrait pages, as a chapter, with the closing line under it
+    from pypdf import PdfReader
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in
+             PdfReader(next((tmp_path / "out").glob("*.pdf"))).pages]
+    listed = next(i for i, page in enumerate(pages) if "Elementi da completare (3)" in page)   # not the index
+    assert sizes[listed - 1][0] > sizes[listed - 1][1]   # the annexes
+    assert all(w < h for w, h in sizes[listed:])
+    assert "Documento prodotto con pdz-docs" in last
+    # the printed index lists it after the annexes, with its page, as the PDF bookmarks and the DOCX index do
+    index = next(page for page in pages if "Indice" in page)
+    assert re.search(rf"Allegati finanziari – Schede A e C \.+ *\d+\s+Elementi da completare \.+ *{listed + 1}\s", index)
+    assert PdfReader(next((tmp_path / "out").glob("*.pdf"))).outline[-1].title == "Elementi da completare"
     docx = next((tmp_path / "out").glob("*.docx"))
     with zipfile.ZipFile(docx) as z:
         headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
     assert len(headers) == 2 and all("BOZZA" in h for h in headers)   # the cover's header and the others'
     body = _docx_text(docx, "document")
     assert "Elementi da completare" in body and "la fonte PdZ ha € 410.000,00 da programmare nel 2022" in body
+    toc = re.findall(r'<w:hyperlink w:anchor="([^"]+)"[^>]*><w:r><w:t[^>]*>([^<]*)</w:t>', body)
+    assert toc[-1][1] == "Elementi da completare"   # the index's last entry, linked to the section's heading
+    assert re.search(rf'<w:bookmarkStart w:id="\d+" w:name="{toc[-1][0]}"/><w:r><w:t>Elementi da completare<', body)
 
 
 @needs_pdftotext
@@ -197,7 +213,13 @@ def test_definitive_documents_print_none_of_the_draft(plan_dir: Path, tmp_path: 
     assert "Bozza" not in r.stdout
     text = "".join(_pages(next((tmp_path / "out").glob("*.pdf"))))
     assert "Segretariato sociale" in text
-    assert "BOZZA" not in text and "Elementi da completare" not in text
+    assert "BOZZA" not in text and "Elementi da completare" not in text   # neither the section nor its index entry
+    # the closing line is under the last annex table, on its landscape page, not on a page of its own
+    from pypdf import PdfReader
+    pdf = next((tmp_path / "out").glob("*.pdf"))
+    last = PdfReader(pdf).pages[-1]
+    assert float(last.mediabox.width) > float(last.mediabox.height)
+    assert "Documento prodotto con pdz-docs" in _pages(pdf)[-1] and "Totale Scheda" in _pages(pdf)[-1]
     docx = next((tmp_path / "out").glob("*.docx"))
     xml = _docx_text(docx, "")
     assert "Segretariato sociale" in xml
@@ -280,3 +302,27 @@ def test_list_follows_the_document(plan_dir: Path):
         ("schede/A.10.yaml:5", "da-verificare"), ("schede/A.10.yaml:12", "casella-mancante"),
         ("schede/A.10.yaml:15", "importo-non-indicato"),
         (f"{cap}:{line_of(plan_dir / cap, 'Chiusura')}", "da-verificare")]
+
+
+def test_blank_parts_of_the_budget_are_listed_too(plan_dir: Path):
+    """An FNPS quota, a co-financing area or a Comune's co-financing written ~ is as blank as a budget amount: the
+    draft lists it at its line, a definitive plan refuses it there; one pending assignment stays a note."""
+    program_everything(plan_dir)
+    fin = plan_dir / "finanza.yaml"
+    edit(fin, "    minori_famiglia: € 40.000,00", "    minori_famiglia: ~")
+    edit(fin, "cofinanziamento:\n", "cofinanziamento:\n  per_area:\n    Accesso al welfare: {2022: ~}\n"
+                                    "  per_comune:\n    Beta: {2022: {in_attesa: si}}\n")
+    result, problems = run(plan_dir)
+    assert not [p for p in problems if p.severity == ERRORE]
+    assert [(e.posizione, e.code, e.message) for e in result.da_completare] == [
+        (f"finanza.yaml:{line_of(fin, 'minori_famiglia: ~')}", "importo-non-indicato",
+         "Quote del FNPS: Quota minori e famiglia 2022: importo non indicato"),
+        (f"finanza.yaml:{line_of(fin, 'Accesso al welfare')}", "importo-non-indicato",
+         "Cofinanziamento comunale: area «Accesso al welfare» 2022: importo non indicato"),
+        (f"finanza.yaml:{line_of(fin, 'Beta: {2022')}", "importo-in-attesa",
+         "Cofinanziamento comunale: Comune «Beta» 2022: in attesa di assegnazione")]
+    _, problems = run(plan_dir, definitivo=True)
+    assert located(plan_dir, problems, ERRORE) == [("finanza.yaml", line_of(fin, "minori_famiglia: ~"),
+                                                    "importo-non-indicato"),
+                                                   ("finanza.yaml", line_of(fin, "Accesso al welfare"),
+                                                    "importo-non-indicato")]

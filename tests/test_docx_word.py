@@ -49,8 +49,10 @@ def test_package_names_this_program_and_has_no_stray_thumbnail(docx):
 def test_every_section_has_header_and_footer_and_no_page_of_its_own_for_provenance(docx):
     xml = docx.read("word/document.xml").decode()
     sections = re.findall(r"<w:sectPr[ >].*?</w:sectPr>", xml, re.S)
-    assert len(sections) == 2                                      # the plan, the landscape annexes
-    assert "<w:titlePg/>" in sections[0] and "<w:titlePg/>" not in sections[1]
+    # the plan, the landscape annexes, and (a draft) the «Elementi da completare» on portrait pages again
+    assert len(sections) == 3
+    assert ['w:orient="landscape"' in sec for sec in sections] == [False, True, False]
+    assert "<w:titlePg/>" in sections[0] and not any("<w:titlePg/>" in sec for sec in sections[1:])
     for sec in sections:
         assert "<w:headerReference" in sec and "<w:footerReference" in sec
     last = xml[xml.rindex("</w:tbl>"):]
@@ -122,7 +124,7 @@ def test_index_has_entries_with_pages_and_links_to_its_headings(docx):
                for lvl, anchor, runs, page in found]
     assert [(lvl, text, int(page)) for lvl, _, text, page in entries] == [
         ("1", f"Capitolo I – {CAPITOLO_1}", 3), ("2", f"1.1 {SEZIONE_1}", 3), ("2", f"1.2 {SEZIONE_2}", 3),
-        ("1", "Allegati finanziari – Schede A e C", 5)]
+        ("1", "Allegati finanziari – Schede A e C", 5), ("1", "Elementi da completare", 6)]   # a draft's last section
     for _, anchor, text, _ in entries:
         assert re.search(rf'<w:bookmarkStart w:id="\d+" w:name="{anchor}"/><w:r><w:t>{re.escape(text)}</w:t>', xml)
     fields = re.findall(r'<w:fldChar w:fldCharType="(\w+)"/>', xml.split("Indice")[1].split("Heading1")[0])

@@ -385,10 +385,20 @@ def test_thematic_break_is_a_rule_in_the_docx(built2):
 
 
 def test_notes_have_their_title_and_no_rule(built2):
-    _, xml = built2
+    """A chapter's notes are printed the same in the PDF and in the DOCX: the text, the title «Note», the notes;
+    no rule above them (it would read as the writer's «---», which the chapter has just before)."""
+    text, xml = built2
     paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml)
     i = next(k for k, p in enumerate(paragraphs) if "il testo della nota." in p)
     assert ">Note<" in paragraphs[i - 1] and "w:bottom" not in paragraphs[i - 1]
+    words = lambda p: "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", p)).strip()  # noqa: E731
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    j = next(k for k, line in enumerate(lines) if "il testo della nota." in line)
+    # block by block, the same: the last paragraph, the title, the note (numbered by Word's list in the DOCX)
+    assert [words(p) for p in paragraphs[i - 2:i + 1]] == ["Dopo la linea.", "Note", "il testo della nota."]
+    assert lines[j - 2:j + 1] == ["Dopo la linea.", "Note", "1. il testo della nota."]
+    html = ours("Testo[^1].\n\n[^1]: la nota\n")
+    assert '<p class="titolo-note">Note</p>' in html and "<hr" not in html
 
 
 def test_footnote_back_arrow_is_a_link_on_screen_not_on_paper(built2):

@@ -160,8 +160,8 @@ LOCATED = [
          [("piano.yaml", "data_riferimento:", "tipo-errato")]),
     Case("text-empty", replace("piano.yaml", "provincia: Lecce", "provincia: ~"), [("piano.yaml", "provincia:", "tipo-errato")]),
     Case("text-yes", replace("piano.yaml", "provincia: Lecce", "provincia: yes"), [("piano.yaml", "provincia:", "tipo-errato")]),
-    Case("amount-empty", replace("finanza.yaml", "    Alfa: € 450.000,00", "    Alfa: ~"),
-         [("finanza.yaml", "Alfa: ~", "importo-non-valido")]),
+    Case("amount-empty", replace("finanza.yaml", "fnps_quote:", "fna_destinazione:\n  2022:\n    A.1: ~\nfnps_quote:"),
+         [("finanza.yaml", "A.1: ~", "importo-non-valido")]),
     Case("number-too-big", replace(CAP, "numero: 1\n", "numero: 25\n"), [(CAP, "numero:", "tipo-errato")]),
     Case("year-not-a-number", replace("finanza.yaml", FINANZA_2023, "    duemila: € 250.000,00"),
          [("finanza.yaml", "duemila:", "tipo-errato")]),
@@ -191,10 +191,10 @@ def test_refused_values_quoted_as_written(plan_dir: Path, edit_from: str, edit_t
 
 
 def test_empty_amount_says_so(plan_dir: Path):
-    # where an amount has no «not given» state (historical spending), «~» is a missing amount, said so
-    edit(plan_dir / "finanza.yaml", "    Alfa: € 450.000,00", "    Alfa: ~")
+    # where an amount has no «not given» state (the FNA's destination to a card), «~» is a missing amount, said so
+    edit(plan_dir / "finanza.yaml", "fnps_quote:", "fna_destinazione:\n  2022:\n    A.1: ~\nfnps_quote:")
     _, problems = run(plan_dir)
-    assert [p.message for p in problems if p.code != UNPROGRAMMED] == ["spesa_storica.comuni.Alfa: manca l'importo"]
+    assert [p.message for p in problems if p.code != UNPROGRAMMED] == ["fna_destinazione.2022.A.1: manca l'importo"]
 
 
 def test_missing_dot_is_suggested(plan_dir: Path):

@@ -838,3 +838,43 @@ def test_one_typo_among_many_cards(tmp_path: Path):
     assert [(Path(p.loc.file).name, p.loc.line, p.code) for p in problems if p.severity == "errore"] == [
         ("finanza.yaml", line_of(plan / FIN, "  FNPS:"), "fonte-eccedente"),
         ("B.2.yaml", line_of(plan / "schede" / "B.2.yaml", "PdZ: € 4.000.000,00"), "fonte-eccedente")]
+
+
+def test_past_figures_not_given_print_so_and_set_no_threshold(plan_dir: Path):
+    """A past figure written ~ (as `pdz new` writes every one) prints «non indicato dalla fonte», never € 0,00; the
+    totals and the cited figures say what they leave out; and an Ambito's historical spending that leaves a Comune
+    out is no threshold for the co-financing (its warning is not given on a partial average)."""
+    edit(plan_dir / FIN, "    Alfa: € 450.000,00", "    Alfa: € 900.000,00")
+    edit(plan_dir / FIN, "rendiconto_precedente:", "cofinanziamento_precedente:\n  Alfa: {2019: \"€ 10.000,00\", 2020: ~}\n"
+                                                   "  Beta: {2019: ~}\nrendiconto_precedente:")
+    _, problems = run(plan_dir)
+    assert [p.code for p in problems if p.severity == "avviso" and p.code != UNPROGRAMMED] == [
+        "cofinanziamento-sotto-spesa-storica"] * 3   # € 250.000,00 a year, under the average € 350.000,00
+    edit(plan_dir / FIN, "    Beta: € 150.000,00", "    Beta: ~")
+    edit(plan_dir / FIN, "  impegnato: € 950.000,00", "  impegnato: ~")
+    result, problems = run(plan_dir)
+    assert [p for p in problems if p.severity != "nota" and p.code != UNPROGRAMMED] == []
+    assert not [p for p in problems if "None" in p.message]
+    t = result.computed.tables
+    assert [[c.text for c in r] for r in t["spesa_storica"].body] == [
+        ["Alfa", "€ 900.000,00", "€ 300.000,00"], ["Beta", "non indicato dalla fonte", "non indicato dalla fonte"],
+        ["Totale Ambito", "€ 900.000,00, esclusi gli importi non indicati",
+         "€ 300.000,00, esclusi gli importi non indicati"]]
+    assert [c.text for c in t["rendiconto"].rows[0]] == ["€ 1.000.000,00"] + ["non indicato dalla fonte"] * 3
+    assert [[c.text for c in r] for r in t["cofinanziamento_precedente"].body] == [
+        ["Alfa", "€ 10.000,00", "non indicato dalla fonte", "€ 10.000,00, esclusi gli importi non indicati"],
+        ["Beta", "non indicato dalla fonte", "—", "non indicato dalla fonte"],
+        ["Totale", "€ 10.000,00, esclusi gli importi non indicati", "non indicato dalla fonte",
+         "€ 10.000,00, esclusi gli importi non indicati"]]
+    cifre = result.computed.cifre
+    assert cifre["spesa_storica"]["media_annua"].text == "€ 300.000,00, esclusi gli importi non indicati"
+    assert cifre["cofinanziamento"]["scarto_spesa_storica"].text == "non indicato dalla fonte"
+    assert [cifre["rendiconto"][k].text for k in ("budget", "impegnato", "residuo", "avanzamento")] == [
+        "€ 1.000.000,00"] + ["non indicato dalla fonte"] * 3
+    fin = plan_dir / FIN
+    assert [(e.posizione, e.message) for e in result.da_completare if e.code == "importo-non-indicato"] == [
+        (f"finanza.yaml:{line_of(fin, 'Beta: ~')}", "Spesa sociale storica: Beta 2018-2020: importo non indicato"),
+        (f"finanza.yaml:{line_of(fin, '2020: ~')}", "Cofinanziamento del precedente Piano: Alfa 2020: importo non indicato"),
+        (f"finanza.yaml:{line_of(fin, '2019: ~')}", "Cofinanziamento del precedente Piano: Beta 2019: importo non indicato"),
+        (f"finanza.yaml:{line_of(fin, 'impegnato: ~')}",
+         "Rendiconto del precedente Piano: totale impegnato 2018-2021: importo non indicato")]

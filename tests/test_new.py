@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import edit, line_of
 from pdz_docs.cli import main
 from pdz_docs.load.yamlsrc import load_yaml
 from pdz_docs.pipeline import run
@@ -45,6 +47,12 @@ def test_new_check_build(tmp_path: Path, capsys, ambito: str, comuni: list[str])
     for needle in ("Prefazione", "Capitolo I", "Capitolo IV", "1.1 Un profilo di comunità", "[Da scrivere]",
                    "Segretariato sociale", "Scheda A", "Quadro sinottico", "Allegati al Piano di Zona"):
         assert needle in flat, needle
+    # the blank amounts print as such, never as € 0,00, and the list at the end names each with its line
+    assert "Il budget del Piano di Zona 2022-2024 è di non indicato dalla fonte" in flat
+    assert "nel triennio 2018-2020 è di non indicato dalla fonte" in flat   # the historical spending
+    assert "€ 0,00 sono stati impegnati" not in flat and "è di € 0,00" not in flat
+    assert "Budget fonte FNPS 2022: importo non indicato finanza.yaml:" in flat
+    assert f"Spesa sociale storica {comuni[0]} 2018-2020: importo non indicato finanza.yaml:" in flat
     from test_real_clients import line_breaks_in_text
     assert line_breaks_in_text(out / pdf.with_suffix(".docx").name) == []   # the skeleton's wrapped lines are spaces
     xml = zipfile.ZipFile(out / pdf.with_suffix(".docx").name).read("word/document.xml").decode()
@@ -226,3 +234,52 @@ def test_a_new_plans_zero_population_is_to_complete(tmp_path: Path, capsys):
     text = (plan / "piano.yaml").read_text(encoding="utf-8").replace("popolazione: 0", "popolazione: 6", 1)
     (plan / "piano.yaml").write_text(text.replace("65+: 0}", "65+: 6}", 1), encoding="utf-8")
     assert [e.posizione for e in run(plan)[0].da_completare if "popolazione residente" in e.cosa] == [f"piano.yaml:{lines[1]}"]
+
+
+def blank_amounts(path: Path) -> list[tuple[int, int]]:
+    """(line, column) of every `~` written as a value outside comments: the amounts `pdz new` leaves blank."""
+    out = []
+    for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        code = text.split("#", 1)[0]
+        out += [(n, m.start(1) + 1) for m in re.finditer(r":\s+(~)(?=[,}\s]|$)", code)]
+    return out
+
+
+def test_a_new_plans_amounts_are_blanks_listed_and_refused_at_their_lines(tmp_path: Path, capsys):
+    """`pdz new` writes every amount the writer must fill in as `~` (not given), never as € 0,00: budget, FNPS
+    quotas, co-financing, historical spending, the previous plan's report and co-financing, and the sample card's
+    programming. The draft lists each among the «Elementi da completare» at its file:line; a definitive build
+    refuses each there, and writes nothing."""
+    plan, out = tmp_path / "piano", tmp_path / "out"
+    assert new(plan, "Alfa,Beta") == 0
+    fin, card = plan / "finanza.yaml", plan / "schede" / "A.1.yaml"
+    for path in (fin, card):   # no amount is a zero that would print as a real figure
+        assert not [t for t in path.read_text(encoding="utf-8").splitlines()
+                    if "0,00" in t.split("#", 1)[0]], path
+    blanks = {("finanza.yaml", *lc) for lc in blank_amounts(fin)} | {("schede/A.1.yaml", *lc) for lc in blank_amounts(card)}
+    # FNPS, FNA, FGSA, FPOV, FPOV-EST per year, the two residui, 5 FNPS quotas × 3 years, 3 years of
+    # co-financing, 2 Comuni's historical spending and 4 past years each, budget and committed of the
+    # report; 3 years of the card
+    assert len(blanks) == 5 * 3 + 2 + 5 * 3 + 3 + 2 + 2 * 4 + 2 + 3
+    result, problems = run(plan)
+    assert result is not None and not [p for p in problems if p.severity != "nota"]
+    listed = {(e.posizione.rsplit(":", 1)[0], e.loc.line, e.loc.col) for e in result.da_completare
+              if e.code == "importo-non-indicato"}
+    assert listed == blanks
+    capsys.readouterr()
+    assert main(["build", "--definitivo", str(plan), "-o", str(out), "--format", "pdf"]) == 1
+    err = capsys.readouterr().err
+    refused = {(Path(f).relative_to(plan).as_posix(), int(line), int(col)) for f, line, col in
+               re.findall(r"^(.+?):(\d+):(\d+): errore: .*\[importo-non-indicato\]$", err, flags=re.M)}
+    assert refused == blanks
+    fnps = line_of(fin, "FNPS:") + 1
+    assert f"{fin}:{fnps}:11: errore: Budget: fonte FNPS 2022: importo non indicato [importo-non-indicato]" in err
+    assert (f"{fin}:{line_of(fin, 'Alfa: ~')}:11: errore: Spesa sociale storica: Alfa 2018-2020: importo non "
+            "indicato [importo-non-indicato]") in err
+    assert (f"{card}:{line_of(card, 'PdZ: ~')}:10: errore: scheda A.1 – Segretariato sociale e Porta Unica di "
+            "Accesso: programmazione 2022, fonte PdZ: importo non indicato [importo-non-indicato]") in err
+    assert not out.exists() or not any(out.iterdir())
+    # a blank filled in is no longer missing
+    edit(fin, "    Alfa: ~", "    Alfa: € 450.000,00")
+    assert ("finanza.yaml", line_of(fin, "Alfa: € 450"), 11) not in {
+        (e.posizione.rsplit(":", 1)[0], e.loc.line, e.loc.col) for e in run(plan)[0].da_completare}

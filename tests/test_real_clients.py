@@ -107,6 +107,23 @@ def test_pdf_outline_has_chapters_sections_and_cards(built, result):
     assert titles[-1] == "Elementi da completare"
 
 
+def test_pdf_bookmarks_say_what_the_printed_index_says(built, result):
+    """A chapter's bookmark reads as its entry in the printed index, «Capitolo I – Analisi…», not as the two lines
+    of its printed heading run together («Capitolo I Analisi…»); and the index lists every top-level bookmark,
+    a draft's «Elementi da completare» included."""
+    from pdz_docs.document.builder import build_document
+    from pdz_docs.provenance import provenance
+
+    doc, _ = build_document(result, provenance(result.plan))
+    entries = [e.text for e in doc.toc.entries if e.level == 1]
+    assert "Capitolo I – Analisi del contesto socio-demografico e del sistema di offerta dei servizi" in entries
+    assert entries[-1] == "Elementi da completare"
+    assert [t for depth, t in outline(built["pdf"]) if depth == 0] == entries
+    index = re.sub(r"\s+", " ", pdf_text(built["pdf"], "-f", "2", "-l", "3"))
+    for entry in entries:
+        assert re.search(re.escape(entry) + r" ?\.{3,} ?\d+", index), entry
+
+
 def test_pdf_metadata_and_provenance(built):
     from pypdf import PdfReader
 

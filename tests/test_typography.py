@@ -203,7 +203,7 @@ def test_table_of_contents_entry_that_wraps_has_its_number_on_its_last_line(buil
         if re.search(r"\.{3,}\s*\d+$", line):   # the dots and the page number close the entry
             entries.append(entry)
             entry = []
-            if line.lstrip().startswith("Allegati finanziari"):   # the index's last entry
+            if line.lstrip().startswith("Elementi da completare"):   # the index's last entry (a draft)
                 break
     toc = re.search(r'<nav class="indice".*?</nav>', built[1].read_text(encoding="utf-8"), re.S)[0]
     assert len(entries) == toc.count("<li ")
@@ -310,3 +310,47 @@ def test_deep_headings_are_never_smaller_than_the_text():
     walk(weasyprint_layout(html, [], TEMPLATES).pages[0]._page_box)
     assert len(sizes) == 7
     assert all(sizes[f"h{k}"] >= sizes["p"] for k in range(1, 7)), sizes
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def test_only_wide_tables_are_on_landscape_pages(pages: list[Page]):
+    """A wide table turns to landscape pages with its caption and source note, and the text after it goes back
+    to portrait pages (as the DOCX does with a portrait section): no paragraph of a chapter, and no other part of
+    the document, is printed at landscape width. Every landscape page carries a wide table (its header row, which
+    a table continued over a page repeats), and no paragraph of the chapters' text begins or ends on one."""
+    from pdz_docs.document import nodes as n
+    from pdz_docs.document.builder import build_document
+    from pdz_docs.pipeline import run
+    from pdz_docs.provenance import provenance
+
+    result, _ = run(ROOT / "content")
+    doc, _ = build_document(result, provenance(result.plan))
+    paragraphs, wide = [], []
+    for chapter in doc.chapters:
+        for block in chapter.blocks:
+            if isinstance(block, n.Paragraph) and len(_tokens(n.plain(block.runs))) >= 8:
+                paragraphs.append(_tokens(n.plain(block.runs)))
+            elif isinstance(block, n.Orientation) and block.landscape:
+                wide += [b.table.header[-1] for b in block.blocks if isinstance(b, n.ComputedTable)]
+    wide += [t.table.header[-1] for t in doc.annex.tables]
+    assert len(paragraphs) > 100 and len(wide) >= 5
+
+    def run_of(tokens: list[str], words: list[str]) -> bool:
+        k = len(tokens)
+        return any(words[i:i + k] == tokens for i in range(len(words) - k + 1))
+
+    texts = {p.number: _tokens(" ".join(w.text for w in p.body())) for p in pages}
+    ends = [(t[:6], t[-6:]) for t in paragraphs]
+    found = {p.number: [i for i, (first, last) in enumerate(ends) if run_of(first, texts[p.number])
+                        or run_of(last, texts[p.number])] for p in pages}
+    assert len({i for f in found.values() for i in f}) > 0.9 * len(paragraphs)   # the text is read back
+    landscape = [p for p in pages if p.landscape]
+    assert len(landscape) > 5
+    assert [(p.number, [" ".join(paragraphs[i][:6]) for i in found[p.number]]) for p in landscape
+            if found[p.number]] == []
+    headed = {p.number for p in landscape for header in wide
+              if set(_tokens(" ".join(header))) <= set(texts[p.number])}
+    assert [p.number for p in landscape if p.number not in headed] == []

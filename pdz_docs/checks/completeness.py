@@ -5,10 +5,12 @@ piano.yaml, or `pdz check/build --definitivo`). The list is computed once, here,
 loaded plan and from the problems the other checks found; each item is located
 (file:line) and names the card or section it belongs to:
 
-- amounts not given (`~`) or pending assignment, in the budget, the co-financing and the
-  cards (read as `Voce`, never parsed again), and years of the cycle left out of the
-  co-financing; a card's pending amount where the budget waits for nothing of that fund is
-  an amount not given [importo-non-indicato, importo-in-attesa];
+- amounts not given (`~`) or pending assignment, in the budget, the co-financing (its years,
+  areas and Comuni), the FNPS quotas and the cards (read as `Voce`, never parsed again), and
+  years of the cycle left out of the co-financing; a card's pending amount where the budget
+  waits for nothing of that fund is an amount not given; the past figures (historical
+  spending, the previous plan's report and co-financing) left `~` [importo-non-indicato,
+  importo-in-attesa]. `pdz new` writes `~` for every amount, so a new plan's blanks are here;
 - the reference date of the population figures and dates of the participation path left blank
   [data-mancante];
 - boxes of the regional detail card with nothing ticked, and the yes/no of the previous
@@ -193,6 +195,34 @@ def _finanza(plan: Plan, items: _Items) -> None:
             if year not in f.cofinanziamento.annualita:   # a year left out is not given either
                 items.add(plan.key_loc("finanza", "cofinanziamento", "annualita"), "importo-non-indicato",
                           "Cofinanziamento comunale", f"annualità {year}: importo non indicato (l'anno manca)")
+        for field, what in (("per_area", "area"), ("per_comune", "Comune")):
+            for name, years in getattr(f.cofinanziamento, field).items():
+                for year, voce in years.items():
+                    _amount(items, plan.loc("finanza", "cofinanziamento", field, name, year),
+                            "Cofinanziamento comunale", f"{what} «{name}» {year}", voce)
+    labels = plan.regole.vincoli.quote_fnps if plan.regole else {}
+    for period, quote in f.fnps_quote.items():
+        key = int(period) if period.isdigit() else period
+        for quota, voce in quote.items():
+            _amount(items, plan.loc("finanza", "fnps_quote", key, quota), "Quote del FNPS",
+                    f"{labels.get(quota, quota)} {period}", voce)
+    # the past figures: known, or not given yet (~, as `pdz new` writes them)
+    if f.spesa_storica is not None:
+        for comune, v in f.spesa_storica.comuni.items():
+            if v is None:
+                items.add(plan.loc("finanza", "spesa_storica", "comuni", comune), "importo-non-indicato",
+                          "Spesa sociale storica", f"{comune} {f.spesa_storica.periodo}: importo non indicato")
+    for comune, years in f.cofinanziamento_precedente.items():
+        for year, v in years.items():
+            if v is None:
+                items.add(plan.loc("finanza", "cofinanziamento_precedente", comune, year), "importo-non-indicato",
+                          "Cofinanziamento del precedente Piano", f"{comune} {year}: importo non indicato")
+    rp = f.rendiconto_precedente
+    if rp is not None:
+        for field, label in (("budget", "budget"), ("impegnato", "totale impegnato")):
+            if getattr(rp, field) is None:
+                items.add(plan.loc("finanza", "rendiconto_precedente", field), "importo-non-indicato",
+                          "Rendiconto del precedente Piano", f"{label} {rp.periodo}: importo non indicato")
     _markers(plan.docs.get("finanza"), "finanza.yaml", items)
 
 

@@ -588,6 +588,8 @@ def build_document(result: Result, provenance: Provenance) -> tuple[n.Document, 
     piano = annex.loc
     toc = [entry for ch in chapters for entry in _toc(r, ch)]
     toc.append(n.TocEntry(1, annex.title, annex.anchor, loc=piano))
+    if not result.definitivo:   # a draft ends with what is still missing: the index lists it, as the bookmarks do
+        toc.append(n.TocEntry(1, n.DA_COMPLETARE_TITLE, n.DA_COMPLETARE_ANCHOR, loc=piano))
     cover = n.Cover(p.titolo, p.ambito, p.provincia, p.ciclo, tuple(c.nome for c in p.comuni),
                     bozza=not result.definitivo, loc=piano)
     doc = n.Document(cover, n.Toc(tuple(toc), loc=piano), tuple(chapters), annex, cards, provenance,

@@ -408,6 +408,12 @@ class TocEntry(Node):
     anchor: str       # "": a sub-item the plan has no heading for (no link, no page)
 
 
+# The draft's closing section (templates/da_completare.html.j2, the DOCX's `da_completare`): its heading and
+# anchor, which a draft's index lists after the annexes
+DA_COMPLETARE_TITLE = "Elementi da completare"
+DA_COMPLETARE_ANCHOR = "elementi-da-completare"
+
+
 @dataclass(frozen=True)
 class Toc(Node):
     entries: tuple[TocEntry, ...]
@@ -426,6 +432,10 @@ class Document(Node):
     # a draft carries the BOZZA mark and ends with what is still missing (checks/completeness.py)
     bozza: bool = False
     da_completare: tuple = ()
+
+    # the closing section of a draft, as the template names it
+    da_completare_title = DA_COMPLETARE_TITLE
+    da_completare_anchor = DA_COMPLETARE_ANCHOR
 
     # the cover's fields, as the templates and the DOCX name them
     @property

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pdz_docs.finance.fondi import (Disponibilita, stati, disponibile, disponibile_cell, somma, voce_cell, voci_note,
                                     years_of)
-from pdz_docs.finance.money import ZERO, allocate, fmt_euro, fmt_pct, percent, round_cent
+from pdz_docs.finance.money import NON_INDICATO, ZERO, Voce, allocate, fmt_euro, fmt_pct, percent, round_cent
 from pdz_docs.finance.table import Cell, Table, cells, sums_across, sums_down
 from pdz_docs.model import Plan
 
@@ -20,39 +20,46 @@ def storico(plan: Plan, add, cifre: dict, minimo: dict) -> Decimal | None:
     years = plan.regole.anni
     if f.rendiconto_precedente:
         rp = f.rendiconto_precedente
-        res = rp.budget - rp.impegnato
-        av = percent(rp.impegnato, rp.budget)
+        known = rp.budget is not None and rp.impegnato is not None
+        res = Cell(rp.budget - rp.impegnato, "euro") if known else Cell(NON_INDICATO)
+        av = Cell(percent(rp.impegnato, rp.budget), "pct") if known else Cell(NON_INDICATO)
+        budget, impegnato = _past_cell(rp.budget), _past_cell(rp.impegnato)
         add(Table("rendiconto", f"Avanzamento della spesa del Piano {rp.periodo}",
                   ((f"Budget PdZ {rp.periodo}", f"Totale impegnato {rp.periodo}", "Residuo di finanziamento",
                     "% avanzamento spesa"),),
-                  (cells(Cell(rp.budget, "euro"), Cell(rp.impegnato, "euro"), Cell(res, "euro"), Cell(av, "pct")),),
+                  (cells(budget, impegnato, res, av),),
                   (), None, (3, 3, 3, 2)))
-        cifre["rendiconto"] = {"budget": Cell(rp.budget, "euro"), "impegnato": Cell(rp.impegnato, "euro"),
-                               "residuo": Cell(res, "euro"), "avanzamento": Cell(av, "pct")}
+        cifre["rendiconto"] = {"budget": budget, "impegnato": impegnato, "residuo": res, "avanzamento": av}
 
     media_tot = None
     if f.spesa_storica:
         ss = f.spesa_storica
         n = len(years_of(ss.periodo, years))
-        rows = [cells(c, Cell(v, "euro"), Cell(round_cent(v / n), "euro")) for c, v in ss.comuni.items()]
-        tot = sum(ss.comuni.values(), ZERO)
-        media_tot = round_cent(tot / n)
+        rows = [cells(c, _past_cell(v), _past_cell(None if v is None else round_cent(v / n)))
+                for c, v in ss.comuni.items()]
+        tot = somma((c, Voce(v)) for c, v in ss.comuni.items())
+        media = round_cent(tot.noto / n)
         whose = "del Comune" if len(comuni) == 1 else "dei Comuni"
         add(Table("spesa_storica", f"Spesa sociale storica {whose} {ss.periodo}",
                   (("Comune", f"Spesa complessiva {ss.periodo}", f"Spesa media annua {ss.periodo}"),),
-                  tuple(rows), (cells("Totale Ambito", Cell(tot, "euro"), Cell(media_tot, "euro")),),
+                  tuple(rows), (cells("Totale Ambito", disponibile_cell(tot), _known_part(tot, media)),),
                   None, (4, 3, 3)))
-        cifre["spesa_storica"] = {"totale": Cell(tot, "euro"), "media_annua": Cell(media_tot, "euro")}
-        minimo["spesa_storica_media"] = media_tot
+        cifre["spesa_storica"] = {"totale": disponibile_cell(tot), "media_annua": _known_part(tot, media)}
+        if tot.completa:   # an average that leaves a Comune out is no threshold for the co-financing
+            media_tot = media
+            minimo["spesa_storica_media"] = media_tot
 
     if f.cofinanziamento_precedente:
         ys = sorted({y for v in f.cofinanziamento_precedente.values() for y in v})
-        rows = [cells(c, *(Cell(v.get(y), "euro") for y in ys), Cell(sum(v.values(), ZERO), "euro"))
-                for c, v in f.cofinanziamento_precedente.items()]
-        tot = [sum((v.get(y, ZERO) for v in f.cofinanziamento_precedente.values()), ZERO) for y in ys]
+        past = f.cofinanziamento_precedente
+        # a year a Comune does not list is «—»; one written ~ is not given yet
+        rows = [cells(c, *(_past_cell(v[y]) if y in v else Cell("—") for y in ys),
+                      disponibile_cell(somma((str(y), Voce(x)) for y, x in v.items())))
+                for c, v in past.items()]
+        tot = [somma((f"{c} {y}", Voce(v[y])) for c, v in past.items() if y in v) for y in ys]
         add(Table("cofinanziamento_precedente", "Cofinanziamento comunale del precedente Piano",
                   (("Comune", *(f"Quota {y}" for y in ys), "Totale"),), tuple(rows),
-                  (cells("Totale", *(Cell(t, "euro") for t in tot), Cell(sum(tot, ZERO), "euro")),),
+                  (cells("Totale", *(disponibile_cell(t) for t in tot), disponibile_cell(sum(tot, Disponibilita()))),),
                   None, (3,) + (2,) * (len(ys) + 1),
                   sums=sums_across(range(len(rows)), range(1, 1 + len(ys)), 1 + len(ys))
                   + sums_down(len(rows), range(len(rows)), range(1, 2 + len(ys)))))
@@ -123,6 +130,22 @@ def cofinanziamento(plan: Plan, fnd, add, cifre: dict, minimo: dict, media_tot: 
                                            else Cell(pct, "pct"))
         if media_tot is not None and first.importo is not None:
             cf["scarto_spesa_storica"] = Cell(media_tot - first.importo, "euro")
+        elif f.spesa_storica and media_tot is None and first.importo is not None:
+            cf["scarto_spesa_storica"] = Cell(NON_INDICATO)   # some Comune's spending is not given yet
+
+
+def _past_cell(v: Decimal | None) -> Cell:
+    """A figure of the past: known, or not given yet (~)."""
+    return Cell(v, "euro") if v is not None else Cell(NON_INDICATO)
+
+
+def _known_part(d: Disponibilita, value: Decimal) -> Cell:
+    """A figure computed from the known amounts of `d` (an average), saying what it leaves out."""
+    if d.completa:
+        return Cell(value, "euro")
+    if not d.noti:
+        return Cell(NON_INDICATO)
+    return Cell(f"{fmt_euro(value)}, esclusi gli importi non indicati")
 
 
 def _pct_text(q: Decimal) -> str:

@@ -292,7 +292,7 @@ def budget_table(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
     r = plan.regole
     cycle = list(r.anni)
     rows = []
-    total = ZERO
+    whole = Disponibilita()
     excluded: list[str] = []
     notes = []
     for fid, fr in r.fonti.items():
@@ -300,7 +300,7 @@ def budget_table(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
         if fr.scheda != "A" or fo is None or not fo.in_budget:
             continue
         d = fo.disponibilita(cycle)
-        total += d.noto
+        whole += d
         excluded += d.in_attesa + d.non_indicato
         rows.append(cells(fr.nome, fr.gruppo or "", disponibile_cell(d)))
         notes.append(voci_note(fo.voci, fo.membri == (fid,)))
@@ -311,10 +311,11 @@ def budget_table(plan: Plan, fnd: dict[str, Fondo], add, cifre: dict) -> None:
         label = f"Budget PdZ {r.ciclo}" + (", esclusi gli importi " + stati(fnd, excluded) if excluded else "")
         add(Table("budget", f"Budget del Piano di Zona {r.ciclo} per fonte",
                   (("Fonte di finanziamento", "Gruppo", "Importo") + (("Note",) if with_notes else ()),), tuple(rows),
-                  (cells(label, "", Cell(total, "euro"), *(("",) if with_notes else ())),), None,
+                  (cells(label, "", Cell(whole.noto, "euro"), *(("",) if with_notes else ())),), None,
                   (6, 2, 3, 4) if with_notes else (6, 2, 3),
                   sums=sums_down(len(rows), range(len(rows)), (2,))))
-        cifre["budget"] = {"totale": Cell(total, "euro")}
+        # cited in a chapter, the total says what it leaves out, as the table's label does
+        cifre["budget"] = {"totale": disponibile_cell(whole)}
         if "RES-PDZ" in fnd:
             cifre["budget"]["residui_pdz"] = disponibile_cell(disponibile(fnd, "RES-PDZ", cycle))
 

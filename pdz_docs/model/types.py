@@ -295,15 +295,17 @@ class Cofinanziamento(Model):
     per_area: dict[str, dict[Intero, ImportoStato]] = {}   # area of spending (free label) → year → amount
 
 
+# The past figures (historical spending, the previous plan's report and co-financing) are known or not
+# given yet (~, as `pdz new` writes them): nothing of the past awaits an assignment.
 class SpesaStorica(Model):
     periodo: PeriodoAnni
-    comuni: dict[str, Importo]
+    comuni: dict[str, ImportoOpt]
 
 
 class Rendiconto(Model):
     periodo: PeriodoAnni
-    budget: Importo
-    impegnato: Importo
+    budget: ImportoOpt
+    impegnato: ImportoOpt
 
 
 class FontePiano(Model):
@@ -324,7 +326,7 @@ class Finanza(Model):
     fna_destinazione: dict[Periodo, dict[Codice, Importo]] = {}
     cofinanziamento: Cofinanziamento | None = None
     spesa_storica: SpesaStorica | None = None
-    cofinanziamento_precedente: dict[str, dict[Anno, Importo]] = {}
+    cofinanziamento_precedente: dict[str, dict[Anno, ImportoOpt]] = {}
     rendiconto_precedente: Rendiconto | None = None
     fonti: dict[str, FontePiano] = {}
 

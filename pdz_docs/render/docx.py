@@ -865,8 +865,10 @@ class DocxTranslator(WordBuilder):
             p = header.paragraphs[0]
             p.style = self.d.styles["Segno bozza"]
             p.add_run("BOZZA")
-        # on a new page of the landscape annexes' section, as in the PDF: its long messages take the width
-        self.heading("Elementi da completare", 1, new_page=True)
+        # on portrait pages, as in the PDF: after the landscape annexes, a portrait section again
+        if self.d.sections[-1].orientation == WD_ORIENT.LANDSCAPE:
+            self.new_section(landscape=False)
+        self.heading(n.DA_COMPLETARE_TITLE, 1, n.DA_COMPLETARE_ANCHOR, new_page=True)
         if not doc.da_completare:
             self.para("Questo documento è una bozza. Non risultano elementi da completare: il documento definitivo si "
                       "produce con «stato: definitivo» in piano.yaml o con pdz build --definitivo.")

@@ -153,7 +153,8 @@ class HtmlTranslator:
         return f'<div class="orizzontale">{self.all(x.blocks)}</div>\n' if x.landscape else self.all(x.blocks)
 
     def visit_Footnotes(self, x: n.Footnotes) -> str:
-        return f'<div class="footnote">\n<hr>\n<ol>\n{self.all(x.notes)}</ol>\n</div>\n'
+        # under their title, as the DOCX and the text renderer print them (a rule would read as the writer's «---»)
+        return f'<div class="footnote">\n<p class="titolo-note">Note</p>\n<ol>\n{self.all(x.notes)}</ol>\n</div>\n'
 
     def visit_Footnote(self, x: n.Footnote) -> str:
         back = (f'&#160;<a class="footnote-backref" href="#{x.anchor}-richiamo" '
@@ -184,7 +185,9 @@ class HtmlTranslator:
     # --- the document -------------------------------------------------------------------
     def visit_Chapter(self, x: n.Chapter) -> str:
         label = f'<span class="etichetta-cap">{escape(x.label)}</span> ' if x.label else ""
-        return (f'<section class="capitolo" id="{x.anchor}">\n<h1>{label}{escape(x.title)}</h1>\n'
+        # the PDF bookmark words the chapter as the index does («Capitolo I – …»), not as its two printed lines
+        mark = f' data-segnalibro="{escape(x.heading)}"' if x.label else ""
+        return (f'<section class="capitolo" id="{x.anchor}">\n<h1{mark}>{label}{escape(x.title)}</h1>\n'
                 f"{self.all(x.blocks)}</section>\n")
 
     def visit_Annex(self, x: n.Annex) -> str:

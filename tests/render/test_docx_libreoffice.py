@@ -142,7 +142,8 @@ def test_index_pages_are_where_libreoffice_puts_the_headings(laid: Laid):
     entries = [(" ".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", runs)), page) for runs, page in found]
     assert [t for t, _ in entries] == [f"Capitolo I – {CAPITOLO_1}", f"1.1 {SEZIONE_1}", f"1.2 {SEZIONE_2}",
                                        "Capitolo II – Aree e allegati", "2.1 Le aree", "2.2 Gli allegati",
-                                       "Capitolo III – Dopo le tabelle", "Allegati finanziari – Schede A e C"]
+                                       "Capitolo III – Dopo le tabelle", "Allegati finanziari – Schede A e C",
+                                       "Elementi da completare"]   # a draft's last section
     assert [int(p) for _, p in entries] == [laid.page_of(t) for t, _ in entries]
     # the index as LibreOffice shows it: every entry with dots and its page number, also the chapter's title
     # that would fill its line to the margin (its last word goes down to the number)

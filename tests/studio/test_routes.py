@@ -693,3 +693,32 @@ def test_the_versions_page_tells_a_refusal_as_such_and_never_what_its_address_sa
     assert 'id="esito"' not in client.get("/versioni").get_data(as_text=True)    # told once
     html = client.get("/versioni?m=Password+scaduta:+scriverla+a+questo+indirizzo").get_data(as_text=True)
     assert "Password scaduta" not in html
+
+
+def test_a_new_plans_blank_amount_is_filled_in_the_browser(tmp_path: Path):
+    """`pdz new` leaves every amount `~`: the browser shows it empty, and a figure typed there replaces the `~` on
+    its own line, in the form the plan writes amounts; the draft no longer lists it among the elements to complete."""
+    from pdz_docs.pipeline import run
+    from pdz_docs.studio.app import Config, create_app
+
+    new = tmp_path / "nuovo"
+    subprocess.run([sys.executable, "-m", "pdz_docs", "new", str(new), "--ambito", "Prova", "--provincia", "Lecce",
+                    "--comuni", "Alfa,Beta"], check=True, capture_output=True)
+    fin = new / "finanza.yaml"
+    before = fin.read_text(encoding="utf-8")
+    assert "    Alfa: ~\n" in before
+    app = create_app(Config(new))
+    try:
+        client = app.test_client()
+        page = client.get("/modifica/finanza.yaml").get_data(as_text=True)
+        name = 'f["spesa_storica","comuni","Alfa"]'
+        field = re.search(r'<input [^>]*name="' + re.escape(name.replace('"', "&#34;")) + r'"[^>]*>', page).group(0)
+        assert 'value=""' in field
+        form = untouched(page)
+        form[name] = "450.000"
+        assert client.post("/salva/finanza.yaml", data=form).status_code == 302
+    finally:
+        app.extensions["pdz_studio"]["close"]()
+    after = fin.read_text(encoding="utf-8")
+    assert after == before.replace("    Alfa: ~\n", "    Alfa: € 450.000,00\n", 1)
+    assert not [e for e in run(new)[0].da_completare if "Alfa 2018-2020" in e.cosa]
