@@ -210,10 +210,16 @@ class HtmlTranslator:
 
     def parts(self, x: n.Document) -> list[tuple[str, Markup]]:
         """The document's parts, each starting a page, as (name, HTML): cover, index, every chapter,
-        the annexes, the closing. The page holds them all; the PDF lays them out one by one (render/pdf.py)."""
+        the annexes, a draft's closing list. The page holds them all; the PDF lays them out one by one (render/pdf.py)."""
         return [("copertina", self.render(x.cover)), ("indice", self.render(x.toc)),
                 *((ch.anchor, self.render(ch)) for ch in x.chapters),
-                ("allegati", self.render(x.annex)), ("chiusura", Markup(self.macros.chiusura(x)))]
+                *self._end(x)]
+
+    def _end(self, x: n.Document) -> list[tuple[str, Markup]]:
+        # a draft's list of what is missing starts a page; without it, the closing line stays on the
+        # last annex page (piano.css: `.allegati-finanziari + .provenienza`)
+        annex, end = self.render(x.annex), Markup(self.macros.chiusura(x))
+        return [("allegati", annex), ("chiusura", end)] if x.bozza else [("allegati", annex + end)]
 
     def part_page(self, x: n.Document, part: Markup, elsewhere: list[str], cover: bool = False) -> str:
         """One part as an HTML document of its own; `elsewhere`: the anchors it links to in other parts;
