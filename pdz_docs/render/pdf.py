@@ -267,15 +267,16 @@ def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant
     defined = [_Ids(str(html)) for _, html in parts]
     everywhere = set().union(*(d.ids for d in defined))
 
+    # each part's links to anchors of other parts: empty targets in its page, names the join drops
+    elsewhere = [(set(d.links) & everywhere) - d.ids for d in defined]
+
     def page_of(i: int, html) -> str:
-        elsewhere = sorted({a for a in _Ids(str(html)).links if a in everywhere} - defined[i].ids)
-        return translator.part_page(doc, html, elsewhere, cover=i == 0)
+        return translator.part_page(doc, html, sorted(elsewhere[i]), cover=i == 0)
 
     def job(i: int, html: str) -> tuple[str, str, str | None, str]:
         prefix = f"p{i}-"
         return (_key(html, variant, prefix), html, variant, prefix)
 
-    elsewhere = [set(_Ids(str(html)).links) - defined[i].ids for i, (_, html) in enumerate(parts)]
     placeholders = {e.anchor: PLACEHOLDER_PAGE for e in doc.toc.entries if e.anchor}
     content = {i: job(i, page_of(i, html)) for i, (_, html) in enumerate(parts) if i != toc_at}
     counting_toc = job(toc_at, page_of(toc_at, translator.toc_with_pages(doc.toc, placeholders)))
