@@ -334,14 +334,21 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
         outputs["xlsx"] = Output("xlsx", f"{name}.xlsx", render_xlsx(result))
         listener.stage("  XLSX composto")
     if {"pdf", "docx"} & set(formats):
-        # the DOCX index prints the page of each heading: the pages of the PDF's layout
+        # the DOCX index prints the page of each heading: the pages of the PDF's layout; the DOCX is
+        # composed while the PDF's index and page margins are laid out (render/pdf.py)
+        from pdz_docs.render.docx import render_docx
         from pdz_docs.render.pdf import LayoutCache, lay_out_document
 
         variant = pdf_variant or DEFAULT_PDF_VARIANT
         listener.stage(f"Impaginazione del PDF ({variant})…" if "pdf" in formats else "Impaginazione…")
         jobs = (os.cpu_count() or 1) if parallel else 1
+        # never a cache inside the plan folder: a plan received from someone else could carry one
+        store = LayoutCache() if cache else None
+        if store and store.folder.resolve().is_relative_to(plan_dir.resolve()):
+            store = None
         laid = lay_out_document(doc, [plan_dir, templates], templates, variant, jobs=jobs,
-                                cache=LayoutCache() if cache else None, pages_only="pdf" not in formats)
+                                cache=store, pages_only="pdf" not in formats,
+                                alongside=(lambda pages: render_docx(doc, pages)) if "docx" in formats else None)
         parts = f"{laid.laid_out} parti impaginate, {laid.from_cache} dalla cache"
         if "pdf" in formats:
             outputs["pdf"] = Output("pdf", f"{name}.pdf", laid.pdf)
@@ -352,11 +359,8 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
         if has_errors(problems, strict):
             return None, problems
         if "docx" in formats:
-            from pdz_docs.render.docx import render_docx
-
-            t = time.perf_counter()
-            outputs["docx"] = Output("docx", f"{name}.docx", render_docx(doc, laid.pages))
-            listener.stage(f"  DOCX composto in {time.perf_counter() - t:.1f} s")
+            outputs["docx"] = Output("docx", f"{name}.docx", laid.alongside)
+            listener.stage("  DOCX composto")
     return Outputs(result, tuple(outputs[f] for f in ("pdf", "docx", "xlsx", "html") if f in outputs)), problems
 
 

@@ -281,7 +281,7 @@ e poi il resto.
 Titolo sottolineato
 -------------------
 
-Testo ~~barrato~~ e una nota[^uno].
+Testo ~~barrato~~ e una nota[^uno], e una scritta nel testo^[la nota in linea].
 
 * * *
 
@@ -338,6 +338,13 @@ def test_strikethrough_and_footnote_in_the_docx(built2):
     assert "~~" not in text and "~~" not in xml
     assert "<w:strike/>" in _paragraph(xml, "barrato")
     assert "↩" not in xml
+
+
+def test_a_note_written_in_the_line_is_a_note_like_the_others(built2):
+    text, xml = built2
+    assert "^[" not in text and "^[" not in xml
+    assert re.search(r"^ ?1\. il testo della nota\.\n+ ?2\. la nota in linea$", text, re.M)
+    assert "la nota in linea" in xml
 
 
 def test_more_habits_are_warned(plan_dir: Path):

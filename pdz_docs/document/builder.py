@@ -343,7 +343,7 @@ def _runs(ctx: _Chapter, inline: Token, line: int) -> list:
                 target.append(image)
         elif t.type == "footnote_ref":
             number = ctx.notes.setdefault(t.meta["id"], len(ctx.notes) + 1)
-            target.append(n.FootnoteRef(number, f"{ctx.cap.meta.id}-nota-{number}", t.meta["subId"] + 1, loc=loc))
+            target.append(n.FootnoteRef(number, f"{ctx.cap.meta.id}-nota-{number}", t.meta.get("subId", 0) + 1, loc=loc))
         elif t.type == "cifra":
             target.append(_cited(ctx, t.content, loc))
         else:

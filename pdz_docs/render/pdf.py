@@ -31,6 +31,8 @@ import hashlib
 import io
 import json
 import os
+import stat
+import tempfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -40,7 +42,8 @@ from pdz_docs.document import nodes as n
 from pdz_docs.render.html import HtmlTranslator, overflowing_tables, weasyprint_layout
 
 SCALE = 0.75                 # PDF points per CSS pixel (WeasyPrint's page matrix)
-PLACEHOLDER_PAGE = "888"     # the page number the first, counting layout of the index prints
+PLACEHOLDER_PAGE = "888"
+MAX_ENTRY = 64 * 2**20       # bytes: the largest cache entry read (a part is well under 1 MB)     # the page number the first, counting layout of the index prints
 
 
 @dataclass
@@ -55,19 +58,26 @@ class Laid:
     pages: list[dict]
     wide: list[list[str]] = field(default_factory=list)
 
-    def dump(self) -> bytes:
-        head = json.dumps({"pages": self.pages, "wide": self.wide,
-                           "sha256": hashlib.sha256(self.pdf).hexdigest()}, ensure_ascii=True)
+    def dump(self, key: str) -> bytes:
+        """The cache entry of this part under `key`: a JSON line, then the PDF; its checksum covers the
+        key, what the line says of the pages and the PDF, so an entry read under another key, or changed
+        in any byte, does not load."""
+        meta = {"pages": self.pages, "wide": self.wide}
+        head = json.dumps({**meta, "sha256": _entry_sum(key, meta, self.pdf)}, ensure_ascii=True)
         return head.encode("ascii") + b"\n" + self.pdf
 
     @classmethod
-    def load(cls, data: bytes) -> "Laid":
-        """Raises ValueError when `data` is not a whole entry written by `dump`."""
+    def load(cls, data: bytes, key: str) -> "Laid":
+        """Raises ValueError when `data` is not a whole entry written by `dump` under `key`."""
         head, _, pdf = data.partition(b"\n")
         meta = json.loads(head)
-        if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+        if _entry_sum(key, {"pages": meta["pages"], "wide": meta["wide"]}, pdf) != meta["sha256"]:
             raise ValueError("checksum")
         return cls(pdf, meta["pages"], meta["wide"])
+
+
+def _entry_sum(key: str, meta: dict, pdf: bytes) -> str:
+    return hashlib.sha256(key.encode() + b"\0" + json.dumps(meta, sort_keys=True).encode() + b"\0" + pdf).hexdigest()
 
 
 class LayoutCache:
@@ -88,22 +98,33 @@ class LayoutCache:
     def get(self, key: str) -> Laid | None:
         path = self.folder / f"{key}.parte"
         try:
-            laid = Laid.load(path.read_bytes())
-            os.utime(path)
-        except (OSError, ValueError, KeyError, TypeError):
+            # only a regular file of sensible size (not a pipe, a device, a link to one)
+            with open(path, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW | os.O_NONBLOCK)) as f:
+                st = os.fstat(f.fileno())
+                if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY:
+                    return None
+                laid = Laid.load(f.read(MAX_ENTRY + 1), key)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+        try:
+            os.utime(path)   # recently used (a read-only cache is still read)
+        except OSError:
+            pass
         self.hits += 1
         return laid
 
     def put(self, key: str, laid: Laid) -> None:
         """Store an entry (atomically); a cache that cannot be written only costs time next build."""
+        temp = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            temp = self.folder / f".{key}.{os.getpid()}.tmp"
-            temp.write_bytes(laid.dump())
+            temp.write_bytes(laid.dump(key))
             os.replace(temp, self.folder / f"{key}.parte")
         except OSError:
-            return
+            try:
+                temp.unlink()
+            except OSError:
+                pass
 
     def trim(self) -> None:
         try:
@@ -125,7 +146,9 @@ class LayoutCache:
 def default_cache_folder() -> Path:
     if os.environ.get("PDZ_CACHE"):
         return Path(os.environ["PDZ_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    home = os.environ.get("HOME", "").strip()
+    base = os.environ.get("XDG_CACHE_HOME") or (str(Path(home) / ".cache") if home not in ("", "/") else
+                                                str(Path(tempfile.gettempdir()) / f"pdz-docs-{os.getuid()}"))
     return Path(base) / "pdz-docs" / "impaginazione"
 
 
@@ -200,9 +223,15 @@ def _lay_out_all(jobs: list[tuple[str, str, str | None, str]], allowed: list[Pat
 
     os.environ["SOURCE_DATE_EPOCH"] = FIXED_EPOCH   # font timestamps inside the PDF (fontTools reads it)
     # WeasyPrint allocates millions of short-lived objects and no cycles worth collecting mid-layout:
-    # pausing the cyclic garbage collector saves about 15% of the time for some more memory.
+    # the cyclic garbage collector is paused while a part is laid out (about 15% faster) and run between
+    # parts, on what the part left (the objects the process was forked with are frozen out of it).
     gc.disable()
-    return [lay_out_part(html, allowed, folder, variant, prefix) for _, html, variant, prefix in jobs]
+    gc.freeze()
+    laid = []
+    for _, html, variant, prefix in jobs:
+        laid.append(lay_out_part(html, allowed, folder, variant, prefix))
+        gc.collect()
+    return laid
 
 
 def _run(jobs: list[tuple[str, str, str | None, str]], cache: LayoutCache | None, workers: int,
@@ -223,9 +252,7 @@ def _run(jobs: list[tuple[str, str, str | None, str]], cache: LayoutCache | None
             done[job[0]] = laid
     counts[0] += len(todo)
     counts[1] += len(done)
-    if not todo:
-        return done
-    bins: list[list] = [[] for _ in range(max(1, min(workers, len(todo))))]
+    bins: list[list] = [[] for _ in range(min(workers, len(todo)))]
     loads = [0] * len(bins)
     for job in sorted(todo, key=lambda j: -len(j[1])):
         i = loads.index(min(loads))
@@ -252,16 +279,19 @@ class LaidOutPdf:
     pages: dict[str, int]
     laid_out: int = 0      # pieces laid out in this build (parts, the index, the frame)
     from_cache: int = 0    # pieces taken from the cache
+    alongside: object = None   # what `alongside` made of `pages`
 
 
 def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant: str | None, *,
-                     jobs: int = 1, cache: LayoutCache | None = None, pages_only: bool = False) -> LaidOutPdf:
+                     jobs: int = 1, cache: LayoutCache | None = None, pages_only: bool = False,
+                     alongside=None) -> LaidOutPdf:
     """The plan's PDF (module docstring); `jobs`: processes that lay out at once (1: one after the other).
     `pages_only`: only the page of every anchor and the too-wide tables (a DOCX without the PDF): no
-    frame, no joined file (`pdf` is empty)."""
+    frame, no joined file (`pdf` is empty). `alongside`: a function of the anchors' pages (the DOCX),
+    called in this process while another one joins the PDF; its result is `alongside`."""
     variant = None if variant in (None, "nessuna") else variant
     translator = HtmlTranslator(folder)
-    parts = translator.parts(doc)
+    parts = translator.parts(doc)   # pieces=True: see #16 note (a drift in test_docx_libreoffice)
     names = [name for name, _ in parts]
     toc_at = names.index("indice")
     defined = [_Ids(str(html)) for _, html in parts]
@@ -282,40 +312,50 @@ def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant
     counting_toc = job(toc_at, page_of(toc_at, translator.toc_with_pages(doc.toc, placeholders)))
     counts = [0, 0]
     laid = _run([*content.values(), counting_toc], cache, jobs, allowed, folder, counts)
-    toc_pages = len(laid[counting_toc[0]].pages)
-    for _ in range(4):   # the real numbers may lengthen the index by a line: then lay it out again
-        numbers = _anchor_pages([toc_pages if i == toc_at else laid[content[i][0]] for i in range(len(parts))],
-                                elsewhere)
+    toc = laid[counting_toc[0]]
+    for _ in range(4):
+        # the pages as they are with an index of as many pages as the last one laid out: the index with
+        # its numbers and the frame are laid out at once; if the numbers lengthen the index by a page,
+        # both again
+        ordered = [toc if i == toc_at else laid[content[i][0]] for i in range(len(parts))]
+        numbers = _anchor_pages(ordered, elsewhere)
         toc_job = job(toc_at, page_of(toc_at, translator.toc_with_pages(doc.toc, {
             e.anchor: str(numbers[e.anchor]) for e in doc.toc.entries if e.anchor})))
-        laid.update(_run([toc_job], cache, jobs, allowed, folder, counts))
-        if len(laid[toc_job[0]].pages) == toc_pages:
+        frame_job = None
+        if not pages_only:
+            kinds = [("copertina" if i == 0 else "orizzontale" if p["w"] > p["h"] else "")
+                     for i, part in enumerate(ordered) for p in part.pages]
+            frame_html = translator.frame_page(doc, kinds)
+            frame_job = (_key(frame_html, None, ""), frame_html, None, "")
+        laid.update(_run([toc_job, *([frame_job] if frame_job else [])], cache, jobs, allowed, folder, counts))
+        pages_before, toc = len(toc.pages), laid[toc_job[0]]
+        if len(toc.pages) == pages_before:
             break
-        toc_pages = len(laid[toc_job[0]].pages)
-    ordered = [laid[toc_job[0]] if i == toc_at else laid[content[i][0]] for i in range(len(parts))]
+    ordered[toc_at] = toc
     wide = list(dict.fromkeys(tuple(w) for part in ordered for w in part.wide))
-    if pages_only:
-        return LaidOutPdf(b"", wide, _anchor_pages(ordered, elsewhere), *counts)
-    kinds = [("copertina" if i == 0 else "orizzontale" if p["w"] > p["h"] else "")
-             for i, part in enumerate(ordered) for p in part.pages]
-    frame_html = translator.frame_page(doc, kinds)
-    frame_key = _key(frame_html, None, "")
-    frame = _run([(frame_key, frame_html, None, "")], cache, jobs, allowed, folder, counts)[frame_key]
-    pdf = join(ordered, frame, elsewhere)
     if cache:
         cache.trim()
-    return LaidOutPdf(pdf, wide, _anchor_pages(ordered, elsewhere), *counts)
+    if pages_only:
+        return LaidOutPdf(b"", wide, numbers, *counts, alongside(numbers) if alongside else None)
+    if jobs == 1:
+        return LaidOutPdf(join(ordered, laid[frame_job[0]], elsewhere), wide, numbers, *counts,
+                          alongside(numbers) if alongside else None)
+    from pdz_docs.processes import Background
+
+    joining = Background(join, (ordered, laid[frame_job[0]], elsewhere))
+    try:
+        made = alongside(numbers) if alongside else None
+        return LaidOutPdf(joining.result(), wide, numbers, *counts, made)
+    finally:
+        joining.stop()
 
 
-def _anchor_pages(parts: list, elsewhere: list[set[str]]) -> dict[str, int]:
-    """Anchor → printed page number; `parts` in order, each laid out or (the index) a number of pages;
-    `elsewhere`: each part's empty targets, which stand for anchors of other parts."""
+def _anchor_pages(parts: list[Laid], elsewhere: list[set[str]]) -> dict[str, int]:
+    """Anchor → printed page number; `parts` in order; `elsewhere`: each part's empty targets, which
+    stand for anchors of other parts."""
     pages: dict[str, int] = {}
     offset = 0
     for part, skip in zip(parts, elsewhere):
-        if isinstance(part, int):
-            offset += part
-            continue
         for number, page in enumerate(part.pages, start=offset + 1):
             for anchor in page["anchors"]:
                 if anchor not in skip:
@@ -331,7 +371,8 @@ def join(parts: list[Laid], frame: Laid, elsewhere: list[set[str]]) -> bytes:
     """One PDF of the parts' pages in order, with the frame's page margins laid over them (module docstring).
 
     `elsewhere`: for each part, the anchors its empty targets stand for (their names are dropped,
-    so that the links land on the real targets).
+    so that the links land on the real targets). WeasyPrint tags a section once per page it spans, so
+    the pieces of a chapter (HtmlTranslator.chapter_pieces) give the structure a single layout gives.
     """
     import pikepdf
     from pikepdf import Array, Dictionary
@@ -438,6 +479,16 @@ def _save(out) -> bytes:
     import pikepdf
     from pikepdf import Dictionary, Name
 
+    from pdz_docs.render.accessibility import flate
+
+    # the streams QPDF would compress itself: those made while joining (a frame page made a form
+    # XObject holds the page's content decoded), compressed here with `flate`; the XMP metadata
+    # stays as it is, uncompressed
+    for obj in out.objects:
+        if isinstance(obj, pikepdf.Stream) and "/Filter" not in obj and obj.get("/Type") != "/Metadata":
+            packed, parms = flate(obj.read_bytes())
+            obj.write(packed, filter=Name.FlateDecode, decode_parms=Dictionary({f"/{k}": v for k, v in parms.items()})
+                      if parms else None)
     for attempt in range(64):
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True, compress_streams=True,
