@@ -335,7 +335,7 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
         listener.stage("  XLSX composto")
     if {"pdf", "docx"} & set(formats):
         # the DOCX index prints the page of each heading: the pages of the PDF's layout; the DOCX is
-        # composed while the PDF's index and page margins are laid out (render/pdf.py)
+        # composed while another process joins the PDF (render/pdf.py)
         from pdz_docs.render.docx import render_docx
         from pdz_docs.render.pdf import LayoutCache, lay_out_document
 

@@ -186,27 +186,12 @@ class HtmlTranslator:
         return self.macros.funding(x)
 
     # --- the document -------------------------------------------------------------------
-    def visit_Chapter(self, x: n.Chapter, blocks: tuple[n.Block, ...] | None = None) -> str:
+    def visit_Chapter(self, x: n.Chapter) -> str:
         label = f'<span class="etichetta-cap">{escape(x.label)}</span> ' if x.label else ""
         # the PDF bookmark words the chapter as the index does («Capitolo I – …»), not as its two printed lines
         mark = f' data-segnalibro="{escape(x.heading)}"' if x.label else ""
         return (f'<section class="capitolo" id="{x.anchor}">\n<h1{mark}>{label}{escape(x.title)}</h1>\n'
-                f"{self.all(x.blocks if blocks is None else blocks)}</section>\n")
-
-    def chapter_pieces(self, x: n.Chapter) -> list[Markup]:
-        """The chapter cut where its pages break anyway: before and after each landscape section (a
-        change of page name forces a page break, CSS Paged Media 3, 3.3.1), so that the PDF lays the
-        pieces out at once. The first piece carries the title; the others are sections «seguito»."""
-        runs: list[list[n.Block]] = [[]]
-        for block in x.blocks:
-            if isinstance(block, n.Orientation) and block.landscape:
-                runs += [[block], []]
-            else:
-                runs[-1].append(block)
-        first, *rest = [tuple(r) for r in runs if r] or [()]
-        return [Markup(self.visit_Chapter(x, first)),
-                *(Markup(f'<section class="capitolo seguito" data-capitolo="{x.anchor}">\n{self.all(r)}</section>\n')
-                  for r in rest)]
+                f"{self.all(x.blocks)}</section>\n")
 
     def visit_Annex(self, x: n.Annex) -> str:
         return (f'<section class="allegati-finanziari orizzontale" id="{x.anchor}">\n<h1>{escape(x.title)}</h1>\n'
@@ -226,18 +211,11 @@ class HtmlTranslator:
         return self.env.get_template("piano.html.j2").render(doc=x, fronte=parts[:2], corpo=parts[2:],
                                                             stylesheet=self.stylesheet)
 
-    def parts(self, x: n.Document, pieces: bool = False) -> list[tuple[str, Markup]]:
+    def parts(self, x: n.Document) -> list[tuple[str, Markup]]:
         """The document's parts, each starting a page, as (name, HTML): cover, index, every chapter,
-        the annexes, a draft's closing list. The page holds them all; the PDF lays them out one by one
-        (render/pdf.py), with `pieces`: every chapter cut into `chapter_pieces`, the second and later
-        named «<chapter anchor>+<n>»."""
-        def chapter(ch: n.Chapter) -> list[tuple[str, Markup]]:
-            if not pieces:
-                return [(ch.anchor, self.render(ch))]
-            return [(ch.anchor + (f"+{i}" if i else ""), html) for i, html in enumerate(self.chapter_pieces(ch))]
-
+        the annexes, a draft's closing list. The page holds them all; the PDF lays them out one by one (render/pdf.py)."""
         return [("copertina", self.render(x.cover)), ("indice", self.render(x.toc)),
-                *(part for ch in x.chapters for part in chapter(ch)),
+                *((ch.anchor, self.render(ch)) for ch in x.chapters),
                 *self._end(x)]
 
     def _end(self, x: n.Document) -> list[tuple[str, Markup]]:
@@ -348,8 +326,8 @@ def overflowing_tables(document) -> list[tuple[str, str]]:
 
     def walk(box, right: float, section: str) -> None:
         element = getattr(box, "element", None)
-        if getattr(box, "element_tag", None) == "section" and element is not None:
-            section = element.get("id") or element.get("data-capitolo") or section   # a chapter's pieces
+        if getattr(box, "element_tag", None) == "section" and element is not None and element.get("id"):
+            section = element.get("id")
         if getattr(box, "element_tag", None) == "table" and element is not None:
             if box.position_x + box.margin_width() > right + 1:
                 key = (element.get("id") or "", section)

@@ -291,7 +291,7 @@ def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant
     called in this process while another one joins the PDF; its result is `alongside`."""
     variant = None if variant in (None, "nessuna") else variant
     translator = HtmlTranslator(folder)
-    parts = translator.parts(doc)   # pieces=True: see #16 note (a drift in test_docx_libreoffice)
+    parts = translator.parts(doc)
     names = [name for name, _ in parts]
     toc_at = names.index("indice")
     defined = [_Ids(str(html)) for _, html in parts]
@@ -335,19 +335,17 @@ def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant
     wide = list(dict.fromkeys(tuple(w) for part in ordered for w in part.wide))
     if cache:
         cache.trim()
-    if pages_only:
-        return LaidOutPdf(b"", wide, numbers, *counts, alongside(numbers) if alongside else None)
-    if jobs == 1:
-        return LaidOutPdf(join(ordered, laid[frame_job[0]], elsewhere), wide, numbers, *counts,
-                          alongside(numbers) if alongside else None)
     from pdz_docs.processes import Background
 
-    joining = Background(join, (ordered, laid[frame_job[0]], elsewhere))
+    # the join in a process of its own (when there are several), `alongside` meanwhile in this one
+    joining = None if pages_only or jobs == 1 else Background(join, (ordered, laid[frame_job[0]], elsewhere))
     try:
         made = alongside(numbers) if alongside else None
-        return LaidOutPdf(joining.result(), wide, numbers, *counts, made)
+        pdf = b"" if pages_only else joining.result() if joining else join(ordered, laid[frame_job[0]], elsewhere)
+        return LaidOutPdf(pdf, wide, numbers, *counts, made)
     finally:
-        joining.stop()
+        if joining:
+            joining.stop()
 
 
 def _anchor_pages(parts: list[Laid], elsewhere: list[set[str]]) -> dict[str, int]:
@@ -371,8 +369,7 @@ def join(parts: list[Laid], frame: Laid, elsewhere: list[set[str]]) -> bytes:
     """One PDF of the parts' pages in order, with the frame's page margins laid over them (module docstring).
 
     `elsewhere`: for each part, the anchors its empty targets stand for (their names are dropped,
-    so that the links land on the real targets). WeasyPrint tags a section once per page it spans, so
-    the pieces of a chapter (HtmlTranslator.chapter_pieces) give the structure a single layout gives.
+    so that the links land on the real targets).
     """
     import pikepdf
     from pikepdf import Array, Dictionary
