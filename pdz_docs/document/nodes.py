@@ -20,6 +20,9 @@ from pdz_docs.problems import Loc
 from pdz_docs.provenance import Provenance
 
 NOWHERE = Loc("")
+# A table of at most this many body rows is kept on one page (PDF and DOCX): split, a short table leaves
+# a row or two, often its total, alone on the next page.
+SHORT_TABLE = 8
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,11 @@ class MarkdownTable(Node):
     def label(self) -> str:
         return table_label(self.number) if self.number else ""
 
+    @property
+    def whole(self) -> bool:
+        """Short enough to be kept on one page (`SHORT_TABLE` rows at most)."""
+        return len(self.rows) <= SHORT_TABLE
+
 
 @dataclass(frozen=True)
 class ComputedTable(Node):
@@ -214,6 +222,11 @@ class ComputedTable(Node):
     @property
     def label(self) -> str:
         return table_label(self.number) if self.number else ""
+
+    @property
+    def whole(self) -> bool:
+        """Short enough to be kept on one page (`SHORT_TABLE` rows at most)."""
+        return len(self.table.body) <= SHORT_TABLE
 
 
 @dataclass(frozen=True)

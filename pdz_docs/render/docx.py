@@ -15,7 +15,6 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
@@ -35,7 +34,6 @@ from pdz_docs.render.typography import tie
 from pdz_docs.render.zipfix import normalize_zip
 
 REFERENCE = TEMPLATES / "riferimento.docx"
-FIXED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 EMU_PER_CSS_PX = 9525   # 914400 EMU to the inch, 96 CSS pixels to the inch
 
 
@@ -114,6 +112,12 @@ def _indented(p, left: int, hanging: int = 0) -> None:
     if hanging:
         ind.set(qn("w:hanging"), str(hanging))
 
+
+# what follows <w:pBdr> in a <w:pPr> (ECMA-376 Part 1 §17.3.1.26), in order
+AFTER_PBDR = tuple(f"w:{t}" for t in (
+    "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+    "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+    "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split())
 
 ITEM_INDENT = 170           # the «Elenco tabella» list's indent, twentieths of a point
 
@@ -330,13 +334,17 @@ class WordBuilder:
 
     def save(self, title: str, author: str, subject: str, keywords: str = "", comments: str = "",
              custom: dict[str, str] | None = None) -> bytes:
-        """The DOCX bytes, with fixed dates and zip timestamps: same content, same bytes."""
+        """The DOCX bytes, with no dates in the properties and fixed zip timestamps: same content, same bytes."""
         cp = self.d.core_properties
         cp.title, cp.author, cp.subject, cp.language = title, author, subject, "it-IT"
         cp.keywords, cp.comments = keywords, comments
-        cp.created = cp.modified = FIXED_DATE
         cp.last_modified_by = "pdz-docs"
         cp.revision = 1
+        # no creation or modification date: the same content gives the same bytes, and a made-up date
+        # (the template's, or a fixed one) would be read as when the plan was written
+        for tag in ("dcterms:created", "dcterms:modified"):
+            for el in cp._element.findall(qn(tag)):
+                cp._element.remove(el)
         if custom:
             _custom_properties(self.d, custom)
         buf = io.BytesIO()
@@ -457,6 +465,8 @@ class DocxTranslator(WordBuilder):
         run = self.target().add_run()
         shape = run.add_picture(io.BytesIO(pic.data), width=width or None, height=height or None)
         shape._inline.docPr.set("descr", x.alt)   # Word's alt text, read by screen readers
+        for side in ("distL", "distR", "distT", "distB"):   # in the line as the PDF sets it (LibreOffice
+            shape._inline.set(side, "0")                   # reads no distance as 3 mm on each side)
         if x.title:
             shape._inline.docPr.set("title", x.title)
         return [run._r]
@@ -510,6 +520,11 @@ class DocxTranslator(WordBuilder):
         p, self.p = self.p, None
         if anchor:
             self.bookmark(p, anchor)
+        if self.quote:   # a heading in a quote: the quote's bar and indent, as the PDF draws the blockquote
+            bar = copy.deepcopy(self.d.styles["Quote"].element.pPr.find(qn("w:pBdr")))
+            ppr = p._p.get_or_add_pPr()
+            ppr.insert_element_before(bar, *AFTER_PBDR)
+            _indented(p._p, self.indent)
         return [p._p]
 
     def visit_List(self, x: n.List, level: int = 0) -> list:
@@ -530,13 +545,15 @@ class DocxTranslator(WordBuilder):
         for b in x.blocks:
             if isinstance(b, n.List):
                 out += self.visit_List(b, level + 1)
-            elif isinstance(b, n.Paragraph) and first:
-                out += self.paragraph(b.runs, style)
-                if num is not None:
+            elif isinstance(b, (n.Paragraph, n.Heading)) and first:
+                # a heading opening the item («- ### Titolo») keeps its style and takes the item's bullet or number
+                out += self.paragraph(b.runs, style) if isinstance(b, n.Paragraph) else self.render(b)
+                if num is not None or isinstance(b, n.Heading):
                     ppr = out[-1].get_or_add_pPr()
-                    ppr.get_or_add_numPr().get_or_add_numId().val = num
+                    ppr.get_or_add_numPr().get_or_add_numId().val = \
+                        num if num is not None else self.d.styles[style].element.pPr.numPr.numId.val
                     ppr.numPr.get_or_add_ilvl().val = 0
-                if left != self.indent_of(style):   # the number hanging as the style has it
+                if left != self.indent_of(style) or isinstance(b, n.Heading):   # the number hanging as the style has it
                     _indented(out[-1], left, self.hanging_of(style))
                 first = False
             elif isinstance(b, n.Paragraph):          # a loose item's further paragraph, under its text
@@ -625,7 +642,7 @@ class DocxTranslator(WordBuilder):
             self.all(x.caption)
             self.p = None
         tbl = self.add_table(rows, size=9, caption=n.plain(x.caption).strip()
-                             or " – ".join(n.plain(c).strip() for c in x.header))
+                             or " – ".join(n.plain(c).strip() for c in x.header), keep=x.whole)
         # the cells' runs as in a paragraph (emphasis, links, note calls), each cell aligned as written
         for tr, (head, cells) in zip(tbl.iter(qn("w:tr")), [(True, x.header), *((False, r) for r in x.rows)]):
             for tc, runs, align in zip(tr.iter(qn("w:tc")), cells, x.alignments):
@@ -642,12 +659,12 @@ class DocxTranslator(WordBuilder):
 
     def visit_ComputedTable(self, x: n.ComputedTable) -> list:
         start = self.mark()
-        self.table(x.table, x.number)
+        self.table(x.table, x.number, keep=x.whole)
         return self.added(start)
 
-    def table(self, tab: Table, number: int = 0) -> None:
+    def table(self, tab: Table, number: int = 0, keep: bool = False) -> None:
         """A computed table: subtotals bold, the last total row the table style's last row, a total
-        inside the body shaded; headers over figures stand right, over their figures."""
+        inside the body shaded; headers over figures stand right, over their figures; `keep`: on one page."""
         kinds = tab.row_kinds
         figures = {j for j, c in enumerate(tab.rows[0] if tab.rows else ()) if c.numeric}
         rows = [header_row(*hrow) for hrow in tab.header[:-1]]
@@ -658,7 +675,7 @@ class DocxTranslator(WordBuilder):
                                    fill=TOTAL_FILL if kind == "total" and i != last else None) for c in values])
                  for i, (values, kind) in enumerate(zip(tab.body, kinds))]
         self.captioned(tab.title, rows, tab.widths, table_size(tab.ncols), tab.note,
-                       last_total=bool(kinds) and kinds[-1] == "total", number=number)
+                       last_total=bool(kinds) and kinds[-1] == "total", number=number, keep=keep)
 
     def visit_Orientation(self, x: n.Orientation) -> list:
         """Wide tables on landscape pages; consecutive ones share their section (no page between)."""

@@ -146,11 +146,13 @@ class HtmlTranslator:
         if x.caption:
             caption = (f'<caption><span class="numero-tabella">{escape(x.label)}</span> – '
                        f"{self.all(x.caption)}</caption>\n")
-        return (f'<table id="{escape(x.anchor)}">\n{caption}<thead>\n<tr>{head}</tr>\n</thead>\n'
+        whole = ' class="intera"' if x.whole else ""
+        return (f'<table id="{escape(x.anchor)}"{whole}>\n{caption}<thead>\n<tr>{head}</tr>\n</thead>\n'
                 f"<tbody>\n{body}</tbody>\n</table>\n")
 
     def visit_ComputedTable(self, x: n.ComputedTable) -> str:
-        return f'<div class="tabella">{self.macros.table(x.table, x.label, x.anchor)}</div>\n'
+        whole = " intera" if x.whole else ""
+        return f'<div class="tabella{whole}">{self.macros.table(x.table, x.label, x.anchor)}</div>\n'
 
     def visit_Orientation(self, x: n.Orientation) -> str:
         return f'<div class="orizzontale">{self.all(x.blocks)}</div>\n' if x.landscape else self.all(x.blocks)

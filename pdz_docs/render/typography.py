@@ -6,7 +6,8 @@ no-break space (U+00A0): the same text, the same words for a screen reader or a 
 line break is gone. It applies to everything printed, whoever wrote it: amounts from the
 formatters, chapter text, card fields, table cells. `tie_html` applies it to the text of a whole
 HTML document (the HTML output and the PDF laid out from it), holds a figure glued to its
-abbreviation («L.328/2000») on one line, and leaves markup, styles and preformatted code alone.
+abbreviation («L.328/2000») and a code joined by hyphens («BUONI-MIN», «REACT-EU») on one line,
+and leaves markup, styles and preformatted code alone.
 The DOCX builder calls `tie` on the text of its runs and table cells.
 """
 
@@ -22,7 +23,10 @@ _TIED = (r"€", r"[nN]\.", r"[nN]°", r"L\.", r"[aA]rtt?\.", r"D\.\s?Lgs\.", r"
 _TIE = re.compile(r"(?<![\w.])(" + "|".join(_TIED) + r")[ \t\n]+(?=[\w(«\"'−+\-])")
 # The same signs written with no space before the figure («L.328/2000», «art.22»): the line may break
 # after the point (Unicode line breaking), so the HTML holds abbreviation and figure in one unbreakable span.
-_GLUED = re.compile(r"(?<![\w.])((?:" + "|".join(_TIED) + r")\d[^\s<]*)")
+_GLUED = re.compile(r"(?<![\w.])((?:" + "|".join(_TIED) + r")\d[^\s<]*)"
+                    # a code in capitals joined by hyphens (a funding source, a programme): a line may break
+                    # after a hyphen, which would print «Totale BUONI-» over «MIN»
+                    r"|\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\b(?![-\w])")
 # Text between tags; <style>, <script>, <pre>, <code> and <title> (plain text only) are kept as they are.
 _VERBATIM = re.compile(r"(<(style|script|pre|code|title)\b.*?</\2>|<[^>]*>)", re.S | re.I)
 NBSP = "\u00a0"
@@ -39,7 +43,7 @@ def tie_html(html: str) -> str:
     # split() with two groups yields: text, whole match, tag name, text, …
     out = []
     for i in range(0, len(parts), 3):
-        out.append(_GLUED.sub(r'<span class="unito">\1</span>', tie(parts[i])))
+        out.append(_GLUED.sub(lambda m: f'<span class="unito">{m[0]}</span>', tie(parts[i])))
         if i + 1 < len(parts):
             out.append(parts[i + 1])
     return "".join(out)

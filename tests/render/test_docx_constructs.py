@@ -332,3 +332,43 @@ def test_a_code_block_is_one_paragraph_with_line_breaks(tmp_path):
     styles = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx"))).read("word/styles.xml").decode()
     style = re.search(r'<w:style w:type="paragraph" w:styleId="Codice">.*?</w:style>', styles).group(0)
     assert re.search(r'<w:spacing w:before="\d+" w:after="\d+"', style) and "<w:keepLines/>" in style
+
+
+CONTAINED_HEADINGS_CHAPTER = """---
+id: contenuti
+titolo: Contenuti
+numero: 6
+ordine: 20
+---
+- ### Elenco01 titolo in una voce
+- Elenco02 voce semplice
+
+1. ### Elenco03 titolo numerato
+
+> ### Citato01 titolo in una citazione
+>
+> Citato02 testo della citazione
+
+![Figura01 logo](immagini/logo.png)
+"""
+
+
+def test_headings_in_list_items_and_quotes_keep_their_bullet_and_bar(tmp_path):
+    """«- ### Titolo» keeps its bullet (the list's numbering on the heading); a heading in a quote keeps the
+    quote's bar and indent; a picture in the line has no distance around it (LibreOffice reads none as 3 mm);
+    the file's properties carry no made-up creation date."""
+    xml = _built(tmp_path, CONTAINED_HEADINGS_CHAPTER)
+    xml = xml[xml.index('<w:pStyle w:val="Heading1"/>'):]      # past the index
+    docx = zipfile.ZipFile(next((tmp_path / "out").glob("*.docx")))
+    bullet = _paragraph(xml, "Elenco01")
+    assert re.search(r'"Heading\d"', bullet)
+    assert re.search(r"<w:numPr><w:numId w:val=\"(\d+)\"/><w:ilvl w:val=\"0\"/></w:numPr>|"
+                     r"<w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"(\d+)\"/></w:numPr>", bullet)
+    numbered = _paragraph(xml, "Elenco03")
+    assert re.search(r'"Heading\d"', numbered) and "<w:numPr>" in numbered
+    quoted = _paragraph(xml, "Citato01")
+    assert re.search(r'"Heading\d"', quoted) and '<w:left w:val="single"' in quoted and "<w:ind w:left=" in quoted
+    inline = re.search(r"<wp:inline[^>]*>", xml)[0]
+    assert all(f'{side}="0"' in inline for side in ("distL", "distR", "distT", "distB"))
+    core = docx.read("docProps/core.xml").decode()
+    assert "dcterms:created" not in core and "dcterms:modified" not in core and "it-IT" in core
