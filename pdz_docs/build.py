@@ -51,7 +51,7 @@ from pathlib import Path
 
 from pdz_docs.faults import TERMINATED, Failure, shown
 from pdz_docs.pipeline import Result
-from pdz_docs.problems import Problem, has_errors
+from pdz_docs.problems import Loc, Problem, has_errors, nota
 from pdz_docs.processes import FIXED_EPOCH, Background, die_with_parent
 from pdz_docs.provenance import provenance
 
@@ -350,6 +350,13 @@ def build(plan_dir: Path, formats: list[str] | tuple[str, ...], *, strict: bool 
                                 cache=store, pages_only="pdf" not in formats,
                                 alongside=(lambda pages: render_docx(doc, pages)) if "docx" in formats else None)
         parts = f"{laid.laid_out} parti impaginate, {laid.from_cache} dalla cache"
+        if store and store.fault:   # a cache that cannot be written is not silent: every build would be cold
+            late_cache = [nota(Loc(str(store.folder)), "cache-non-scrivibile",
+                               f"la cache di impaginazione non si può aggiornare ({store.fault}); il documento è "
+                               "corretto, ma ogni produzione impagina di nuovo tutte le parti (cartella della "
+                               "cache: variabile PDZ_CACHE)")]
+            listener.problems(late_cache)
+            problems = problems + late_cache
         if "pdf" in formats:
             outputs["pdf"] = Output("pdf", f"{name}.pdf", laid.pdf)
             listener.stage(f"  PDF impaginato ({parts}; {time.perf_counter() - start:.1f} s dall'avvio)")

@@ -5,6 +5,7 @@ joined file; a damaged or deleted cache only costs time; an edited chapter is th
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -241,3 +242,109 @@ def test_a_cache_entry_loads_only_under_its_own_key_and_unchanged(tmp_path: Path
     fa.symlink_to("/dev/zero")
     assert cache.get("a" * 64) is None
     assert sorted(p.name for p in cache.folder.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_a_cache_that_cannot_be_written_is_said_once(tmp_path: Path, monkeypatch):
+    """The document is the same; a note names the cache folder and why, in Italian (every build would be cold)."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    folder.chmod(0o500)
+    monkeypatch.setenv("PDZ_CACHE", str(folder))
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("l'utente scrive anche in una cartella senza permesso di scrittura (root)")
+        outputs, problems = build(PLAN, ["pdf"], parallel=False)
+    finally:
+        folder.chmod(0o700)
+    assert outputs is not None
+    notes = [p for p in problems if p.code == "cache-non-scrivibile"]
+    assert len(notes) == 1 and notes[0].loc.file == str(folder)
+    assert "permesso negato" in notes[0].message and "Permission" not in notes[0].message
+    assert outputs.files[0].data == _pdf(PLAN, parallel=False, cache=False)
+
+
+def test_a_full_cache_folder_is_said_too(tmp_path: Path, monkeypatch):
+    """Where even root cannot write (a path through a file), the note is there as well."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("PDZ_CACHE", str(blocker / "cache"))
+    outputs, problems = build(PLAN, ["pdf"], parallel=False)
+    assert outputs is not None
+    notes = [p for p in problems if p.code == "cache-non-scrivibile"]
+    assert len(notes) == 1 and "non una cartella" in notes[0].message, notes
+
+
+def test_body_parts_are_parts_of_the_structure_tree(cache: Path):
+    """Every chapter's title is inside a /Part element (the <main> of the whole page), as a single layout tags it."""
+    document = pikepdf.open(io.BytesIO(_pdf(ROOT / "content")))
+    titles, inside = 0, 0
+
+    def walk(element, in_part: bool) -> None:
+        nonlocal titles, inside
+        kind = str(element.get("/S", ""))
+        if kind == "/H1":
+            titles += 1
+            inside += in_part
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                walk(kid, in_part or kind == "/Part")
+
+    walk(document.Root.StructTreeRoot, False)
+    assert titles >= 8 and inside == titles - 2          # all but the cover's and the index's
+
+
+def test_a_chapter_inserted_before_the_others_leaves_them_in_the_cache(plan_dir: Path, cache: Path):
+    """A part's cache entry does not depend on its place: after a new first chapter, the chapters that
+    were there come from the cache (laid out again: the new chapter, the cover and closing, which name the
+    revision, the index and the frame, whose numbers change)."""
+    from pdz_docs.build import Listener
+
+    class Heard(Listener):
+        def __init__(self):
+            self.stages: list[str] = []
+
+        def stage(self, message: str) -> None:
+            self.stages.append(message)
+
+    def counts() -> tuple[int, int]:
+        heard = Heard()
+        build(plan_dir, ["pdf"], listener=heard)
+        stage = next(s for s in heard.stages if "PDF impaginato" in s)
+        return tuple(map(int, re.search(r"\((\d+) parti impaginate, (\d+) dalla cache", stage).groups()))
+
+    laid, cached = counts()
+    assert cached == 0
+    (plan_dir / "capitoli" / "05-nuovo.md").write_text(
+        "---\nid: nuovo\ntitolo: Un capitolo nuovo\nordine: 5\n---\nUn paragrafo nuovo.\n",
+        encoding="utf-8")
+    assert counts() == (6, laid - 5)
+
+
+def test_the_cache_key_covers_fontconfig_and_every_library(monkeypatch):
+    """Another fontconfig configuration, or another version of any installed package (Pillow, fontTools…),
+    lays the parts out again: their glyphs or images could differ."""
+    import importlib.metadata
+
+    from pdz_docs.render import pdf
+
+    def salt() -> str:
+        monkeypatch.setattr(pdf, "_SALT", [])
+        return pdf._salt()
+
+    first = salt()
+    assert salt() == first
+    monkeypatch.setenv("FONTCONFIG_FILE", "/tmp/altro-fonts.conf")
+    assert salt() != first
+    monkeypatch.delenv("FONTCONFIG_FILE")
+    real = list(importlib.metadata.distributions())
+
+    class Older:
+        def __init__(self, dist):
+            self.metadata, self.version = dist.metadata, dist.version + ".vecchia" \
+                if dist.metadata["Name"].lower() == "pillow" else dist.version
+
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: [Older(d) for d in real])
+    assert salt() != first
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: real)
+    assert salt() == first

@@ -188,12 +188,28 @@ class HtmlTranslator:
         return self.macros.funding(x)
 
     # --- the document -------------------------------------------------------------------
-    def visit_Chapter(self, x: n.Chapter) -> str:
+    def visit_Chapter(self, x: n.Chapter, blocks: tuple[n.Block, ...] | None = None) -> str:
         label = f'<span class="etichetta-cap">{escape(x.label)}</span> ' if x.label else ""
         # the PDF bookmark words the chapter as the index does («Capitolo I – …»), not as its two printed lines
         mark = f' data-segnalibro="{escape(x.heading)}"' if x.label else ""
         return (f'<section class="capitolo" id="{x.anchor}">\n<h1{mark}>{label}{escape(x.title)}</h1>\n'
-                f"{self.all(x.blocks)}</section>\n")
+                f"{self.all(x.blocks if blocks is None else blocks)}</section>\n")
+
+    def chapter_pieces(self, x: n.Chapter) -> list[Markup]:
+        """The chapter cut where its pages break anyway: before and after each run of landscape sections
+        (a change of page name forces a page break, CSS Paged Media 3, 3.3.1; landscape sections in a row
+        share their pages), so that the PDF lays the pieces out at once. The first piece carries the
+        title; the others are sections «seguito», which name their chapter for `overflowing_tables`."""
+        runs: list[tuple[bool, list[n.Block]]] = [(False, [])]   # (landscape, blocks); landscape
+        for block in x.blocks:                                    # sections in a row share their pages
+            wide = isinstance(block, n.Orientation) and block.landscape
+            if wide != runs[-1][0]:
+                runs.append((wide, []))
+            runs[-1][1].append(block)
+        first, *rest = [tuple(r) for _, r in runs if r] or [()]
+        return [Markup(self.visit_Chapter(x, first)),
+                *(Markup(f'<section class="capitolo seguito" data-capitolo="{x.anchor}">\n{self.all(r)}</section>\n')
+                  for r in rest)]
 
     def visit_Annex(self, x: n.Annex) -> str:
         return (f'<section class="allegati-finanziari orizzontale" id="{x.anchor}">\n<h1>{escape(x.title)}</h1>\n'
@@ -213,11 +229,18 @@ class HtmlTranslator:
         return self.env.get_template("piano.html.j2").render(doc=x, fronte=parts[:2], corpo=parts[2:],
                                                             stylesheet=self.stylesheet)
 
-    def parts(self, x: n.Document) -> list[tuple[str, Markup]]:
+    def parts(self, x: n.Document, pieces: bool = False) -> list[tuple[str, Markup]]:
         """The document's parts, each starting a page, as (name, HTML): cover, index, every chapter,
-        the annexes, a draft's closing list. The page holds them all; the PDF lays them out one by one (render/pdf.py)."""
+        the annexes, a draft's closing list. The page holds them all; the PDF lays them out one by one
+        (render/pdf.py), with `pieces`: every chapter cut into `chapter_pieces`, the second and later
+        named «<chapter anchor>+<n>»."""
+        def chapter(ch: n.Chapter) -> list[tuple[str, Markup]]:
+            if not pieces:
+                return [(ch.anchor, self.render(ch))]
+            return [(ch.anchor + (f"+{i}" if i else ""), html) for i, html in enumerate(self.chapter_pieces(ch))]
+
         return [("copertina", self.render(x.cover)), ("indice", self.render(x.toc)),
-                *((ch.anchor, self.render(ch)) for ch in x.chapters),
+                *(part for ch in x.chapters for part in chapter(ch)),
                 *self._end(x)]
 
     def _end(self, x: n.Document) -> list[tuple[str, Markup]]:
@@ -226,11 +249,14 @@ class HtmlTranslator:
         annex, end = self.render(x.annex), Markup(self.macros.chiusura(x))
         return [("allegati", annex), ("chiusura", end)] if x.bozza else [("allegati", annex + end)]
 
-    def part_page(self, x: n.Document, part: Markup, elsewhere: list[str], cover: bool = False) -> str:
+    def part_page(self, x: n.Document, part: Markup, elsewhere: list[str], cover: bool = False,
+                  body: bool = True) -> str:
         """One part as an HTML document of its own; `elsewhere`: the anchors it links to in other parts;
-        `cover`: the part whose metadata the PDF keeps (it names the revision)."""
+        `cover`: the part whose metadata the PDF keeps (it names the revision); `body`: a part of the
+        document's body (a chapter, the annexes, the closing: inside <main>, a /Part of the structure
+        tree, as in the whole page), not the cover or the index."""
         return tie_html(self.env.get_template("parte.html.j2").render(
-            doc=x, parte=part, altrove=elsewhere, copertina=cover, stylesheet=self.stylesheet))
+            doc=x, parte=part, altrove=elsewhere, copertina=cover, corpo=body, stylesheet=self.stylesheet))
 
     def toc_with_pages(self, x: n.Toc, pages: dict[str, int]) -> Markup:
         """The index with its page numbers written in (laid out apart from the pages it points to)."""
@@ -328,8 +354,8 @@ def overflowing_tables(document) -> list[tuple[str, str]]:
 
     def walk(box, right: float, section: str) -> None:
         element = getattr(box, "element", None)
-        if getattr(box, "element_tag", None) == "section" and element is not None and element.get("id"):
-            section = element.get("id")
+        if getattr(box, "element_tag", None) == "section" and element is not None:
+            section = element.get("id") or element.get("data-capitolo") or section   # a chapter's pieces
         if getattr(box, "element_tag", None) == "table" and element is not None:
             if box.position_x + box.margin_width() > right + 1:
                 key = (element.get("id") or "", section)

@@ -1,8 +1,8 @@
 """The plan's PDF, laid out part by part on every core, parts kept in a cache, then joined into one file.
 
 WeasyPrint lays out a document on one core, all of it every time. The plan falls apart into parts
-that each start a page (HtmlTranslator.parts: cover, index, each chapter, the annexes, the closing)
-and whose layout depends on nothing outside them, except for two things that need every part's pages:
+that each start a page (HtmlTranslator.parts: cover, index, each chapter, cut where a run of landscape
+pages starts or ends, the annexes, the closing) and whose layout depends on nothing outside them, except for two things that need every part's pages:
 
 - the index prints the page of each heading: it is laid out after the others, with the numbers
   written in (an index with placeholder numbers, laid out beside the others, tells how many pages it
@@ -14,7 +14,8 @@ and whose layout depends on nothing outside them, except for two things that nee
 
 So no part waits for another: the parts are laid out at once in forked processes (`jobs` of them),
 and a part whose HTML has not changed since the last build (same program, templates, fonts) comes
-from the cache (`LayoutCache`) without being laid out. The pieces are joined with pikepdf (QPDF): the
+from the cache (`LayoutCache`) without being laid out. A part's entry depends on its content, not on
+its place: a chapter added before it leaves it in the cache. The pieces are joined with pikepdf (QPDF): the
 pages in order, one structure tree (every part's Document children under the first part's Document),
 the parent tree renumbered, the named destinations, the outline built from every part's bookmarks by
 WeasyPrint's own rules, the metadata and output intent of the first part. A link into another part
@@ -94,6 +95,7 @@ class LayoutCache:
         self.folder = Path(folder) if folder else default_cache_folder()
         self.limit = limit
         self.hits = 0
+        self.fault = ""     # why an entry could not be written (Italian, faults.describe), "" while all went well
 
     def get(self, key: str) -> Laid | None:
         path = self.folder / f"{key}.parte"
@@ -120,7 +122,11 @@ class LayoutCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             temp.write_bytes(laid.dump(key))
             os.replace(temp, self.folder / f"{key}.parte")
-        except OSError:
+        except OSError as e:
+            if not self.fault:
+                from pdz_docs.faults import describe
+
+                self.fault = describe(e, temp)
             try:
                 temp.unlink()
             except OSError:
@@ -155,21 +161,36 @@ def default_cache_folder() -> Path:
 _SALT: list[str] = []
 
 
+# the native libraries that shape, lay out and compress the text (by the files this process has loaded)
+NATIVE = ("libpango", "libharfbuzz", "libfontconfig", "libfreetype", "libfribidi", "libz.", "libqpdf")
+
+
 def _salt() -> str:
-    """What every part's layout depends on besides its HTML: this program's code, the versions of the
-    libraries that lay out and write the PDF, and the fonts installed on the machine (by file)."""
+    """What every part's layout depends on besides its HTML: this program's code, the versions of every
+    Python package installed beside it (WeasyPrint, pydyf, fontTools, Pillow, pikepdf…), the native
+    libraries they load (`NATIVE`, by file), the fontconfig rules and the fonts installed on the machine
+    (by file)."""
     if not _SALT:
-        import pikepdf
-        import pydyf
-        import weasyprint
+        import importlib.metadata
+
+        import pikepdf  # noqa: F401  (loads libqpdf)
+        import weasyprint  # noqa: F401  (loads Pango, HarfBuzz, fontconfig)
 
         h = hashlib.sha256()
         package = Path(__file__).resolve().parents[1]
         for path in sorted(package.rglob("*.py")):
             h.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-        h.update(f"{weasyprint.__version__} {pydyf.__version__} {pikepdf.__version__}".encode())
-        for folder in ("/usr/share/fonts", "/usr/local/share/fonts", Path.home() / ".fonts",
-                       Path.home() / ".local/share/fonts"):
+        h.update(" ".join(sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+                                 if d.metadata["Name"])).encode())
+        try:
+            maps = Path("/proc/self/maps").read_text()
+        except OSError:
+            maps = ""
+        native = sorted({line.split(None, 5)[-1] for line in maps.splitlines()
+                         if any(f"/{lib}" in line for lib in NATIVE)})
+        h.update(f"{os.environ.get('FONTCONFIG_FILE')} {os.environ.get('FONTCONFIG_PATH')}\n".encode())
+        for folder in ("/etc/fonts", Path.home() / ".config/fontconfig", "/usr/share/fonts", "/usr/local/share/fonts",
+                       Path.home() / ".fonts", Path.home() / ".local/share/fonts"):
             for root, dirs, files in sorted(os.walk(folder)):
                 dirs.sort()
                 for name in sorted(files):
@@ -178,6 +199,12 @@ def _salt() -> str:
                     except OSError:
                         continue
                     h.update(f"{root}/{name} {st.st_size} {st.st_mtime_ns}\n".encode())
+        for path in map(Path, native):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            h.update(f"{path} {st.st_size} {st.st_mtime_ns}\n".encode())
         _SALT.append(h.hexdigest())
     return _SALT[0]
 
@@ -291,7 +318,7 @@ def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant
     called in this process while another one joins the PDF; its result is `alongside`."""
     variant = None if variant in (None, "nessuna") else variant
     translator = HtmlTranslator(folder)
-    parts = translator.parts(doc)
+    parts = translator.parts(doc, pieces=True)
     names = [name for name, _ in parts]
     toc_at = names.index("indice")
     defined = [_Ids(str(html)) for _, html in parts]
@@ -301,10 +328,17 @@ def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant
     elsewhere = [(set(d.links) & everywhere) - d.ids for d in defined]
 
     def page_of(i: int, html) -> str:
-        return translator.part_page(doc, html, sorted(elsewhere[i]), cover=i == 0)
+        return translator.part_page(doc, html, sorted(elsewhere[i]), cover=i == 0, body=i > toc_at)
+
+    # each part's structure IDs under a prefix of its own, from its name, not its place: a part moved
+    # (a chapter inserted before it) is the same cache entry
+    prefixes = []
+    for name in names:
+        prefixes.append(next(p for k in range(len(names) + 1) if (p := f"{name}~{k}-" if k else f"{name}-")
+                             not in prefixes))
 
     def job(i: int, html: str) -> tuple[str, str, str | None, str]:
-        prefix = f"p{i}-"
+        prefix = prefixes[i]
         return (_key(html, variant, prefix), html, variant, prefix)
 
     placeholders = {e.anchor: PLACEHOLDER_PAGE for e in doc.toc.entries if e.anchor}
