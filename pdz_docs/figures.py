@@ -29,6 +29,8 @@ import jinja2.parser
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
 
+from pdz_docs.finance.money import IN_ATTESA, NON_INDICATO
+
 from pdz_docs.finance.demografia import NEEDS
 from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, MAX_CITED_ROWS, quoted
 from pdz_docs.model import Capitolo
@@ -216,7 +218,14 @@ def cite(source: str, cifre: dict, table_ids: set[str]) -> Cited:
     value, name = _Evaluator(cifre, table_ids).value(expr)
     if isinstance(value, _Place):
         return Cited(value.kind, value.table_id)
-    return Cited("cifra", name, str(value))
+    return Cited("cifra", name, in_sentence(value))
+
+
+def in_sentence(value) -> str:
+    """A figure as a sentence prints it; an amount in a state instead of a figure («non indicato dalla
+    fonte», «in attesa di assegnazione») in brackets, a placeholder in the sentence («un budget di […]»)."""
+    text = str(value)
+    return f"[{text}]" if text.startswith((NON_INDICATO, IN_ATTESA)) else text
 
 
 def _refuse_statement(node: nodes.Node) -> _Refused:
@@ -237,7 +246,7 @@ class _Evaluator:
                            f"{', '.join(f'{name}.{k}' for k in value)}", expr.lineno, name.rsplit(".", 1)[-1])
         if isinstance(value, _Place):
             return value
-        return str(value)
+        return in_sentence(value)
 
     def value(self, expr: nodes.Expr) -> tuple[Any, str]:
         """The value of an allowed expression and how it is spelt (for messages)."""
