@@ -426,12 +426,6 @@ def join(parts: list[Laid], frame: Laid, elsewhere: list[set[str]]) -> bytes:
                 page, *where = names[i + 1]
                 dests[name] = Array([out.pages[first + at[page.objgen]].obj, *where])
 
-    def copied(x):
-        """A parent-tree value (an array of element references or one reference) copied into `out`."""
-        if isinstance(x, Array):
-            return Array([out.copy_foreign(r) if isinstance(r, pikepdf.Object) and r.is_indirect else r for r in x])
-        return out.copy_foreign(x)
-
     add_dests(out, elsewhere[0], 0)
     for index, part in enumerate(parts[1:], start=1):
         src = pikepdf.open(io.BytesIO(part.pdf))
@@ -442,6 +436,7 @@ def join(parts: list[Laid], frame: Laid, elsewhere: list[set[str]]) -> bytes:
         theirs = src.Root.get("/StructTreeRoot")
         if theirs is None or document is None:
             continue
+        theirs = out.copy_foreign(theirs)   # the part's whole structure tree in one copy (QPDF follows every reference)
         base = next_key
         for page in out.pages[first:]:
             if "/StructParents" in page.obj:
@@ -451,18 +446,17 @@ def join(parts: list[Laid], frame: Laid, elsewhere: list[set[str]]) -> bytes:
                     annot.StructParent = int(annot.StructParent) + base
         their_nums = theirs.ParentTree.Nums
         for i in range(0, len(their_nums), 2):
-            nums += [int(their_nums[i]) + base, copied(their_nums[i + 1])]
+            nums += [int(their_nums[i]) + base, their_nums[i + 1]]
             next_key = max(next_key, int(their_nums[i]) + base + 1)
         for kid in theirs.K[0].K:
             if not _has_content(kid):   # the empty targets of links into other parts
                 continue
-            kid = out.copy_foreign(kid)
             kid.P = document
             document.K.append(kid)
         if "/IDTree" in theirs:
             their_ids = theirs.IDTree.Names
             for i in range(0, len(their_ids), 2):
-                ids += [their_ids[i], copied(their_ids[i + 1])]
+                ids += [their_ids[i], their_ids[i + 1]]
 
     if tree is not None:
         document.K = Array([kid for kid in document.K if _has_content(kid)])
