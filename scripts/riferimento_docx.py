@@ -161,6 +161,10 @@ def styles_xml() -> str:
                '<w:jc w:val="left"/>', rpr=fonts(SANS) + '<w:i/><w:iCs/><w:sz w:val="18"/><w:szCs w:val="18"/>',
                nxt="Normal", q=False),
         pstyle("TitoloVoceIndice", "Titolo voce indice", based="Heading3", nxt="Normal"),
+        # a card's title, as the PDF draws it (templates/piano.css `.scheda`): a rule above, its code on blue
+        pstyle("TitoloScheda", "Titolo scheda", based="Heading3", nxt="Normal",
+               ppr=f'<w:pBdr><w:top w:val="single" w:sz="12" w:space="4" w:color="{BLUE}"/></w:pBdr>'
+                   '<w:spacing w:before="454" w:after="113"/>'),
         pstyle("Caption", "caption", ppr=f'{keep}<w:spacing w:before="113" w:after="57" w:line="240" '
                'w:lineRule="auto"/><w:jc w:val="left"/>', rpr=heading + '<w:sz w:val="18"/><w:szCs w:val="18"/>',
                nxt="Normal"),
@@ -206,6 +210,8 @@ def styles_xml() -> str:
         cstyle("Emphasis", "Emphasis", "<w:i/><w:iCs/>"),
         cstyle("HTMLCode", "HTML Code", fonts(MONO, 18)),
         cstyle("CodiceTitolo", "Codice titolo", fonts(MONO)),   # code in a heading, at the heading's size
+        cstyle("CodiceScheda", "Codice scheda", f'<w:b/><w:bCs/><w:color w:val="FFFFFF"/>'
+               f'<w:shd w:val="clear" w:color="auto" w:fill="{BLUE}"/>'),   # a card's code in its title
         cstyle("Hyperlink", "Hyperlink", '<w:color w:val="1F4E8C"/><w:u w:val="single"/>'),
         tstyle("TabellaDati", "Tabella dati", shaded("firstRow", HEADER_FILL, header=True) + shaded("lastRow", TOTAL_FILL)),
         tstyle("GrigliaScheda", "Griglia scheda", shaded("firstCol", HEADER_FILL)),

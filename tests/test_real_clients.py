@@ -188,7 +188,7 @@ def test_pdf_and_docx_do_not_drift_apart(built, result):
     pdf_headings = {norm(t) for depth, t in outline(built["pdf"])}
     docx_headings = {norm(text) for style, text in paragraphs if style in ("Heading1", "Heading2")}
     codes = {s.scheda.codice for s in result.plan.schede}
-    cards = {norm(text) for style, text in paragraphs if style == "Heading3" and text.split(" ")[0] in codes}
+    cards = {norm(text) for style, text in paragraphs if style == "TitoloScheda"}
     assert pdf_headings == docx_headings | cards
     assert {c.split()[0] for c in cards} == codes
 

@@ -727,7 +727,10 @@ class DocxTranslator(WordBuilder):
         start, k = self.mark(), c.labels
         # cards follow one another, as in the PDF (a page each would leave pages nearly empty, and the DOCX
         # would run 14 pages longer than the PDF whose pages its index shows); heading and first grid together
-        self.heading(f"{c.codice} {c.titolo}", 3, c.anchor)
+        title = self.heading("", 3, style="Titolo scheda")   # a rule above, the code on blue, as in the PDF
+        title.add_run(f"\u00a0{c.codice}\u00a0", "Codice scheda")
+        title.add_run(f" {c.titolo}")
+        self.bookmark(title, c.anchor)
         self.grid([(k.scheda, c.codice), (k.titolo, c.titolo), (k.priorita, WordCell("", boxes=c.priorita)),
                    (k.aree, WordCell("", boxes=c.aree, stacked=True))], keep=True)
         self.gap()

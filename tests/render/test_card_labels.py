@@ -35,7 +35,7 @@ def built(tmp_path_factory):
 
 def test_the_docx_card_draws_exactly_the_trees_labels(built):
     xml = zipfile.ZipFile(next(built.glob("*.docx"))).read("word/document.xml").decode()
-    start = xml.index(">A.1 Segretariato sociale<")
+    start = xml.index(">\xa0A.1\xa0<")                                 # the card's title, its code on blue
     card = xml[start:xml.index('w:val="Heading1"', start)]
     bold = set()
     for tbl in re.findall(r"<w:tbl>.*?</w:tbl>", card):
@@ -62,7 +62,9 @@ def test_docx_cards_follow_one_another_as_in_the_pdf(built):
     14 pages longer on the default plan, and its index showed the PDF's pages); its heading stays with its
     first grid, and a service's block is kept on one page."""
     xml = zipfile.ZipFile(next(built.glob("*.docx"))).read("word/document.xml").decode()
-    heading = re.search(r'<w:p><w:pPr><w:pStyle w:val="Heading3"/>(?:(?!</w:p>).)*A\.1 Segretariato sociale', xml).group(0)
+    heading = re.search(r'<w:p><w:pPr><w:pStyle w:val="TitoloScheda"/>(?:(?!</w:p>).)*'
+                        r'<w:rStyle w:val="CodiceScheda"/></w:rPr><w:t[^>]*>\xa0A\.1\xa0</w:t>(?:(?!</w:p>).)*'
+                        r'Segretariato sociale', xml).group(0)
     assert "pageBreakBefore" not in heading
     tables = re.findall(r"<w:tbl>.*?</w:tbl>", xml[xml.index(heading):])
     first, service = tables[0], next(t for t in tables if f">{K.utenza}<" in t)
