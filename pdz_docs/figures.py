@@ -35,7 +35,7 @@ from pdz_docs.finance.demografia import NEEDS
 from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, MAX_CITED_ROWS, quoted
 from pdz_docs.model import Capitolo
 from pdz_docs.load.yamlsrc import cap_problems
-from pdz_docs.problems import Loc, Problem, errore
+from pdz_docs.problems import Loc, Problem, avviso, errore
 
 MAX_OUTPUT = MAX_CHAPTER_CHARS
 
@@ -112,6 +112,20 @@ class Budget:
             raise _Refused("documento-troppo-lungo", f"con la tabella «{table_id}» le tabelle citate nel documento "
                            f"superano {MAX_CITED_ROWS:,} righe: citare ogni tabella una volta sola".replace(",", "."),
                            lineno, "{{")
+
+    def printed_twice(self, shown: tuple[str, ...]) -> list[Problem]:
+        """The tabella() insertions of a table the annexes print anyway (`shown`: Schede A and C): two
+        copies under two numbers. A warning, not an error (plans made by earlier versions of `pdz new`
+        insert them in chapter III)."""
+        out = []
+        for table_id in shown:
+            if table_id in self.placed:
+                file, line = self.placed[table_id].rsplit(":", 1)
+                out.append(avviso(Loc(file, int(line), 1), "tabella-negli-allegati",
+                                  f"la tabella «{table_id}» è già stampata negli allegati finanziari: inserita anche "
+                                  f"qui compare due volte, con due numeri; per richiamarla nel testo si scrive "
+                                  f"{{{{ tabella_n(\"{table_id}\") }}}}"))
+        return out
 
     def unplaced(self, shown: tuple[str, ...] = ()) -> list[Problem]:
         """The tabella_n() citations of a table that no tabella() inserts (nor the annexes, `shown`, print):

@@ -44,7 +44,8 @@ def run(plan_dir: Path, definitivo: bool = False) -> tuple[Result | None, list[P
         text, probs = figures.expand(cap, computed.cifre, set(computed.tables), budget)
         problems.extend(probs)
         chapters.append((cap, text))
-    problems.extend(budget.unplaced(tuple(t for t in ANNEX_TABLES if t in computed.tables)))
+    annexed = tuple(t for t in ANNEX_TABLES if t in computed.tables)
+    problems.extend(budget.unplaced(annexed) + budget.printed_twice(annexed))
     definitivo = definitivo or plan.piano.stato == "definitivo"
     items = completeness.da_completare(plan, problems)
     if definitivo:

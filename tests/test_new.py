@@ -283,3 +283,31 @@ def test_a_new_plans_amounts_are_blanks_listed_and_refused_at_their_lines(tmp_pa
     edit(fin, "    Alfa: ~", "    Alfa: € 450.000,00")
     assert ("finanza.yaml", line_of(fin, "Alfa: € 450"), 11) not in {
         (e.posizione.rsplit(":", 1)[0], e.loc.line, e.loc.col) for e in run(plan)[0].da_completare}
+
+
+MANY = ("Maglie,Otranto,Bagnolo del Salento,Cannole,Castrignano de' Greci,Corigliano d'Otranto,Cursi,Giurdignano,"
+        "Melpignano,Minervino di Lecce,Muro Leccese,Palmariggi,Poggiardo,Santa Cesarea Terme,Sanarica,Scorrano,"
+        "Soleto,Sternatia,Uggiano la Chiesa,Zollino,Ortelle,Spongano,Diso,Andrano,Botrugno,Nociglia,"
+        "San Cassiano,Surano,Giuggianello,Carpignano Salentino,Martano,Calimera")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("soffice") is None,
+                    reason="pdftotext o LibreOffice non installati")
+def test_a_cover_with_many_comuni_stays_one_page(tmp_path: Path, capsys):
+    """32 Comuni one a line would push the Ambito and the title onto a second page: they go in wrapping
+    lines, and the cover keeps all it says on its page, in the PDF and in the DOCX (through LibreOffice)."""
+    plan = tmp_path / "piano"
+    assert new(plan, MANY, ambito="Maglie") == 0
+    out = tmp_path / "out"
+    assert main(["build", str(plan), "-o", str(out), "--format", "pdf,docx"]) == 0
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path / "lo"), str(next(out.glob("*.docx")))], capture_output=True, check=True,
+                   timeout=300)
+    for pdf in (next(out.glob("*.pdf")), next((tmp_path / "lo").glob("*.pdf"))):
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                               text=True).stdout
+        flat = " ".join(first.split())
+        assert "MAGLIE" in flat.replace(" ", "") and "CALIMERA" in flat.replace(" ", "")   # letter-spaced
+        for needle in ("Ambito Territoriale Sociale di Maglie", "Provincia di Lecce",
+                       "Piano Sociale di Zona", "Programmazione 2022-2024"):
+            assert needle in flat, (pdf.name, needle)

@@ -151,3 +151,17 @@ def test_pdz_cifre_lists_how_to_cite_each_tables_number(plan_dir: Path):
     assert any(re.fullmatch(r'\{\{ tabella\("territorio"\) \}\}\s+Territorio e popolazione residente', x) for x in lines)
     assert any(re.fullmatch(r'\{\{ tabella_n\("territorio"\) \}\}\s+il numero della tabella «Territorio e '
                             r'popolazione residente»', x) for x in lines)
+
+
+def test_a_chapter_inserting_a_scheda_the_annexes_print_is_warned(plan_dir: Path):
+    """Schede A and C are printed in the financial annexes: inserted in a chapter too, they would be printed
+    twice, under two numbers (a warning, at the insertion: plans made by earlier versions do it)."""
+    path = chapter(plan_dir, EXTRA.replace('{{ tabella("territorio") }}', '{{ tabella("territorio") }}\n\n'
+                                           '{{ tabella("scheda_a") }}'))
+    _, problems = run(plan_dir)
+    found = [(p.loc.line, p.severity, p.message) for p in problems if p.code == "tabella-negli-allegati"]
+    assert found == [(line_of(path, 'tabella("scheda_a")'), "avviso",
+                      "la tabella «scheda_a» è già stampata negli allegati finanziari: inserita anche qui compare "
+                      "due volte, con due numeri; per richiamarla nel testo si scrive {{ tabella_n(\"scheda_a\") }}")]
+    _, problems = run(chapter(plan_dir, EXTRA).parents[1])
+    assert not [p for p in problems if p.code == "tabella-negli-allegati"]

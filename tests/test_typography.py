@@ -291,6 +291,17 @@ def test_tie_keeps_signs_and_abbreviations_with_what_follows():
                               '<pre>art. 1</pre>')
 
 
+def test_a_typed_negative_figure_takes_the_minus_sign():
+    """«-5%» or «-€ 500» written by hand prints with the minus sign of the computed figures; a hyphen inside a
+    word, a range, a date or a path stays a hyphen."""
+    from pdz_docs.render.typography import tie, tie_html
+
+    assert tie("saldo -€ 1.000,00 e -5%, (-2) e -3") == "saldo \u2212€\u00a01.000,00 e \u22125%, (\u22122) e \u22123"
+    kept = "2018-2020, 12-03-2022, art.\u00a03-bis, capitoli/10-cap1.md, BUONI-MIN, pagine 10 - 20"
+    assert tie(kept) == kept
+    assert tie_html("<td>-2</td><code>-2</code>") == "<td>\u22122</td><code>-2</code>"
+
+
 def test_deep_headings_are_never_smaller_than_the_text():
     """Levels 5 and 6 (a chapter may go that deep) took the browser's 0.83 and 0.67 em: smaller than the text
     they head. Every heading is at least the text's size, as in the DOCX's Heading 4–6 styles."""

@@ -19,7 +19,8 @@ loaded plan and from the problems the other checks found; each item is located
   and `SERVICE_REQUIRED` below, taken from the regional card's rows);
 - a Comune's population left at the skeleton's 0 [campo-vuoto];
 - notes «da verificare» and the skeleton's «[Da scrivere]» left in the YAML files and
-  chapters [da-verificare, da-scrivere];
+  chapters [da-verificare, da-scrivere]; in chapters, blanks typed to be filled in later
+  («€ ________», «n. ____ del __/__/____») [spazio-da-riempire] and «TODO»/«XXX» [da-fare];
 - resources left unprogrammed: the `da-programmare` findings of checks/finance.py, reused.
 
 In a draft the list is part of the result, not of its problems: the document prints it at
@@ -298,6 +299,12 @@ def _excerpt(line: str, width: int = 80) -> str:
 _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
 
 
+# What a writer types in a chapter for what is still to come, and the document would print as it is: a
+# blank to fill in («€ ________», «delibera n. ____ del __/__/____»), a «TODO» or «XXX».
+BLANKS = (re.compile(r"_{4,}|_{2,}/_{2,}"), "spazio-da-riempire", "spazio da riempire")
+TODO = (re.compile(r"\b(?:TODO|XXX)\b"), "da-fare", "segnaposto")
+
+
 def _capitolo(cap, items: _Items) -> None:
     title = f"capitolo «{cap.meta.titolo}»"
     parte = title
@@ -305,4 +312,8 @@ def _capitolo(cap, items: _Items) -> None:
         m = _SECTION.match(line)
         if m:
             parte = f"{title}, sezione «{m.group(1)}»"
-        _line_markers(line, Loc(cap.file, cap.body_line + n, 1), parte, items)
+        at = Loc(cap.file, cap.body_line + n, 1)
+        _line_markers(line, at, parte, items)
+        for pattern, code, what in (BLANKS, TODO):
+            if found := pattern.search(line):
+                items.add(Loc(at.file, at.line, found.start() + 1), code, parte, f"{what}: «{_excerpt(line)}»")

@@ -23,6 +23,8 @@ NOWHERE = Loc("")
 # A table of at most this many body rows is kept on one page (PDF and DOCX): split, a short table leaves
 # a row or two, often its total, alone on the next page.
 SHORT_TABLE = 8
+# The cover lists the Comuni one a line up to this many (the Casarano plan has 7); more go in wrapping lines.
+COVER_COMUNI = 12
 
 
 @dataclass(frozen=True)
@@ -412,6 +414,12 @@ class Cover(Node):
     @property
     def running_title(self) -> str:
         return f"Ambito Territoriale Sociale di {self.ambito} – {self.title} {self.ciclo}"
+
+    @property
+    def comuni_in_line(self) -> str:
+        """The Comuni as one line that wraps («CASARANO · MATINO · …»), where one a line would not leave the
+        cover room for the Ambito and the title (more than `COVER_COMUNI`); "" where they stand one a line."""
+        return " · ".join(self.comuni) if len(self.comuni) > COVER_COMUNI else ""
 
 
 @dataclass(frozen=True)

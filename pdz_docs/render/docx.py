@@ -520,10 +520,10 @@ class DocxTranslator(WordBuilder):
         p, self.p = self.p, None
         if anchor:
             self.bookmark(p, anchor)
-        if self.quote:   # a heading in a quote: the quote's bar and indent, as the PDF draws the blockquote
+        if self.quote:   # a heading in a quote: the quote's bar, as the PDF draws the blockquote
             bar = copy.deepcopy(self.d.styles["Quote"].element.pPr.find(qn("w:pBdr")))
-            ppr = p._p.get_or_add_pPr()
-            ppr.insert_element_before(bar, *AFTER_PBDR)
+            p._p.get_or_add_pPr().insert_element_before(bar, *AFTER_PBDR)
+        if self.indent:  # in a quote or a list item: where their text starts
             _indented(p._p, self.indent)
         return [p._p]
 
@@ -782,7 +782,7 @@ class DocxTranslator(WordBuilder):
     # --- the document ---------------------------------------------------------------------
     def visit_Cover(self, x: n.Cover) -> list:
         start = self.mark()
-        for name in x.comuni:
+        for name in [x.comuni_in_line] if x.comuni_in_line else x.comuni:
             self.para(name, "Copertina Comune")     # the style sets it in capitals
         self.para(f"Ambito Territoriale Sociale di {x.ambito}", "Copertina Ambito")
         self.para(f"Provincia di {x.provincia}", "Copertina Provincia")

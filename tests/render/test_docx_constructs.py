@@ -345,6 +345,10 @@ ordine: 20
 
 1. ### Elenco03 titolo numerato
 
+- Elenco04 voce con un titolo dopo il testo:
+
+  ### Elenco05 titolo dentro la voce
+
 > ### Citato01 titolo in una citazione
 >
 > Citato02 testo della citazione
@@ -366,6 +370,8 @@ def test_headings_in_list_items_and_quotes_keep_their_bullet_and_bar(tmp_path):
                      r"<w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"(\d+)\"/></w:numPr>", bullet)
     numbered = _paragraph(xml, "Elenco03")
     assert re.search(r'"Heading\d"', numbered) and "<w:numPr>" in numbered
+    later = _paragraph(xml, "Elenco05")                    # under the item's text, not at the margin
+    assert re.search(r'"Heading\d"', later) and re.search(r'<w:ind w:left="[1-9]\d*"', later)
     quoted = _paragraph(xml, "Citato01")
     assert re.search(r'"Heading\d"', quoted) and '<w:left w:val="single"' in quoted and "<w:ind w:left=" in quoted
     inline = re.search(r"<wp:inline[^>]*>", xml)[0]
