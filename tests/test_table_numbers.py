@@ -165,3 +165,16 @@ def test_a_chapter_inserting_a_scheda_the_annexes_print_is_warned(plan_dir: Path
                       "due volte, con due numeri; per richiamarla nel testo si scrive {{ tabella_n(\"scheda_a\") }}")]
     _, problems = run(chapter(plan_dir, EXTRA).parents[1])
     assert not [p for p in problems if p.code == "tabella-negli-allegati"]
+
+
+def test_a_caption_written_above_its_table_is_said(plan_dir: Path):
+    """«Tabella: …» above the table is printed as a paragraph and the table has no number: a warning at its
+    line says where the caption goes (one below a table is its caption, and no warning)."""
+    from pdz_docs.document.builder import build_document
+    from pdz_docs.provenance import provenance
+
+    path = chapter(plan_dir, EXTRA.replace("| Scritta | A mano |", "Tabella: Scritta sopra\n\n| Scritta | A mano |"))
+    result, _ = run(plan_dir)
+    _, problems = build_document(result, provenance(result.plan))
+    found = [(p.loc.line, p.severity) for p in problems if p.code == "didascalia-sopra"]
+    assert found == [(line_of(path, "Tabella: Scritta sopra"), "avviso")]
