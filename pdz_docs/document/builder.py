@@ -209,7 +209,7 @@ def _blocks(ctx: _Chapter, tokens: list[Token], i: int, close: str | None) -> tu
                 i += 3
             if table.caption:
                 table = replace(table, number=ctx.numbering.next())
-            elif out and isinstance(out[-1], n.Paragraph) and _CAPTION.match(n.plain(out[-1].runs)):
+            if out and isinstance(out[-1], n.Paragraph) and _CAPTION.match(n.plain(out[-1].runs)):
                 # «Tabella: …» written above the table (pandoc reads it so): printed as a paragraph, said
                 ctx.problems.append(avviso(out[-1].loc, "didascalia-sopra", "«" + n.plain(out[-1].runs)[:60] +
                                            "» sopra la tabella si stampa come testo: la didascalia si scrive "
