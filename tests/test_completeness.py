@@ -329,16 +329,21 @@ def test_blank_parts_of_the_budget_are_listed_too(plan_dir: Path):
 
 
 def test_blanks_typed_in_a_chapter_are_listed_and_refused(plan_dir: Path):
-    """«€ ________», «n. ____ del __/__/____», «TODO», «XXX» typed in a chapter would print as they are: a
-    draft lists them, a definitive plan refuses them, each at its line and column."""
-    text = "Con delibera n. ____ del __/__/____ l'importo di € ________ (TODO: inserire).\n\nXXX da completare.\n"
+    """«€ ________», «n. ____ del __/__/____», «TODO» typed in a chapter would print as they are: a draft lists
+    them, a definitive plan refuses them, each at its line and column; a Roman numeral («XXX Congresso»), a
+    thematic break, a link's address, a snake_case name and a Jinja comment are not blanks."""
+    text = ("Con delibera n. ____ del __/__/____ l'importo di € ________ (TODO: inserire).\n\nTodo da completare.\n"
+            "\nIl XXX Congresso, https://esempio.it/a____b e piano_2022_v2.pdf {# TODO € ____ #}\n\n____\n")
     (plan_dir / "capitoli" / "98-bianchi.md").write_text("---\nid: bianchi\ntitolo: Bianchi\nordine: 98\n---\n" + text,
                                                           encoding="utf-8")
     _, problems = run(plan_dir, definitivo=True)
     found = sorted((p.loc.line, p.loc.col, p.code) for p in problems
                    if p.severity == ERRORE and p.loc.file.endswith("98-bianchi.md"))
-    assert found == [(6, 17, "spazio-da-riempire"), (6, 62, "da-fare"), (8, 1, "da-fare")]
+    assert found == [(6, 17, "spazio-da-riempire"), (6, 26, "spazio-da-riempire"), (6, 52, "spazio-da-riempire"),
+                     (6, 62, "da-fare"), (8, 1, "da-fare")]
     result, problems = run(plan_dir)
     assert not [p for p in problems if p.loc.file.endswith("98-bianchi.md")]
     assert sorted((e.posizione.rsplit(":", 1)[1], e.code) for e in result.da_completare
-                  if "98-bianchi.md" in e.posizione) == [("6", "da-fare"), ("6", "spazio-da-riempire"), ("8", "da-fare")]
+                  if "98-bianchi.md" in e.posizione) == [("6", "da-fare"), ("6", "spazio-da-riempire"),
+                                                         ("6", "spazio-da-riempire"), ("6", "spazio-da-riempire"),
+                                                         ("8", "da-fare")]

@@ -297,9 +297,10 @@ def test_a_typed_negative_figure_takes_the_minus_sign():
     from pdz_docs.render.typography import tie, tie_html
 
     assert tie("saldo -€ 1.000,00 e -5%, (-2) e -3") == "saldo \u2212€\u00a01.000,00 e \u22125%, (\u22122) e \u22123"
-    kept = "2018-2020, 12-03-2022, art.\u00a03-bis, capitoli/10-cap1.md, BUONI-MIN, pagine 10 - 20"
+    kept = "2018-2020, 12-03-2022, art.\u00a03-bis, capitoli/10-cap1.md, BUONI-MIN, pagine 10 - 20, ore 10 -12"
     assert tie(kept) == kept
     assert tie_html("<td>-2</td><code>-2</code>") == "<td>\u22122</td><code>-2</code>"
+    assert tie("ISEE fino a 6.000 €") == "ISEE fino a 6.000\u00a0€"     # «€» after its amount stays with it
 
 
 def test_deep_headings_are_never_smaller_than_the_text():

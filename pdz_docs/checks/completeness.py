@@ -20,7 +20,7 @@ loaded plan and from the problems the other checks found; each item is located
 - a Comune's population left at the skeleton's 0 [campo-vuoto];
 - notes «da verificare» and the skeleton's «[Da scrivere]» left in the YAML files and
   chapters [da-verificare, da-scrivere]; in chapters, blanks typed to be filled in later
-  («€ ________», «n. ____ del __/__/____») [spazio-da-riempire] and «TODO»/«XXX» [da-fare];
+  («€ ________», «n. ___ del __/__/____», «€ ........») [spazio-da-riempire] and «TODO» [da-fare];
 - resources left unprogrammed: the `da-programmare` findings of checks/finance.py, reused.
 
 In a draft the list is part of the result, not of its problems: the document prints it at
@@ -300,20 +300,32 @@ _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
 
 
 # What a writer types in a chapter for what is still to come, and the document would print as it is: a
-# blank to fill in («€ ________», «delibera n. ____ del __/__/____»), a «TODO» or «XXX».
-BLANKS = (re.compile(r"_{4,}|_{2,}/_{2,}"), "spazio-da-riempire", "spazio da riempire")
-TODO = (re.compile(r"\b(?:TODO|XXX)\b"), "da-fare", "segnaposto")
+# blank to fill in («€ ________», «n. ___», «__/__/____», «€ \_\_\_», «€ ........», «xx/xx/xxxx») or a
+# «TODO» (any case). Not a blank: a line of underscores alone (a thematic break), a link's address, a
+# Jinja comment {# … #} (never printed).
+BLANKS = (re.compile(r"_{3,}|(?:\\_){3,}|_+/_+/_*|\.{4,}|…{2,}|\b[xX]{2}/[xX]{2}/[xX]{2,4}\b"),
+          "spazio-da-riempire", "spazio da riempire")
+TODO = (re.compile(r"\bTODO\b", re.I), "da-fare", "segnaposto")
+_NOT_PRINTED = re.compile(r"\{#.*?#\}|<?https?://[^\s)>]*|^\s*_{3,}\s*$")
 
 
 def _capitolo(cap, items: _Items) -> None:
     title = f"capitolo «{cap.meta.titolo}»"
     parte = title
+    comment = False   # inside a Jinja comment {# … #} that spans lines
     for n, line in enumerate(cap.body.split("\n")):
         m = _SECTION.match(line)
         if m:
             parte = f"{title}, sezione «{m.group(1)}»"
         at = Loc(cap.file, cap.body_line + n, 1)
         _line_markers(line, at, parte, items)
+        # what prints of the line, columns kept (the rest blanked out)
+        printed = _NOT_PRINTED.sub(lambda x: " " * len(x.group(0)), line)
+        if comment:
+            end = printed.find("#}")
+            printed, comment = (" " * (end + 2) + printed[end + 2:], False) if end >= 0 else (" " * len(printed), True)
+        if (start := printed.find("{#")) >= 0:
+            printed, comment = printed[:start], True
         for pattern, code, what in (BLANKS, TODO):
-            if found := pattern.search(line):
+            for found in pattern.finditer(printed):
                 items.add(Loc(at.file, at.line, found.start() + 1), code, parte, f"{what}: «{_excerpt(line)}»")

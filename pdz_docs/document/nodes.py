@@ -419,7 +419,11 @@ class Cover(Node):
     def comuni_in_line(self) -> str:
         """The Comuni as one line that wraps («CASARANO · MATINO · …»), where one a line would not leave the
         cover room for the Ambito and the title (more than `COVER_COMUNI`); "" where they stand one a line."""
-        return " · ".join(self.comuni) if len(self.comuni) > COVER_COMUNI else ""
+        if len(self.comuni) <= COVER_COMUNI:
+            return ""
+        # a name of a few words is not broken between lines; a line never starts with the «·» after a name
+        names = [c.replace(" ", "\u00a0") if len(c) <= 30 else c for c in self.comuni]
+        return "\u00a0· ".join(names)
 
 
 @dataclass(frozen=True)

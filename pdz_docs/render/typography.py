@@ -34,7 +34,10 @@ NBSP = "\u00a0"
 
 # A hyphen written as the sign of a figure («-5%», «-€ 500,00», «-2» in a cell): not inside a word, a
 # range or a date («2018-2020», «12-03-2022», «3-bis»), and straight before the figure or «€».
-_SIGN = re.compile(r"(?<![\w.,/)\]\-\u2212])-(?=€|\d)")
+# A figure then a space then «-12» is a range written loosely («ore 10 -12»): left as it is.
+_SIGN = re.compile(r"(?<![\w.,/)\]\-\u2212])(?<!\d )-(?=€|\d)")
+# «€» after its amount («6.000 €») stays with it, as it does before it.
+_AFTER = re.compile(r"(?<=\d) (?=€)")
 MINUS = "\u2212"
 
 
@@ -42,7 +45,7 @@ def tie(text: str) -> str:
     """«pari a € 1.000 (art. 30 D.Lgs. n. 267/2000)» with no-break spaces after «€», «art.», «D.Lgs.», «n.»;
     a negative figure the writer typed with a hyphen («-5%») takes the minus sign (U+2212) of the computed
     figures, one sign in the whole document."""
-    return _SIGN.sub(MINUS, _TIE.sub(lambda m: m.group(1) + NBSP, text))
+    return _AFTER.sub(NBSP, _SIGN.sub(MINUS, _TIE.sub(lambda m: m.group(1) + NBSP, text)))
 
 
 def tie_html(html: str) -> str:
