@@ -306,7 +306,7 @@ class _Evaluator:
         if isinstance(base, dict) and key in base:
             return base[key], f"{name}.{key}"
         if isinstance(base, dict) and name == "cifre" and key in NEEDS:
-            raise _Refused("cifra-sconosciuta", f"le cifre «{key}» mancano: per calcolarle piano.yaml deve avere "
+            raise _Refused("cifra-sconosciuta", f"le cifre «{key}» mancano: per calcolarle occorre indicare "
                            f"{NEEDS[key]}", lineno, key)
         if isinstance(base, dict):
             names = [str(k) for k in base]
@@ -337,8 +337,8 @@ class _Evaluator:
                            "tabella tra virgolette", expr.lineno, fn)
         table_id = str(expr.args[0].value)
         if table_id not in self.table_ids and table_id in NEEDS:
-            raise _Refused("cifra-sconosciuta", f"la tabella «{table_id}» manca: per calcolarla piano.yaml deve "
-                           f"avere {NEEDS[table_id]}", expr.lineno, table_id)
+            raise _Refused("cifra-sconosciuta", f"la tabella «{table_id}» manca: per calcolarla occorre indicare "
+                           f"{NEEDS[table_id]}", expr.lineno, table_id)
         if table_id not in self.table_ids:
             match = difflib.get_close_matches(table_id, sorted(self.table_ids), n=1, cutoff=0.5)
             raise _Refused("cifra-sconosciuta", f"tabella sconosciuta «{quoted(table_id)}»"

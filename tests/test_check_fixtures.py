@@ -147,9 +147,9 @@ def test_figures_of_data_a_comune_lacks_say_which_data_to_write(tmp_path: Path):
     edit(plan / "piano.yaml", "comuni:\n", "comuni:\n  - nome: Ugento\n    popolazione: 12000\n")
     _, problems = run(plan)
     said = {p.message for p in problems if p.loc.file.endswith("10-cap1.md")}
-    assert "le cifre «famiglie» mancano: per calcolarle piano.yaml deve avere il numero di famiglie di ogni Comune " \
+    assert "le cifre «famiglie» mancano: per calcolarle occorre indicare in piano.yaml il numero di famiglie di ogni Comune " \
            "(famiglie)" in said
-    assert "la tabella «migrazioni» manca: per calcolarla piano.yaml deve avere le emigrazioni e le immigrazioni " \
+    assert "la tabella «migrazioni» manca: per calcolarla occorre indicare in piano.yaml le emigrazioni e le immigrazioni " \
            "di ogni Comune (emigrazioni, immigrazioni)" in said
     assert not any("nome sconosciuto" in m or "tabella sconosciuta" in m for m in said)
 

@@ -132,10 +132,13 @@ def demografia(plan: Plan, add, cifre: dict) -> None:
 
 # Figures and tables computed only when piano.yaml has their data: what a chapter citing them without
 # the data is told piano.yaml needs (figures.py)
-NEEDS = {"territorio": "la superficie dell'Ambito (superficie_km2) o quella di ogni Comune",
-         "famiglie": "il numero di famiglie di ogni Comune (famiglie)",
-         "migrazioni": "le emigrazioni e le immigrazioni di ogni Comune (emigrazioni, immigrazioni)",
-         "confronto": "l'anno di confronto con i suoi dati (confronto)"}
+NEEDS = {"territorio": "in piano.yaml la superficie dell'Ambito (superficie_km2) o quella di ogni Comune",
+         "famiglie": "in piano.yaml il numero di famiglie di ogni Comune (famiglie)",
+         "migrazioni": "in piano.yaml le emigrazioni e le immigrazioni di ogni Comune (emigrazioni, immigrazioni)",
+         "confronto": "in piano.yaml l'anno di confronto con i suoi dati (confronto)",
+         # finance/cofinanziamento.py: the minimum is a share of the known transfers of its year
+         "cofinanziamento_minimo": "in finanza.yaml l'importo dei trasferimenti su cui si calcola il "
+                                   "cofinanziamento minimo (nel ciclo 2022-2024: FNPS, FNA e FGSA del 2022)"}
 
 
 # Tables with a row per Comune and the Ambito's totals: with one Comune the totals repeat its row
