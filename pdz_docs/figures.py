@@ -29,9 +29,8 @@ import jinja2.parser
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
 
-from pdz_docs.finance.money import IN_ATTESA, NON_INDICATO
-
 from pdz_docs.finance.demografia import NEEDS
+from pdz_docs.finance.money import IN_ATTESA, NON_INDICATO
 from pdz_docs.limits import MAX_CHAPTER_CHARS, MAX_CITATION_TOKENS, MAX_CITATIONS, MAX_CITED_ROWS, quoted
 from pdz_docs.model import Capitolo
 from pdz_docs.load.yamlsrc import cap_problems

@@ -306,26 +306,22 @@ _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
 BLANKS = (re.compile(r"_{3,}|(?:\\_){3,}|_+/_+/_*|\.{4,}|…{2,}|\b[xX]{2}/[xX]{2}/[xX]{2,4}\b"),
           "spazio-da-riempire", "spazio da riempire")
 TODO = (re.compile(r"\bTODO\b", re.I), "da-fare", "segnaposto")
-_NOT_PRINTED = re.compile(r"\{#.*?#\}|<?https?://[^\s)>]*|^\s*_{3,}\s*$")
+_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_NOT_PRINTED = re.compile(r"<?https?://[^\s)>]*|^\s*_{3,}\s*$")
 
 
 def _capitolo(cap, items: _Items) -> None:
     title = f"capitolo «{cap.meta.titolo}»"
     parte = title
-    comment = False   # inside a Jinja comment {# … #} that spans lines
-    for n, line in enumerate(cap.body.split("\n")):
+    # what prints of each line, lines and columns kept: comments (over several lines too) blanked out
+    printed_lines = _COMMENT.sub(lambda x: re.sub(r"[^\n]", " ", x.group(0)), cap.body).split("\n")
+    for n, (line, printed) in enumerate(zip(cap.body.split("\n"), printed_lines)):
         m = _SECTION.match(line)
         if m:
             parte = f"{title}, sezione «{m.group(1)}»"
         at = Loc(cap.file, cap.body_line + n, 1)
         _line_markers(line, at, parte, items)
-        # what prints of the line, columns kept (the rest blanked out)
-        printed = _NOT_PRINTED.sub(lambda x: " " * len(x.group(0)), line)
-        if comment:
-            end = printed.find("#}")
-            printed, comment = (" " * (end + 2) + printed[end + 2:], False) if end >= 0 else (" " * len(printed), True)
-        if (start := printed.find("{#")) >= 0:
-            printed, comment = printed[:start], True
+        printed = _NOT_PRINTED.sub(lambda x: " " * len(x.group(0)), printed)
         for pattern, code, what in (BLANKS, TODO):
             for found in pattern.finditer(printed):
                 items.add(Loc(at.file, at.line, found.start() + 1), code, parte, f"{what}: «{_excerpt(line)}»")

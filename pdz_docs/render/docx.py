@@ -546,14 +546,16 @@ class DocxTranslator(WordBuilder):
             if isinstance(b, n.List):
                 out += self.visit_List(b, level + 1)
             elif isinstance(b, (n.Paragraph, n.Heading)) and first:
-                # a heading opening the item («- ### Titolo») keeps its style and takes the item's bullet or number
-                out += self.paragraph(b.runs, style) if isinstance(b, n.Paragraph) else self.render(b)
-                if num is not None or isinstance(b, n.Heading):
+                # a heading opening the item («- ### Titolo») keeps its style, and takes the item's bullet or
+                # number and indents, which the list style would have given a paragraph
+                heading = isinstance(b, n.Heading)
+                out += self.render(b) if heading else self.paragraph(b.runs, style)
+                if num is not None or heading:
                     ppr = out[-1].get_or_add_pPr()
                     ppr.get_or_add_numPr().get_or_add_numId().val = \
-                        num if num is not None else self.d.styles[style].element.pPr.numPr.numId.val
+                        self.d.styles[style].element.pPr.numPr.numId.val if num is None else num
                     ppr.numPr.get_or_add_ilvl().val = 0
-                if left != self.indent_of(style) or isinstance(b, n.Heading):   # the number hanging as the style has it
+                if heading or left != self.indent_of(style):   # the number hanging as the style has it
                     _indented(out[-1], left, self.hanging_of(style))
                 first = False
             elif isinstance(b, n.Paragraph):          # a loose item's further paragraph, under its text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gc
 import html
+from itertools import groupby
 from pathlib import Path
 
 import jinja2
@@ -200,13 +201,8 @@ class HtmlTranslator:
         (a change of page name forces a page break, CSS Paged Media 3, 3.3.1; landscape sections in a row
         share their pages), so that the PDF lays the pieces out at once. The first piece carries the
         title; the others are sections «seguito», which name their chapter for `overflowing_tables`."""
-        runs: list[tuple[bool, list[n.Block]]] = [(False, [])]   # (landscape, blocks); landscape
-        for block in x.blocks:                                    # sections in a row share their pages
-            wide = isinstance(block, n.Orientation) and block.landscape
-            if wide != runs[-1][0]:
-                runs.append((wide, []))
-            runs[-1][1].append(block)
-        first, *rest = [tuple(r) for _, r in runs if r] or [()]
+        first, *rest = [tuple(run) for _, run in groupby(
+            x.blocks, key=lambda b: isinstance(b, n.Orientation) and b.landscape)] or [()]
         return [Markup(self.visit_Chapter(x, first)),
                 *(Markup(f'<section class="capitolo seguito" data-capitolo="{x.anchor}">\n{self.all(r)}</section>\n')
                   for r in rest)]

@@ -2,7 +2,8 @@
 
 WeasyPrint lays out a document on one core, all of it every time. The plan falls apart into parts
 that each start a page (HtmlTranslator.parts: cover, index, each chapter, cut where a run of landscape
-pages starts or ends, the annexes, the closing) and whose layout depends on nothing outside them, except for two things that need every part's pages:
+pages starts or ends, the annexes, the closing) and whose layout depends on nothing outside them,
+except for two things that need every part's pages:
 
 - the index prints the page of each heading: it is laid out after the others, with the numbers
   written in (an index with placeholder numbers, laid out beside the others, tells how many pages it
@@ -15,8 +16,8 @@ pages starts or ends, the annexes, the closing) and whose layout depends on noth
 So no part waits for another: the parts are laid out at once in forked processes (`jobs` of them),
 and a part whose HTML has not changed since the last build (same program, templates, fonts) comes
 from the cache (`LayoutCache`) without being laid out. A part's entry depends on its content, not on
-its place: a chapter added before it leaves it in the cache. The pieces are joined with pikepdf (QPDF): the
-pages in order, one structure tree (every part's Document children under the first part's Document),
+its place: a chapter added before it leaves it in the cache. The pieces are joined with pikepdf (QPDF):
+the pages in order, one structure tree (every part's Document children under the first part's Document),
 the parent tree renumbered, the named destinations, the outline built from every part's bookmarks by
 WeasyPrint's own rules, the metadata and output intent of the first part. A link into another part
 points, in its part, at an empty target (parte.html.j2 `altrove`) that WeasyPrint keeps by name; the
@@ -332,10 +333,8 @@ def lay_out_document(doc: n.Document, allowed: list[Path], folder: Path, variant
 
     # each part's structure IDs under a prefix of its own, from its name, not its place: a part moved
     # (a chapter inserted before it) is the same cache entry
-    prefixes = []
-    for name in names:
-        prefixes.append(next(p for k in range(len(names) + 1) if (p := f"{name}~{k}-" if k else f"{name}-")
-                             not in prefixes))
+    # (a name met again, which no anchor should be, gets its count: «indice~1-»)
+    prefixes = [f"{name}~{names[:i].count(name)}-" if name in names[:i] else f"{name}-" for i, name in enumerate(names)]
 
     def job(i: int, html: str) -> tuple[str, str, str | None, str]:
         prefix = prefixes[i]
